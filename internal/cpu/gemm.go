@@ -1,0 +1,136 @@
+package cpu
+
+import "fmt"
+
+// Blocking parameters of the portable GEMM: a kc-deep slice of the
+// reduction dimension and an nc-wide panel of C stay in cache while the rows
+// of C stream past.
+const (
+	gemmKC = 256
+	gemmNC = 1024
+	// gemmParallelFlops is the work below which a GEMM stays on the calling
+	// goroutine.
+	gemmParallelFlops = 1 << 17
+)
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ, in
+// the BLAS convention for row-major storage: op(A) is m×k, op(B) is k×n and
+// C is m×n with leading dimensions lda, ldb and ldc (the distance between
+// rows). With beta == 0, C is overwritten and its previous contents,
+// NaN included, are ignored.
+//
+// Work is split over rows of C, and the summation order of each element is
+// the same however many workers run, so the result is deterministic.
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	flops := m * n * k
+	if flops < gemmParallelFlops || m < 2 {
+		gemmRows(transA, transB, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	grain := max(1, gemmParallelFlops/(n*max(k, 1)))
+	ParallelFor(m, grain, func(lo, hi int) {
+		gemmRows(transA, transB, lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	})
+}
+
+func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("cpu: Gemm: negative size m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	check := func(name string, s []float32, rows, cols, ld int) {
+		if ld < max(cols, 1) {
+			panic(fmt.Sprintf("cpu: Gemm: ld%s=%d < %d columns", name, ld, cols))
+		}
+		if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("cpu: Gemm: %s has %d elements, needs %d×%d with stride %d", name, len(s), rows, cols, ld))
+		}
+	}
+	check("a", a, ar, ac, lda)
+	check("b", b, br, bc, ldb)
+	check("c", c, m, n, ldc)
+}
+
+// gemmRows computes rows [r0, r1) of C.
+func gemmRows(transA, transB bool, r0, r1, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := r0; i < r1; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			Scale(row, beta)
+		}
+	}
+	if alpha == 0 || k == 0 {
+		return
+	}
+	if transB {
+		gemmRowsNT(transA, r0, r1, n, k, alpha, a, lda, b, ldb, c, ldc)
+		return
+	}
+	// op(B) = B is k×n: C[i,:] += alpha·op(A)[i,p]·B[p,:], accumulated over p
+	// in increasing order, blocked over k and n for cache reuse.
+	for j0 := 0; j0 < n; j0 += gemmNC {
+		j1 := min(j0+gemmNC, n)
+		for p0 := 0; p0 < k; p0 += gemmKC {
+			p1 := min(p0+gemmKC, k)
+			for i := r0; i < r1; i++ {
+				crow := c[i*ldc+j0 : i*ldc+j1]
+				for p := p0; p < p1; p++ {
+					var av float32
+					if transA {
+						av = a[p*lda+i]
+					} else {
+						av = a[i*lda+p]
+					}
+					if av == 0 {
+						continue
+					}
+					Axpy(crow, b[p*ldb+j0:p*ldb+j1], alpha*av)
+				}
+			}
+		}
+	}
+}
+
+// gemmRowsNT handles op(B) = Bᵀ, where B is stored n×k: each C element is a
+// dot product of a row of op(A) and a row of B.
+func gemmRowsNT(transA bool, r0, r1, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if transA {
+		// Rare (Aᵀ·Bᵀ): gather column i of A once per row.
+		col := make([]float32, k)
+		for i := r0; i < r1; i++ {
+			for p := 0; p < k; p++ {
+				col[p] = a[p*lda+i]
+			}
+			crow := c[i*ldc : i*ldc+n]
+			for j := range crow {
+				crow[j] += alpha * Dot(col, b[j*ldb:j*ldb+k])
+			}
+		}
+		return
+	}
+	for p0 := 0; p0 < k; p0 += gemmKC {
+		p1 := min(p0+gemmKC, k)
+		for i := r0; i < r1; i++ {
+			arow := a[i*lda+p0 : i*lda+p1]
+			crow := c[i*ldc : i*ldc+n]
+			for j := range crow {
+				crow[j] += alpha * Dot(arow, b[j*ldb+p0:j*ldb+p1])
+			}
+		}
+	}
+}
