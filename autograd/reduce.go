@@ -68,7 +68,7 @@ func (tp *Tape) Reshape(x *Var, shape ...int) *Var {
 		s[infer] = len(x.Value.Data) / known
 	}
 	rec := tp.needsGrad(x)
-	out := tp.newVar(tp.view(x.Value.Data, s...), false) // panics on a size mismatch
+	out := tp.newVar(tp.View(x.Value.Data, s...), false) // panics on a size mismatch
 	if rec {
 		out.Grad = tp.zeros(s...)
 		tp.nodes = append(tp.nodes, node{op: opReshape, out: out, in: [3]*Var{x}})

@@ -130,8 +130,9 @@ func (tp *Tape) zeros(shape ...int) *tensor.Tensor {
 	return t
 }
 
-// view returns a tensor header over data with the given shape.
-func (tp *Tape) view(data []float32, shape ...int) *tensor.Tensor {
+// View returns a tensor header, from the tape's arena, over data with the
+// given shape. It shares data rather than copying it.
+func (tp *Tape) View(data []float32, shape ...int) *tensor.Tensor {
 	var t *tensor.Tensor
 	if tp.nextVw < len(tp.views) {
 		t = tp.views[tp.nextVw]

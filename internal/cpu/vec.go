@@ -159,3 +159,15 @@ func Tanh(dst, x []float32) {
 		dst[i] = float32(math.Tanh(float64(v)))
 	}
 }
+
+// AdamUpdate applies one Adam step in place: m = b1·m + (1−b1)·g,
+// v = b2·v + (1−b2)·g², p −= lrT·m/(√v + eps).
+func AdamUpdate(p, g, m, v []float32, b1, b2, lrT, eps float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i, gi := range g {
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		m[i], v[i] = mi, vi
+		p[i] -= lrT * mi / (float32(math.Sqrt(float64(vi))) + eps)
+	}
+}

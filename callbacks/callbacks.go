@@ -1,0 +1,81 @@
+// Package callbacks defines the hooks that training calls at its begin and
+// end, at each epoch and at each batch, as Keras's callbacks do.
+//
+// It sees the model only through the small Model interface defined here, so
+// models import callbacks and never the reverse.
+package callbacks
+
+// Logs holds the values of one event: "loss", the metrics, and at the end of
+// an epoch "val_loss" and the validation metrics. Fit reuses one Logs, so a
+// callback that keeps values must copy them.
+type Logs map[string]float64
+
+// Model is what a callback may see and change of the model being trained.
+type Model interface {
+	// StopTraining asks Fit to stop after the current batch.
+	StopTraining()
+	// LearningRate returns the optimizer's learning rate.
+	LearningRate() float32
+	// SetLearningRate changes the optimizer's learning rate.
+	SetLearningRate(lr float32)
+}
+
+// Callback receives training events. Epochs and batches count from 0, as in
+// Keras. Embed Base to implement only the events you need.
+type Callback interface {
+	SetModel(m Model)
+	OnTrainBegin(logs Logs)
+	OnTrainEnd(logs Logs)
+	OnEpochBegin(epoch int, logs Logs)
+	OnEpochEnd(epoch int, logs Logs)
+	OnBatchBegin(batch int, logs Logs)
+	OnBatchEnd(batch int, logs Logs)
+}
+
+// Base implements every Callback method as a no-op and keeps the model.
+type Base struct {
+	Model Model
+}
+
+// SetModel implements Callback.
+func (b *Base) SetModel(m Model) { b.Model = m }
+
+// OnTrainBegin implements Callback.
+func (*Base) OnTrainBegin(Logs) {}
+
+// OnTrainEnd implements Callback.
+func (*Base) OnTrainEnd(Logs) {}
+
+// OnEpochBegin implements Callback.
+func (*Base) OnEpochBegin(int, Logs) {}
+
+// OnEpochEnd implements Callback.
+func (*Base) OnEpochEnd(int, Logs) {}
+
+// OnBatchBegin implements Callback.
+func (*Base) OnBatchBegin(int, Logs) {}
+
+// OnBatchEnd implements Callback.
+func (*Base) OnBatchEnd(int, Logs) {}
+
+// Func calls its fields, where set, on the matching events: a quick
+// callback without a type of its own (Keras's LambdaCallback).
+type Func struct {
+	Base
+	EpochEnd func(epoch int, logs Logs)
+	BatchEnd func(batch int, logs Logs)
+}
+
+// OnEpochEnd implements Callback.
+func (f *Func) OnEpochEnd(epoch int, logs Logs) {
+	if f.EpochEnd != nil {
+		f.EpochEnd(epoch, logs)
+	}
+}
+
+// OnBatchEnd implements Callback.
+func (f *Func) OnBatchEnd(batch int, logs Logs) {
+	if f.BatchEnd != nil {
+		f.BatchEnd(batch, logs)
+	}
+}

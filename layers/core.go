@@ -1,0 +1,159 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/initializers"
+	"github.com/neurona/neurona/tensor"
+)
+
+// Dense is a fully connected layer: output = activation(input·kernel + bias).
+// It applies to the last dimension of its input.
+type Dense struct {
+	// Units is the number of outputs (required).
+	Units int
+	// Activation defaults to linear.
+	Activation activations.Name
+	// NoBias drops the bias (Keras's use_bias=False).
+	NoBias bool
+	// KernelInitializer defaults to GlorotUniform, BiasInitializer to Zeros.
+	KernelInitializer initializers.Initializer
+	BiasInitializer   initializers.Initializer
+
+	Name       string
+	InputDim   int
+	InputShape []int
+
+	built
+	kernel, bias *autograd.Var
+	act          autograd.Activation
+}
+
+// ClassName implements Layer.
+func (*Dense) ClassName() string { return "Dense" }
+
+// LayerName implements Layer.
+func (l *Dense) LayerName() string { return l.Name }
+
+// SetLayerName implements Layer.
+func (l *Dense) SetLayerName(name string) { l.Name = name }
+
+// InputSpec implements Layer.
+func (l *Dense) InputSpec() []int { return declaredInput(l.InputShape, l.InputDim) }
+
+// Build implements Layer.
+func (l *Dense) Build(input []int, rng *tensor.RNG) error {
+	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
+		return err
+	}
+	if l.Units <= 0 {
+		return fmt.Errorf("layer %q (Dense): units must be positive, got %d", l.Name, l.Units)
+	}
+	act, err := l.Activation.Kind()
+	if err != nil {
+		return fmt.Errorf("layer %q (Dense): %w", l.Name, err)
+	}
+	out := append([]int(nil), input...)
+	out[len(out)-1] = l.Units
+	l.reset(out)
+	l.act = act
+	l.kernel = l.addWeight(l.Name, "kernel", []int{input[len(input)-1], l.Units},
+		orDefault(l.KernelInitializer, initializers.GlorotUniform{}), true, rng)
+	l.bias = nil
+	if !l.NoBias {
+		l.bias = l.addWeight(l.Name, "bias", []int{l.Units}, orDefault(l.BiasInitializer, initializers.Zeros{}), true, rng)
+	}
+	return nil
+}
+
+// Call implements Layer.
+func (l *Dense) Call(c *CallContext, x *autograd.Var) *autograd.Var {
+	return c.Tape.Dense(x, l.kernel, l.bias, l.act)
+}
+
+// Activation applies an activation function.
+type Activation struct {
+	Activation activations.Name
+
+	Name       string
+	InputShape []int
+
+	built
+	act autograd.Activation
+}
+
+// ClassName implements Layer.
+func (*Activation) ClassName() string { return "Activation" }
+
+// LayerName implements Layer.
+func (l *Activation) LayerName() string { return l.Name }
+
+// SetLayerName implements Layer.
+func (l *Activation) SetLayerName(name string) { l.Name = name }
+
+// InputSpec implements Layer.
+func (l *Activation) InputSpec() []int { return declaredInput(l.InputShape, 0) }
+
+// Build implements Layer.
+func (l *Activation) Build(input []int, _ *tensor.RNG) error {
+	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
+		return err
+	}
+	act, err := l.Activation.Kind()
+	if err != nil {
+		return fmt.Errorf("layer %q (Activation): %w", l.Name, err)
+	}
+	l.reset(input)
+	l.act = act
+	return nil
+}
+
+// Call implements Layer.
+func (l *Activation) Call(c *CallContext, x *autograd.Var) *autograd.Var {
+	if l.act == autograd.Linear {
+		return x
+	}
+	return c.Tape.Activate(x, l.act)
+}
+
+// Dropout sets a fraction Rate of its inputs to 0 in training and scales the
+// rest by 1/(1−Rate) (inverted dropout). At inference it is the identity.
+type Dropout struct {
+	Rate float32
+
+	Name       string
+	InputShape []int
+
+	built
+}
+
+// ClassName implements Layer.
+func (*Dropout) ClassName() string { return "Dropout" }
+
+// LayerName implements Layer.
+func (l *Dropout) LayerName() string { return l.Name }
+
+// SetLayerName implements Layer.
+func (l *Dropout) SetLayerName(name string) { l.Name = name }
+
+// InputSpec implements Layer.
+func (l *Dropout) InputSpec() []int { return declaredInput(l.InputShape, 0) }
+
+// Build implements Layer.
+func (l *Dropout) Build(input []int, _ *tensor.RNG) error {
+	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
+		return err
+	}
+	if !(l.Rate >= 0 && l.Rate < 1) {
+		return fmt.Errorf("layer %q (Dropout): rate must be in [0, 1), got %v", l.Name, l.Rate)
+	}
+	l.reset(input)
+	return nil
+}
+
+// Call implements Layer.
+func (l *Dropout) Call(c *CallContext, x *autograd.Var) *autograd.Var {
+	return c.Tape.Dropout(x, l.Rate, c.RNG, c.Training)
+}

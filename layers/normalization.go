@@ -1,0 +1,70 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/initializers"
+	"github.com/neurona/neurona/tensor"
+)
+
+// BatchNormalization normalizes its input over the batch, feature by
+// feature (the last dimension), then scales by gamma and shifts by beta,
+// with Keras's semantics: training uses the batch's statistics and moves the
+// moving mean and variance toward them; inference uses the moving ones.
+// gamma and beta are trainable; the moving statistics are not.
+type BatchNormalization struct {
+	// Momentum of the moving statistics; 0 means Keras's 0.99.
+	Momentum float32
+	// Epsilon added to the variance; 0 means Keras's 1e-3.
+	Epsilon float32
+
+	Name       string
+	InputShape []int
+
+	built
+	gamma, beta *autograd.Var
+	params      autograd.BatchNormParams
+}
+
+// ClassName implements Layer.
+func (*BatchNormalization) ClassName() string { return "BatchNormalization" }
+
+// LayerName implements Layer.
+func (l *BatchNormalization) LayerName() string { return l.Name }
+
+// SetLayerName implements Layer.
+func (l *BatchNormalization) SetLayerName(name string) { l.Name = name }
+
+// InputSpec implements Layer.
+func (l *BatchNormalization) InputSpec() []int { return declaredInput(l.InputShape, 0) }
+
+// Build implements Layer.
+func (l *BatchNormalization) Build(input []int, rng *tensor.RNG) error {
+	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
+		return err
+	}
+	mom, eps := l.Momentum, l.Epsilon
+	if mom == 0 {
+		mom = 0.99
+	}
+	if eps == 0 {
+		eps = 1e-3
+	}
+	if !(mom > 0 && mom < 1) || !(eps > 0) {
+		return fmt.Errorf("layer %q (BatchNormalization): momentum must be in (0, 1) and epsilon positive, got %v and %v", l.Name, mom, eps)
+	}
+	n := []int{input[len(input)-1]}
+	l.reset(input)
+	l.gamma = l.addWeight(l.Name, "gamma", n, initializers.Ones{}, true, rng)
+	l.beta = l.addWeight(l.Name, "beta", n, initializers.Zeros{}, true, rng)
+	mm := l.addWeight(l.Name, "moving_mean", n, initializers.Zeros{}, false, rng)
+	mv := l.addWeight(l.Name, "moving_variance", n, initializers.Ones{}, false, rng)
+	l.params = autograd.BatchNormParams{MovingMean: mm.Value, MovingVariance: mv.Value, Momentum: mom, Epsilon: eps}
+	return nil
+}
+
+// Call implements Layer.
+func (l *BatchNormalization) Call(c *CallContext, x *autograd.Var) *autograd.Var {
+	return c.Tape.BatchNorm(x, l.gamma, l.beta, l.params, c.Training)
+}
