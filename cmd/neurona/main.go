@@ -1,0 +1,112 @@
+// Command neurona trains the book's networks from the command line.
+//
+// Usage:
+//
+//	neurona run NAME [flags]   train a book example (see neurona examples)
+//	neurona examples           list the book examples
+//
+// Results and progress go to stdout, diagnostics to stderr. The exit code
+// is 0 on success, 1 on an error, 2 on a usage error and 130 when
+// interrupted.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `neurona trains neural networks with Keras's concepts, from one binary.
+
+Usage:
+  neurona run NAME [flags]   train a book example by name
+  neurona examples           list the book examples
+  neurona help [COMMAND]     show help
+
+Run 'neurona run --help' for the flags.
+`
+
+// usageError is an error in the command line (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// run executes the command line args and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "neurona: internal error: %v\n", r)
+			code = exitError
+		}
+	}()
+	err := dispatch(ctx, args, stdout, stderr)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "neurona: interrupted: %v\n", err)
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "neurona: %v\n", err)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usagef("no command given")
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			return dispatch(ctx, []string{args[1], "--help"}, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "run":
+		return runCommand(ctx, args[1:], stdout, stderr)
+	case "examples":
+		return examplesCommand(stdout)
+	}
+	fmt.Fprint(stderr, usage)
+	return usagef("unknown command %q", args[0])
+}
+
+func examplesCommand(stdout io.Writer) error {
+	names := make([]string, 0, len(bookExamples))
+	for n := range bookExamples {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(stdout, "%-12s %s\n", n, bookExamples[n].description)
+	}
+	return nil
+}

@@ -1,0 +1,22 @@
+// Package datasets loads the data sets of neurona's examples with the same
+// train/test splits as keras.datasets, and reads the IDX files that MNIST and
+// similar data sets ship in.
+//
+// BostonHousing is embedded in this package (35 KB). MNIST lives in the
+// subpackage datasets/mnist, so that only programs importing it carry its
+// 11 MB of embedded data.
+package datasets
+
+import "github.com/neurona/neurona/tensor"
+
+// Split is one part of a dataset: inputs X and targets Y. Row i of X goes with
+// row i of Y.
+type Split struct{ X, Y *tensor.Tensor }
+
+// Len returns the number of samples, X's first dimension (0 when X is nil).
+func (s Split) Len() int {
+	if s.X == nil {
+		return 0
+	}
+	return s.X.Rows()
+}
