@@ -40,7 +40,7 @@ func FromSlice(data []float32, shape ...int) *Tensor {
 	t := &Tensor{}
 	t.setShape(shape)
 	if len(data) != t.Size() {
-		panic(fmt.Sprintf("tensor: FromSlice: %d values for shape %v", len(data), shape))
+		panic(fmt.Sprintf("tensor: FromSlice: %d values for shape %v", len(data), copyShape(shape)))
 	}
 	t.Data = data
 	return t
@@ -57,12 +57,16 @@ func shapeSize(shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("tensor: negative dimension in shape %v", shape))
+			panic(fmt.Sprintf("tensor: negative dimension in shape %v", copyShape(shape)))
 		}
 		n *= d
 	}
 	return n
 }
+
+// copyShape returns a copy of shape, so that formatting it in a panic
+// message does not make every caller's shape escape to the heap.
+func copyShape(shape []int) []int { return append([]int(nil), shape...) }
 
 // setShape copies shape into t without allocating when it has at most
 // maxInlineDims dimensions.
@@ -271,7 +275,7 @@ func GatherRows(dst, src *Tensor, idx []int) {
 func (t *Tensor) SetView(data []float32, shape ...int) {
 	t.setShape(shape)
 	if len(data) != t.Size() {
-		panic(fmt.Sprintf("tensor: SetView: %d values for shape %v", len(data), shape))
+		panic(fmt.Sprintf("tensor: SetView: %d values for shape %v", len(data), copyShape(shape)))
 	}
 	t.Data = data
 }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the tests run the real command in a fresh process: with
+// NEURONA_TEST_MAIN set, the test binary behaves as neurona itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("NEURONA_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// neurona runs the command in a new process with extra environment
+// variables and returns its stdout, stderr and exit code.
+func neurona(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(append(os.Environ(), "NEURONA_TEST_MAIN=1"), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+const wantSummary = `Model: "sequential_1"
+_________________________________________________________________
+Layer (type)                 Output Shape              Param #
+=================================================================
+dense_1 (Dense)              (None, 32)                448
+_________________________________________________________________
+batch_normalization_1 (Batch (None, 32)                128
+_________________________________________________________________
+dense_2 (Dense)              (None, 16)                528
+_________________________________________________________________
+batch_normalization_2 (Batch (None, 16)                64
+_________________________________________________________________
+dropout_1 (Dropout)          (None, 16)                0
+_________________________________________________________________
+dense_3 (Dense)              (None, 1)                 17
+=================================================================
+Total params: 1,185
+Trainable params: 1,089
+Non-trainable params: 96
+`
+
+var epochLine = regexp.MustCompile(`^404/404 \[={30}\] - \d+s \d+(us|ms)/step - loss: \d+\.\d{4} - val_loss: \d+\.\d{4}$`)
+
+func TestRunRegression(t *testing.T) {
+	out, stderr, code := neurona(t, nil, "run", "regression")
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %q", code, stderr)
+	}
+	if !strings.HasPrefix(out, wantSummary) {
+		t.Fatalf("output does not start with the Keras summary:\n%s", out)
+	}
+	lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(out, wantSummary), "\n"), "\n")
+	if len(lines) != 1+2*32+1 {
+		t.Fatalf("got %d lines after the summary, want 66:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	if lines[0] != "Train on 404 samples, validate on 102 samples" {
+		t.Errorf("first line %q", lines[0])
+	}
+	for e := 1; e <= 32; e++ {
+		if h := lines[2*e-1]; h != fmt.Sprintf("Epoch %d/32", e) {
+			t.Errorf("epoch header %q", h)
+		}
+		if l := lines[2*e]; !epochLine.MatchString(l) {
+			t.Errorf("epoch %d line %q", e, l)
+		}
+	}
+	if !regexp.MustCompile(`^Prediction for validation row 42: -?\d+\.\d\d \(true value 14\.1\)$`).MatchString(lines[len(lines)-1]) {
+		t.Errorf("last line %q", lines[len(lines)-1])
+	}
+	if strings.Contains(out, "\r") {
+		t.Error("output to a pipe contains carriage returns")
+	}
+}
+
+// TestRunDeterministic checks that a seed gives the same training, loss for
+// loss, twice in a row and with GOMAXPROCS=1.
+func TestRunDeterministic(t *testing.T) {
+	timing := regexp.MustCompile(` - \d+s`)
+	run := func(env ...string) string {
+		out, stderr, code := neurona(t, env, "run", "regression", "--verbose", "2", "--seed", "7")
+		if code != 0 {
+			t.Fatalf("exit code %d, stderr %q", code, stderr)
+		}
+		return timing.ReplaceAllString(out, " - Ts")
+	}
+	a, b, c := run(), run(), run("GOMAXPROCS=1")
+	if a != b {
+		t.Errorf("two runs with seed 7 differ:\n%s\n---\n%s", a, b)
+	}
+	if a != c {
+		t.Errorf("GOMAXPROCS=1 differs:\n%s\n---\n%s", a, c)
+	}
+	if other := timing.ReplaceAllString(func() string { o, _, _ := neurona(t, nil, "run", "regression", "--verbose", "2", "--seed", "8"); return o }(), " - Ts"); other == a {
+		t.Error("seeds 7 and 8 gave identical runs")
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	var out, errb bytes.Buffer
+	ctx := context.Background()
+	for _, c := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{nil, exitUsage, "no command given"},
+		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{[]string{"run", "nope"}, exitUsage, `unknown example "nope" (valid: regression)`},
+		{[]string{"run", "regression", "--epochs", "x"}, exitUsage, "invalid value"},
+		{[]string{"run", "regression", "--verbose", "3"}, exitUsage, "--verbose must be 0, 1 or 2"},
+		{[]string{"run", "--help"}, exitOK, "Usage: neurona run NAME"},
+		{[]string{"--help"}, exitOK, ""},
+	} {
+		out.Reset()
+		errb.Reset()
+		if got := run(ctx, c.args, &out, &errb); got != c.code {
+			t.Errorf("%v: exit code %d, want %d (stderr %q)", c.args, got, c.code, errb.String())
+		}
+		if !strings.Contains(errb.String(), c.err) {
+			t.Errorf("%v: stderr %q does not contain %q", c.args, errb.String(), c.err)
+		}
+	}
+}
+
+func TestInterruptedExits130(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	if got := run(ctx, []string{"run", "regression", "--verbose", "0"}, &out, &errb); got != exitInterrupted {
+		t.Errorf("exit code %d, want 130; stderr %q", got, errb.String())
+	}
+}
