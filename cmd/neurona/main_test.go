@@ -115,7 +115,10 @@ func TestRunDeterministic(t *testing.T) {
 	if a != c {
 		t.Errorf("GOMAXPROCS=1 differs:\n%s\n---\n%s", a, c)
 	}
-	if other := timing.ReplaceAllString(func() string { o, _, _ := neurona(t, nil, "run", "regression", "--verbose", "2", "--seed", "8"); return o }(), " - Ts"); other == a {
+	if other := timing.ReplaceAllString(func() string {
+		o, _, _ := neurona(t, nil, "run", "regression", "--verbose", "2", "--seed", "8")
+		return o
+	}(), " - Ts"); other == a {
 		t.Error("seeds 7 and 8 gave identical runs")
 	}
 }
