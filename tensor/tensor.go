@@ -120,29 +120,30 @@ func (t *Tensor) Row(i int) []float32 {
 // Reshape returns a view of t with a new shape of the same size. One
 // dimension may be -1 and is inferred.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
-	v := &Tensor{Data: t.Data}
-	v.setShape(shape)
+	resolved := copyShape(shape)
 	infer := -1
 	known := 1
-	for i, d := range v.Shape {
-		if d == -1 {
-			if infer >= 0 {
-				panic(fmt.Sprintf("tensor: Reshape: more than one -1 in %v", shape))
-			}
+	for i, d := range resolved {
+		switch {
+		case d == -1 && infer < 0:
 			infer = i
-			continue
+		case d < 0:
+			panic(fmt.Sprintf("tensor: Reshape: bad dimension %d in %v", d, resolved))
+		default:
+			known *= d
 		}
-		known *= d
 	}
 	if infer >= 0 {
 		if known == 0 || len(t.Data)%known != 0 {
-			panic(fmt.Sprintf("tensor: Reshape: cannot reshape %v into %v", t.Shape, shape))
+			panic(fmt.Sprintf("tensor: Reshape: cannot reshape %v into %v", t.Shape, resolved))
 		}
-		v.Shape[infer] = len(t.Data) / known
+		resolved[infer] = len(t.Data) / known
 	}
-	if shapeSize(v.Shape) != len(t.Data) {
-		panic(fmt.Sprintf("tensor: Reshape: cannot reshape %v into %v", t.Shape, shape))
+	if shapeSize(resolved) != len(t.Data) {
+		panic(fmt.Sprintf("tensor: Reshape: cannot reshape %v into %v", t.Shape, resolved))
 	}
+	v := &Tensor{Data: t.Data}
+	v.setShape(resolved)
 	return v
 }
 
