@@ -13,11 +13,22 @@ import (
 // computed with L accumulated in float64.
 func gradCheck(t *testing.T, name string, inputs []*tensor.Tensor, f func(tp *Tape, in []*Var) *Var) {
 	t.Helper()
+	gradCheckConst(t, name, inputs, 0, f)
+}
+
+// gradCheckConst is gradCheck where the last nConst inputs are constants
+// (targets) that take no gradient and are not checked.
+func gradCheckConst(t *testing.T, name string, inputs []*tensor.Tensor, nConst int, f func(tp *Tape, in []*Var) *Var) {
+	t.Helper()
 	const eps = 1e-2
 	rng := tensor.NewRNG(99)
 	vars := make([]*Var, len(inputs))
 	for i, x := range inputs {
-		vars[i] = NewParam(x)
+		if i < len(inputs)-nConst {
+			vars[i] = NewParam(x)
+		} else {
+			vars[i] = NewConst(x)
+		}
 	}
 	tp := NewTape()
 	out := f(tp, vars)
@@ -39,7 +50,7 @@ func gradCheck(t *testing.T, name string, inputs []*tensor.Tensor, f func(tp *Ta
 		}
 		return s
 	}
-	for i, x := range inputs {
+	for i, x := range inputs[:len(inputs)-nConst] {
 		for j := range x.Data {
 			orig := x.Data[j]
 			x.Data[j] = orig + eps

@@ -157,3 +157,28 @@ func (l *Dropout) Build(input []int, _ *tensor.RNG) error {
 func (l *Dropout) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 	return c.Tape.Dropout(x, l.Rate, c.RNG, c.Training)
 }
+
+// LogitsLayer is implemented by layers that end in an activation, so that a
+// model can hand their pre-activation output to a loss that applies the
+// activation itself (a fused softmax + cross-entropy).
+type LogitsLayer interface {
+	Layer
+	// FinalActivation returns the activation of a built layer.
+	FinalActivation() autograd.Activation
+	// CallLogits runs the layer without its final activation.
+	CallLogits(c *CallContext, x *autograd.Var) *autograd.Var
+}
+
+// FinalActivation implements LogitsLayer.
+func (l *Dense) FinalActivation() autograd.Activation { return l.act }
+
+// CallLogits implements LogitsLayer.
+func (l *Dense) CallLogits(c *CallContext, x *autograd.Var) *autograd.Var {
+	return c.Tape.Dense(x, l.kernel, l.bias, autograd.Linear)
+}
+
+// FinalActivation implements LogitsLayer.
+func (l *Activation) FinalActivation() autograd.Activation { return l.act }
+
+// CallLogits implements LogitsLayer.
+func (l *Activation) CallLogits(_ *CallContext, x *autograd.Var) *autograd.Var { return x }

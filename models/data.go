@@ -22,6 +22,9 @@ func (m *Sequential) checkData(what string, x, y *tensor.Tensor) (*tensor.Tensor
 		return nil, nil, fmt.Errorf("%sx has %d rows but %sy has %d: they must match", what, x.Rows(), what, y.Rows())
 	}
 	out := m.OutputShape()
+	if m.sparse {
+		return x, y, checkLabels(what, y, out[len(out)-1])
+	}
 	if y.Dims() == 1 && len(out) == 1 && out[0] == 1 {
 		y = y.Reshape(y.Rows(), 1)
 	}
@@ -32,6 +35,20 @@ func (m *Sequential) checkData(what string, x, y *tensor.Tensor) (*tensor.Tensor
 		return nil, nil, fmt.Errorf("%sy has a NaN or infinite value at row %d, column %d", what, r, c)
 	}
 	return x, y, nil
+}
+
+// checkLabels validates sparse class-index targets: one integer in
+// [0, classes) per row.
+func checkLabels(what string, y *tensor.Tensor, classes int) error {
+	if y.Size() != y.Rows() {
+		return fmt.Errorf("%sy has shape %s but a sparse loss takes one class index per sample", what, tensor.ShapeString(y.Shape))
+	}
+	for r, v := range y.Data {
+		if v != v || v < 0 || v >= float32(classes) || v != float32(int(v)) {
+			return fmt.Errorf("%sy has label %v at row %d: a class index in [0, %d) is required", what, v, r, classes)
+		}
+	}
+	return nil
 }
 
 // checkInput validates inputs x against the model's input shape.

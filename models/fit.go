@@ -272,12 +272,11 @@ func (m *Sequential) trainStep(x, y *tensor.Tensor) float64 {
 		p.ZeroGrad()
 	}
 	m.call.Tape, m.call.Training = tp, true
-	pred := m.forward(tp.Const(x))
-	loss := m.loss.Call(tp, tp.Const(y), pred)
+	loss, pred := m.lossAndPred(x, y)
 	tp.Backward(loss)
 	m.opt.Apply(m.params)
 	for _, mt := range m.metrics {
-		mt.Update(y, pred.Value)
+		mt.Update(y, pred)
 	}
 	return float64(loss.Value.Data[0])
 }
@@ -320,13 +319,11 @@ func (m *Sequential) evaluate(ctx context.Context, x, y *tensor.Tensor, bs int) 
 		}
 		hi := min(lo+bs, n)
 		tp.Reset()
-		xb := tp.Const(rowsView(tp, x, lo, hi))
 		yb := rowsView(tp, y, lo, hi)
-		pred := m.forward(xb)
-		loss := m.loss.Call(tp, tp.Const(yb), pred)
+		loss, pred := m.lossAndPred(rowsView(tp, x, lo, hi), yb)
 		sum += float64(loss.Value.Data[0]) * float64(hi-lo)
 		for _, mt := range m.metrics {
-			mt.Update(yb, pred.Value)
+			mt.Update(yb, pred)
 		}
 	}
 	return sum / float64(max(n, 1)), nil

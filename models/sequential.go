@@ -43,6 +43,9 @@ type Sequential struct {
 	metrics  []metrics.Metric
 	compiled bool
 
+	fused  losses.Fused // set when the loss absorbs the last layer's activation
+	sparse bool         // the loss takes class indices as targets
+
 	params []*autograd.Var // trainable weights, in layer order
 	tape   *autograd.Tape
 	call   layers.CallContext
@@ -142,7 +145,34 @@ func (m *Sequential) Build() error {
 		shape = l.OutputShape()
 	}
 	m.built = true
+	m.prepareLoss()
 	return nil
+}
+
+// prepareLoss decides, once the model is built and compiled, whether the
+// loss fuses with the last layer's activation, and tells metrics that
+// depend on the loss (accuracy) which loss and output width they serve.
+func (m *Sequential) prepareLoss() {
+	if !m.built || m.loss == nil {
+		return
+	}
+	m.fused = nil
+	if f, ok := m.loss.(losses.Fused); ok {
+		if last, ok := m.layers[len(m.layers)-1].(layers.LogitsLayer); ok {
+			if act := f.FusedActivation(); act != autograd.Linear && last.FinalActivation() == act {
+				m.fused = f
+			}
+		}
+	}
+	s, ok := m.loss.(losses.Sparse)
+	m.sparse = ok && s.SparseTargets()
+	out := m.OutputShape()
+	units := out[len(out)-1]
+	for _, mt := range m.metrics {
+		if r, ok := mt.(interface{ Resolve(lossName string, outputUnits int) }); ok {
+			r.Resolve(m.loss.Name(), units)
+		}
+	}
 }
 
 // noneShape formats a shape with the batch dimension, as (None, 13).
@@ -184,6 +214,7 @@ func (m *Sequential) Compile(loss losses.Loss, opt optimizers.Optimizer, ms ...m
 	}
 	m.loss, m.opt, m.metrics = loss, opt, ms
 	m.compiled = true
+	m.prepareLoss()
 	if err := m.Build(); err != nil && !errors.Is(err, ErrNoInputShape) {
 		return err
 	}
@@ -244,6 +275,23 @@ func (m *Sequential) SetLearningRate(lr float32) {
 	if m.opt != nil {
 		m.opt.SetLearningRate(lr)
 	}
+}
+
+// lossAndPred runs the model on x and returns the loss against y and the
+// predictions, through the fused loss when there is one.
+func (m *Sequential) lossAndPred(x, y *tensor.Tensor) (*autograd.Var, *tensor.Tensor) {
+	tp := m.tape
+	xv, yv := tp.Const(x), tp.Const(y)
+	if m.fused == nil {
+		pred := m.forward(xv)
+		return m.loss.Call(tp, yv, pred), pred.Value
+	}
+	n := len(m.layers) - 1
+	for _, l := range m.layers[:n] {
+		xv = l.Call(&m.call, xv)
+	}
+	logits := m.layers[n].(layers.LogitsLayer).CallLogits(&m.call, xv)
+	return m.fused.CallFused(tp, yv, logits)
 }
 
 // forward runs the layers on x.
