@@ -169,7 +169,9 @@ func (m *Sequential) prepareLoss() {
 	out := m.OutputShape()
 	units := out[len(out)-1]
 	for _, mt := range m.metrics {
-		if r, ok := mt.(interface{ Resolve(lossName string, outputUnits int) }); ok {
+		if r, ok := mt.(interface {
+			Resolve(lossName string, outputUnits int)
+		}); ok {
 			r.Resolve(m.loss.Name(), units)
 		}
 	}
