@@ -18,7 +18,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
+
+	"github.com/neurona/neurona/internal/book"
 )
 
 // Exit codes.
@@ -100,13 +101,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func examplesCommand(stdout io.Writer) error {
-	names := make([]string, 0, len(bookExamples))
-	for n := range bookExamples {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(stdout, "%-12s %s\n", n, bookExamples[n].description)
+	for _, e := range book.Examples {
+		fmt.Fprintf(stdout, "%-13s %s\n%-13s book: %s\n", e.Name, e.Description, "", e.BookResult)
 	}
 	return nil
 }

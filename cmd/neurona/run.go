@@ -6,10 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
-	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/internal/book"
 	"github.com/neurona/neurona/models"
 )
@@ -19,22 +17,7 @@ import (
 type runOptions struct {
 	epochs, batchSize, verbose int
 	seed                       uint64
-}
-
-type bookExample struct {
-	description string
-	run         func(ctx context.Context, o runOptions, stdout io.Writer) error
-	epochs      int
-	batchSize   int
-}
-
-var bookExamples = map[string]bookExample{
-	"regression": {
-		description: "Boston housing prices, Dense+BatchNorm+Dropout, MSE, Adam (book: val_loss 56.5 final, 23.9 best)",
-		run:         runRegression,
-		epochs:      book.RegressionEpochs,
-		batchSize:   book.RegressionBatchSize,
-	},
+	dataDir                    string
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,6 +28,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&o.batchSize, "batch-size", 0, "samples per gradient step (default: the example's)")
 	fs.Uint64Var(&o.seed, "seed", 42, "seed for weights, shuffling and dropout")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
+	fs.StringVar(&o.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the embedded data")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: neurona run NAME [flags]\n\nTrains a book example. NAME is one of: %s.\n\nFlags:\n", strings.Join(exampleNames(), ", "))
 		fs.PrintDefaults()
@@ -69,7 +53,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return usagef("run: name an example (%s)", strings.Join(exampleNames(), ", "))
 	}
-	ex, ok := bookExamples[name]
+	ex, ok := book.Lookup(name)
 	if !ok {
 		return usagef("run: unknown example %q (valid: %s)", name, strings.Join(exampleNames(), ", "))
 	}
@@ -80,30 +64,23 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usagef("run: --verbose must be 0, 1 or 2")
 	}
 	if o.epochs == 0 {
-		o.epochs = ex.epochs
+		o.epochs = ex.Epochs
 	}
 	if o.batchSize == 0 {
-		o.batchSize = ex.batchSize
+		o.batchSize = ex.BatchSize
 	}
-	return ex.run(ctx, o, stdout)
+	return runExample(ctx, ex, o, stdout)
 }
 
-func exampleNames() []string {
-	var names []string
-	for n := range bookExamples {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func exampleNames() []string { return book.Names() }
 
-// runRegression is the book's regression_in_keras.
-func runRegression(ctx context.Context, o runOptions, stdout io.Writer) error {
-	train, valid, err := datasets.BostonHousing()
+// runExample trains a book example with the command's options.
+func runExample(ctx context.Context, ex book.Example, o runOptions, stdout io.Writer) error {
+	train, valid, err := ex.Data(o.dataDir)
 	if err != nil {
 		return err
 	}
-	model, err := book.RegressionModel(o.seed)
+	model, err := ex.Model(o.seed)
 	if err != nil {
 		return err
 	}
@@ -117,10 +94,8 @@ func runRegression(ctx context.Context, o runOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pred, err := model.Predict(valid.X)
-	if err != nil {
-		return err
+	if ex.After != nil {
+		return ex.After(stdout, model, valid)
 	}
-	fmt.Fprintf(stdout, "Prediction for validation row 42: %.2f (true value %.1f)\n", pred.Data[42], valid.Y.Data[42])
 	return nil
 }

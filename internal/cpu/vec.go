@@ -109,25 +109,26 @@ func SumRows(dst, x []float32) {
 	}
 }
 
-// Relu computes dst[i] = max(x[i], 0).
+// Relu computes dst[i] = max(x[i], 0). It is branch-free: the sign bit
+// selects the value, so mixed signs cost no mispredicted branches.
 func Relu(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
-		if v > 0 {
-			dst[i] = v
-		} else {
-			dst[i] = 0
-		}
+		b := math.Float32bits(v)
+		keep := uint32(int32(^b) >> 31) // all ones when the sign bit is clear
+		dst[i] = math.Float32frombits(b & keep)
 	}
 }
 
-// ReluBackward computes dx[i] += dy[i] where y[i] > 0.
+// ReluBackward computes dx[i] += dy[i] where y[i] > 0, branch-free.
 func ReluBackward(dx, dy, y []float32) {
 	dy, y = dy[:len(dx)], y[:len(dx)]
 	for i, v := range y {
-		if v > 0 {
-			dx[i] += dy[i]
-		}
+		// (bits−1)>>31 is all ones for +0, bits>>31 for negative values
+		// (and −0).
+		b := int32(math.Float32bits(v))
+		off := uint32((b-1)>>31 | b>>31)
+		dx[i] += math.Float32frombits(math.Float32bits(dy[i]) &^ off)
 	}
 }
 

@@ -1,0 +1,123 @@
+// Command mnist trains one of the book's MNIST nets in neurona and prints,
+// per seed, one JSON line with the time of every epoch (training plus
+// validation on the 10k test images) and the validation accuracy, in the
+// format of bench/mnist_torch.py's summary lines.
+//
+//	go run ./bench/mnist --net deep --seeds 1,2,3 --epochs 20
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/internal/book"
+	"github.com/neurona/neurona/models"
+)
+
+type result struct {
+	Impl         string    `json:"impl"`
+	Net          string    `json:"net"`
+	Seed         uint64    `json:"seed"`
+	Summary      bool      `json:"summary"`
+	Epochs       int       `json:"epochs"`
+	EpochSeconds []float64 `json:"epoch_seconds"`
+	Median       float64   `json:"median_epoch_seconds"`
+	FinalValLoss float64   `json:"final_val_loss"`
+	FinalValAcc  float64   `json:"final_val_acc"`
+	BestValAcc   float64   `json:"best_val_acc"`
+	ValAccs      []float64 `json:"val_accs"`
+}
+
+// timer records the wall time of each epoch.
+type timer struct {
+	callbacks.Base
+	start   time.Time
+	seconds []float64
+}
+
+func (t *timer) OnEpochBegin(int, callbacks.Logs) { t.start = time.Now() }
+func (t *timer) OnEpochEnd(int, callbacks.Logs) {
+	t.seconds = append(t.seconds, time.Since(t.start).Seconds())
+}
+
+func main() {
+	net := flag.String("net", "intermediate", "shallow, intermediate or deep")
+	seeds := flag.String("seeds", "1", "comma-separated seeds")
+	epochs := flag.Int("epochs", 0, "epochs (default: the book's)")
+	dataDir := flag.String("data-dir", "", "IDX directory (default: embedded MNIST)")
+	flag.Parse()
+	if err := run(*net, *seeds, *epochs, *dataDir); err != nil {
+		fmt.Fprintln(os.Stderr, "mnist:", err)
+		os.Exit(1)
+	}
+}
+
+func run(net, seedList string, epochs int, dataDir string) error {
+	ex, ok := book.Lookup(net)
+	if !ok {
+		return fmt.Errorf("unknown net %q", net)
+	}
+	if epochs == 0 {
+		epochs = ex.Epochs
+	}
+	train, valid, err := ex.Data(dataDir)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	for _, s := range strings.Split(seedList, ",") {
+		seed, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return fmt.Errorf("bad seed %q", s)
+		}
+		m, err := ex.Model(seed)
+		if err != nil {
+			return err
+		}
+		tm := &timer{}
+		h, err := m.Fit(context.Background(), train.X, train.Y, models.FitConfig{
+			BatchSize: ex.BatchSize, Epochs: epochs, Seed: seed,
+			ValidationX: valid.X, ValidationY: valid.Y, Callbacks: []callbacks.Callback{tm},
+		})
+		if err != nil {
+			return err
+		}
+		r := result{Impl: "neurona", Net: net, Seed: seed, Summary: true, Epochs: epochs, EpochSeconds: tm.seconds}
+		r.ValAccs = h.Values["val_accuracy"]
+		vl := h.Values["val_loss"]
+		r.FinalValLoss = vl[len(vl)-1]
+		r.FinalValAcc = r.ValAccs[len(r.ValAccs)-1]
+		for _, a := range r.ValAccs {
+			r.BestValAcc = max(r.BestValAcc, a)
+		}
+		rest := tm.seconds
+		if len(rest) > 1 {
+			rest = rest[1:]
+		}
+		r.Median = median(rest)
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
