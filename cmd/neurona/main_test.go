@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -156,5 +157,56 @@ func TestInterruptedExits130(t *testing.T) {
 	var out, errb bytes.Buffer
 	if got := run(ctx, []string{"run", "regression", "--verbose", "0"}, &out, &errb); got != exitInterrupted {
 		t.Errorf("exit code %d, want 130; stderr %q", got, errb.String())
+	}
+}
+
+// writeIDX writes an IDX file of unsigned bytes with the given dimensions.
+func writeIDX(t *testing.T, path string, data []byte, dims ...int) {
+	t.Helper()
+	b := []byte{0, 0, 0x08, byte(len(dims))}
+	for _, d := range dims {
+		b = append(b, byte(d>>24), byte(d>>16), byte(d>>8), byte(d))
+	}
+	if err := os.WriteFile(path, append(b, data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunDeepOnDataDir(t *testing.T) {
+	dir := t.TempDir()
+	for _, set := range []struct {
+		prefix string
+		n      int
+	}{{"train", 300}, {"t10k", 50}} {
+		img := make([]byte, set.n*28*28)
+		lab := make([]byte, set.n)
+		for i := range lab {
+			lab[i] = byte(i % 10)
+			// Each digit lights up its own band of rows, so the net can learn.
+			for p := lab[i] * 2 * 28; p < (lab[i]*2+2)*28; p++ {
+				img[i*784+int(p)] = 255
+			}
+		}
+		writeIDX(t, filepath.Join(dir, set.prefix+"-images-idx3-ubyte"), img, set.n, 28, 28)
+		writeIDX(t, filepath.Join(dir, set.prefix+"-labels-idx1-ubyte"), lab, set.n)
+	}
+	out, stderr, code := neurona(t, nil, "run", "deep", "--data-dir", dir, "--epochs", "3", "--verbose", "2")
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %q", code, stderr)
+	}
+	if !strings.Contains(out, "Total params: 59,978") || !strings.Contains(out, "Non-trainable params: 384") {
+		t.Errorf("deep summary missing:\n%s", out)
+	}
+	if !strings.Contains(out, "Train on 300 samples, validate on 50 samples") {
+		t.Errorf("the run did not use the directory's data:\n%s", out)
+	}
+	if n := strings.Count(out, "val_accuracy: "); n != 3 {
+		t.Errorf("%d epoch lines with val_accuracy, want 3:\n%s", n, out)
+	}
+
+	// A directory without the files is an error naming what is missing.
+	_, stderr, code = neurona(t, nil, "run", "deep", "--data-dir", t.TempDir(), "--verbose", "0")
+	if code != exitError || !strings.Contains(stderr, "train-images-idx3-ubyte") {
+		t.Errorf("empty dir: exit %d, stderr %q", code, stderr)
 	}
 }
