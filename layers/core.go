@@ -13,18 +13,20 @@ import (
 // It applies to the last dimension of its input.
 type Dense struct {
 	// Units is the number of outputs (required).
-	Units int
+	Units int `json:"units"`
 	// Activation defaults to linear.
-	Activation activations.Name
+	Activation activations.Name `json:"activation,omitempty"`
 	// NoBias drops the bias (Keras's use_bias=False).
-	NoBias bool
+	NoBias bool `json:"no_bias,omitempty"`
 	// KernelInitializer defaults to GlorotUniform, BiasInitializer to Zeros.
-	KernelInitializer initializers.Initializer
-	BiasInitializer   initializers.Initializer
+	// They are not part of the saved configuration: a saved model carries
+	// its weights.
+	KernelInitializer initializers.Initializer `json:"-"`
+	BiasInitializer   initializers.Initializer `json:"-"`
 
-	Name       string
-	InputDim   int
-	InputShape []int
+	Name       string `json:"name,omitempty"`
+	InputDim   int    `json:"input_dim,omitempty"`
+	InputShape []int  `json:"input_shape,omitempty"`
 
 	built
 	kernel, bias *autograd.Var
@@ -75,10 +77,10 @@ func (l *Dense) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 
 // Activation applies an activation function.
 type Activation struct {
-	Activation activations.Name
+	Activation activations.Name `json:"activation"`
 
-	Name       string
-	InputShape []int
+	Name       string `json:"name,omitempty"`
+	InputShape []int  `json:"input_shape,omitempty"`
 
 	built
 	act autograd.Activation
@@ -121,10 +123,10 @@ func (l *Activation) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 // Dropout sets a fraction Rate of its inputs to 0 in training and scales the
 // rest by 1/(1−Rate) (inverted dropout). At inference it is the identity.
 type Dropout struct {
-	Rate float32
+	Rate float32 `json:"rate"`
 
-	Name       string
-	InputShape []int
+	Name       string `json:"name,omitempty"`
+	InputShape []int  `json:"input_shape,omitempty"`
 
 	built
 }

@@ -124,8 +124,8 @@ func orDefault(init, def initializers.Initializer) initializers.Initializer {
 // dimension), as keras.Input does. It has no weights and no output of its
 // own in a summary.
 type Input struct {
-	Shape []int
-	Name  string
+	Shape []int  `json:"shape"`
+	Name  string `json:"name,omitempty"`
 	built
 }
 

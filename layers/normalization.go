@@ -15,12 +15,12 @@ import (
 // gamma and beta are trainable; the moving statistics are not.
 type BatchNormalization struct {
 	// Momentum of the moving statistics; 0 means Keras's 0.99.
-	Momentum float32
+	Momentum float32 `json:"momentum,omitempty"`
 	// Epsilon added to the variance; 0 means Keras's 1e-3.
-	Epsilon float32
+	Epsilon float32 `json:"epsilon,omitempty"`
 
-	Name       string
-	InputShape []int
+	Name       string `json:"name,omitempty"`
+	InputShape []int  `json:"input_shape,omitempty"`
 
 	built
 	gamma, beta *autograd.Var

@@ -65,7 +65,9 @@ const epsilon = 1e-7
 // CategoricalCrossentropy is −Σ y·log p over classes, averaged over the
 // batch, for one-hot (or probability) targets. Predictions are
 // probabilities, clipped at 1e-7 as Keras does, unless FromLogits is set.
-type CategoricalCrossentropy struct{ FromLogits bool }
+type CategoricalCrossentropy struct {
+	FromLogits bool `json:"from_logits,omitempty"`
+}
 
 // Name implements Loss.
 func (CategoricalCrossentropy) Name() string { return "categorical_crossentropy" }
@@ -94,7 +96,9 @@ func (CategoricalCrossentropy) CallFused(tp *autograd.Tape, yTrue, logits *autog
 
 // SparseCategoricalCrossentropy is CategoricalCrossentropy with integer
 // class targets, one per sample.
-type SparseCategoricalCrossentropy struct{ FromLogits bool }
+type SparseCategoricalCrossentropy struct {
+	FromLogits bool `json:"from_logits,omitempty"`
+}
 
 // Name implements Loss.
 func (SparseCategoricalCrossentropy) Name() string { return "sparse_categorical_crossentropy" }
@@ -127,7 +131,9 @@ func (SparseCategoricalCrossentropy) CallFused(tp *autograd.Tape, yTrue, logits 
 // BinaryCrossentropy is −(y·log p + (1−y)·log(1−p)), averaged over outputs
 // and batch, for 0/1 targets. Predictions are probabilities clipped at 1e-7,
 // unless FromLogits is set.
-type BinaryCrossentropy struct{ FromLogits bool }
+type BinaryCrossentropy struct {
+	FromLogits bool `json:"from_logits,omitempty"`
+}
 
 // Name implements Loss.
 func (BinaryCrossentropy) Name() string { return "binary_crossentropy" }

@@ -64,7 +64,9 @@ func (k accuracyKind) String() string {
 // shapes: 1 prediction column → binary; targets of the predictions' size →
 // categorical; otherwise (one target per sample) → sparse.
 type AutoAccuracy struct {
-	kind accuracyKind
+	// Label overrides the logged name "accuracy" (Keras 2.2 logged "acc").
+	Label string
+	kind  accuracyKind
 	mean
 }
 
@@ -73,7 +75,7 @@ type AutoAccuracy struct {
 func Accuracy() *AutoAccuracy { return &AutoAccuracy{} }
 
 // Name implements Metric: "accuracy", as tf.keras (and Keras 2.3+) logs it.
-func (m *AutoAccuracy) Name() string { return "accuracy" }
+func (m *AutoAccuracy) Name() string { return nameOr(m.Label, "accuracy") }
 
 // Resolve implements Resolver with Keras's rule (see AutoAccuracy). It does
 // not clear the accumulated state.

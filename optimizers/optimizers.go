@@ -46,10 +46,10 @@ func orDefault(v, def float32) float32 {
 // SGD is stochastic gradient descent with optional (Nesterov) momentum:
 // v = momentum·v − lr·g; p += v (or p += momentum·v − lr·g with Nesterov).
 type SGD struct {
-	// LearningRate defaults to 0.01.
-	LearningRate_ float32 `json:"learning_rate"`
-	Momentum      float32
-	Nesterov      bool
+	// LR is the learning rate; 0 means Keras's 0.01.
+	LR       float32 `json:"learning_rate,omitempty"`
+	Momentum float32 `json:"momentum,omitempty"`
+	Nesterov bool    `json:"nesterov,omitempty"`
 
 	velocity []*tensor.Tensor
 	iter     int
@@ -59,10 +59,10 @@ type SGD struct {
 func (*SGD) Name() string { return "SGD" }
 
 // LearningRate implements Optimizer.
-func (o *SGD) LearningRate() float32 { return orDefault(o.LearningRate_, 0.01) }
+func (o *SGD) LearningRate() float32 { return orDefault(o.LR, 0.01) }
 
 // SetLearningRate implements Optimizer.
-func (o *SGD) SetLearningRate(lr float32) { o.LearningRate_ = lr }
+func (o *SGD) SetLearningRate(lr float32) { o.LR = lr }
 
 // Iterations implements Optimizer.
 func (o *SGD) Iterations() int { return o.iter }
@@ -97,9 +97,10 @@ func (o *SGD) Apply(params []*autograd.Var) {
 // p −= lr_t·m/(√v + ε). Zero fields mean Keras's defaults: lr 1e-3, β₁ 0.9,
 // β₂ 0.999, ε 1e-7.
 type Adam struct {
-	LearningRate_ float32 `json:"learning_rate"`
-	Beta1, Beta2  float32
-	Epsilon       float32
+	LR      float32 `json:"learning_rate,omitempty"`
+	Beta1   float32 `json:"beta_1,omitempty"`
+	Beta2   float32 `json:"beta_2,omitempty"`
+	Epsilon float32 `json:"epsilon,omitempty"`
 
 	m, v []*tensor.Tensor
 	iter int
@@ -109,10 +110,10 @@ type Adam struct {
 func (*Adam) Name() string { return "Adam" }
 
 // LearningRate implements Optimizer.
-func (o *Adam) LearningRate() float32 { return orDefault(o.LearningRate_, 1e-3) }
+func (o *Adam) LearningRate() float32 { return orDefault(o.LR, 1e-3) }
 
 // SetLearningRate implements Optimizer.
-func (o *Adam) SetLearningRate(lr float32) { o.LearningRate_ = lr }
+func (o *Adam) SetLearningRate(lr float32) { o.LR = lr }
 
 // Iterations implements Optimizer.
 func (o *Adam) Iterations() int { return o.iter }
@@ -135,9 +136,9 @@ func (o *Adam) Apply(params []*autograd.Var) {
 // a = ρa + (1−ρ)g², p −= lr·g/(√a + ε). Zero fields mean Keras's defaults:
 // lr 1e-3, ρ 0.9, ε 1e-7.
 type RMSprop struct {
-	LearningRate_ float32 `json:"learning_rate"`
-	Rho           float32
-	Epsilon       float32
+	LR      float32 `json:"learning_rate,omitempty"`
+	Rho     float32 `json:"rho,omitempty"`
+	Epsilon float32 `json:"epsilon,omitempty"`
 
 	acc  []*tensor.Tensor
 	iter int
@@ -147,10 +148,10 @@ type RMSprop struct {
 func (*RMSprop) Name() string { return "RMSprop" }
 
 // LearningRate implements Optimizer.
-func (o *RMSprop) LearningRate() float32 { return orDefault(o.LearningRate_, 1e-3) }
+func (o *RMSprop) LearningRate() float32 { return orDefault(o.LR, 1e-3) }
 
 // SetLearningRate implements Optimizer.
-func (o *RMSprop) SetLearningRate(lr float32) { o.LearningRate_ = lr }
+func (o *RMSprop) SetLearningRate(lr float32) { o.LR = lr }
 
 // Iterations implements Optimizer.
 func (o *RMSprop) Iterations() int { return o.iter }

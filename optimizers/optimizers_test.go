@@ -64,7 +64,7 @@ func (p *problem) check(t *testing.T, name string, step int) {
 
 func TestSGDPlain(t *testing.T) {
 	p := newProblem()
-	o := &SGD{LearningRate_: 0.1}
+	o := &SGD{LR: 0.1}
 	for k := 1; k <= 4; k++ {
 		g := p.setGrads(k)
 		o.Apply(p.params)
@@ -83,7 +83,7 @@ func TestSGDPlain(t *testing.T) {
 func sgdMomentumRef(t *testing.T, nesterov bool) {
 	p := newProblem()
 	lr, mom := float32(0.05), float32(0.9)
-	o := &SGD{LearningRate_: lr, Momentum: mom, Nesterov: nesterov}
+	o := &SGD{LR: lr, Momentum: mom, Nesterov: nesterov}
 	vel := make([][]float64, len(p.ref))
 	for i := range vel {
 		vel[i] = make([]float64, len(p.ref[i]))
@@ -118,8 +118,8 @@ func TestSGDNesterov(t *testing.T) { sgdMomentumRef(t, true) }
 // same code by accident.
 func TestSGDMomentumDiffersFromNesterov(t *testing.T) {
 	a, b := newProblem(), newProblem()
-	oa := &SGD{LearningRate_: 0.05, Momentum: 0.9}
-	ob := &SGD{LearningRate_: 0.05, Momentum: 0.9, Nesterov: true}
+	oa := &SGD{LR: 0.05, Momentum: 0.9}
+	ob := &SGD{LR: 0.05, Momentum: 0.9, Nesterov: true}
 	for k := 1; k <= 2; k++ {
 		a.setGrads(k)
 		b.setGrads(k)
@@ -167,7 +167,7 @@ func adamRef(t *testing.T, o *Adam, lr, b1, b2, eps float64, scale float32) {
 }
 
 func TestAdamExplicit(t *testing.T) {
-	o := &Adam{LearningRate_: 0.1, Beta1: 0.8, Beta2: 0.99, Epsilon: 1e-3}
+	o := &Adam{LR: 0.1, Beta1: 0.8, Beta2: 0.99, Epsilon: 1e-3}
 	adamRef(t, o, float64(float32(0.1)), float64(float32(0.8)), float64(float32(0.99)), float64(float32(1e-3)), 1)
 }
 
@@ -186,7 +186,7 @@ func TestAdamDefaults(t *testing.T) {
 // TestAdamDefaultEpsilon uses gradients of order 1e-6, where √v ≈ 3e-8 is
 // comparable to ε, so the result depends on ε being Keras's 1e-7.
 func TestAdamDefaultEpsilon(t *testing.T) {
-	adamRef(t, &Adam{LearningRate_: 1}, 1, float64(float32(0.9)), float64(float32(0.999)), float64(float32(1e-7)), 1e-6)
+	adamRef(t, &Adam{LR: 1}, 1, float64(float32(0.9)), float64(float32(0.999)), float64(float32(1e-7)), 1e-6)
 }
 
 func rmspropRef(t *testing.T, o *RMSprop, lr, rho, eps float64, scale float32) {
@@ -220,7 +220,7 @@ func rmspropRef(t *testing.T, o *RMSprop, lr, rho, eps float64, scale float32) {
 }
 
 func TestRMSpropExplicit(t *testing.T) {
-	o := &RMSprop{LearningRate_: 0.01, Rho: 0.8, Epsilon: 1e-2}
+	o := &RMSprop{LR: 0.01, Rho: 0.8, Epsilon: 1e-2}
 	rmspropRef(t, o, float64(float32(0.01)), float64(float32(0.8)), float64(float32(1e-2)), 1)
 }
 
@@ -231,7 +231,7 @@ func TestRMSpropDefaults(t *testing.T) {
 	}
 	rmspropRef(t, o, float64(float32(1e-3)), float64(float32(0.9)), float64(float32(1e-7)), 1)
 	// Tiny gradients: √a ≈ 3e-7, so ε = 1e-7 matters.
-	rmspropRef(t, &RMSprop{LearningRate_: 0.1}, float64(float32(0.1)), float64(float32(0.9)), float64(float32(1e-7)), 1e-6)
+	rmspropRef(t, &RMSprop{LR: 0.1}, float64(float32(0.1)), float64(float32(0.9)), float64(float32(1e-7)), 1e-6)
 }
 
 func TestZeroValueDefaults(t *testing.T) {
@@ -270,7 +270,7 @@ func TestSetLearningRate(t *testing.T) {
 	}
 	// A changed rate takes effect on the next step.
 	p := newProblem()
-	o := &SGD{LearningRate_: 0.1}
+	o := &SGD{LR: 0.1}
 	for k := 1; k <= 3; k++ {
 		lr := float32(0.1)
 		if k == 3 {

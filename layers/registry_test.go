@@ -1,0 +1,55 @@
+package layers
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestConfigRoundTrip(t *testing.T) {
+	for _, l := range []Layer{
+		&Dense{Units: 32, Activation: "relu", InputDim: 13, Name: "dense_1"},
+		&Dense{Units: 1, NoBias: true},
+		&BatchNormalization{Momentum: 0.9, Name: "bn"},
+		&Dropout{Rate: 0.2},
+		&Activation{Activation: "softmax"},
+		&Input{Shape: []int{28, 28, 1}},
+	} {
+		c, err := ConfigOf(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Config
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		got, err := FromConfig(back)
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if !reflect.DeepEqual(got, l) {
+			t.Errorf("round trip of %s gave %#v", b, got)
+		}
+	}
+}
+
+func TestFromConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		class, config, want string
+	}{
+		{"Dens", `{}`, `unknown layer class "Dens" (valid: Activation, BatchNormalization, Dense, Dropout, InputLayer`},
+		{"Dense", `{"unit": 3}`, `unknown field "unit" (valid: units, activation, no_bias, name, input_dim, input_shape)`},
+		{"Dense", `{"units": "many"}`, `field "units" must be an integer, not string`},
+		{"Dropout", `{"rate": true}`, `field "rate" must be a number, not bool`},
+	} {
+		_, err := FromConfig(Config{ClassName: c.class, Config: json.RawMessage(c.config)})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s: err = %v, want %q", c.class, c.config, err, c.want)
+		}
+	}
+}
