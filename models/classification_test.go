@@ -39,7 +39,7 @@ func classifier(t *testing.T, loss losses.Loss) *models.Sequential {
 		&layers.Dense{Units: 3, Activation: activations.Softmax},
 	)
 	m.Seed = 1
-	if err := m.Compile(loss, &optimizers.Adam{LearningRate_: 0.05}, metrics.Accuracy()); err != nil {
+	if err := m.Compile(loss, &optimizers.Adam{LR: 0.05}, metrics.Accuracy()); err != nil {
 		t.Fatal(err)
 	}
 	return m

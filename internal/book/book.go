@@ -129,7 +129,7 @@ func ShallowModel(seed uint64) (*models.Sequential, error) {
 		&layers.Dense{Units: 10, Activation: activations.Softmax},
 	)
 	m.Seed = seed
-	return m, m.Compile(losses.MeanSquaredError{}, &optimizers.SGD{LearningRate_: 0.01}, metrics.Accuracy())
+	return m, m.Compile(losses.MeanSquaredError{}, &optimizers.SGD{LR: 0.01}, metrics.Accuracy())
 }
 
 // IntermediateModel is the book's intermediate_net_in_keras.
@@ -140,7 +140,7 @@ func IntermediateModel(seed uint64) (*models.Sequential, error) {
 		&layers.Dense{Units: 10, Activation: activations.Softmax},
 	)
 	m.Seed = seed
-	return m, m.Compile(losses.CategoricalCrossentropy{}, &optimizers.SGD{LearningRate_: 0.1}, metrics.Accuracy())
+	return m, m.Compile(losses.CategoricalCrossentropy{}, &optimizers.SGD{LR: 0.1}, metrics.Accuracy())
 }
 
 // DeepModel is the book's deep_net_in_keras.
