@@ -5,6 +5,8 @@
 // models import callbacks and never the reverse.
 package callbacks
 
+import "github.com/neurona/neurona/tensor"
+
 // Logs holds the values of one event: "loss", the metrics, and at the end of
 // an epoch "val_loss" and the validation metrics. Fit reuses one Logs, so a
 // callback that keeps values must copy them.
@@ -18,6 +20,23 @@ type Model interface {
 	LearningRate() float32
 	// SetLearningRate changes the optimizer's learning rate.
 	SetLearningRate(lr float32)
+	// WeightTensors returns the model's weights, live: writing into a
+	// Value changes the model.
+	WeightTensors() []Weight
+	// Save writes the whole model (architecture, weights, optimizer and
+	// training state) to path, atomically.
+	Save(path string) error
+	// SaveWeights writes only the weights to path, atomically.
+	SaveWeights(path string) error
+}
+
+// Weight is one weight tensor of a model, with its gradient from the last
+// batch (nil for non-trainable weights).
+type Weight struct {
+	// Layer is the layer's name, Name the weight's ("dense_1/kernel").
+	Layer, Name string
+	Value, Grad *tensor.Tensor
+	Trainable   bool
 }
 
 // Callback receives training events. Epochs and batches count from 0, as in

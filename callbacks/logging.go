@@ -1,0 +1,272 @@
+package callbacks
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/neurona/neurona/saving"
+	"github.com/neurona/neurona/tensorboard"
+)
+
+// ModelCheckpoint saves the model, or only its weights, at the end of each
+// epoch, as Keras's ModelCheckpoint. Filepath may hold Python-style fields
+// filled from the epoch (counted from 1) and the logs:
+// "weights.{epoch:02d}-{val_loss:.2f}.nrn".
+type ModelCheckpoint struct {
+	Base
+	Filepath string
+	// Monitor defaults to "val_loss"; used with SaveBestOnly.
+	Monitor string
+	// SaveBestOnly saves only when the monitored value improves.
+	SaveBestOnly bool
+	// SaveWeightsOnly saves the weights rather than the whole model.
+	SaveWeightsOnly bool
+	// Mode is "auto" (default), "min" or "max".
+	Mode string
+	// Log receives a line per save; nil means none.
+	Log io.Writer
+
+	// Saved lists the paths written, in order.
+	Saved []string
+	best  float64
+	md    mode
+	err   error
+}
+
+// OnTrainBegin implements Callback.
+func (c *ModelCheckpoint) OnTrainBegin(Logs) {
+	if c.Monitor == "" {
+		c.Monitor = "val_loss"
+	}
+	c.md, c.err = resolveMode(c.Mode, c.Monitor)
+	c.best = c.md.worst()
+}
+
+// Err returns the first error: a bad configuration or a failed save.
+func (c *ModelCheckpoint) Err() error { return c.err }
+
+// OnEpochEnd implements Callback.
+func (c *ModelCheckpoint) OnEpochEnd(epoch int, logs Logs) {
+	if c.err != nil {
+		return
+	}
+	if c.SaveBestOnly {
+		current, ok := logs[c.Monitor]
+		if !ok || !c.md.improved(current, c.best, 0) {
+			return
+		}
+		if c.Log != nil {
+			fmt.Fprintf(c.Log, "Epoch %d: %s improved from %.5f to %.5f, saving model\n", epoch+1, c.Monitor, c.best, current)
+		}
+		c.best = current
+	}
+	path, err := FormatPath(c.Filepath, epoch+1, logs)
+	if err != nil {
+		c.err = err
+		return
+	}
+	if c.SaveWeightsOnly {
+		err = c.Model.SaveWeights(path)
+	} else {
+		err = c.Model.Save(path)
+	}
+	if err != nil {
+		c.err = err
+		c.Model.StopTraining()
+		return
+	}
+	c.Saved = append(c.Saved, path)
+}
+
+var pathField = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}`)
+
+// FormatPath fills a Keras checkpoint path template: {epoch} and any log
+// key, with an optional Python format spec such as 02d or .4f.
+func FormatPath(template string, epoch int, logs Logs) (string, error) {
+	var err error
+	out := pathField.ReplaceAllStringFunc(template, func(m string) string {
+		g := pathField.FindStringSubmatch(m)
+		name, spec := g[1], g[2]
+		var v float64
+		isInt := false
+		if name == "epoch" {
+			v, isInt = float64(epoch), true
+		} else if x, ok := logs[name]; ok {
+			v = x
+		} else {
+			err = fmt.Errorf("checkpoint path %q: no value for {%s}", template, name)
+			return m
+		}
+		s, e := pyFormat(v, isInt, spec)
+		if e != nil {
+			err = fmt.Errorf("checkpoint path %q: %w", template, e)
+		}
+		return s
+	})
+	return out, err
+}
+
+// pyFormat formats v with a Python format spec limited to [0][width][.prec](d|f|e|g).
+func pyFormat(v float64, isInt bool, spec string) (string, error) {
+	if spec == "" {
+		if isInt {
+			return strconv.Itoa(int(v)), nil
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64), nil
+	}
+	m := regexp.MustCompile(`^(0?)(\d*)(?:\.(\d+))?([dfeg]?)$`).FindStringSubmatch(spec)
+	if m == nil {
+		return "", fmt.Errorf("unsupported format spec %q", spec)
+	}
+	verb := m[4]
+	if verb == "" {
+		verb = "g"
+		if isInt {
+			verb = "d"
+		}
+	}
+	f := "%" + m[1] + m[2]
+	if m[3] != "" {
+		f += "." + m[3]
+	}
+	if verb == "d" {
+		return fmt.Sprintf(f+"d", int64(math.Round(v))), nil
+	}
+	return fmt.Sprintf(f+verb, v), nil
+}
+
+// CSVLogger writes each epoch's logs to a CSV file, as Keras's CSVLogger:
+// a header "epoch,<keys sorted>", then one row per epoch (epochs from 0).
+// The file is rewritten atomically at each epoch, so it is never left
+// half-written.
+type CSVLogger struct {
+	Base
+	Filename string
+	// Separator defaults to ",".
+	Separator string
+	// Append keeps the rows of an existing file (for resumed training).
+	Append bool
+
+	keys []string
+	buf  bytes.Buffer
+	err  error
+}
+
+// Err returns the first write error.
+func (c *CSVLogger) Err() error { return c.err }
+
+// OnTrainBegin implements Callback.
+func (c *CSVLogger) OnTrainBegin(Logs) {
+	c.buf.Reset()
+	c.keys = nil
+	if c.Separator == "" {
+		c.Separator = ","
+	}
+	if c.Append {
+		if b, err := os.ReadFile(c.Filename); err == nil {
+			c.buf.Write(b)
+			if first, _, ok := strings.Cut(string(b), "\n"); ok {
+				c.keys = strings.Split(first, c.Separator)[1:]
+			}
+		}
+	}
+}
+
+// OnEpochEnd implements Callback.
+func (c *CSVLogger) OnEpochEnd(epoch int, logs Logs) {
+	if c.keys == nil {
+		for k := range logs {
+			c.keys = append(c.keys, k)
+		}
+		sort.Strings(c.keys)
+		c.buf.WriteString("epoch")
+		for _, k := range c.keys {
+			c.buf.WriteString(c.Separator + k)
+		}
+		c.buf.WriteByte('\n')
+	}
+	c.buf.WriteString(strconv.Itoa(epoch))
+	for _, k := range c.keys {
+		c.buf.WriteString(c.Separator)
+		if v, ok := logs[k]; ok {
+			c.buf.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+		} else {
+			c.buf.WriteString("NA")
+		}
+	}
+	c.buf.WriteByte('\n')
+	if err := saving.WriteFileAtomic(c.Filename, func(w io.Writer) error {
+		_, err := w.Write(c.buf.Bytes())
+		return err
+	}); err != nil && c.err == nil {
+		c.err = err
+	}
+}
+
+// TensorBoard writes per-epoch scalars (and, every HistogramFreq epochs,
+// weight histograms) in TensorBoard's layout: LogDir/train and
+// LogDir/validation, with tags epoch_loss, epoch_<metric>, as Keras's
+// TensorBoard callback.
+type TensorBoard struct {
+	Base
+	LogDir        string
+	HistogramFreq int
+
+	train, val *tensorboard.Writer
+	err        error
+}
+
+// Err returns the first error.
+func (t *TensorBoard) Err() error { return t.err }
+
+// OnTrainBegin implements Callback.
+func (t *TensorBoard) OnTrainBegin(Logs) {
+	t.train, t.val, t.err = tensorboard.NewRunWriters(t.LogDir)
+}
+
+// OnEpochEnd implements Callback.
+func (t *TensorBoard) OnEpochEnd(epoch int, logs Logs) {
+	if t.err != nil {
+		return
+	}
+	step := int64(epoch)
+	for k, v := range logs {
+		w, tag := t.train, "epoch_"+k
+		if name, ok := strings.CutPrefix(k, "val_"); ok {
+			w, tag = t.val, "epoch_"+name
+		}
+		if err := w.Scalar(tag, step, v); err != nil && t.err == nil {
+			t.err = err
+		}
+	}
+	if t.HistogramFreq > 0 && epoch%t.HistogramFreq == 0 {
+		for _, w := range t.Model.WeightTensors() {
+			if err := t.train.Histogram(w.Name, step, w.Value.Data); err != nil && t.err == nil {
+				t.err = err
+			}
+		}
+	}
+	for _, w := range []*tensorboard.Writer{t.train, t.val} {
+		if err := w.Flush(); err != nil && t.err == nil {
+			t.err = err
+		}
+	}
+}
+
+// OnTrainEnd implements Callback.
+func (t *TensorBoard) OnTrainEnd(Logs) {
+	for _, w := range []*tensorboard.Writer{t.train, t.val} {
+		if w != nil {
+			if err := w.Close(); err != nil && t.err == nil {
+				t.err = err
+			}
+		}
+	}
+}
