@@ -23,6 +23,9 @@ import (
 // child process with a different GOMAXPROCS (the worker pool is sized once
 // per process).
 func TestMain(m *testing.M) {
+	if p := os.Getenv("NEURONA_SAVE_CHILD"); p != "" {
+		saveForever(p)
+	}
 	if os.Getenv("NEURONA_HISTORY_CHILD") == "1" {
 		fmt.Print(historyBits())
 		os.Exit(0)

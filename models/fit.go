@@ -138,9 +138,10 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 		values[i].Name = k
 	}
 
-	seed := tensor.NewRNG(cfg.Seed)
-	shuffle := seed.Split()
-	m.call.RNG = seed.Split()
+	n := x.Rows()
+	st := m.fitState(cfg, n)
+	m.call.RNG = st.dropout
+	idx := st.index
 	m.stop = false
 	for _, cb := range cfg.Callbacks {
 		cb.SetModel(m)
@@ -152,11 +153,6 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 		fmt.Fprintf(out, "Train on %d samples, validate on %d samples\n", x.Rows(), vx.Rows())
 	}
 
-	n := x.Rows()
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
 	bs := min(cfg.BatchSize, n)
 	xb := tensor.New(append([]int{bs}, x.Shape[1:]...)...)
 	yb := tensor.New(append([]int{bs}, y.Shape[1:]...)...)
@@ -180,7 +176,7 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 			bar.Reset(n, time.Now())
 		}
 		if !cfg.NoShuffle {
-			shuffle.Shuffle(idx)
+			st.shuffle.Shuffle(idx)
 		}
 		for _, mt := range m.metrics {
 			mt.Reset()
@@ -200,9 +196,6 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 				cb.OnBatchBegin(b, logs)
 			}
 			loss := m.trainStep(xb, yb)
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return hist, fmt.Errorf("fit: loss is %v at epoch %d, batch %d: training stopped", loss, epoch+1, b+1)
-			}
 			lossSum += loss * float64(hi-lo)
 			values[0].Value = lossSum / float64(hi)
 			for i, mt := range m.metrics {
@@ -213,6 +206,12 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 			}
 			for _, cb := range cfg.Callbacks {
 				cb.OnBatchEnd(b, logs)
+			}
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				if !m.stop { // no callback (TerminateOnNaN) took charge
+					return hist, fmt.Errorf("fit: loss is %v at epoch %d, batch %d: training stopped", loss, epoch+1, b+1)
+				}
+				break
 			}
 			if bar != nil && hi < n {
 				bar.Update(hi, values[:nTrain], time.Now())
@@ -231,6 +230,7 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 				values[nTrain+1+i].Value = mt.Result()
 			}
 		}
+		st.nextEpoch = epoch + 1
 		hist.Epoch = append(hist.Epoch, epoch)
 		for i, k := range keys {
 			logs[k] = values[i].Value
@@ -252,6 +252,35 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 		cb.OnTrainEnd(logs)
 	}
 	return hist, nil
+}
+
+// fitState is what Fit carries from one epoch to the next besides the
+// weights: the shuffling and dropout streams and the current sample order
+// (Keras shuffles the previous epoch's order again). Keeping it in the
+// model, and in saved files, lets training resume exactly.
+type fitState struct {
+	seed      uint64
+	shuffle   *tensor.RNG
+	dropout   *tensor.RNG
+	index     []int
+	nextEpoch int
+}
+
+// fitState returns the state for a Fit over n samples: the model's current
+// one when cfg continues it (same seed and sample count, InitialEpoch at the
+// epoch where it stopped), else a fresh one from cfg.Seed.
+func (m *Sequential) fitState(cfg FitConfig, n int) *fitState {
+	if st := m.fit; st != nil && cfg.InitialEpoch > 0 && cfg.InitialEpoch == st.nextEpoch &&
+		st.seed == cfg.Seed && len(st.index) == n {
+		return st
+	}
+	seed := tensor.NewRNG(cfg.Seed)
+	st := &fitState{seed: cfg.Seed, shuffle: seed.Split(), dropout: seed.Split(), index: make([]int, n), nextEpoch: cfg.InitialEpoch}
+	for i := range st.index {
+		st.index[i] = i
+	}
+	m.fit = st
+	return st
 }
 
 // splitRows returns views of the first `at` rows of t and of the rest.

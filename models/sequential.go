@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/callbacks"
 	"github.com/neurona/neurona/internal/kerasfmt"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
@@ -50,6 +51,7 @@ type Sequential struct {
 	tape   *autograd.Tape
 	call   layers.CallContext
 	stop   bool
+	fit    *fitState
 }
 
 // NewSequential returns a model with the given layers.
@@ -129,7 +131,12 @@ func (m *Sequential) Build() error {
 	rng := tensor.NewRNG(m.Seed)
 	m.input = append([]int(nil), shape...)
 	m.params = m.params[:0]
+	names := map[string]bool{}
 	for i, l := range m.layers {
+		if names[l.LayerName()] {
+			return fmt.Errorf("two layers are named %q: layer names must be unique", l.LayerName())
+		}
+		names[l.LayerName()] = true
 		if decl := l.InputSpec(); i > 0 && decl != nil && !tensor.EqualShape(decl, shape) {
 			return fmt.Errorf("layer %q (%s) declares input shape %s but receives %s from layer %q",
 				l.LayerName(), l.ClassName(), noneShape(decl), noneShape(shape), m.layers[i-1].LayerName())
@@ -302,4 +309,16 @@ func (m *Sequential) forward(x *autograd.Var) *autograd.Var {
 		x = l.Call(&m.call, x)
 	}
 	return x
+}
+
+// WeightTensors returns the weights for callbacks: live values and the
+// gradients of the last batch.
+func (m *Sequential) WeightTensors() []callbacks.Weight {
+	var ws []callbacks.Weight
+	for _, l := range m.layers {
+		for _, w := range l.Weights() {
+			ws = append(ws, callbacks.Weight{Layer: l.LayerName(), Name: w.Name, Value: w.Var.Value, Grad: w.Var.Grad, Trainable: w.Trainable})
+		}
+	}
+	return ws
 }
