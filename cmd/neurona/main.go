@@ -41,6 +41,7 @@ const usage = `neurona trains neural networks with Keras's concepts, from one bi
 Usage:
   neurona run NAME [flags]   train a book example by name
   neurona examples           list the book examples
+  neurona plot LOG.csv       draw learning curves from a CSV history
   neurona help [COMMAND]     show help
 
 Run 'neurona run --help' for the flags.
@@ -95,6 +96,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return runCommand(ctx, args[1:], stdout, stderr)
 	case "examples":
 		return examplesCommand(stdout)
+	case "plot":
+		return plotCommand(args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return usagef("unknown command %q", args[0])

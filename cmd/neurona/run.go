@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/neurona/neurona/callbacks"
 	"github.com/neurona/neurona/internal/book"
 	"github.com/neurona/neurona/models"
 )
@@ -18,6 +19,7 @@ type runOptions struct {
 	epochs, batchSize, verbose int
 	seed                       uint64
 	dataDir                    string
+	outputs
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,6 +31,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Uint64Var(&o.seed, "seed", 42, "seed for weights, shuffling and dropout")
 	fs.IntVar(&o.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	fs.StringVar(&o.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the embedded data")
+	o.outputs.flags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: neurona run NAME [flags]\n\nTrains a book example. NAME is one of: %s.\n\nFlags:\n", strings.Join(exampleNames(), ", "))
 		fs.PrintDefaults()
@@ -69,13 +72,13 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if o.batchSize == 0 {
 		o.batchSize = ex.BatchSize
 	}
-	return runExample(ctx, ex, o, stdout)
+	return runExample(ctx, ex, o, stdout, stderr)
 }
 
 func exampleNames() []string { return book.Names() }
 
 // runExample trains a book example with the command's options.
-func runExample(ctx context.Context, ex book.Example, o runOptions, stdout io.Writer) error {
+func runExample(ctx context.Context, ex book.Example, o runOptions, stdout, stderr io.Writer) error {
 	train, valid, err := ex.Data(o.dataDir)
 	if err != nil {
 		return err
@@ -84,14 +87,17 @@ func runExample(ctx context.Context, ex book.Example, o runOptions, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	if err := model.Summary(stdout); err != nil {
-		return err
+	j := &job{
+		model: model, train: train, valid: valid, outputs: o.outputs,
+		fit: models.FitConfig{BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Seed: o.seed},
 	}
-	_, err = model.Fit(ctx, train.X, train.Y, models.FitConfig{
-		BatchSize: o.batchSize, Epochs: o.epochs, Verbose: o.verbose, Seed: o.seed, Output: stdout,
-		ValidationX: valid.X, ValidationY: valid.Y,
-	})
-	if err != nil {
+	if ex.MeasureSpeed {
+		j.speed = &callbacks.LearningSpeed{}
+		if j.outputs.speedPlot == "" {
+			j.outputs.speedPlot = ex.Name + ".png"
+		}
+	}
+	if err := j.run(ctx, ex.Name, stdout, stderr); err != nil {
 		return err
 	}
 	if ex.After != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/optimizers"
 	"github.com/neurona/neurona/preprocessing"
+	"github.com/neurona/neurona/tensor"
 )
 
 // Example is one of the book's networks with its data and settings.
@@ -33,6 +34,9 @@ type Example struct {
 	Data func(dataDir string) (train, valid datasets.Split, err error)
 	// After, when set, runs after training (the notebook's last cells).
 	After func(w io.Writer, m *models.Sequential, valid datasets.Split) error
+	// MeasureSpeed asks for the per-layer learning speed to be recorded,
+	// printed and plotted (the learning-speed experiment).
+	MeasureSpeed bool
 }
 
 // Examples lists the book's networks in the book's order.
@@ -57,6 +61,13 @@ var Examples = []Example{
 		BookResult:  "val_acc 0.9754 at epoch 20, best 0.9787",
 		Epochs:      20, BatchSize: 128,
 		Model: DeepModel, Data: MNIST,
+	},
+	{
+		Name:        "learning-speed",
+		Description: "1,000 MNIST images, six Dense(30, sigmoid) → Dense(10, softmax), SGD lr 0.01, batch 1 (chapter 8)",
+		BookResult:  "layers nearest the input learn slowest (Figure 8.8)",
+		Epochs:      200, BatchSize: 1,
+		Model: LearningSpeedModel, Data: LearningSpeedData, MeasureSpeed: true,
 	},
 	{
 		Name:        "regression",
@@ -179,4 +190,37 @@ func MNIST(dataDir string) (train, valid datasets.Split, err error) {
 		}
 	}
 	return train, valid, nil
+}
+
+// LearningSpeedModel is the book's measuring_speed_of_learning network: an
+// input layer and five more hidden layers of 30 sigmoid units, and a
+// softmax output, trained with SGD at lr 0.01.
+func LearningSpeedModel(seed uint64) (*models.Sequential, error) {
+	m := models.NewSequential(&layers.Dense{Units: 30, Activation: activations.Sigmoid, InputShape: []int{784}})
+	for range 5 {
+		m.Add(&layers.Dense{Units: 30, Activation: activations.Sigmoid})
+	}
+	m.Add(&layers.Dense{Units: 10, Activation: activations.Softmax})
+	m.Seed = seed
+	return m, m.Compile(losses.CategoricalCrossentropy{}, &optimizers.SGD{LR: 0.01}, metrics.Accuracy())
+}
+
+// LearningSpeedData is the first 1,000 MNIST training images, preprocessed
+// as in MNIST, with the first 1,000 test images for validation.
+func LearningSpeedData(dataDir string) (train, valid datasets.Split, err error) {
+	train, valid, err = MNIST(dataDir)
+	if err != nil {
+		return train, valid, err
+	}
+	return head(train, 1000), head(valid, 1000), nil
+}
+
+// head returns the first n samples of s (all of them if it has fewer).
+func head(s datasets.Split, n int) datasets.Split {
+	n = min(n, s.X.Rows())
+	rows := func(t *tensor.Tensor) *tensor.Tensor {
+		shape := append([]int{n}, t.Shape[1:]...)
+		return tensor.FromSlice(t.Data[:n*t.RowSize()], shape...)
+	}
+	return datasets.Split{X: rows(s.X), Y: rows(s.Y)}
 }
