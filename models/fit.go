@@ -6,14 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"time"
-
-	"golang.org/x/term"
 
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/callbacks"
-	"github.com/neurona/neurona/internal/kerasfmt"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -112,15 +107,6 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	}
 	validate := vx != nil && vx.Rows() > 0
 
-	out := cfg.Output
-	if out == nil {
-		out = os.Stdout
-	}
-	interactive := false
-	if f, ok := out.(*os.File); ok {
-		interactive = term.IsTerminal(int(f.Fd()))
-	}
-
 	keys := []string{"loss"}
 	for _, mt := range m.metrics {
 		keys = append(keys, mt.Name())
@@ -133,24 +119,31 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	}
 	hist := newHistory(keys)
 	logs := callbacks.Logs{}
-	values := make([]kerasfmt.LogValue, len(keys))
-	for i, k := range keys {
-		values[i].Name = k
-	}
+	values := make([]float64, len(keys))
 
 	n := x.Rows()
 	st := m.fitState(cfg, n)
 	m.call.RNG = st.dropout
 	idx := st.index
 	m.stop = false
-	for _, cb := range cfg.Callbacks {
+	cbs := cfg.Callbacks
+	var bar *callbacks.ProgbarLogger
+	if cfg.Verbose > 0 {
+		bar = &callbacks.ProgbarLogger{Verbose: cfg.Verbose, Output: cfg.Output}
+		cbs = append(append([]callbacks.Callback(nil), cbs...), bar)
+	}
+	params := callbacks.Params{Epochs: cfg.Epochs, Samples: n, BatchSize: min(cfg.BatchSize, n), Keys: keys}
+	if validate {
+		params.ValidationSamples = vx.Rows()
+	}
+	for _, cb := range cbs {
 		cb.SetModel(m)
+		if ps, ok := cb.(callbacks.ParamsSetter); ok {
+			ps.SetParams(params)
+		}
 	}
-	for _, cb := range cfg.Callbacks {
+	for _, cb := range cbs {
 		cb.OnTrainBegin(logs)
-	}
-	if cfg.Verbose > 0 && validate {
-		fmt.Fprintf(out, "Train on %d samples, validate on %d samples\n", x.Rows(), vx.Rows())
 	}
 
 	bs := min(cfg.BatchSize, n)
@@ -158,22 +151,12 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	yb := tensor.New(append([]int{bs}, y.Shape[1:]...)...)
 	xShape := append([]int(nil), xb.Shape...)
 	yShape := append([]int(nil), yb.Shape...)
-	var bar *kerasfmt.Progbar
-	if cfg.Verbose > 0 {
-		bar = kerasfmt.NewProgbar(out, n, cfg.Verbose, interactive, time.Now())
-	}
 	batches := (n + bs - 1) / bs
 
 	for epoch := cfg.InitialEpoch; epoch < cfg.Epochs; epoch++ {
 		clear(logs)
-		for _, cb := range cfg.Callbacks {
+		for _, cb := range cbs {
 			cb.OnEpochBegin(epoch, logs)
-		}
-		if bar != nil {
-			if err := kerasfmt.WriteEpochHeader(out, epoch+1, cfg.Epochs); err != nil {
-				return hist, fmt.Errorf("fit: writing progress: %w", err)
-			}
-			bar.Reset(n, time.Now())
 		}
 		if !cfg.NoShuffle {
 			st.shuffle.Shuffle(idx)
@@ -192,19 +175,19 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 			yb.Resize(yShape...)
 			tensor.GatherRows(xb, x, idx[lo:hi])
 			tensor.GatherRows(yb, y, idx[lo:hi])
-			for _, cb := range cfg.Callbacks {
+			for _, cb := range cbs {
 				cb.OnBatchBegin(b, logs)
 			}
 			loss := m.trainStep(xb, yb)
 			lossSum += loss * float64(hi-lo)
-			values[0].Value = lossSum / float64(hi)
+			values[0] = lossSum / float64(hi)
 			for i, mt := range m.metrics {
-				values[i+1].Value = mt.Result()
+				values[i+1] = mt.Result()
 			}
 			for i := range nTrain {
-				logs[keys[i]] = values[i].Value
+				logs[keys[i]] = values[i]
 			}
-			for _, cb := range cfg.Callbacks {
+			for _, cb := range cbs {
 				cb.OnBatchEnd(b, logs)
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
@@ -212,9 +195,6 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 					return hist, fmt.Errorf("fit: loss is %v at epoch %d, batch %d: training stopped", loss, epoch+1, b+1)
 				}
 				break
-			}
-			if bar != nil && hi < n {
-				bar.Update(hi, values[:nTrain], time.Now())
 			}
 			if m.stop {
 				break
@@ -225,30 +205,28 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 			if err != nil {
 				return hist, fmt.Errorf("fit: validation after epoch %d: %w", epoch+1, err)
 			}
-			values[nTrain].Value = vl
+			values[nTrain] = vl
 			for i, mt := range m.metrics {
-				values[nTrain+1+i].Value = mt.Result()
+				values[nTrain+1+i] = mt.Result()
 			}
 		}
 		st.nextEpoch = epoch + 1
 		hist.Epoch = append(hist.Epoch, epoch)
 		for i, k := range keys {
-			logs[k] = values[i].Value
-			hist.Values[k] = append(hist.Values[k], values[i].Value)
+			logs[k] = values[i]
+			hist.Values[k] = append(hist.Values[k], values[i])
 		}
-		if bar != nil {
-			if err := bar.Finish(values, time.Now()); err != nil {
-				return hist, fmt.Errorf("fit: writing progress: %w", err)
-			}
-		}
-		for _, cb := range cfg.Callbacks {
+		for _, cb := range cbs {
 			cb.OnEpochEnd(epoch, logs)
+		}
+		if bar != nil && bar.Err() != nil {
+			return hist, fmt.Errorf("fit: writing progress: %w", bar.Err())
 		}
 		if m.stop {
 			break
 		}
 	}
-	for _, cb := range cfg.Callbacks {
+	for _, cb := range cbs {
 		cb.OnTrainEnd(logs)
 	}
 	return hist, nil
