@@ -53,25 +53,26 @@ func (md mode) worst() float64 {
 type EarlyStopping struct {
 	Base
 	// Monitor defaults to "val_loss".
-	Monitor string
+	Monitor string `json:"monitor,omitempty"`
 	// MinDelta is the smallest change that counts as an improvement.
-	MinDelta float64
+	MinDelta float64 `json:"min_delta,omitempty"`
 	// Patience is the number of epochs without improvement to wait.
-	Patience int
+	Patience int `json:"patience,omitempty"`
 	// Mode is "auto" (default), "min" or "max".
-	Mode string
+	Mode string `json:"mode,omitempty"`
 	// Baseline, when set, must be beaten for training to go on.
-	Baseline *float64
+	Baseline *float64 `json:"baseline,omitempty"`
 	// RestoreBestWeights restores the weights of the best epoch when
 	// training stops (or ends).
-	RestoreBestWeights bool
+	RestoreBestWeights bool `json:"restore_best_weights,omitempty"`
 	// Log receives the "Epoch N: early stopping" line; nil means none.
-	Log io.Writer
+	Log io.Writer `json:"-"`
 
 	// StoppedEpoch is the epoch (from 0) at which training was stopped, or
 	// −1; BestEpoch is the epoch of the best value.
-	StoppedEpoch, BestEpoch int
-	Best                    float64
+	StoppedEpoch int     `json:"-"`
+	BestEpoch    int     `json:"-"`
+	Best         float64 `json:"-"`
 
 	md      mode
 	wait    int
@@ -156,9 +157,9 @@ type TerminateOnNaN struct {
 	Base
 	// Log receives Keras's "Batch N: Invalid loss, terminating training"
 	// line; nil means os.Stderr.
-	Log io.Writer
+	Log io.Writer `json:"-"`
 	// Terminated reports whether it stopped training.
-	Terminated bool
+	Terminated bool `json:"-"`
 }
 
 // OnBatchEnd implements Callback.
@@ -179,15 +180,15 @@ func (c *TerminateOnNaN) OnBatchEnd(batch int, logs Logs) {
 // ReduceLROnPlateau. Zero fields mean Keras's defaults.
 type ReduceLROnPlateau struct {
 	Base
-	Monitor  string  // "val_loss"
-	Factor   float64 // 0.1
-	Patience int     // 10
-	Mode     string  // "auto"
-	MinDelta float64 // 1e-4
-	Cooldown int
-	MinLR    float64
+	Monitor  string  `json:"monitor,omitempty"`   // "val_loss"
+	Factor   float64 `json:"factor,omitempty"`    // 0.1
+	Patience int     `json:"patience,omitempty"`  // 10
+	Mode     string  `json:"mode,omitempty"`      // "auto"
+	MinDelta float64 `json:"min_delta,omitempty"` // 1e-4
+	Cooldown int     `json:"cooldown,omitempty"`
+	MinLR    float64 `json:"min_lr,omitempty"`
 	// Log receives a line for each reduction; nil means none.
-	Log io.Writer
+	Log io.Writer `json:"-"`
 
 	md                mode
 	best              float64
@@ -254,7 +255,7 @@ func (r *ReduceLROnPlateau) OnEpochEnd(epoch int, logs Logs) {
 // from Schedule(epoch, current rate), as Keras's LearningRateScheduler.
 type LearningRateScheduler struct {
 	Base
-	Schedule func(epoch int, lr float32) float32
+	Schedule func(epoch int, lr float32) float32 `json:"-"`
 }
 
 // OnEpochBegin implements Callback.

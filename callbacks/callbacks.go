@@ -53,7 +53,7 @@ type Callback interface {
 
 // Base implements every Callback method as a no-op and keeps the model.
 type Base struct {
-	Model Model
+	Model Model `json:"-"`
 }
 
 // SetModel implements Callback.

@@ -21,20 +21,20 @@ import (
 // "weights.{epoch:02d}-{val_loss:.2f}.nrn".
 type ModelCheckpoint struct {
 	Base
-	Filepath string
+	Filepath string `json:"filepath"`
 	// Monitor defaults to "val_loss"; used with SaveBestOnly.
-	Monitor string
+	Monitor string `json:"monitor,omitempty"`
 	// SaveBestOnly saves only when the monitored value improves.
-	SaveBestOnly bool
+	SaveBestOnly bool `json:"save_best_only,omitempty"`
 	// SaveWeightsOnly saves the weights rather than the whole model.
-	SaveWeightsOnly bool
+	SaveWeightsOnly bool `json:"save_weights_only,omitempty"`
 	// Mode is "auto" (default), "min" or "max".
-	Mode string
+	Mode string `json:"mode,omitempty"`
 	// Log receives a line per save; nil means none.
-	Log io.Writer
+	Log io.Writer `json:"-"`
 
 	// Saved lists the paths written, in order.
-	Saved []string
+	Saved []string `json:"-"`
 	best  float64
 	md    mode
 	err   error
@@ -148,11 +148,11 @@ func pyFormat(v float64, isInt bool, spec string) (string, error) {
 // half-written.
 type CSVLogger struct {
 	Base
-	Filename string
+	Filename string `json:"filename"`
 	// Separator defaults to ",".
-	Separator string
+	Separator string `json:"separator,omitempty"`
 	// Append keeps the rows of an existing file (for resumed training).
-	Append bool
+	Append bool `json:"append,omitempty"`
 
 	keys []string
 	buf  bytes.Buffer
@@ -216,8 +216,8 @@ func (c *CSVLogger) OnEpochEnd(epoch int, logs Logs) {
 // TensorBoard callback.
 type TensorBoard struct {
 	Base
-	LogDir        string
-	HistogramFreq int
+	LogDir        string `json:"log_dir"`
+	HistogramFreq int    `json:"histogram_freq,omitempty"`
 
 	train, val *tensorboard.Writer
 	err        error

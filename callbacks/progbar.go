@@ -33,9 +33,9 @@ type ParamsSetter interface {
 type ProgbarLogger struct {
 	Base
 	// Verbose is 1 (progress bar) or 2 (one line per epoch).
-	Verbose int
+	Verbose int `json:"verbose,omitempty"`
 	// Output defaults to os.Stdout.
-	Output io.Writer
+	Output io.Writer `json:"-"`
 
 	params Params
 	bar    *kerasfmt.Progbar

@@ -11,11 +11,11 @@ import "math"
 type LearningSpeed struct {
 	Base
 	// Layers lists the layers in model order.
-	Layers []string
+	Layers []string `json:"-"`
 	// WeightChange[e][l] is the L2 norm of layer l's weight change in epoch e.
-	WeightChange [][]float64
+	WeightChange [][]float64 `json:"-"`
 	// GradNorm[e][l] is the mean L2 norm of layer l's gradient in epoch e.
-	GradNorm [][]float64
+	GradNorm [][]float64 `json:"-"`
 
 	start   [][]float32
 	gradSum []float64

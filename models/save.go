@@ -119,6 +119,11 @@ func (m *Sequential) fileContents(full bool) ([]saving.Entry, map[string]string,
 	if meta["config"], err = marshal(mc); err != nil {
 		return nil, nil, err
 	}
+	if len(m.Metadata) > 0 {
+		if meta["user"], err = marshal(m.Metadata); err != nil {
+			return nil, nil, err
+		}
+	}
 	if !full || !m.compiled {
 		return entries, meta, nil
 	}
@@ -213,6 +218,11 @@ func fromFile(f *saving.File) (*Sequential, error) {
 		m.Name = mc.Config.Name
 	}
 	m.Seed = mc.Config.Seed
+	if u, ok := f.Metadata["user"]; ok {
+		if err := json.Unmarshal([]byte(u), &m.Metadata); err != nil {
+			return nil, fmt.Errorf("user metadata: %w", err)
+		}
+	}
 	for i, c := range mc.Config.Layers {
 		l, err := layers.FromConfig(c)
 		if err != nil {

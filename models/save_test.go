@@ -51,6 +51,7 @@ func TestSaveLoadPredict(t *testing.T) {
 	if _, err := m.Fit(context.Background(), train.X, train.Y, models.FitConfig{BatchSize: 16, Epochs: 2, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
+	m.Metadata = map[string]string{"note": "saved by a test"}
 	path := filepath.Join(t.TempDir(), "model.nrn")
 	if err := m.Save(path); err != nil {
 		t.Fatal(err)
@@ -68,6 +69,9 @@ func TestSaveLoadPredict(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameTensor(t, "predictions after Load", got, want)
+	if back.Metadata["note"] != "saved by a test" {
+		t.Errorf("metadata not restored: %v", back.Metadata)
+	}
 	if back.Name != m.Name || len(back.Layers()) != 6 || back.Layers()[5].LayerName() != "price" {
 		t.Errorf("architecture not restored: %s %d layers", back.Name, len(back.Layers()))
 	}

@@ -33,6 +33,9 @@ type Sequential struct {
 	Name string
 	// Seed seeds weight initialization.
 	Seed uint64
+	// Metadata holds the caller's own strings, saved with the model (the
+	// neurona command keeps the data preprocessing there).
+	Metadata map[string]string
 
 	layers []layers.Layer
 	counts map[string]int // per-class counters for automatic layer names
