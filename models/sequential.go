@@ -325,3 +325,13 @@ func (m *Sequential) WeightTensors() []callbacks.Weight {
 	}
 	return ws
 }
+
+// MetricNames returns the names of Evaluate's values: "loss", then the
+// metrics' names.
+func (m *Sequential) MetricNames() []string {
+	names := []string{"loss"}
+	for _, mt := range m.metrics {
+		names = append(names, mt.Name())
+	}
+	return names
+}

@@ -18,8 +18,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
-	"github.com/neurona/neurona/internal/book"
+	"github.com/neurona/neurona/examples"
 )
 
 // Exit codes.
@@ -39,12 +40,17 @@ func main() {
 const usage = `neurona trains neural networks with Keras's concepts, from one binary.
 
 Usage:
-  neurona run NAME [flags]   train a book example by name
-  neurona examples           list the book examples
-  neurona plot LOG.csv       draw learning curves from a CSV history
-  neurona help [COMMAND]     show help
+  neurona run NAME [flags]          train a book example by name
+  neurona train SPEC.yaml [flags]   train the model a spec file describes
+  neurona summary SPEC.yaml|MODEL   print a model's summary table
+  neurona evaluate MODEL DATA.csv   print a saved model's loss and metrics on a CSV file
+  neurona predict MODEL INPUT.csv   write predictions as CSV on stdout
+  neurona explain SPEC.yaml         walk through a forward pass, neuron by neuron
+  neurona plot LOG.csv              draw learning curves from a CSV history
+  neurona examples                  list the book examples
+  neurona help [COMMAND]            show a command's help
 
-Run 'neurona run --help' for the flags.
+Run 'neurona COMMAND --help' for a command's flags.
 `
 
 // usageError is an error in the command line (exit code 2).
@@ -94,6 +100,16 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	case "run":
 		return runCommand(ctx, args[1:], stdout, stderr)
+	case "train":
+		return trainCommand(ctx, args[1:], stdout, stderr)
+	case "summary":
+		return summaryCommand(args[1:], stdout, stderr)
+	case "evaluate":
+		return evaluateCommand(args[1:], stdout, stderr)
+	case "predict":
+		return predictCommand(args[1:], stdout, stderr)
+	case "explain":
+		return explainCommand(args[1:], stdout, stderr)
 	case "examples":
 		return examplesCommand(stdout)
 	case "plot":
@@ -104,8 +120,22 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func examplesCommand(stdout io.Writer) error {
-	for _, e := range book.Examples {
-		fmt.Fprintf(stdout, "%-13s %s\n%-13s book: %s\n", e.Name, e.Description, "", e.BookResult)
+	for _, name := range examples.Names() {
+		src, err := examples.Spec(name)
+		if err != nil {
+			return err
+		}
+		// The spec's opening comment says what the example is and what the
+		// book reports.
+		var about []string
+		for _, line := range strings.Split(string(src), "\n") {
+			text, ok := strings.CutPrefix(line, "#")
+			if !ok {
+				break
+			}
+			about = append(about, strings.TrimSpace(text))
+		}
+		fmt.Fprintf(stdout, "%-15s %s\n", name, strings.Join(about, " "))
 	}
 	return nil
 }
