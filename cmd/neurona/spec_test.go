@@ -272,3 +272,31 @@ func FuzzParseSpec(f *testing.F) {
 		}
 	})
 }
+
+// TestREADMESpecsParse keeps the README's spec examples valid.
+func TestREADMESpecsParse(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(b), "```yaml\n")
+	n := 0
+	for _, blk := range blocks[1:] {
+		src := blk[:strings.Index(blk, "```")]
+		if !strings.Contains(src, "model:") {
+			continue
+		}
+		n++
+		s, err := parseSpec([]byte(src), "README.md", "")
+		if err != nil {
+			t.Errorf("README spec %d: %v", n, err)
+			continue
+		}
+		if _, err := s.buildModel(1); err != nil {
+			t.Errorf("README spec %d: %v", n, err)
+		}
+	}
+	if n < 2 {
+		t.Errorf("found %d complete specs in README.md", n)
+	}
+}
