@@ -1,11 +1,10 @@
 // Package book defines the networks of Deep Learning Illustrated (Krohn,
-// 2019) once, with their data, for the neurona command and the benchmarks.
+// 2019) in Go, with their data, for the benchmarks. The neurona command
+// trains the same networks from examples/specs; a test checks that both
+// describe the same models.
 package book
 
 import (
-	"fmt"
-	"io"
-
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/datasets/mnist"
@@ -20,61 +19,43 @@ import (
 
 // Example is one of the book's networks with its data and settings.
 type Example struct {
-	Name        string
-	Description string
-	// BookResult is what the book's notebook reports.
-	BookResult string
-	Epochs     int
-	BatchSize  int
+	Name      string
+	Epochs    int
+	BatchSize int
 	// Model returns the compiled network with weights drawn from seed.
 	Model func(seed uint64) (*models.Sequential, error)
 	// Data returns the training and validation data, preprocessed as in
 	// the notebook. dataDir, when not empty, names a directory of IDX files
 	// to use instead of the embedded data, for the MNIST examples.
 	Data func(dataDir string) (train, valid datasets.Split, err error)
-	// After, when set, runs after training (the notebook's last cells).
-	After func(w io.Writer, m *models.Sequential, valid datasets.Split) error
-	// MeasureSpeed asks for the per-layer learning speed to be recorded,
-	// printed and plotted (the learning-speed experiment).
-	MeasureSpeed bool
 }
 
 // Examples lists the book's networks in the book's order.
 var Examples = []Example{
 	{
-		Name:        "shallow",
-		Description: "MNIST, Dense(64, sigmoid) → Dense(10, softmax), MSE, SGD lr 0.01 (chapter 5)",
-		BookResult:  "val_acc 0.856 at epoch 200",
-		Epochs:      200, BatchSize: 128,
+		Name:   "shallow",
+		Epochs: 200, BatchSize: 128,
 		Model: ShallowModel, Data: MNIST,
 	},
 	{
-		Name:        "intermediate",
-		Description: "MNIST, two Dense(64, relu) → Dense(10, softmax), cross-entropy, SGD lr 0.1 (chapter 8)",
-		BookResult:  "val_acc 0.9759 at epoch 20",
-		Epochs:      20, BatchSize: 128,
+		Name:   "intermediate",
+		Epochs: 20, BatchSize: 128,
 		Model: IntermediateModel, Data: MNIST,
 	},
 	{
-		Name:        "deep",
-		Description: "MNIST, three Dense(64, relu)+BatchNorm, Dropout(0.2), Dense(10, softmax), Adam (chapter 9)",
-		BookResult:  "val_acc 0.9754 at epoch 20, best 0.9787",
-		Epochs:      20, BatchSize: 128,
+		Name:   "deep",
+		Epochs: 20, BatchSize: 128,
 		Model: DeepModel, Data: MNIST,
 	},
 	{
-		Name:        "learning-speed",
-		Description: "1,000 MNIST images, six Dense(30, sigmoid) → Dense(10, softmax), SGD lr 0.01, batch 1 (chapter 8)",
-		BookResult:  "layers nearest the input learn slowest (Figure 8.8)",
-		Epochs:      200, BatchSize: 1,
-		Model: LearningSpeedModel, Data: LearningSpeedData, MeasureSpeed: true,
+		Name:   "learning-speed",
+		Epochs: 200, BatchSize: 1,
+		Model: LearningSpeedModel, Data: LearningSpeedData,
 	},
 	{
-		Name:        "regression",
-		Description: "Boston housing, Dense+BatchNorm+Dropout, MSE, Adam (chapter 9)",
-		BookResult:  "val_loss 56.5 final, 23.9 best; predicts 20.88 for validation row 42 (true 14.1)",
-		Epochs:      RegressionEpochs, BatchSize: RegressionBatchSize,
-		Model: RegressionModel, Data: Boston, After: predictRow42,
+		Name:   "regression",
+		Epochs: RegressionEpochs, BatchSize: RegressionBatchSize,
+		Model: RegressionModel, Data: Boston,
 	},
 }
 
@@ -123,15 +104,6 @@ func RegressionModel(seed uint64) (*models.Sequential, error) {
 // Boston returns Keras's Boston housing split, unscaled, as the notebook
 // uses it. dataDir is ignored.
 func Boston(string) (train, valid datasets.Split, err error) { return datasets.BostonHousing() }
-
-func predictRow42(w io.Writer, m *models.Sequential, valid datasets.Split) error {
-	pred, err := m.Predict(valid.X)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "Prediction for validation row 42: %.2f (true value %.1f)\n", pred.Data[42], valid.Y.Data[42])
-	return err
-}
 
 // ShallowModel is the book's shallow_net_in_keras.
 func ShallowModel(seed uint64) (*models.Sequential, error) {
