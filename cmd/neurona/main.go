@@ -46,6 +46,8 @@ Usage:
   neurona evaluate MODEL DATA.csv   print a saved model's loss and metrics on a CSV file
   neurona predict MODEL INPUT.csv   write predictions as CSV on stdout
   neurona explain SPEC.yaml         walk through a forward pass, neuron by neuron
+  neurona explain --model FILE --row N DATA.csv
+                                    the same for a saved model and a row of a CSV file
   neurona plot LOG.csv              draw learning curves from a CSV history
   neurona examples                  list the book examples
   neurona help [COMMAND]            show a command's help
