@@ -153,10 +153,12 @@ func trainSpec(ctx context.Context, s *spec, tf trainFlags, title string, stdout
 		}
 		s.data.builtin, s.data.idx = "", tf.dataDir
 	}
+	st := begin(stderr, "Loading "+s.data.describe())
 	train, valid, test, err := s.data.load()
 	if err != nil {
 		return err
 	}
+	st.done()
 	model, err := s.buildModel(fit.seed)
 	if err != nil {
 		return err
@@ -182,10 +184,12 @@ func trainSpec(ctx context.Context, s *spec, tf trainFlags, title string, stdout
 		return err
 	}
 	if test.X != nil {
+		st := begin(stderr, fmt.Sprintf("Evaluating %d test samples", test.X.Rows()))
 		res, err := model.Evaluate(test.X, test.Y, fit.batchSize)
 		if err != nil {
 			return err
 		}
+		st.done()
 		fmt.Fprintf(stdout, "Test (%d samples): %s\n", test.X.Rows(), formatResults(model, res))
 	}
 	if r := s.showPrediction; r != nil {
@@ -312,6 +316,7 @@ func evaluateCommand(args []string, stdout, stderr io.Writer) error {
 	if len(p.Targets) == 0 {
 		return fmt.Errorf("%s was not trained on CSV data: it does not name target columns", fs.Arg(0))
 	}
+	st := begin(stderr, "Loading "+fs.Arg(1))
 	data, err := readCSVFile(fs.Arg(1), p.csvOptions(fs.Arg(1), true))
 	if err != nil {
 		return err
@@ -319,10 +324,13 @@ func evaluateCommand(args []string, stdout, stderr io.Writer) error {
 	if err := p.apply(&data, fs.Arg(1)); err != nil {
 		return err
 	}
+	st.done()
+	st = begin(stderr, fmt.Sprintf("Evaluating %d samples", data.X.Rows()))
 	res, err := m.Evaluate(data.X, data.Y, *bs)
 	if err != nil {
 		return err
 	}
+	st.done()
 	fmt.Fprintln(stdout, formatResults(m, res))
 	return nil
 }
