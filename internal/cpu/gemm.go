@@ -1,6 +1,9 @@
 package cpu
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Blocking parameters of the portable GEMM: a kc-deep slice of the
 // reduction dimension and an nc-wide panel of C stay in cache while the rows
@@ -21,20 +24,85 @@ const (
 //
 // Work is split over rows of C, and the summation order of each element is
 // the same however many workers run, so the result is deterministic.
+//
+// On amd64 with AVX-512 or AVX2+FMA, Gemm runs packed, register-blocked
+// assembly kernels (gemm_amd64.go); elsewhere, and with the noasm build tag,
+// it runs the portable gemmGeneric.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
+	if k > 0 && alpha != 0 && gemmFast(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+		return
+	}
+	gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmGeneric is the portable GEMM, the reference for the assembly kernels.
+// The arguments have been checked and m, n > 0.
+func gemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	flops := m * n * k
 	if flops < gemmParallelFlops || m < 2 {
 		gemmRows(transA, transB, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	grain := max(1, gemmParallelFlops/(n*max(k, 1)))
-	ParallelFor(m, grain, func(lo, hi int) {
-		gemmRows(transA, transB, lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	})
+	j, ok := genericJobs.get()
+	if !ok {
+		j = new(genericJob)
+		j.fn = j.run
+	}
+	*j = genericJob{transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc, j.fn}
+	ParallelFor(m, grain, j.fn)
+	j.a, j.b, j.c = nil, nil, nil
+	genericJobs.put(j)
+}
+
+// genericJob carries a parallel gemmGeneric call to its workers. Jobs are
+// reused with their method value, so a call allocates nothing.
+type genericJob struct {
+	transA, transB bool
+	n, k           int
+	alpha          float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	beta           float32
+	c              []float32
+	ldc            int
+	fn             func(lo, hi int)
+}
+
+func (j *genericJob) run(lo, hi int) {
+	gemmRows(j.transA, j.transB, lo, hi, j.n, j.k, j.alpha, j.a, j.lda, j.b, j.ldb, j.beta, j.c, j.ldc)
+}
+
+var genericJobs freeList[*genericJob]
+
+// freeList is a stack of reusable objects. It grows to the largest number
+// in use at once and never shrinks, unlike a sync.Pool, which the garbage
+// collector empties.
+type freeList[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+func (l *freeList[T]) get() (x T, ok bool) {
+	l.mu.Lock()
+	if n := len(l.items); n > 0 {
+		x, ok = l.items[n-1], true
+		l.items = l.items[:n-1]
+	}
+	l.mu.Unlock()
+	return x, ok
+}
+
+func (l *freeList[T]) put(x T) {
+	l.mu.Lock()
+	l.items = append(l.items, x)
+	l.mu.Unlock()
 }
 
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {

@@ -1,0 +1,151 @@
+//go:build !noasm
+
+package cpu
+
+import (
+	"fmt"
+	"testing"
+)
+
+// gemmVariants lists the Gemm implementations this machine can run, by name.
+func gemmVariants() []string {
+	v := []string{"generic"}
+	if archAVX2OK() {
+		v = append(v, "avx2", "avx2-tiny")
+	}
+	if archAVX512OK() {
+		v = append(v, "avx512", "avx512-tiny")
+	}
+	return v
+}
+
+func archAVX2OK() bool   { a := detectGemmArch(); return a != nil }
+func archAVX512OK() bool { a := detectGemmArch(); return a != nil && a.avx512 }
+
+// useGemmVariant makes Gemm run the named implementation and returns a
+// function that restores the previous one.
+func useGemmVariant(name string) (restore func()) {
+	old := gemmAsm
+	switch name {
+	case "generic":
+		gemmAsm = nil
+	case "avx2":
+		gemmAsm = &archAVX2
+	case "avx512":
+		gemmAsm = &archAVX512
+	default:
+		a, ok := extraArches[name]
+		if !ok {
+			panic("unknown gemm variant " + name)
+		}
+		gemmAsm = a
+	}
+	return func() { gemmAsm = old }
+}
+
+func init() {
+	// Variants with tiny blocking run every loop of the packed path (several
+	// kc slices, nc slices and mc blocks) on small matrices.
+	tiny512 := archAVX512
+	tiny512.name, tiny512.kc, tiny512.mc, tiny512.nc, tiny512.colsM = "avx512-tiny", 20, 16, 64, 40
+	tiny2 := archAVX2
+	tiny2.name, tiny2.kc, tiny2.mc, tiny2.nc, tiny2.colsM = "avx2-tiny", 20, 12, 48, 30
+	tiny512.bufs, tiny2.bufs = new(gemmBufs), new(gemmBufs)
+	extraArches = map[string]*gemmArch{"avx512-tiny": &tiny512, "avx2-tiny": &tiny2}
+}
+
+var extraArches map[string]*gemmArch
+
+// gemmPolicies lists the ways gemmFast can be forced to run, by name.
+func gemmPolicies(variant string) []string {
+	if variant == "generic" {
+		return []string{"auto"}
+	}
+	return []string{"auto", "pack", "direct", "packA", "packB", "cols", "cols-direct"}
+}
+
+// useGemmPolicy forces a way to run gemmFast and returns a function that
+// restores the automatic choice.
+func useGemmPolicy(name string) (restore func()) {
+	old := gemmForce
+	f := &gemmForce
+	f.set = name != "auto"
+	switch name {
+	case "pack":
+		f.packA, f.packB, f.splitCols = true, true, false
+	case "direct":
+		f.packA, f.packB, f.splitCols = false, false, false
+	case "packA":
+		f.packA, f.packB, f.splitCols = true, false, false
+	case "packB":
+		f.packA, f.packB, f.splitCols = false, true, false
+	case "cols":
+		f.packA, f.packB, f.splitCols = true, true, true
+	case "cols-direct":
+		f.packA, f.packB, f.splitCols = false, false, true
+	}
+	return func() { gemmForce = old }
+}
+
+// BenchmarkGemmKernel measures the micro-kernels alone on packed operands
+// that stay in L1: the ceiling of the packed path.
+func BenchmarkGemmKernel(b *testing.B) {
+	for _, v := range []string{"avx512", "avx2"} {
+		if (v == "avx512" && !archAVX512OK()) || !archAVX2OK() {
+			continue
+		}
+		g := archAVX512
+		if v == "avx2" {
+			g = archAVX2
+		}
+		for _, kc := range []int{64, 256} {
+			b.Run(fmt.Sprintf("%s/kc=%d", v, kc), func(b *testing.B) {
+				a := make([]float32, kc*g.mr)
+				bb := make([]float32, kc*g.nr)
+				c := make([]float32, g.mr*g.nr)
+				for i := range a {
+					a[i] = 1
+				}
+				for i := range bb {
+					bb[i] = 1
+				}
+				for b.Loop() {
+					g.kernel(false, kc, &a[0], g.mr, &bb[0], g.nr, &c[0], g.nr, 1, 1, g.mr, g.nr)
+				}
+				b.ReportMetric(gemmFlops(g.mr, g.nr, kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkGemmPolicy runs shapes under every forced way of running
+// gemmFast, to tune gemmFast's automatic choices.
+func BenchmarkGemmPolicy(b *testing.B) {
+	for _, s := range []struct {
+		name           string
+		transA, transB bool
+		m, n, k        int
+	}{
+		{"NN1024", false, false, 1024, 1024, 1024},
+		{"NN256", false, false, 256, 256, 256},
+		{"NN512", false, false, 512, 512, 512},
+		{"NN2048", false, false, 2048, 2048, 2048},
+		{"TN1024", true, false, 1024, 1024, 1024},
+		{"NT1024", false, true, 1024, 1024, 1024},
+		{"NN_2000x2000x64", false, false, 2000, 2000, 64},
+		{"NN_64x64x20000", false, false, 64, 64, 20000},
+		{"fwd_128x784x64", false, false, 128, 64, 784},
+		{"dW_TN_784x128x64", true, false, 784, 64, 128},
+		{"dx_NT_128x64x784", false, true, 128, 784, 64},
+		{"fwd_128x64x64", false, false, 128, 64, 64},
+		{"fwd_8x13x32", false, false, 8, 32, 13},
+		{"fwd_8x784x128", false, false, 8, 128, 784},
+	} {
+		for _, p := range gemmPolicies("avx512") {
+			b.Run(s.name+"/"+p, func(b *testing.B) {
+				defer useGemmPolicy(p)()
+				benchGemm(b, s.transA, s.transB, s.m, s.n, s.k)
+			})
+		}
+	}
+}
