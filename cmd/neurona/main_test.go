@@ -190,7 +190,8 @@ func TestRunDeepOnDataDir(t *testing.T) {
 		writeIDX(t, filepath.Join(dir, set.prefix+"-images-idx3-ubyte"), img, set.n, 28, 28)
 		writeIDX(t, filepath.Join(dir, set.prefix+"-labels-idx1-ubyte"), lab, set.n)
 	}
-	out, stderr, code := neurona(t, nil, "run", "deep", "--data-dir", dir, "--epochs", "3", "--verbose", "2")
+	model := filepath.Join(t.TempDir(), "deep.nrn")
+	out, stderr, code := neurona(t, nil, "run", "deep", "--data-dir", dir, "--epochs", "3", "--verbose", "2", "--save", model)
 	if code != 0 {
 		t.Fatalf("exit code %d, stderr %q", code, stderr)
 	}
@@ -202,6 +203,14 @@ func TestRunDeepOnDataDir(t *testing.T) {
 	}
 	if n := strings.Count(out, "val_accuracy: "); n != 3 {
 		t.Errorf("%d epoch lines with val_accuracy, want 3:\n%s", n, out)
+	}
+
+	// The saved model evaluates on the directory's test files with its
+	// own preprocessing (flatten, scale, one-hot).
+	out, stderr, code = neurona(t, nil, "evaluate", model, dir)
+	var loss, acc float64
+	if _, err := fmt.Sscanf(out, "loss: %g - accuracy: %g", &loss, &acc); code != 0 || err != nil || acc < 0.5 {
+		t.Errorf("evaluate on the IDX dir: exit %d, %q, %s", code, out, stderr)
 	}
 
 	// A directory without the files is an error naming what is missing.

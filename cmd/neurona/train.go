@@ -16,7 +16,6 @@ import (
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/examples"
 	"github.com/neurona/neurona/models"
-	"github.com/neurona/neurona/tensor"
 )
 
 // trainFlags are the command-line overrides of a spec's values.
@@ -285,43 +284,57 @@ func openModelOrSpec(path string) (*models.Sequential, error) {
 	return models.Load(path)
 }
 
-// evaluateCommand evaluates a saved model on a CSV file with the model's
-// preprocessing.
+// modelAndData parses "MODEL DATA" after flags and loads the model and the
+// preprocessing saved with it.
+func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequential, *prepSpec, string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, "", err
+		}
+		return nil, nil, "", usagef("%s: %v", cmd, err)
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return nil, nil, "", usagef("%s: name a model file and a data file", cmd)
+	}
+	m, err := models.Load(fs.Arg(0))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	p, err := prepFromModel(m.Metadata, fs.Arg(0))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return m, p, fs.Arg(1), nil
+}
+
+// evaluateCommand evaluates a saved model on a CSV file, or on the test
+// files of an IDX directory, with the model's preprocessing.
 func evaluateCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	bs := fs.Int("batch-size", 32, "samples per batch")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona evaluate MODEL DATA.csv [flags]\n\nPrints the loss and metrics of a saved model on a CSV file with the\ncolumns it was trained on. Flags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: neurona evaluate [flags] MODEL DATA\n\nPrints the loss and metrics of a saved model on DATA: a CSV file with the\ncolumns it was trained on, or a directory of MNIST-format IDX files (its\nt10k test files). Flags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usagef("evaluate: %v", err)
-	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return usagef("evaluate: name a model file and a CSV file")
-	}
-	m, err := models.Load(fs.Arg(0))
+	m, p, path, err := modelAndData(fs, "evaluate", args)
 	if err != nil {
 		return err
 	}
-	p, err := prepFromModel(m.Metadata, fs.Arg(0))
+	st := begin(stderr, "Loading "+path)
+	var data datasets.Split
+	if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
+		_, data, err = datasets.LoadIDXDir(path)
+	} else if len(p.Targets) == 0 {
+		return fmt.Errorf("%s was not trained on CSV data (it names no target columns): evaluate it on an IDX directory", fs.Arg(0))
+	} else {
+		data, err = readCSVFile(path, p.csvOptions(path, true))
+	}
 	if err != nil {
 		return err
 	}
-	if len(p.Targets) == 0 {
-		return fmt.Errorf("%s was not trained on CSV data: it does not name target columns", fs.Arg(0))
-	}
-	st := begin(stderr, "Loading "+fs.Arg(1))
-	data, err := readCSVFile(fs.Arg(1), p.csvOptions(fs.Arg(1), true))
-	if err != nil {
-		return err
-	}
-	if err := p.apply(&data, fs.Arg(1)); err != nil {
+	if err := p.apply(&data, path); err != nil {
 		return err
 	}
 	st.done()
@@ -342,36 +355,21 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: neurona predict MODEL INPUT.csv\n\nWrites the model's predictions as CSV on stdout, one row per input row,\nin the input's order. The input has the feature columns the model was\ntrained on (other columns are ignored).\n")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usagef("predict: %v", err)
-	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return usagef("predict: name a model file and a CSV file")
-	}
-	m, err := models.Load(fs.Arg(0))
+	m, p, path, err := modelAndData(fs, "predict", args)
 	if err != nil {
 		return err
 	}
-	p, err := prepFromModel(m.Metadata, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(fs.Arg(1))
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r, err := datasets.NewCSVReader(f, p.csvOptions(fs.Arg(1), false))
+	r, err := datasets.NewCSVReader(f, p.csvOptions(path, false))
 	if err != nil {
 		return err
 	}
 	w := csv.NewWriter(stdout)
-	out := m.OutputShape()
-	header := make([]string, shapeSize(out))
+	header := make([]string, shapeSize(m.OutputShape()))
 	for i := range header {
 		if len(p.Targets) == len(header) {
 			header[i] = p.Targets[i]
@@ -418,5 +416,3 @@ func shapeSize(s []int) int {
 	}
 	return n
 }
-
-var _ = tensor.New
