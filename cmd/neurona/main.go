@@ -113,6 +113,13 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "explain":
 		return explainCommand(args[1:], stdout, stderr)
 	case "examples":
+		if len(args) > 1 {
+			if args[1] == "-h" || args[1] == "--help" || args[1] == "-help" {
+				fmt.Fprint(stdout, "Usage: neurona examples\n\nLists the book's networks that 'neurona run NAME' trains, with what the book reports.\n")
+				return nil
+			}
+			return usagef("examples: unexpected argument %q", args[1])
+		}
 		return examplesCommand(stdout)
 	case "plot":
 		return plotCommand(args[1:], stdout, stderr)
