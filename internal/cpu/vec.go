@@ -2,20 +2,42 @@ package cpu
 
 import "math"
 
-// Axpy computes dst[i] += alpha·x[i]. x must be at least as long as dst.
+// The exported kernels check their arguments and call the lower-case
+// implementation: an AVX-512 or AVX2 assembly kernel where the CPU has one
+// (vec_amd64.go), else the portable *Generic function below, which is also
+// the reference the assembly is tested against.
+//
+// Exactness: every assembly kernel does, lane by lane, the same IEEE
+// float32 operations in the same order as its Go reference, so results are
+// bit-identical on every machine, except that a NaN result, a NaN in both,
+// may differ in sign and payload. The references write a rounding product as float32(a*b): the
+// explicit conversion forbids the compiler to fuse it with the following
+// addition into an FMA, which Go does on arm64 and with GOAMD64=v3, and
+// which would round differently. Exp, Sigmoid and Tanh have no assembly
+// version. Where dst and an input overlap they must be the same slice.
+
+// Axpy computes dst[i] += alpha·x[i] (the product rounded to float32, then
+// the sum). x must be at least as long as dst.
 func Axpy(dst, x []float32, alpha float32) {
+	x = x[:len(dst)]
+	if len(dst) > 0 {
+		axpy(dst, x, alpha)
+	}
+}
+
+func axpyGeneric(dst, x []float32, alpha float32) {
 	x = x[:len(dst)]
 	i := 0
 	for ; i+4 <= len(dst); i += 4 {
 		d := dst[i : i+4 : i+4]
 		s := x[i : i+4 : i+4]
-		d[0] += alpha * s[0]
-		d[1] += alpha * s[1]
-		d[2] += alpha * s[2]
-		d[3] += alpha * s[3]
+		d[0] += float32(alpha * s[0])
+		d[1] += float32(alpha * s[1])
+		d[2] += float32(alpha * s[2])
+		d[3] += float32(alpha * s[3])
 	}
 	for ; i < len(dst); i++ {
-		dst[i] += alpha * x[i]
+		dst[i] += float32(alpha * x[i])
 	}
 }
 
@@ -28,35 +50,69 @@ func Dot(a, b []float32) float32 {
 	for ; i+4 <= len(a); i += 4 {
 		x := a[i : i+4 : i+4]
 		y := b[i : i+4 : i+4]
-		s0 += x[0] * y[0]
-		s1 += x[1] * y[1]
-		s2 += x[2] * y[2]
-		s3 += x[3] * y[3]
+		s0 += float32(x[0] * y[0])
+		s1 += float32(x[1] * y[1])
+		s2 += float32(x[2] * y[2])
+		s3 += float32(x[3] * y[3])
 	}
 	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
+		s0 += float32(a[i] * b[i])
 	}
 	return (s0 + s1) + (s2 + s3)
 }
 
 // Scale computes x[i] *= alpha.
 func Scale(x []float32, alpha float32) {
+	if len(x) > 0 {
+		scale(x, alpha)
+	}
+}
+
+func scaleGeneric(x []float32, alpha float32) {
 	for i := range x {
 		x[i] *= alpha
 	}
 }
 
-// Sum returns Σ x[i], accumulated in float64.
+// Sum returns Σ x[i], accumulated in float64: element i goes into partial
+// sum i%32, and the 32 partial sums are added pairwise (s[j] += s[j+16],
+// then s[j] += s[j+8], ...). The order is fixed, so the result is the same
+// on every machine, and vectorizes.
 func Sum(x []float32) float32 {
-	var s float64
-	for _, v := range x {
-		s += float64(v)
+	var acc [32]float64
+	n := len(x) &^ 31
+	if n > 0 {
+		sum32(x[:n], &acc)
 	}
-	return float32(s)
+	for i, v := range x[n:] {
+		acc[i] += float64(v)
+	}
+	for w := 16; w > 0; w /= 2 {
+		for j := range w {
+			acc[j] += acc[j+w]
+		}
+	}
+	return float32(acc[0])
+}
+
+// sum32Generic adds x[i] into acc[i%32] for i < len(x)&^31, in index order.
+func sum32Generic(x []float32, acc *[32]float64) {
+	for i := 0; i+32 <= len(x); i += 32 {
+		for j, v := range x[i : i+32 : i+32] {
+			acc[j] += float64(v)
+		}
+	}
 }
 
 // Add computes dst[i] = a[i] + b[i].
 func Add(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	if len(dst) > 0 {
+		add(dst, a, b)
+	}
+}
+
+func addGeneric(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] + b[i]
@@ -66,6 +122,13 @@ func Add(dst, a, b []float32) {
 // Sub computes dst[i] = a[i] - b[i].
 func Sub(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
+	if len(dst) > 0 {
+		sub(dst, a, b)
+	}
+}
+
+func subGeneric(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] - b[i]
 	}
@@ -74,44 +137,84 @@ func Sub(dst, a, b []float32) {
 // Mul computes dst[i] = a[i]·b[i].
 func Mul(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
+	if len(dst) > 0 {
+		mul(dst, a, b)
+	}
+}
+
+func mulGeneric(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
 	for i := range dst {
 		dst[i] = a[i] * b[i]
 	}
 }
 
-// AddMul computes dst[i] += a[i]·b[i].
+// AddMul computes dst[i] += a[i]·b[i] (the product rounded to float32, then
+// the sum).
 func AddMul(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
-	for i := range dst {
-		dst[i] += a[i] * b[i]
+	if len(dst) > 0 {
+		addMul(dst, a, b)
 	}
 }
 
-// AddBias adds bias (length n) to each n-wide row of x.
+func addMulGeneric(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] += float32(a[i] * b[i])
+	}
+}
+
+// AddBias adds bias (length n) to each n-wide row of x; a partial last row
+// is left alone.
 func AddBias(x []float32, bias []float32) {
+	if n := len(bias); n > 0 && len(x) >= n {
+		addBias(x, len(x)/n, bias)
+	}
+}
+
+// addBiasGeneric adds bias to the first rows len(bias)-wide rows of x.
+func addBiasGeneric(x []float32, rows int, bias []float32) {
 	n := len(bias)
-	for r := 0; r+n <= len(x); r += n {
-		row := x[r : r+n : r+n]
+	for r := range rows {
+		row := x[r*n : r*n+n : r*n+n]
 		for j, b := range bias {
 			row[j] += b
 		}
 	}
 }
 
-// SumRows accumulates the n-wide rows of x into dst (length n): dst[j] += Σ_r x[r,j].
+// SumRows accumulates the n-wide rows of x into dst (length n): dst[j] += Σ_r x[r,j],
+// adding the rows in order. A partial last row is ignored.
 func SumRows(dst, x []float32) {
+	if n := len(dst); n > 0 && len(x) >= n {
+		sumRows(dst, x, len(x)/n)
+	}
+}
+
+// sumRowsGeneric adds the first rows len(dst)-wide rows of x into dst.
+func sumRowsGeneric(dst, x []float32, rows int) {
 	n := len(dst)
-	for r := 0; r+n <= len(x); r += n {
-		row := x[r : r+n : r+n]
+	for r := range rows {
+		row := x[r*n : r*n+n : r*n+n]
 		for j, v := range row {
 			dst[j] += v
 		}
 	}
 }
 
-// Relu computes dst[i] = max(x[i], 0). It is branch-free: the sign bit
-// selects the value, so mixed signs cost no mispredicted branches.
+// Relu computes dst[i] = max(x[i], 0): x[i] when its sign bit is clear,
+// else +0 (so −0 gives +0, and NaN keeps or loses its value by its sign).
 func Relu(dst, x []float32) {
+	x = x[:len(dst)]
+	if len(dst) > 0 {
+		relu(dst, x)
+	}
+}
+
+// reluGeneric is branch-free: the sign bit selects the value, so mixed
+// signs cost no mispredicted branches.
+func reluGeneric(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
 		b := math.Float32bits(v)
@@ -120,8 +223,18 @@ func Relu(dst, x []float32) {
 	}
 }
 
-// ReluBackward computes dx[i] += dy[i] where y[i] > 0, branch-free.
+// ReluBackward computes dx[i] += dy[i] where y[i] > 0, and dx[i] += +0
+// elsewhere (−0 and negative y, and NaN with the sign bit set, pass
+// nothing).
 func ReluBackward(dx, dy, y []float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	if len(dx) > 0 {
+		reluBackward(dx, dy, y)
+	}
+}
+
+// reluBackwardGeneric is branch-free.
+func reluBackwardGeneric(dx, dy, y []float32) {
 	dy, y = dy[:len(dx)], y[:len(dx)]
 	for i, v := range y {
 		// (bits−1)>>31 is all ones for +0, bits>>31 for negative values
@@ -162,13 +275,25 @@ func Tanh(dst, x []float32) {
 }
 
 // AdamUpdate applies one Adam step in place: m = b1·m + (1−b1)·g,
-// v = b2·v + (1−b2)·g², p −= lrT·m/(√v + eps).
+// v = b2·v + (1−b2)·g², p −= lrT·m/(√v + eps). Each product, the square
+// root and the quotient are rounded to float32 in that order (see
+// adamGeneric), with no fused multiply-add, so the result is the same on
+// every machine.
 func AdamUpdate(p, g, m, v []float32, b1, b2, lrT, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	if len(p) > 0 {
+		adam(p, g, m, v, b1, 1-b1, b2, 1-b2, lrT, eps)
+	}
+}
+
+// adamGeneric is AdamUpdate with c1 = 1−b1 and c2 = 1−b2. The square root
+// of a float32 is computed exactly rounded (SQRTSS), as VSQRTPS does.
+func adamGeneric(p, g, m, v []float32, b1, c1, b2, c2, lrT, eps float32) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i, gi := range g {
-		mi := b1*m[i] + (1-b1)*gi
-		vi := b2*v[i] + (1-b2)*gi*gi
+		mi := float32(b1*m[i]) + float32(c1*gi)
+		vi := float32(b2*v[i]) + float32(float32(c2*gi)*gi)
 		m[i], v[i] = mi, vi
-		p[i] -= lrT * mi / (float32(math.Sqrt(float64(vi))) + eps)
+		p[i] -= float32(lrT*mi) / (float32(math.Sqrt(float64(vi))) + eps)
 	}
 }

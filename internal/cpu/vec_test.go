@@ -90,3 +90,92 @@ func TestAdamUpdateMatchesFloat64(t *testing.T) {
 		}
 	}
 }
+
+// TestVecNotFused checks that a product and a sum round separately, as
+// they do in the assembly kernels, however the compiler may fuse (arm64,
+// GOAMD64=v3): a·x is not a float32, and fusing would leave its rounding
+// error behind.
+func TestVecNotFused(t *testing.T) {
+	a := float32(1 + 1.0/4096) // a·a = 1 + 2⁻¹¹ + 2⁻²⁴ rounds to 1 + 2⁻¹¹
+	p := a * a
+	for _, n := range []int{1, 5, 40} {
+		x, dst := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], dst[i] = a, -p
+		}
+		Axpy(dst, x, a)
+		AddMul(dst, x, x)
+		for i, v := range dst {
+			if v != p {
+				t.Fatalf("n=%d: dst[%d] = %g, want %g: a product was fused", n, i, v, p)
+			}
+		}
+	}
+	if d := Dot([]float32{a, 1}, []float32{a, -p}); d != 0 {
+		t.Errorf("Dot = %g, want 0: a product was fused", d)
+	}
+}
+
+// TestSumOrder checks Sum's documented order: 32 float64 partial sums,
+// added pairwise.
+func TestSumOrder(t *testing.T) {
+	for _, n := range []int{0, 1, 31, 32, 33, 100, 1000} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i))) * float32(math.Pow(10, float64(i%13-6)))
+		}
+		var s [32]float64
+		for i, v := range x {
+			s[i%32] += float64(v)
+		}
+		for w := 16; w > 0; w /= 2 {
+			for j := range w {
+				s[j] += s[j+w]
+			}
+		}
+		if got := Sum(x); got != float32(s[0]) {
+			t.Errorf("n=%d: Sum = %v, want %v", n, got, float32(s[0]))
+		}
+	}
+}
+
+// TestVecDegenerate checks empty operands and partial rows.
+func TestVecDegenerate(t *testing.T) {
+	x := []float32{1, 2, 3}
+	AddBias(x, nil) // must return, not loop
+	SumRows(nil, x)
+	AddBias(x, []float32{1, 1, 1, 1}) // no whole row
+	SumRows(make([]float32, 4), x)
+	AddBias(x, []float32{10, 20}) // one row and a partial one
+	if x[0] != 11 || x[1] != 22 || x[2] != 3 {
+		t.Errorf("AddBias = %v", x)
+	}
+	for _, f := range []func(){
+		func() { Axpy(nil, nil, 1) }, func() { Scale(nil, 2) }, func() { Add(nil, nil, nil) },
+		func() { Relu(nil, nil) }, func() { ReluBackward(nil, nil, nil) }, func() { AdamUpdate(nil, nil, nil, nil, 0.9, 0.999, 1, 1) },
+	} {
+		f()
+	}
+}
+
+func TestVecNoAllocs(t *testing.T) {
+	const n = 100
+	a, b, c, d := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	allocs := testing.AllocsPerRun(10, func() {
+		Axpy(a, b, 2)
+		Scale(a, 0.5)
+		Add(a, b, c)
+		Sub(a, b, c)
+		Mul(a, b, c)
+		AddMul(a, b, c)
+		AddBias(a, b[:10])
+		SumRows(a[:10], b)
+		Relu(a, b)
+		ReluBackward(a, b, c)
+		AdamUpdate(a, b, c, d, 0.9, 0.999, 1e-3, 1e-7)
+		_ = Sum(a) + Dot(a, b)
+	})
+	if allocs != 0 {
+		t.Errorf("vector kernels allocate %v times per call set", allocs)
+	}
+}

@@ -1,0 +1,24 @@
+//go:build noasm || !amd64
+
+package cpu
+
+// Without assembly kernels, the vector operations run the portable
+// references of vec.go.
+
+// VecKernel names the vector kernel set in use.
+func VecKernel() string { return "generic" }
+
+func adam(p, g, m, v []float32, b1, c1, b2, c2, lrT, eps float32) {
+	adamGeneric(p, g, m, v, b1, c1, b2, c2, lrT, eps)
+}
+func relu(dst, x []float32)                         { reluGeneric(dst, x) }
+func reluBackward(dx, dy, y []float32)              { reluBackwardGeneric(dx, dy, y) }
+func axpy(dst, x []float32, alpha float32)          { axpyGeneric(dst, x, alpha) }
+func scale(x []float32, alpha float32)              { scaleGeneric(x, alpha) }
+func add(dst, a, b []float32)                       { addGeneric(dst, a, b) }
+func sub(dst, a, b []float32)                       { subGeneric(dst, a, b) }
+func mul(dst, a, b []float32)                       { mulGeneric(dst, a, b) }
+func addMul(dst, a, b []float32)                    { addMulGeneric(dst, a, b) }
+func addBias(x []float32, rows int, bias []float32) { addBiasGeneric(x, rows, bias) }
+func sumRows(dst, x []float32, rows int)            { sumRowsGeneric(dst, x, rows) }
+func sum32(x []float32, acc *[32]float64)           { sum32Generic(x, acc) }
