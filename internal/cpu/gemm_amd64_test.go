@@ -4,6 +4,8 @@ package cpu
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -146,6 +148,47 @@ func BenchmarkGemmPolicy(b *testing.B) {
 				defer useGemmPolicy(p)()
 				benchGemm(b, s.transA, s.transB, s.m, s.n, s.k)
 			})
+		}
+	}
+}
+
+// TestGemmAVX2MatchesAVX512 checks the claim in docs/design.md: both kernel
+// sets sum each element in the same order, so a training gives the same
+// bits on AVX2 and AVX-512 machines.
+func TestGemmAVX2MatchesAVX512(t *testing.T) {
+	if !archAVX512OK() {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, sz := range [][3]int{{8, 32, 13}, {128, 64, 784}, {784, 64, 128}, {33, 17, 1031}, {100, 100, 100}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}} {
+			a, b := make([]float32, m*k), make([]float32, k*n)
+			for i := range a {
+				a[i] = rng.Float32()*2 - 1
+			}
+			for i := range b {
+				b[i] = rng.Float32()*2 - 1
+			}
+			lda, ldb := k, n
+			if tr[0] {
+				lda = m
+			}
+			if tr[1] {
+				ldb = k
+			}
+			run := func(variant string) []float32 {
+				defer useGemmVariant(variant)()
+				c := make([]float32, m*n)
+				Gemm(tr[0], tr[1], m, n, k, 1, a, lda, b, ldb, 0, c, n)
+				return c
+			}
+			c512, c2 := run("avx512"), run("avx2")
+			for i := range c512 {
+				if math.Float32bits(c512[i]) != math.Float32bits(c2[i]) {
+					t.Fatalf("%v trans %v: element %d: avx512 %v, avx2 %v", sz, tr, i, c512[i], c2[i])
+				}
+			}
 		}
 	}
 }
