@@ -145,3 +145,23 @@ func TestGradCrossEntropyFromProbabilities(t *testing.T) {
 		t.Errorf("clipped loss %v, want %v", got, want)
 	}
 }
+
+// TestDropoutMaskMatchesFloat32Rule checks the integer mask against the
+// rule it implements: keep when rng.Float32() ≥ rate.
+func TestDropoutMaskMatchesFloat32Rule(t *testing.T) {
+	for _, rate := range []float32{0.1, 0.2, 0.25, 0.5, 0.9, 1e-7, 0.99999994} {
+		x := tensor.Full(1, 4096)
+		tp := NewTape()
+		y := tp.Dropout(NewParam(x), rate, tensor.NewRNG(3), true)
+		ref := tensor.NewRNG(3)
+		for i, v := range y.Value.Data {
+			want := float32(0)
+			if ref.Float32() >= rate {
+				want = 1 / (1 - rate)
+			}
+			if v != want {
+				t.Fatalf("rate %v, element %d: %v, want %v", rate, i, v, want)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/neurona/neurona/internal/cpu"
 	"github.com/neurona/neurona/tensor"
@@ -24,12 +25,13 @@ func (tp *Tape) Dropout(x *Var, rate float32, rng *tensor.RNG, training bool) *V
 	out, nd := tp.output(opDropout, x.Value.Shape, x)
 	mask := tp.Scratch(x.Value.Shape...)
 	scale := 1 / (1 - rate)
+	// An element survives when rng.Float32() ≥ rate. Float32 is the top 24
+	// bits of a draw times 2⁻²⁴, so the test is exactly bits ≥ ⌈rate·2²⁴⌉,
+	// done here without floats or branches.
+	keepFrom := uint64(math.Ceil(float64(rate) * (1 << 24)))
 	for i := range mask.Data {
-		if rng.Float32() >= rate {
-			mask.Data[i] = scale
-		} else {
-			mask.Data[i] = 0
-		}
+		keep := (rng.Uint64() >> 40) - keepFrom // wraps around when dropped
+		mask.Data[i] = scale * float32(1-(keep>>63))
 	}
 	cpu.Mul(out.Value.Data, x.Value.Data, mask.Data)
 	if nd != nil {
