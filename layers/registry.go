@@ -16,6 +16,16 @@ var registry = map[string]func() Layer{
 	"Activation":         func() Layer { return &Activation{} },
 	"Dropout":            func() Layer { return &Dropout{} },
 	"BatchNormalization": func() Layer { return &BatchNormalization{} },
+
+	"Conv2D":                 func() Layer { return &Conv2D{} },
+	"Conv2DTranspose":        func() Layer { return &Conv2DTranspose{} },
+	"UpSampling2D":           func() Layer { return &UpSampling2D{} },
+	"MaxPooling2D":           func() Layer { return &MaxPooling2D{} },
+	"AveragePooling2D":       func() Layer { return &AveragePooling2D{} },
+	"GlobalAveragePooling2D": func() Layer { return &GlobalAveragePooling2D{} },
+	"GlobalMaxPooling2D":     func() Layer { return &GlobalMaxPooling2D{} },
+	"Flatten":                func() Layer { return &Flatten{} },
+	"Reshape":                func() Layer { return &Reshape{} },
 }
 
 // Register adds a layer class so that configs and spec files can name it.

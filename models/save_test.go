@@ -276,3 +276,41 @@ func TestCallbacksWithFit(t *testing.T) {
 		t.Errorf("best checkpoint evaluates to %v (%v), want %v", res2, err, res[0])
 	}
 }
+
+// TestSaveLoadPredictConv covers the convolutional and reshaping layers.
+func TestSaveLoadPredictConv(t *testing.T) {
+	rng := tensor.NewRNG(2)
+	x := tensor.New(6, 8, 8, 2)
+	rng.Normal(x, 0, 1)
+	for _, ls := range [][]layers.Layer{
+		{&layers.Conv2D{Filters: 3, KernelSize: [2]int{3, 3}, Activation: activations.ReLU, InputShape: []int{8, 8, 2}},
+			&layers.MaxPooling2D{}, &layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, Strides: [2]int{2, 2}},
+			&layers.UpSampling2D{}, &layers.AveragePooling2D{}, &layers.Flatten{}, &layers.Dense{Units: 4}},
+		{&layers.Conv2D{Filters: 4, KernelSize: [2]int{3, 2}, Padding: layers.Same, InputShape: []int{8, 8, 2}},
+			&layers.GlobalAveragePooling2D{}, &layers.Reshape{TargetShape: []int{2, 2}}, &layers.Flatten{}, &layers.Dense{Units: 2}},
+		{&layers.Conv2D{Filters: 4, KernelSize: [2]int{2, 2}, InputShape: []int{8, 8, 2}}, &layers.GlobalMaxPooling2D{}},
+	} {
+		m := models.NewSequential(ls...)
+		m.Seed = 3
+		if err := m.Build(); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "conv.nrn")
+		if err := m.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		back, err := models.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := m.Predict(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := back.Predict(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameTensor(t, "conv predictions after Load", got, want)
+	}
+}

@@ -36,6 +36,7 @@ type prepSpec struct {
 	Delim    string    `json:"delimiter,omitempty"`
 	NoHeader bool      `json:"no_header,omitempty"`
 	Flatten  bool      `json:"flatten,omitempty"`
+	Reshape  []int     `json:"reshape,omitempty"`
 	Scale    float64   `json:"scale,omitempty"`
 	Std      bool      `json:"standardize,omitempty"`
 	Mean     []float32 `json:"mean,omitempty"`
@@ -115,7 +116,7 @@ func (s *spec) parseData(n *yaml.Node) error {
 		}
 	}
 	if p, ok := m["preprocessing"]; ok {
-		pm, err := s.mapping(p, "data.preprocessing", "flatten", "scale", "standardize", "one_hot")
+		pm, err := s.mapping(p, "data.preprocessing", "flatten", "reshape", "scale", "standardize", "one_hot")
 		if err != nil {
 			return err
 		}
@@ -123,6 +124,8 @@ func (s *spec) parseData(n *yaml.Node) error {
 			switch k {
 			case "flatten":
 				err = s.decode(v, "preprocessing.flatten", "true or false", &d.prep.Flatten)
+			case "reshape":
+				err = s.decode(v, "preprocessing.reshape", "a shape such as [28, 28, 1]", &d.prep.Reshape)
 			case "scale":
 				err = s.decode(v, "preprocessing.scale", "a number such as 0.00392156862745098 (1/255)", &d.prep.Scale)
 			case "standardize":
@@ -298,6 +301,16 @@ func (p *prepSpec) apply(s *datasets.Split, name string) error {
 func (p *prepSpec) applyX(x *tensor.Tensor) (*tensor.Tensor, error) {
 	if p.Flatten {
 		x = preprocessing.Flatten(x)
+	}
+	if p.Reshape != nil {
+		size := 1
+		for _, d := range p.Reshape {
+			size *= d
+		}
+		if size <= 0 || x.RowSize() != size {
+			return nil, fmt.Errorf("preprocessing.reshape: samples of shape %s cannot become %s", tensor.ShapeString(x.Shape[1:]), tensor.ShapeString(p.Reshape))
+		}
+		x = x.Reshape(append([]int{x.Rows()}, p.Reshape...)...)
 	}
 	if p.Scale != 0 {
 		x = preprocessing.Scale(x, float32(p.Scale))

@@ -53,6 +53,11 @@ var Examples = []Example{
 		Model: LearningSpeedModel, Data: LearningSpeedData,
 	},
 	{
+		Name:   "lenet",
+		Epochs: LeNetEpochs, BatchSize: LeNetBatchSize,
+		Model: LeNetModel, Data: MNISTImages,
+	},
+	{
 		Name:   "regression",
 		Epochs: RegressionEpochs, BatchSize: RegressionBatchSize,
 		Model: RegressionModel, Data: Boston,

@@ -1,0 +1,707 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/neurona/neurona/internal/cpu"
+	"github.com/neurona/neurona/tensor"
+)
+
+// Convolutions on channels-last (NHWC) images, as Keras's Conv2D and
+// Conv2DTranspose, by im2col + GEMM.
+//
+// A batch is processed in chunks of whole samples whose im2col matrix and
+// output fit convChunkFloats (16 MB), which bounds the scratch memory while
+// keeping the GEMMs large enough to split well over the workers. Every step — im2col, the GEMM, col2im, bias and
+// activation — splits its work over rows or samples, never over a sum, and
+// the weight gradient adds the chunks up in a fixed order that depends only
+// on the shapes: results are bit-identical whatever GOMAXPROCS is.
+
+const (
+	opConv2D op = iota + 50
+	opConv2DTranspose
+)
+
+func init() {
+	register(opConv2D, "conv2d", conv2DBackward)
+	register(opConv2DTranspose, "conv2d_transpose", conv2DTransposeBackward)
+}
+
+// Padding selects how a convolution or pooling window meets the borders of
+// its input, as Keras's padding argument.
+type Padding uint8
+
+const (
+	// Valid uses only windows that fit inside the input (no padding).
+	Valid Padding = iota
+	// Same pads the input (with zeros for convolutions, ignored by pooling)
+	// so that the output has ceil(input/stride) positions, the extra
+	// padding at the bottom and right, as TensorFlow does.
+	Same
+)
+
+// String returns Keras's name for p: "valid" or "same".
+func (p Padding) String() string {
+	switch p {
+	case Valid:
+		return "valid"
+	case Same:
+		return "same"
+	}
+	return fmt.Sprintf("Padding(%d)", uint8(p))
+}
+
+// ConvOutputLength returns the number of positions of a window of size k
+// with the given stride along an input axis of length in: Keras's
+// conv_output_length (dilation 1). It is 0 when a valid window does not fit.
+// stride must be positive.
+func ConvOutputLength(in, k, stride int, pad Padding) int {
+	if pad == Same {
+		return (in + stride - 1) / stride
+	}
+	if in < k {
+		return 0
+	}
+	return (in-k)/stride + 1
+}
+
+// DeconvOutputLength returns the output length of a transposed convolution
+// along an axis of length in: Keras's deconv_output_length without output
+// padding. stride must be positive.
+func DeconvOutputLength(in, k, stride int, pad Padding) int {
+	if pad == Same {
+		return in * stride
+	}
+	return in*stride + max(k-stride, 0)
+}
+
+// convChunkFloats bounds the im2col matrix and output of one chunk of
+// samples; a batch whose whole im2col matrix takes at most keepColsFloats
+// keeps it from the forward pass to the backward. They are variables so
+// that tests can force many chunks.
+var (
+	convChunkFloats = 1 << 22
+	keepColsFloats  = 1 << 22
+)
+
+// convGeom describes a sliding window over a batch of NHWC images: a
+// convolution, whose kernel (kh, kw, c, f) maps images (n, h, w, c) to
+// (n, oh, ow, f), or a pooling (f == c).
+type convGeom struct {
+	n, h, w, c int
+	kh, kw     int
+	sh, sw     int
+	padT, padL int
+	oh, ow, f  int
+}
+
+// setPad sets TensorFlow's top and left padding for the output size: half
+// the total, the odd one at the bottom and right. With valid padding the
+// total is never positive.
+func (g *convGeom) setPad() {
+	g.padT = max((g.oh-1)*g.sh+g.kh-g.h, 0) / 2
+	g.padL = max((g.ow-1)*g.sw+g.kw-g.w, 0) / 2
+}
+
+func (g *convGeom) k() int      { return g.kh * g.kw * g.c } // im2col row width
+func (g *convGeom) inImg() int  { return g.h * g.w * g.c }   // floats per input sample
+func (g *convGeom) outPix() int { return g.oh * g.ow }       // positions per sample
+
+// pointwise reports whether the im2col matrix is the input itself.
+func (g *convGeom) pointwise() bool { return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 }
+
+// chunk returns the number of samples processed together: their im2col
+// matrix and their out floats of output fit convChunkFloats.
+func (g *convGeom) chunk(out int) int {
+	per := g.outPix()*g.k() + out
+	return max(1, min(g.n, convChunkFloats/max(per, 1)))
+}
+
+// im2col writes rows [lo, hi) of the im2col matrix of the images in x (the
+// chunk's first sample is x's first): row (s, oy, ox) holds the window at
+// that output position, in kernel order (ky, kx, c), with zeros for
+// padding.
+func (g *convGeom) im2col(cols, x []float32, lo, hi int) {
+	K, ohw, img := g.k(), g.outPix(), g.inImg()
+	c, seg, rowLen := g.c, g.kw*g.c, g.w*g.c
+	for r := lo; r < hi; r++ {
+		s, p := r/ohw, r%ohw
+		oy, ox := p/g.ow, p%g.ow
+		iy0, ix0 := oy*g.sh-g.padT, ox*g.sw-g.padL
+		dst := cols[r*K : (r+1)*K]
+		src := x[s*img : (s+1)*img]
+		inside := ix0 >= 0 && ix0+g.kw <= g.w
+		for ky := range g.kh {
+			d := dst[ky*seg : (ky+1)*seg]
+			iy := iy0 + ky
+			if iy < 0 || iy >= g.h {
+				clear(d)
+				continue
+			}
+			row := src[iy*rowLen : (iy+1)*rowLen]
+			if inside {
+				copySmall(d, row[ix0*c:ix0*c+seg])
+				continue
+			}
+			for kx := range g.kw {
+				dd := d[kx*c : (kx+1)*c]
+				if ix := ix0 + kx; ix < 0 || ix >= g.w {
+					clear(dd)
+				} else {
+					copySmall(dd, row[ix*c:(ix+1)*c])
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the im2col-layout rows of cols back into the images of dx,
+// samples [lo, hi) of the chunk: the adjoint of im2col.
+func (g *convGeom) col2im(dx, cols []float32, lo, hi int) {
+	K, ohw, img := g.k(), g.outPix(), g.inImg()
+	c, seg, rowLen := g.c, g.kw*g.c, g.w*g.c
+	for s := lo; s < hi; s++ {
+		dst := dx[s*img : (s+1)*img]
+		for p := range ohw {
+			r := s*ohw + p
+			src := cols[r*K : (r+1)*K]
+			oy, ox := p/g.ow, p%g.ow
+			iy0, ix0 := oy*g.sh-g.padT, ox*g.sw-g.padL
+			inside := ix0 >= 0 && ix0+g.kw <= g.w
+			for ky := range g.kh {
+				iy := iy0 + ky
+				if iy < 0 || iy >= g.h {
+					continue
+				}
+				sv := src[ky*seg : (ky+1)*seg]
+				row := dst[iy*rowLen : (iy+1)*rowLen]
+				if inside {
+					addTo(row[ix0*c:ix0*c+seg], sv)
+					continue
+				}
+				for kx := range g.kw {
+					if ix := ix0 + kx; ix >= 0 && ix < g.w {
+						addTo(row[ix*c:(ix+1)*c], sv[kx*c:(kx+1)*c])
+					}
+				}
+			}
+		}
+	}
+}
+
+// copySmall copies src into dst, avoiding memmove's call for a few values.
+func copySmall(dst, src []float32) {
+	if len(src) > 8 {
+		copy(dst, src)
+		return
+	}
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = v
+	}
+}
+
+// addTo computes dst += src.
+func addTo(dst, src []float32) {
+	n := len(src)
+	dst = dst[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		d, s := dst[i:i+8:i+8], src[i:i+8:i+8]
+		d[0] += s[0]
+		d[1] += s[1]
+		d[2] += s[2]
+		d[3] += s[3]
+		d[4] += s[4]
+		d[5] += s[5]
+		d[6] += s[6]
+		d[7] += s[7]
+	}
+	for ; i < n; i++ {
+		dst[i] += src[i]
+	}
+}
+
+// biasAct computes y = act(y + b) over rows [lo, hi) of a cols-wide matrix,
+// in one pass for ReLU. b may be nil.
+func biasAct(y, b []float32, act Activation, cols, lo, hi int) {
+	y = y[lo*cols : hi*cols]
+	if b != nil {
+		if act == ReLU {
+			for r := 0; r < len(y); r += cols {
+				row := y[r : r+cols : r+cols]
+				for j, v := range b {
+					row[j] = relu(row[j] + v)
+				}
+			}
+			return
+		}
+		cpu.AddBias(y, b)
+	}
+	applyActivation(y, act, cols)
+}
+
+// relu returns max(v, 0) without a branch: the sign bit selects.
+func relu(v float32) float32 {
+	b := math.Float32bits(v)
+	return math.Float32frombits(b &^ uint32(int32(b)>>31))
+}
+
+// biasBlock is the number of rows whose bias gradient is summed as one
+// partial sum; the partial sums are then added in order. It is a constant,
+// so the summation order does not depend on the number of workers.
+const biasBlock = 64
+
+func biasBlocks(rows int) int { return (rows + biasBlock - 1) / biasBlock }
+
+// actGradBias computes, for the blocks [lo, hi) of biasBlock rows of a
+// cols-wide output, dz = dy·act'(y) (into dz unless act is Linear, where dz
+// is dy) and, when part is not nil, each block's column sums of dz into
+// part.
+func actGradBias(dz, dy, y, part []float32, act Activation, cols, lo, hi int) {
+	rows := len(dy) / cols
+	for blk := lo; blk < hi; blk++ {
+		r0, r1 := blk*biasBlock*cols, min((blk+1)*biasBlock, rows)*cols
+		var p []float32
+		if part != nil {
+			p = part[blk*cols : (blk+1)*cols : (blk+1)*cols]
+			clear(p)
+		}
+		switch {
+		case act == ReLU && p != nil:
+			for r := r0; r < r1; r += cols {
+				reluGradSum(dz[r:r+cols], dy[r:r+cols], y[r:r+cols], p)
+			}
+			continue
+		case act == ReLU:
+			reluGrad(dz[r0:r1], dy[r0:r1], y[r0:r1])
+			continue
+		case act == Linear:
+			dz = dy
+		default:
+			activationGrad(dz[r0:r1], dy[r0:r1], y[r0:r1], act, cols, false)
+		}
+		if p != nil {
+			for r := r0; r < r1; r += cols {
+				addTo(p, dz[r:r+cols])
+			}
+		}
+	}
+}
+
+// reluMask is all ones where the ReLU output y (as bits) is positive, so
+// that the gradient passes: (b−1)>>31 | b>>31 is all ones for +0 and for
+// negative values.
+func reluMask(yb uint32) uint32 {
+	b := int32(yb)
+	return ^uint32((b-1)>>31 | b>>31)
+}
+
+// reluGrad computes dz = dy where y > 0, else 0.
+func reluGrad(dz, dy, y []float32) {
+	dz, dy = dz[:len(y)], dy[:len(y)]
+	for i, v := range y {
+		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & reluMask(math.Float32bits(v)))
+	}
+}
+
+// reluGradSum is reluGrad on one row that also adds the row to p.
+func reluGradSum(dz, dy, y, p []float32) {
+	n := len(p)
+	dz, dy, y = dz[:n], dy[:n], y[:n]
+	for i := range p {
+		v := math.Float32frombits(math.Float32bits(dy[i]) & reluMask(math.Float32bits(y[i])))
+		dz[i] = v
+		p[i] += v
+	}
+}
+
+// winJob carries one parallel step of a window op (convolution or pooling)
+// to cpu.ParallelFor. Jobs are recycled with their method value, so that a
+// step allocates nothing.
+type winJob struct {
+	kind    jobKind
+	g       convGeom
+	a, b, c []float32 // the step's operands, by kind
+	d       []float32
+	idx     []int32
+	act     Activation
+	cols    int // row width of jobBiasAct and jobActGrad
+	fn      func(lo, hi int)
+}
+
+type jobKind uint8
+
+const (
+	jobIm2col jobKind = iota
+	jobCol2im
+	jobBiasAct
+	jobActGrad
+	jobMaxPool
+	jobMaxPoolBack
+	jobAvgPool
+	jobAvgPoolBack
+	jobUpSample
+	jobUpSampleBack
+	jobGlobalPool
+	jobGlobalPoolBack
+)
+
+var winJobs struct {
+	sync.Mutex
+	free []*winJob
+}
+
+func getJob(g convGeom) *winJob {
+	winJobs.Lock()
+	var j *winJob
+	if n := len(winJobs.free); n > 0 {
+		j = winJobs.free[n-1]
+		winJobs.free = winJobs.free[:n-1]
+	}
+	winJobs.Unlock()
+	if j == nil {
+		j = &winJob{}
+		j.fn = j.run
+	}
+	j.g = g
+	return j
+}
+
+func putJob(j *winJob) {
+	j.a, j.b, j.c, j.d, j.idx = nil, nil, nil, nil, nil
+	winJobs.Lock()
+	winJobs.free = append(winJobs.free, j)
+	winJobs.Unlock()
+}
+
+// parallel runs step kind over n items, each costing about cost floats of
+// work, splitting only when a share is worth waking a worker for.
+func (j *winJob) parallel(kind jobKind, n, cost int) {
+	j.kind = kind
+	if serialWindowOps {
+		j.fn(0, n)
+		return
+	}
+	cpu.ParallelFor(n, max(1, grainFloats/max(cost, 1)), j.fn)
+}
+
+// grainFloats is the least work, in floats touched, worth a parallel share;
+// serialWindowOps runs every step on the calling goroutine (for tests that
+// check that splitting the work does not change the results).
+var (
+	grainFloats     = 1 << 14
+	serialWindowOps = false
+)
+
+func (j *winJob) run(lo, hi int) {
+	g := &j.g
+	switch j.kind {
+	case jobIm2col:
+		g.im2col(j.a, j.b, lo, hi)
+	case jobCol2im:
+		g.col2im(j.a, j.b, lo, hi)
+	case jobBiasAct:
+		biasAct(j.a, j.b, j.act, j.cols, lo, hi)
+	case jobActGrad:
+		actGradBias(j.a, j.b, j.c, j.d, j.act, j.cols, lo, hi)
+	case jobMaxPool:
+		g.maxPool(j.a, j.b, j.idx, lo, hi)
+	case jobMaxPoolBack:
+		g.maxPoolBack(j.a, j.b, j.idx, lo, hi)
+	case jobAvgPool:
+		g.avgPool(j.a, j.b, lo, hi)
+	case jobAvgPoolBack:
+		g.avgPoolBack(j.a, j.b, lo, hi)
+	case jobUpSample:
+		g.upSample(j.a, j.b, lo, hi)
+	case jobUpSampleBack:
+		g.upSampleBack(j.a, j.b, lo, hi)
+	case jobGlobalPool:
+		g.globalPool(j.a, j.b, j.idx, lo, hi)
+	case jobGlobalPoolBack:
+		g.globalPoolBack(j.a, j.b, j.idx, lo, hi)
+	}
+}
+
+// dims4 returns a 4-D shape or panics.
+func dims4(name, what string, v *Var) (a, b, c, d int) {
+	s := v.Value.Shape
+	if len(s) != 4 {
+		panic(fmt.Sprintf("autograd: %s: %s of shape %v is not 4-D", name, what, s))
+	}
+	return s[0], s[1], s[2], s[3]
+}
+
+func checkStrides(name string, s [2]int) {
+	if s[0] < 1 || s[1] < 1 {
+		panic(fmt.Sprintf("autograd: %s: strides %v must be positive", name, s))
+	}
+}
+
+// Conv2D returns act(conv(x, w) + b) for images x of shape (n, h, w, c)
+// and a kernel w of shape (kh, kw, c, f), Keras's layout: the output has
+// shape (n, oh, ow, f) with oh = ConvOutputLength(h, kh, strides[0],
+// padding), and likewise ow. b (f values) may be nil for no bias. Like
+// Dense, the backward pass needs only the output, so no pre-activation is
+// kept.
+func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, padding Padding, act Activation) *Var {
+	checkStrides("Conv2D", strides)
+	n, h, wd, c := dims4("Conv2D", "input", x)
+	kh, kw, kc, f := dims4("Conv2D", "kernel", w)
+	if kc != c {
+		panic(fmt.Sprintf("autograd: Conv2D: kernel %v for input %v", w.Value.Shape, x.Value.Shape))
+	}
+	if b != nil && b.Value.Size() != f {
+		panic(fmt.Sprintf("autograd: Conv2D: bias of shape %v for %d filters", b.Value.Shape, f))
+	}
+	g := convGeom{n: n, h: h, w: wd, c: c, kh: kh, kw: kw, sh: strides[0], sw: strides[1], f: f,
+		oh: ConvOutputLength(h, kh, strides[0], padding), ow: ConvOutputLength(wd, kw, strides[1], padding)}
+	if g.oh < 1 || g.ow < 1 {
+		panic(fmt.Sprintf("autograd: Conv2D: kernel %dx%d does not fit input %v with %s padding", kh, kw, x.Value.Shape, padding))
+	}
+	g.setPad()
+	var buf [8]int
+	out, nd := tp.output(opConv2D, append(buf[:0], n, g.oh, g.ow, f), x, w, b)
+	var bias []float32
+	if b != nil {
+		bias = b.Value.Data
+	}
+	K, ohw := g.k(), g.outPix()
+	per := g.chunk(ohw * f)
+	// A small im2col matrix is kept whole for the weight gradient rather
+	// than rebuilt chunk by chunk in the backward pass.
+	keep := nd != nil && w.Grad != nil && !g.pointwise() && n*ohw*K <= keepColsFloats
+	var cols *tensor.Tensor
+	switch {
+	case keep:
+		cols = tp.Scratch(n * ohw * K)
+	case !g.pointwise():
+		cols = tp.Scratch(per * ohw * K)
+	}
+	j := getJob(g)
+	for s0 := 0; s0 < n; s0 += per {
+		s1 := min(s0+per, n)
+		rows := (s1 - s0) * ohw
+		a := x.Value.Data[s0*g.inImg() : s1*g.inImg()]
+		if cols != nil {
+			c := cols.Data
+			if keep {
+				c = c[s0*ohw*K:]
+			}
+			j.a, j.b = c, a
+			j.parallel(jobIm2col, rows, K)
+			a = c[:rows*K]
+		}
+		y := out.Value.Data[s0*ohw*f : s1*ohw*f]
+		cpu.Gemm(false, false, rows, f, K, 1, a, K, w.Value.Data, f, 0, y, f)
+		if bias != nil || act != Linear {
+			j.a, j.b, j.act, j.cols = y, bias, act, f
+			j.parallel(jobBiasAct, rows, f)
+		}
+	}
+	putJob(j)
+	if nd != nil {
+		tp.saveForBackward(nd, strides, act, cols, per*ohw, f, b != nil)
+		nd.flag = keep
+	}
+	return out
+}
+
+// recordedGeom rebuilds a convolution's geometry from its recorded shapes
+// and strides: the padding follows from the sizes.
+func recordedGeom(nd *node, img, kernel, conv *Var) convGeom {
+	s := img.Value.Shape
+	k := kernel.Value.Shape
+	o := conv.Value.Shape
+	g := convGeom{n: s[0], h: s[1], w: s[2], c: s[3], kh: k[0], kw: k[1], f: k[3],
+		sh: int(nd.f[0]), sw: int(nd.f[1]), oh: o[1], ow: o[2]}
+	g.setPad()
+	return g
+}
+
+// actGradBias returns dz = dy·act'(y) for a chunk of the output, rows
+// cols wide, computed into buf (dy itself for a linear activation), and
+// adds the column sums of dz to the bias gradient db when it is not nil,
+// by blocks of rows summed in parallel (into part) and then in order.
+func (j *winJob) actGradBias(buf, part *tensor.Tensor, dy, y, db []float32, act Activation, cols int) []float32 {
+	dz := dy
+	if act != Linear {
+		dz = buf.Data[:len(dy)]
+	}
+	if act == Linear && db == nil {
+		return dz
+	}
+	blocks := biasBlocks(len(dy) / cols)
+	j.a, j.b, j.c, j.d, j.act, j.cols = dz, dy, y, nil, act, cols
+	if db != nil {
+		j.d = part.Data[:blocks*cols]
+	}
+	j.parallel(jobActGrad, blocks, biasBlock*cols)
+	if db != nil {
+		for blk := range blocks {
+			addTo(db, j.d[blk*cols:(blk+1)*cols])
+		}
+	}
+	return dz
+}
+
+// biasGrad returns b's gradient, or nil.
+func biasGrad(b *Var) []float32 {
+	if b == nil || b.Grad == nil {
+		return nil
+	}
+	return b.Grad.Data
+}
+
+// saveForBackward keeps what a convolution's backward pass needs: the
+// strides, the activation, the im2col buffer and the scratch for dz and the
+// bias partial sums, sized for a chunk of rows outputs of cols values.
+func (tp *Tape) saveForBackward(nd *node, strides [2]int, act Activation, cols *tensor.Tensor, rows, width int, bias bool) {
+	nd.f = [2]float32{float32(strides[0]), float32(strides[1])}
+	nd.act = act
+	nd.aux[0] = cols
+	if act != Linear {
+		nd.aux[1] = tp.Scratch(rows * width)
+	}
+	if bias {
+		nd.aux[2] = tp.Scratch(biasBlocks(rows) * width)
+	}
+}
+
+func conv2DBackward(nd *node) {
+	x, w, b := nd.in[0], nd.in[1], nd.in[2]
+	g := recordedGeom(nd, x, w, nd.out)
+	K, ohw, f := g.k(), g.outPix(), g.f
+	per := g.chunk(ohw * f)
+	cols := nd.aux[0]
+	j := getJob(g)
+	for s0 := 0; s0 < g.n; s0 += per {
+		s1 := min(s0+per, g.n)
+		rows := (s1 - s0) * ohw
+		lo, hi := s0*ohw*f, s1*ohw*f
+		dz := j.actGradBias(nd.aux[1], nd.aux[2], nd.out.Grad.Data[lo:hi], nd.out.Value.Data[lo:hi], biasGrad(b), nd.act, f)
+		xs := x.Value.Data[s0*g.inImg() : s1*g.inImg()]
+		var c []float32
+		if cols != nil {
+			c = cols.Data
+			if nd.flag { // kept from the forward pass
+				c = c[s0*ohw*K:]
+			}
+		}
+		if w.Grad != nil {
+			a := xs
+			if c != nil {
+				if !nd.flag {
+					j.a, j.b = c, xs
+					j.parallel(jobIm2col, rows, K)
+				}
+				a = c[:rows*K]
+			}
+			cpu.Gemm(true, false, K, f, rows, 1, a, K, dz, f, 1, w.Grad.Data, f)
+		}
+		if x.Grad != nil {
+			dx := x.Grad.Data[s0*g.inImg() : s1*g.inImg()]
+			if c == nil {
+				cpu.Gemm(false, true, rows, K, f, 1, dz, f, w.Value.Data, f, 1, dx, K)
+				continue
+			}
+			cpu.Gemm(false, true, rows, K, f, 1, dz, f, w.Value.Data, f, 0, c, K)
+			j.a, j.b = dx, c
+			j.parallel(jobCol2im, s1-s0, ohw*K)
+		}
+	}
+	putJob(j)
+}
+
+// Conv2DTranspose returns act(convᵀ(x, w) + b), the transposed convolution
+// (the input gradient of Conv2D), for images x of shape (n, h, w, c) and a
+// kernel w of shape (kh, kw, f, c), Keras's layout: the output has shape
+// (n, oh, ow, f) with oh = DeconvOutputLength(h, kh, strides[0], padding),
+// and likewise ow. b (f values) may be nil.
+func (tp *Tape) Conv2DTranspose(x, w, b *Var, strides [2]int, padding Padding, act Activation) *Var {
+	checkStrides("Conv2DTranspose", strides)
+	n, h, wd, c := dims4("Conv2DTranspose", "input", x)
+	kh, kw, f, kc := dims4("Conv2DTranspose", "kernel", w)
+	if kc != c {
+		panic(fmt.Sprintf("autograd: Conv2DTranspose: kernel %v for input %v", w.Value.Shape, x.Value.Shape))
+	}
+	if b != nil && b.Value.Size() != f {
+		panic(fmt.Sprintf("autograd: Conv2DTranspose: bias of shape %v for %d filters", b.Value.Shape, f))
+	}
+	// The geometry of the convolution that this transposes: from the
+	// output (oh, ow, f) to the input (h, w, c).
+	g := convGeom{n: n, h: DeconvOutputLength(h, kh, strides[0], padding), w: DeconvOutputLength(wd, kw, strides[1], padding),
+		c: f, kh: kh, kw: kw, sh: strides[0], sw: strides[1], oh: h, ow: wd, f: c}
+	g.setPad()
+	var buf [8]int
+	out, nd := tp.output(opConv2DTranspose, append(buf[:0], n, g.h, g.w, f), x, w, b)
+	var bias []float32
+	if b != nil {
+		bias = b.Value.Data
+	}
+	K, ohw := g.k(), g.outPix()
+	per := g.chunk(g.inImg())
+	var cols *tensor.Tensor
+	if !g.pointwise() {
+		cols = tp.Scratch(per * ohw * K)
+	}
+	j := getJob(g)
+	for s0 := 0; s0 < n; s0 += per {
+		s1 := min(s0+per, n)
+		rows := (s1 - s0) * ohw
+		xs := x.Value.Data[s0*ohw*c : s1*ohw*c]
+		y := out.Value.Data[s0*g.inImg() : s1*g.inImg()]
+		if cols == nil {
+			cpu.Gemm(false, true, rows, K, c, 1, xs, c, w.Value.Data, c, 0, y, K)
+		} else {
+			cpu.Gemm(false, true, rows, K, c, 1, xs, c, w.Value.Data, c, 0, cols.Data, K)
+			clear(y)
+			j.a, j.b = y, cols.Data
+			j.parallel(jobCol2im, s1-s0, ohw*K)
+		}
+		if bias != nil || act != Linear {
+			j.a, j.b, j.act, j.cols = y, bias, act, f
+			j.parallel(jobBiasAct, len(y)/f, f)
+		}
+	}
+	putJob(j)
+	if nd != nil {
+		tp.saveForBackward(nd, strides, act, cols, per*g.h*g.w, f, b != nil)
+	}
+	return out
+}
+
+func conv2DTransposeBackward(nd *node) {
+	x, w, b := nd.in[0], nd.in[1], nd.in[2]
+	g := recordedGeom(nd, nd.out, w, x)
+	K, ohw, c := g.k(), g.outPix(), g.f
+	per := g.chunk(g.inImg())
+	cols := nd.aux[0]
+	j := getJob(g)
+	for s0 := 0; s0 < g.n; s0 += per {
+		s1 := min(s0+per, g.n)
+		rows := (s1 - s0) * ohw
+		lo, hi := s0*g.inImg(), s1*g.inImg()
+		dz := j.actGradBias(nd.aux[1], nd.aux[2], nd.out.Grad.Data[lo:hi], nd.out.Value.Data[lo:hi], biasGrad(b), nd.act, g.c)
+		if w.Grad == nil && x.Grad == nil {
+			continue
+		}
+		a := dz
+		if cols != nil {
+			j.a, j.b = cols.Data, dz
+			j.parallel(jobIm2col, rows, K)
+			a = cols.Data[:rows*K]
+		}
+		xs := x.Value.Data[s0*ohw*c : s1*ohw*c]
+		if w.Grad != nil {
+			cpu.Gemm(true, false, K, c, rows, 1, a, K, xs, c, 1, w.Grad.Data, c)
+		}
+		if x.Grad != nil {
+			cpu.Gemm(false, false, rows, c, K, 1, a, K, w.Value.Data, c, 1, x.Grad.Data[s0*ohw*c:s1*ohw*c], c)
+		}
+	}
+	putJob(j)
+}

@@ -1,0 +1,136 @@
+// Command lenet trains the book's LeNet-5 (lenet_in_keras) in neurona and
+// prints, per seed, one JSON line with the time of every epoch (training
+// plus validation on the 10k test images) and the validation accuracy, in
+// the format of bench/lenet_torch.py's summary lines.
+//
+//	go run ./bench/lenet --seeds 42 --epochs 10
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/internal/book"
+	"github.com/neurona/neurona/models"
+)
+
+type result struct {
+	Impl         string    `json:"impl"`
+	Net          string    `json:"net"`
+	Seed         uint64    `json:"seed"`
+	Summary      bool      `json:"summary"`
+	Epochs       int       `json:"epochs"`
+	EpochSeconds []float64 `json:"epoch_seconds"`
+	Median       float64   `json:"median_epoch_seconds"`
+	FinalValLoss float64   `json:"final_val_loss"`
+	FinalValAcc  float64   `json:"final_val_acc"`
+	BestValAcc   float64   `json:"best_val_acc"`
+	ValAccs      []float64 `json:"val_accs"`
+}
+
+// timer records the wall time of each epoch and, with verbose set, prints
+// one line per epoch to stderr.
+type timer struct {
+	callbacks.Base
+	verbose bool
+	start   time.Time
+	seconds []float64
+}
+
+func (t *timer) OnEpochBegin(int, callbacks.Logs) { t.start = time.Now() }
+func (t *timer) OnEpochEnd(epoch int, logs callbacks.Logs) {
+	s := time.Since(t.start).Seconds()
+	t.seconds = append(t.seconds, s)
+	if t.verbose {
+		fmt.Fprintf(os.Stderr, "epoch %d: %.2f s, loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f\n",
+			epoch+1, s, logs["loss"], logs["accuracy"], logs["val_loss"], logs["val_accuracy"])
+	}
+}
+
+func main() {
+	seeds := flag.String("seeds", "1", "comma-separated seeds")
+	epochs := flag.Int("epochs", book.LeNetEpochs, "epochs")
+	dataDir := flag.String("data-dir", "", "IDX directory (default: embedded MNIST)")
+	verbose := flag.Bool("v", false, "print each epoch to stderr")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the training to this file")
+	flag.Parse()
+	if err := run(*seeds, *epochs, *dataDir, *verbose, *cpuProfile); err != nil {
+		fmt.Fprintln(os.Stderr, "lenet:", err)
+		os.Exit(1)
+	}
+}
+
+func run(seedList string, epochs int, dataDir string, verbose bool, cpuProfile string) error {
+	train, valid, err := book.MNISTImages(dataDir)
+	if err != nil {
+		return err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	enc := json.NewEncoder(os.Stdout)
+	for _, s := range strings.Split(seedList, ",") {
+		seed, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return fmt.Errorf("bad seed %q", s)
+		}
+		m, err := book.LeNetModel(seed)
+		if err != nil {
+			return err
+		}
+		tm := &timer{verbose: verbose}
+		h, err := m.Fit(context.Background(), train.X, train.Y, models.FitConfig{
+			BatchSize: book.LeNetBatchSize, Epochs: epochs, Seed: seed,
+			ValidationX: valid.X, ValidationY: valid.Y, Callbacks: []callbacks.Callback{tm},
+		})
+		if err != nil {
+			return err
+		}
+		r := result{Impl: "neurona", Net: "lenet", Seed: seed, Summary: true, Epochs: epochs, EpochSeconds: tm.seconds}
+		r.ValAccs = h.Values["val_accuracy"]
+		vl := h.Values["val_loss"]
+		r.FinalValLoss = vl[len(vl)-1]
+		r.FinalValAcc = r.ValAccs[len(r.ValAccs)-1]
+		for _, a := range r.ValAccs {
+			r.BestValAcc = max(r.BestValAcc, a)
+		}
+		rest := tm.seconds
+		if len(rest) > 1 {
+			rest = rest[1:]
+		}
+		r.Median = median(rest)
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
