@@ -176,8 +176,8 @@ var gemmForce struct{ set, packA, packB, splitCols bool }
 // 1<<20 are the right values: 2 threads then run the 6.4M-MAC training
 // shapes 1.7× faster than 1.
 const (
-	gemmSerialMACs = 16 << 20
-	gemmChunkMACs  = 8 << 20
+	gemmSerialMACs = 2 << 20
+	gemmChunkMACs  = 1 << 20
 )
 
 // gemmFast runs Gemm on the assembly kernels and reports whether it did.
