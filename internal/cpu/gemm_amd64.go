@@ -168,13 +168,12 @@ func putBuf(list *freeList[[]float32], buf []float32) { list.put(buf) }
 var gemmForce struct{ set, packA, packB, splitCols bool }
 
 // Below gemmSerialMACs multiply-adds, a Gemm runs on the calling goroutine,
-// and a parallel chunk gets at least gemmChunkMACs. On the 2-vCPU VMs this
-// was tuned on, a parked pool worker starts its chunk about 100 µs after
-// ParallelFor hands it over, so a split pays only for work of a few hundred
-// µs (1 MAC ≈ 18 ps on one core). If the pool learns to hand work over
-// without that delay (workers that spin a while before parking), 2<<20 and
-// 1<<20 are the right values: 2 threads then run the 6.4M-MAC training
-// shapes 1.7× faster than 1.
+// and a parallel chunk gets at least gemmChunkMACs (1 MAC ≈ 18 ps on one
+// core). The pool's workers spin for a while before parking, so handing a
+// chunk over costs microseconds; a parked worker would take about 100 µs on
+// the 2-vCPU VMs this was tuned on, and then only 16<<20 and 8<<20 pay.
+// With spinning workers, 2 threads run the 6.4M-MAC training shapes about
+// 1.7× faster than 1.
 const (
 	gemmSerialMACs = 2 << 20
 	gemmChunkMACs  = 1 << 20
