@@ -206,47 +206,24 @@ func copySmall(dst, src []float32) {
 // addTo computes dst += src.
 func addTo(dst, src []float32) {
 	n := len(src)
-	dst = dst[:n]
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		d, s := dst[i:i+8:i+8], src[i:i+8:i+8]
-		d[0] += s[0]
-		d[1] += s[1]
-		d[2] += s[2]
-		d[3] += s[3]
-		d[4] += s[4]
-		d[5] += s[5]
-		d[6] += s[6]
-		d[7] += s[7]
+	if n >= 16 {
+		cpu.Add(dst[:n], dst[:n], src) // the same sums, in SIMD
+		return
 	}
-	for ; i < n; i++ {
+	dst = dst[:n]
+	for i := range n {
 		dst[i] += src[i]
 	}
 }
 
-// biasAct computes y = act(y + b) over rows [lo, hi) of a cols-wide matrix,
-// in one pass for ReLU. b may be nil.
+// biasAct computes y = act(y + b) over rows [lo, hi) of a cols-wide matrix
+// with the SIMD kernels. b may be nil.
 func biasAct(y, b []float32, act Activation, cols, lo, hi int) {
 	y = y[lo*cols : hi*cols]
 	if b != nil {
-		if act == ReLU {
-			for r := 0; r < len(y); r += cols {
-				row := y[r : r+cols : r+cols]
-				for j, v := range b {
-					row[j] = relu(row[j] + v)
-				}
-			}
-			return
-		}
 		cpu.AddBias(y, b)
 	}
 	applyActivation(y, act, cols)
-}
-
-// relu returns max(v, 0) without a branch: the sign bit selects.
-func relu(v float32) float32 {
-	b := math.Float32bits(v)
-	return math.Float32frombits(b &^ uint32(int32(b)>>31))
 }
 
 // biasBlock is the number of rows whose bias gradient is summed as one
@@ -271,9 +248,8 @@ func actGradBias(dz, dy, y, part []float32, act Activation, cols, lo, hi int) {
 		}
 		switch {
 		case act == ReLU && p != nil:
-			for r := r0; r < r1; r += cols {
-				reluGradSum(dz[r:r+cols], dy[r:r+cols], y[r:r+cols], p)
-			}
+			reluGrad(dz[r0:r1], dy[r0:r1], y[r0:r1])
+			cpu.SumRows(p, dz[r0:r1]) // rows added in order, as before
 			continue
 		case act == ReLU:
 			reluGrad(dz[r0:r1], dy[r0:r1], y[r0:r1])
@@ -304,17 +280,6 @@ func reluGrad(dz, dy, y []float32) {
 	dz, dy = dz[:len(y)], dy[:len(y)]
 	for i, v := range y {
 		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & reluMask(math.Float32bits(v)))
-	}
-}
-
-// reluGradSum is reluGrad on one row that also adds the row to p.
-func reluGradSum(dz, dy, y, p []float32) {
-	n := len(p)
-	dz, dy, y = dz[:n], dy[:n], y[:n]
-	for i := range p {
-		v := math.Float32frombits(math.Float32bits(dy[i]) & reluMask(math.Float32bits(y[i])))
-		dz[i] = v
-		p[i] += v
 	}
 }
 
