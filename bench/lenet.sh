@@ -31,12 +31,12 @@ while [[ $# -gt 0 ]]; do
 done
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-(cd "$ROOT" && go build -o "$TMP/lenet" ./bench/lenet)
+(cd "$ROOT" && go build -o "$TMP/lenet" ./bench/mnist)
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ); $EPOCHS epoch(s) per run"
 printf '%-7s %10s %10s %9s %18s  %s\n' repeat neurona pytorch ratio "val_acc n / pt" "load before (n, pt)"
 for r in $(seq 1 "$REPEATS"); do
   ln=$(cut -d' ' -f1 /proc/loadavg)
-  n=$("$TMP/lenet" --epochs "$EPOCHS" --seeds "$SEED")
+  n=$("$TMP/lenet" --net lenet --epochs "$EPOCHS" --seeds "$SEED")
   lp=$(cut -d' ' -f1 /proc/loadavg)
   p=$(cd "$HERE" && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
       MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=536870912 \

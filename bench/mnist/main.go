@@ -1,9 +1,11 @@
-// Command mnist trains one of the book's MNIST nets in neurona and prints,
-// per seed, one JSON line with the time of every epoch (training plus
-// validation on the 10k test images) and the validation accuracy, in the
-// format of bench/mnist_torch.py's summary lines.
+// Command mnist trains one of the book's MNIST nets (shallow, intermediate,
+// deep, lenet) in neurona and prints, per seed, one JSON line with the time
+// of every epoch (training plus validation on the 10k test images) and the
+// validation accuracy, in the format of the summary lines of
+// bench/mnist_torch.py and bench/lenet_torch.py.
 //
 //	go run ./bench/mnist --net deep --seeds 1,2,3 --epochs 20
+//	go run ./bench/mnist --net lenet --seeds 42 -v -cpuprofile lenet.prof
 package main
 
 import (
@@ -12,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,31 +39,40 @@ type result struct {
 	ValAccs      []float64 `json:"val_accs"`
 }
 
-// timer records the wall time of each epoch.
+// timer records the wall time of each epoch and, with verbose set, prints
+// one line per epoch to stderr.
 type timer struct {
 	callbacks.Base
 	start   time.Time
 	seconds []float64
+	verbose bool
 }
 
 func (t *timer) OnEpochBegin(int, callbacks.Logs) { t.start = time.Now() }
-func (t *timer) OnEpochEnd(int, callbacks.Logs) {
-	t.seconds = append(t.seconds, time.Since(t.start).Seconds())
+func (t *timer) OnEpochEnd(epoch int, logs callbacks.Logs) {
+	s := time.Since(t.start).Seconds()
+	t.seconds = append(t.seconds, s)
+	if t.verbose {
+		fmt.Fprintf(os.Stderr, "epoch %d: %.2f s, loss %.4f, accuracy %.4f, val_loss %.4f, val_accuracy %.4f\n",
+			epoch+1, s, logs["loss"], logs["accuracy"], logs["val_loss"], logs["val_accuracy"])
+	}
 }
 
 func main() {
-	net := flag.String("net", "intermediate", "shallow, intermediate or deep")
+	net := flag.String("net", "intermediate", "shallow, intermediate, deep or lenet")
 	seeds := flag.String("seeds", "1", "comma-separated seeds")
 	epochs := flag.Int("epochs", 0, "epochs (default: the book's)")
 	dataDir := flag.String("data-dir", "", "IDX directory (default: embedded MNIST)")
+	verbose := flag.Bool("v", false, "print each epoch to stderr")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the training to this file")
 	flag.Parse()
-	if err := run(*net, *seeds, *epochs, *dataDir); err != nil {
+	if err := run(*net, *seeds, *epochs, *dataDir, *verbose, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "mnist:", err)
 		os.Exit(1)
 	}
 }
 
-func run(net, seedList string, epochs int, dataDir string) error {
+func run(net, seedList string, epochs int, dataDir string, verbose bool, cpuProfile string) error {
 	ex, ok := book.Lookup(net)
 	if !ok {
 		return fmt.Errorf("unknown net %q", net)
@@ -72,6 +84,17 @@ func run(net, seedList string, epochs int, dataDir string) error {
 	if err != nil {
 		return err
 	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	enc := json.NewEncoder(os.Stdout)
 	for _, s := range strings.Split(seedList, ",") {
 		seed, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
@@ -82,7 +105,7 @@ func run(net, seedList string, epochs int, dataDir string) error {
 		if err != nil {
 			return err
 		}
-		tm := &timer{}
+		tm := &timer{verbose: verbose}
 		h, err := m.Fit(context.Background(), train.X, train.Y, models.FitConfig{
 			BatchSize: ex.BatchSize, Epochs: epochs, Seed: seed,
 			ValidationX: valid.X, ValidationY: valid.Y, Callbacks: []callbacks.Callback{tm},
