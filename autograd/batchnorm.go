@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/neurona/neurona/internal/cpu"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -38,25 +39,18 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, p BatchNormParams, training bool)
 	invstd := tp.Scratch(n)
 	md, iv := mean.Data, invstd.Data
 	eps := float64(p.Epsilon)
+	tmp := tp.Scratch(n).Data
+	// The loops below run row by row through the SIMD kernels; each column
+	// sees the same operations in the same order as a scalar loop.
 	if training {
 		clear(md)
 		clear(iv)
-		for r := 0; r < m; r++ {
-			row := xs[r*n : (r+1)*n]
-			for j, v := range row {
-				md[j] += v
-			}
-		}
+		cpu.SumRows(md, xs[:m*n])
 		inv := 1 / float32(m)
-		for j := range md {
-			md[j] *= inv
-		}
+		cpu.Scale(md, inv)
 		for r := 0; r < m; r++ {
-			row := xs[r*n : (r+1)*n]
-			for j, v := range row {
-				d := v - md[j]
-				iv[j] += d * d
-			}
+			cpu.Sub(tmp, xs[r*n:(r+1)*n], md)
+			cpu.AddMul(iv, tmp, tmp)
 		}
 		mom := p.Momentum
 		mm, mv := p.MovingMean.Data, p.MovingVariance.Data
@@ -81,18 +75,19 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, p BatchNormParams, training bool)
 		xhat = tp.Scratch(m, n)
 	}
 	for r := 0; r < m; r++ {
-		row, yr := xs[r*n:(r+1)*n], y[r*n:(r+1)*n]
-		for j, v := range row {
-			h := (v - md[j]) * iv[j]
-			if xhat != nil {
-				xhat.Data[r*n+j] = h
-			}
-			yr[j] = g[j]*h + b[j]
+		h := tmp
+		if xhat != nil {
+			h = xhat.Data[r*n : (r+1)*n]
 		}
+		yr := y[r*n : (r+1)*n]
+		cpu.Sub(h, xs[r*n:(r+1)*n], md) // x − mean
+		cpu.Mul(h, h, iv)               // x̂
+		cpu.Mul(yr, g, h)               // γ·x̂
+		cpu.Add(yr, yr, b)              // + β
 	}
 	if nd != nil {
 		nd.aux[0], nd.aux[1] = xhat, invstd
-		nd.aux[2] = tp.Scratch(2, n) // column sums for backward
+		nd.aux[2] = tp.Scratch(5, n) // column sums and row scratch for backward
 		nd.flag = training
 	}
 	return out
@@ -103,48 +98,44 @@ func batchNormBackward(nd *node) {
 	m, n := matrix(x)
 	dy, xhat, iv := nd.out.Grad.Data, nd.aux[0].Data, nd.aux[1].Data
 	g := gamma.Value.Data
-	sums := nd.aux[2].Data
-	sumDy, sumDyXhat := sums[:n], sums[n:]
-	clear(sums)
+	work := nd.aux[2].Data
+	sumDy, sumDyXhat, coef, t, u := work[:n], work[n:2*n], work[2*n:3*n], work[3*n:4*n], work[4*n:]
+	clear(sumDy)
+	clear(sumDyXhat)
+	cpu.SumRows(sumDy, dy[:m*n])
 	for r := 0; r < m; r++ {
-		dr, hr := dy[r*n:(r+1)*n], xhat[r*n:(r+1)*n]
-		for j, d := range dr {
-			sumDy[j] += d
-			sumDyXhat[j] += d * hr[j]
-		}
+		cpu.AddMul(sumDyXhat, dy[r*n:(r+1)*n], xhat[r*n:(r+1)*n])
 	}
 	if gamma.Grad != nil {
-		gg := gamma.Grad.Data
-		for j := range gg {
-			gg[j] += sumDyXhat[j]
-		}
+		cpu.Add(gamma.Grad.Data, gamma.Grad.Data, sumDyXhat)
 	}
 	if beta.Grad != nil {
-		bg := beta.Grad.Data
-		for j := range bg {
-			bg[j] += sumDy[j]
-		}
+		cpu.Add(beta.Grad.Data, beta.Grad.Data, sumDy)
 	}
 	if x.Grad == nil {
 		return
 	}
 	dx := x.Grad.Data
 	if !nd.flag {
-		// Inference: x̂ is affine in x.
+		// Inference: x̂ is affine in x: dx += dy·γ·invstd.
 		for r := 0; r < m; r++ {
-			dr, xr := dy[r*n:(r+1)*n], dx[r*n:(r+1)*n]
-			for j, d := range dr {
-				xr[j] += d * g[j] * iv[j]
-			}
+			cpu.Mul(t, dy[r*n:(r+1)*n], g)
+			cpu.AddMul(dx[r*n:(r+1)*n], t, iv)
 		}
 		return
 	}
-	// dx = γ·invstd/m · (m·dy − Σdy − x̂·Σ(dy·x̂))
+	// dx = γ·invstd/m · (m·dy − Σdy − x̂·Σ(dy·x̂)), evaluated left to right
+	// as ((γ·invstd)/m) · (((m·dy) − Σdy) − x̂·Σ(dy·x̂)).
 	fm := float32(m)
+	for j := range coef {
+		coef[j] = g[j] * iv[j] / fm
+	}
 	for r := 0; r < m; r++ {
-		dr, hr, xr := dy[r*n:(r+1)*n], xhat[r*n:(r+1)*n], dx[r*n:(r+1)*n]
-		for j, d := range dr {
-			xr[j] += g[j] * iv[j] / fm * (fm*d - sumDy[j] - hr[j]*sumDyXhat[j])
-		}
+		copy(t, dy[r*n:(r+1)*n])
+		cpu.Scale(t, fm)
+		cpu.Sub(t, t, sumDy)
+		cpu.Mul(u, xhat[r*n:(r+1)*n], sumDyXhat)
+		cpu.Sub(t, t, u)
+		cpu.AddMul(dx[r*n:(r+1)*n], coef, t)
 	}
 }
