@@ -20,3 +20,16 @@ func (s Split) Len() int {
 	}
 	return s.X.Rows()
 }
+
+// Head returns the first n samples of s (all of them when it has fewer), as
+// views of s's data. A nil Y stays nil.
+func (s Split) Head(n int) Split {
+	n = min(n, s.Len())
+	rows := func(t *tensor.Tensor) *tensor.Tensor {
+		if t == nil {
+			return nil
+		}
+		return tensor.FromSlice(t.Data[:n*t.RowSize()], append([]int{n}, t.Shape[1:]...)...)
+	}
+	return Split{X: rows(s.X), Y: rows(s.Y)}
+}

@@ -15,16 +15,15 @@ import (
 
 // dataSpec is a spec's data section.
 type dataSpec struct {
-	line                         int
-	builtin, csv, idx            string
-	features, targets            []string
-	delimiter                    string
-	noHeader                     bool
-	validationSplit              float64
-	validationCSV, testCSV       string
-	trainRows, validationRows    int
-	prep                         prepSpec
-	builtinNames, sourceKeywords []string
+	line                      int
+	builtin, csv, idx         string
+	features, targets         []string
+	delimiter                 string
+	noHeader                  bool
+	validationSplit           float64
+	validationCSV, testCSV    string
+	trainRows, validationRows int
+	prep                      prepSpec
 }
 
 // prepSpec is the preprocessing, with what it learned from the training
@@ -215,10 +214,10 @@ func (d *dataSpec) load() (train, valid, test datasets.Split, err error) {
 		return
 	}
 	if d.trainRows > 0 {
-		train = headRows(train, d.trainRows)
+		train = train.Head(d.trainRows)
 	}
 	if d.validationRows > 0 && valid.X != nil {
-		valid = headRows(valid, d.validationRows)
+		valid = valid.Head(d.validationRows)
 	}
 	if err = d.prep.fit(train); err != nil {
 		return
@@ -239,17 +238,6 @@ func (d *dataSpec) load() (train, valid, test datasets.Split, err error) {
 		}
 	}
 	return
-}
-
-func headRows(s datasets.Split, n int) datasets.Split {
-	n = min(n, s.X.Rows())
-	rows := func(t *tensor.Tensor) *tensor.Tensor {
-		if t == nil {
-			return nil
-		}
-		return tensor.FromSlice(t.Data[:n*t.RowSize()], append([]int{n}, t.Shape[1:]...)...)
-	}
-	return datasets.Split{X: rows(s.X), Y: rows(s.Y)}
 }
 
 // fit learns the standardization statistics from the training inputs.

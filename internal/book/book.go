@@ -14,7 +14,6 @@ import (
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/optimizers"
 	"github.com/neurona/neurona/preprocessing"
-	"github.com/neurona/neurona/tensor"
 )
 
 // Example is one of the book's networks with its data and settings.
@@ -189,15 +188,5 @@ func LearningSpeedData(dataDir string) (train, valid datasets.Split, err error) 
 	if err != nil {
 		return train, valid, err
 	}
-	return head(train, 1000), head(valid, 1000), nil
-}
-
-// head returns the first n samples of s (all of them if it has fewer).
-func head(s datasets.Split, n int) datasets.Split {
-	n = min(n, s.X.Rows())
-	rows := func(t *tensor.Tensor) *tensor.Tensor {
-		shape := append([]int{n}, t.Shape[1:]...)
-		return tensor.FromSlice(t.Data[:n*t.RowSize()], shape...)
-	}
-	return datasets.Split{X: rows(s.X), Y: rows(s.Y)}
+	return train.Head(1000), valid.Head(1000), nil
 }

@@ -1,0 +1,21 @@
+package datasets
+
+import (
+	"testing"
+
+	"github.com/neurona/neurona/tensor"
+)
+
+func TestSplitHead(t *testing.T) {
+	s := Split{X: tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 3, 2), Y: tensor.FromSlice([]float32{7, 8, 9}, 3)}
+	h := s.Head(2)
+	if h.Len() != 2 || h.X.Data[3] != 4 || h.Y.Rows() != 2 || h.Y.Data[1] != 8 || len(h.X.Data) != 4 {
+		t.Errorf("Head(2) = %v, %v", h.X, h.Y)
+	}
+	if all := s.Head(10); all.Len() != 3 {
+		t.Errorf("Head(10) has %d rows, want all 3", all.Len())
+	}
+	if noY := (Split{X: s.X}).Head(1); noY.Y != nil || noY.Len() != 1 {
+		t.Errorf("Head of a split without Y: %v", noY)
+	}
+}
