@@ -9,6 +9,7 @@ import (
 
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/internal/cpu"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -173,8 +174,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 			xShape[0], yShape[0] = hi-lo, hi-lo
 			xb.Resize(xShape...)
 			yb.Resize(yShape...)
-			tensor.GatherRows(xb, x, idx[lo:hi])
-			tensor.GatherRows(yb, y, idx[lo:hi])
+			cpu.CopyRows(xb.Data, x.Data, x.RowSize(), idx[lo:hi])
+			cpu.CopyRows(yb.Data, y.Data, y.RowSize(), idx[lo:hi])
 			for _, cb := range cbs {
 				cb.OnBatchBegin(b, logs)
 			}

@@ -20,7 +20,13 @@ import "math"
 // the sum). x must be at least as long as dst.
 func Axpy(dst, x []float32, alpha float32) {
 	x = x[:len(dst)]
-	if len(dst) > 0 {
+	switch {
+	case len(dst) >= vecParallelMin:
+		j := getVecJob(vecJobAxpy)
+		j.p, j.g, j.f[0] = dst, x, alpha
+		ParallelFor(len(dst), vecGrain, j.fn)
+		putVecJob(j)
+	case len(dst) > 0:
 		axpy(dst, x, alpha)
 	}
 }
@@ -281,7 +287,14 @@ func Tanh(dst, x []float32) {
 // every machine.
 func AdamUpdate(p, g, m, v []float32, b1, b2, lrT, eps float32) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	if len(p) > 0 {
+	switch {
+	case len(p) >= vecParallelMin:
+		j := getVecJob(vecJobAdam)
+		j.p, j.g, j.m, j.v = p, g, m, v
+		j.f = [6]float32{b1, 1 - b1, b2, 1 - b2, lrT, eps}
+		ParallelFor(len(p), vecGrain, j.fn)
+		putVecJob(j)
+	case len(p) > 0:
 		adam(p, g, m, v, b1, 1-b1, b2, 1-b2, lrT, eps)
 	}
 }

@@ -1,0 +1,91 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The long elementwise kernels split over the pool; every element must come
+// out as the serial reference computes it, whatever the split.
+func TestParallelVecMatchesSerial(t *testing.T) {
+	if Workers() < 2 {
+		t.Log("one worker: the parallel paths run serially")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	randVec := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	for _, n := range []int{vecParallelMin - 1, vecParallelMin, vecParallelMin + 7, 3*vecGrain + 5, 100_003} {
+		x, y := randVec(n), randVec(n)
+		got, want := append([]float32(nil), y...), append([]float32(nil), y...)
+		Axpy(got, x, -0.37)
+		axpyGeneric(want, x, -0.37)
+		sameBitsN(t, "Axpy", n, got, want)
+
+		p, m := randVec(n), randVec(n)
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(math.Abs(rng.NormFloat64()))
+		}
+		p2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+		AdamUpdate(p, x, m, v, 0.9, 0.999, 1e-3, 1e-7)
+		adamGeneric(p2, x, m2, v2, 0.9, 1-float32(0.9), 0.999, 1-float32(0.999), 1e-3, 1e-7)
+		sameBitsN(t, "AdamUpdate p", n, p, p2)
+		sameBitsN(t, "AdamUpdate m", n, m, m2)
+		sameBitsN(t, "AdamUpdate v", n, v, v2)
+	}
+}
+
+func sameBitsN(t *testing.T, name string, n int, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s, n=%d: element %d = %v, want %v", name, n, i, got[i], want[i])
+		}
+	}
+}
+
+func TestCopyRows(t *testing.T) {
+	for _, tc := range []struct{ rows, rowSize, picked int }{
+		{10, 3, 4}, {200, 784, 128}, {300, 784, 257}, {1000, 1, 999}, {5, 40000, 3},
+	} {
+		src := make([]float32, tc.rows*tc.rowSize)
+		for i := range src {
+			src[i] = float32(i)
+		}
+		idx := rand.New(rand.NewPCG(3, 4)).Perm(tc.rows)[:tc.picked]
+		dst := make([]float32, tc.picked*tc.rowSize)
+		CopyRows(dst, src, tc.rowSize, idx)
+		for i, r := range idx {
+			for c := 0; c < tc.rowSize; c++ {
+				if got := dst[i*tc.rowSize+c]; got != src[r*tc.rowSize+c] {
+					t.Fatalf("%+v: dst row %d col %d = %v, want row %d's %v", tc, i, c, got, r, src[r*tc.rowSize+c])
+				}
+			}
+		}
+	}
+	CopyRows(nil, nil, 4, nil) // nothing to copy
+}
+
+func TestParallelVecNoAllocs(t *testing.T) {
+	const n = 1 << 17
+	a, b, c, d := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	idx := make([]int, 128)
+	for i := range idx {
+		idx[i] = (i * 37) % 128
+	}
+	Axpy(a, b, 1) // warm the job free list
+	allocs := testing.AllocsPerRun(10, func() {
+		Axpy(a, b, 2)
+		AdamUpdate(a, b, c, d, 0.9, 0.999, 1e-3, 1e-7)
+		CopyRows(c[:128*784], d, 784, idx)
+	})
+	if allocs != 0 {
+		t.Errorf("parallel vector kernels allocate %v times per call set", allocs)
+	}
+}
