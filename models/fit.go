@@ -9,7 +9,6 @@ import (
 
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/callbacks"
-	"github.com/neurona/neurona/internal/cpu"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -148,10 +147,10 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	}
 
 	bs := min(cfg.BatchSize, n)
-	xb := tensor.New(append([]int{bs}, x.Shape[1:]...)...)
-	yb := tensor.New(append([]int{bs}, y.Shape[1:]...)...)
-	xShape := append([]int(nil), xb.Shape...)
-	yShape := append([]int(nil), yb.Shape...)
+	pf := newPrefetcher(x, y, bs)
+	defer pf.task.Wait()
+	m.afterFirst = pf.start
+	defer func() { m.afterFirst = nil }()
 	batches := (n + bs - 1) / bs
 
 	for epoch := cfg.InitialEpoch; epoch < cfg.Epochs; epoch++ {
@@ -159,6 +158,7 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 		for _, cb := range cbs {
 			cb.OnEpochBegin(epoch, logs)
 		}
+		pf.task.Wait() // a gather in flight reads idx
 		if !cfg.NoShuffle {
 			st.shuffle.Shuffle(idx)
 		}
@@ -171,11 +171,17 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 				return hist, fmt.Errorf("fit: stopped before epoch %d, batch %d: %w", epoch+1, b+1, err)
 			}
 			lo, hi := b*bs, min((b+1)*bs, n)
-			xShape[0], yShape[0] = hi-lo, hi-lo
-			xb.Resize(xShape...)
-			yb.Resize(yShape...)
-			cpu.CopyRows(xb.Data, x.Data, x.RowSize(), idx[lo:hi])
-			cpu.CopyRows(yb.Data, y.Data, y.RowSize(), idx[lo:hi])
+			var xb, yb *tensor.Tensor
+			if b == 0 {
+				xb, yb = pf.load(b%2, idx[lo:hi])
+			} else {
+				xb, yb = pf.take(b % 2)
+			}
+			if b+1 < batches {
+				pf.prepare((b+1)%2, idx[hi:min(hi+bs, n)])
+			} else {
+				pf.prepare(0, nil)
+			}
 			for _, cb := range cbs {
 				cb.OnBatchBegin(b, logs)
 			}

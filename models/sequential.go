@@ -55,6 +55,9 @@ type Sequential struct {
 	call   layers.CallContext
 	stop   bool
 	fit    *fitState
+	// afterFirst, when set, runs in each training step once the first
+	// layer has read the batch (Fit starts the next batch's gather there).
+	afterFirst func()
 }
 
 // NewSequential returns a model with the given layers.
@@ -299,19 +302,35 @@ func (m *Sequential) lossAndPred(x, y *tensor.Tensor) (*autograd.Var, *tensor.Te
 		return m.loss.Call(tp, yv, pred), pred.Value
 	}
 	n := len(m.layers) - 1
-	for _, l := range m.layers[:n] {
+	for i, l := range m.layers[:n] {
 		xv = l.Call(&m.call, xv)
+		if i == 0 {
+			m.firstDone()
+		}
 	}
 	logits := m.layers[n].(layers.LogitsLayer).CallLogits(&m.call, xv)
+	if n == 0 {
+		m.firstDone()
+	}
 	return m.fused.CallFused(tp, yv, logits)
 }
 
 // forward runs the layers on x.
 func (m *Sequential) forward(x *autograd.Var) *autograd.Var {
-	for _, l := range m.layers {
+	for i, l := range m.layers {
 		x = l.Call(&m.call, x)
+		if i == 0 {
+			m.firstDone()
+		}
 	}
 	return x
+}
+
+// firstDone runs the afterFirst hook in training.
+func (m *Sequential) firstDone() {
+	if m.afterFirst != nil && m.call.Training {
+		m.afterFirst()
+	}
 }
 
 // WeightTensors returns the weights for callbacks: live values and the

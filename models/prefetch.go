@@ -1,0 +1,94 @@
+package models
+
+import (
+	"github.com/neurona/neurona/internal/cpu"
+	"github.com/neurona/neurona/tensor"
+)
+
+// prefetcher gathers the shuffled rows of the next batch into a spare pair
+// of buffers on a pool worker while the current batch trains. Fit starts
+// it once the forward pass is done: the backward pass begins with small
+// layers that leave the workers idle, and the gather (rows scattered over
+// the whole training set, mostly cache misses) fits in that gap. The copy
+// is the same whoever does it, so results do not change.
+type prefetcher struct {
+	x, y   *tensor.Tensor // training data
+	xb, yb [2]*tensor.Tensor
+	xs, ys []int // batch shapes, reused
+	next   int   // which buffer pair the prepared gather fills
+	idx    []int // its rows; nil once started
+	rows   []int // the rows of the gather started
+	task   cpu.Task
+	gather func()
+	start  func()
+}
+
+func newPrefetcher(x, y *tensor.Tensor, bs int) *prefetcher {
+	p := &prefetcher{x: x, y: y}
+	p.xs = append([]int{bs}, x.Shape[1:]...)
+	p.ys = append([]int{bs}, y.Shape[1:]...)
+	for i := range p.xb {
+		p.xb[i] = tensor.New(p.xs...)
+		p.yb[i] = tensor.New(p.ys...)
+	}
+	p.gather = p.gatherNow
+	p.start = p.startNow
+	return p
+}
+
+// load fills buffer pair i with rows idx on the caller, splitting the copy
+// over the pool, and returns it.
+func (p *prefetcher) load(i int, idx []int) (x, y *tensor.Tensor) {
+	p.task.Wait()
+	p.resize(i, len(idx))
+	cpu.CopyRows(p.xb[i].Data, p.x.Data, p.x.RowSize(), idx)
+	cpu.CopyRows(p.yb[i].Data, p.y.Data, p.y.RowSize(), idx)
+	return p.xb[i], p.yb[i]
+}
+
+// prepare sets up the gather of rows idx into buffer pair i, to be started
+// by start (from the training step) and finished by take. A nil idx
+// prepares nothing.
+func (p *prefetcher) prepare(i int, idx []int) {
+	p.task.Wait()
+	p.idx = nil
+	if idx != nil {
+		p.resize(i, len(idx))
+		p.next, p.idx = i, idx
+	}
+}
+
+// take returns buffer pair i once the gather into it is done, running it
+// here if the training step did not start it.
+func (p *prefetcher) take(i int) (x, y *tensor.Tensor) {
+	p.start()
+	p.task.Wait()
+	return p.xb[i], p.yb[i]
+}
+
+func (p *prefetcher) resize(i, rows int) {
+	p.xs[0], p.ys[0] = rows, rows
+	p.xb[i].Resize(p.xs...)
+	p.yb[i].Resize(p.ys...)
+}
+
+// prefetchMin is the batch size, in floats, from which the gather runs in
+// the background: handing a few rows to a worker costs more than copying.
+const prefetchMin = 1 << 12
+
+func (p *prefetcher) startNow() {
+	if p.idx == nil {
+		return
+	}
+	p.rows, p.idx = p.idx, nil
+	if len(p.rows)*p.x.RowSize() < prefetchMin {
+		p.gatherNow()
+		return
+	}
+	p.task.Start(p.gather)
+}
+
+func (p *prefetcher) gatherNow() {
+	tensor.GatherRows(p.xb[p.next], p.x, p.rows)
+	tensor.GatherRows(p.yb[p.next], p.y, p.rows)
+}
