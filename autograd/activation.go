@@ -1,8 +1,6 @@
 package autograd
 
 import (
-	"math"
-
 	"github.com/neurona/neurona/internal/cpu"
 )
 
@@ -40,35 +38,30 @@ func applyActivation(y []float32, act Activation, cols int) {
 	case Tanh:
 		cpu.Tanh(y, y)
 	case Softmax:
-		for r := 0; r+cols <= len(y); r += cols {
-			softmaxRow(y[r : r+cols])
+		if cols > 0 {
+			softmaxExp(y, y, len(y)/cols, cols, firstMax, func(r int, _ float32, s float64) {
+				inv := float32(1 / s)
+				yr := y[r*cols : (r+1)*cols]
+				for i := range yr {
+					yr[i] *= inv
+				}
+			})
 		}
 	default:
 		panic("autograd: unknown activation")
 	}
 }
 
-// softmaxRow computes a numerically stable softmax in place.
-func softmaxRow(x []float32) {
-	if len(x) == 0 {
-		return
-	}
+// firstMax returns the largest element of a non-empty row, skipping NaNs
+// after the first element.
+func firstMax(x []float32) float32 {
 	m := x[0]
 	for _, v := range x[1:] {
 		if v > m {
 			m = v
 		}
 	}
-	var s float64
-	for i, v := range x {
-		e := math.Exp(float64(v - m))
-		x[i] = float32(e)
-		s += e
-	}
-	inv := float32(1 / s)
-	for i := range x {
-		x[i] *= inv
-	}
+	return m
 }
 
 // activationGrad computes dz = dy·act'(·), given the activation's output y,

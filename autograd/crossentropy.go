@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/neurona/neurona/internal/cpu"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -50,18 +51,8 @@ func (tp *Tape) SoftmaxCrossEntropy(logits, target *Var, sparse bool) (loss *Var
 	probs = tp.Scratch(logits.Value.Shape...)
 	z, p, y := logits.Value.Data, probs.Data, target.Value.Data
 	var total float64
-	for r := 0; r < rows; r++ {
+	softmaxExp(p, z, rows, cols, maxOf, func(r int, m float32, s float64) {
 		zr, pr := z[r*cols:(r+1)*cols], p[r*cols:(r+1)*cols]
-		m := zr[0]
-		for _, v := range zr[1:] {
-			m = max(m, v)
-		}
-		var s float64
-		for j, v := range zr {
-			e := math.Exp(float64(v - m))
-			pr[j] = float32(e)
-			s += e
-		}
 		lse := float64(m) + math.Log(s)
 		inv := 1 / s
 		for j := range pr {
@@ -70,7 +61,7 @@ func (tp *Tape) SoftmaxCrossEntropy(logits, target *Var, sparse bool) (loss *Var
 		if sparse {
 			k := classIndex(y[r], cols)
 			total += lse - float64(zr[k])
-			continue
+			return
 		}
 		yr := y[r*cols : (r+1)*cols]
 		for j, t := range yr {
@@ -78,7 +69,7 @@ func (tp *Tape) SoftmaxCrossEntropy(logits, target *Var, sparse bool) (loss *Var
 				total += float64(t) * (lse - float64(zr[j]))
 			}
 		}
-	}
+	})
 	out.Value.Data[0] = float32(total / float64(max(rows, 1)))
 	if nd != nil {
 		nd.in[1] = target
@@ -86,6 +77,15 @@ func (tp *Tape) SoftmaxCrossEntropy(logits, target *Var, sparse bool) (loss *Var
 		nd.flag = sparse
 	}
 	return out, probs
+}
+
+// maxOf returns the largest element of a non-empty row (NaN if any is).
+func maxOf(x []float32) float32 {
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	return m
 }
 
 // classIndex converts a label stored as float32 to a class index. Labels
@@ -141,10 +141,23 @@ func (tp *Tape) SigmoidBinaryCrossEntropy(logits, target *Var) (loss *Var, probs
 	probs = tp.Scratch(logits.Value.Shape...)
 	z, p, y := logits.Value.Data, probs.Data, target.Value.Data
 	var total float64
-	for i, v := range z {
-		zf := float64(v)
-		total += math.Max(zf, 0) - zf*float64(y[i]) + math.Log1p(math.Exp(-math.Abs(zf)))
-		p[i] = float32(sigmoid64(zf))
+	var buf [expBuf]float64
+	for i0 := 0; i0 < len(z); i0 += expBuf {
+		zs := z[i0:min(i0+expBuf, len(z))]
+		e := buf[:len(zs)]
+		for i, v := range zs {
+			e[i] = -math.Abs(float64(v))
+		}
+		cpu.Exp64(e, e) // e^−|z|
+		for i, v := range zs {
+			zf := float64(v)
+			total += math.Max(zf, 0) - zf*float64(y[i0+i]) + math.Log1p(e[i])
+			if zf >= 0 {
+				p[i0+i] = float32(1 / (1 + e[i]))
+			} else {
+				p[i0+i] = float32(e[i] / (1 + e[i]))
+			}
+		}
 	}
 	out.Value.Data[0] = float32(total / float64(max(len(z), 1)))
 	if nd != nil {
@@ -152,14 +165,6 @@ func (tp *Tape) SigmoidBinaryCrossEntropy(logits, target *Var) (loss *Var, probs
 		nd.aux[0] = probs
 	}
 	return out, probs
-}
-
-func sigmoid64(z float64) float64 {
-	if z >= 0 {
-		return 1 / (1 + math.Exp(-z))
-	}
-	e := math.Exp(z)
-	return e / (1 + e)
 }
 
 func sigmoidBCEBackward(nd *node) {

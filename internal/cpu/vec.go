@@ -13,8 +13,10 @@ import "math"
 // may differ in sign and payload. The references write a rounding product as float32(a*b): the
 // explicit conversion forbids the compiler to fuse it with the following
 // addition into an FMA, which Go does on arm64 and with GOAMD64=v3, and
-// which would round differently. Exp, Sigmoid and Tanh have no assembly
-// version. Where dst and an input overlap they must be the same slice.
+// which would round differently. Exp and Sigmoid run on the float64
+// exponential Exp64 (exp.go), whose kernels match its Go reference
+// bit for bit; Tanh has no assembly version. Where dst and an input
+// overlap they must be the same slice.
 
 // Axpy computes dst[i] += alpha·x[i] (the product rounded to float32, then
 // the sum). x must be at least as long as dst.
@@ -254,20 +256,44 @@ func reluBackwardGeneric(dx, dy, y []float32) {
 // Exp computes dst[i] = exp(x[i]).
 func Exp(dst, x []float32) {
 	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = float32(math.Exp(float64(v)))
+	var buf [expBlock]float64
+	for i0 := 0; i0 < len(x); i0 += expBlock {
+		e := buf[:min(expBlock, len(x)-i0)]
+		for i := range e {
+			e[i] = float64(x[i0+i])
+		}
+		Exp64(e, e)
+		for i, v := range e {
+			dst[i0+i] = float32(v)
+		}
 	}
 }
 
-// Sigmoid computes dst[i] = 1/(1+exp(-x[i])) without overflow.
+// expBlock is how many exponentials Exp and Sigmoid compute at a time.
+const expBlock = 256
+
+// Sigmoid computes dst[i] = 1/(1+exp(-x[i])) without overflow: with
+// e = exp(-|x|), 1/(1+e) for x ≥ 0 and e/(1+e) below.
 func Sigmoid(dst, x []float32) {
 	x = x[:len(dst)]
-	for i, v := range x {
-		if v >= 0 {
-			dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		} else {
-			e := math.Exp(float64(v))
-			dst[i] = float32(e / (1 + e))
+	var buf [expBlock]float64
+	for i0 := 0; i0 < len(x); i0 += expBlock {
+		xs := x[i0:min(i0+expBlock, len(x))]
+		e := buf[:len(xs)]
+		for i, v := range xs {
+			if v >= 0 {
+				e[i] = -float64(v)
+			} else {
+				e[i] = float64(v)
+			}
+		}
+		Exp64(e, e)
+		for i, v := range xs {
+			if v >= 0 {
+				dst[i0+i] = float32(1 / (1 + e[i]))
+			} else {
+				dst[i0+i] = float32(e[i] / (1 + e[i]))
+			}
 		}
 	}
 }

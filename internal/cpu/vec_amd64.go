@@ -193,3 +193,19 @@ func sum32(x []float32, acc *[32]float64) {
 		sum32Generic(x, acc)
 	}
 }
+
+// exp64 runs the Exp64 kernel over the whole vectors of x up to the first
+// one with a lane outside the fast path, and returns how many elements it
+// did.
+func exp64(dst, x []float64) int {
+	switch {
+	case vecISA == vecAVX512:
+		return exp64AVX512(dst, x)
+	case vecISA == vecAVX2 && hasFMA:
+		return exp64AVX2(dst, x)
+	}
+	return 0
+}
+
+// hasFMA enables the AVX2 exp64 kernel, the only vector kernel with FMAs.
+var hasFMA = xcpu.X86.HasFMA

@@ -2049,3 +2049,287 @@ sum32AVX2_store:
 	VMOVUPD Y7, 224(DI)
 	VZEROUPPER
 	RET
+
+DATA exp64consts<>+0(SB)/8, $0x3ff71547652b82fe
+DATA exp64consts<>+8(SB)/8, $0x3ff71547652b82fe
+DATA exp64consts<>+16(SB)/8, $0x3ff71547652b82fe
+DATA exp64consts<>+24(SB)/8, $0x3ff71547652b82fe
+DATA exp64consts<>+32(SB)/8, $0x3ff71547652b82fe
+DATA exp64consts<>+40(SB)/8, $0x3ff71547652b82fe
+DATA exp64consts<>+48(SB)/8, $0x3ff71547652b82fe
+DATA exp64consts<>+56(SB)/8, $0x3ff71547652b82fe
+DATA exp64consts<>+64(SB)/8, $0x3fe62e42fefa3000
+DATA exp64consts<>+72(SB)/8, $0x3fe62e42fefa3000
+DATA exp64consts<>+80(SB)/8, $0x3fe62e42fefa3000
+DATA exp64consts<>+88(SB)/8, $0x3fe62e42fefa3000
+DATA exp64consts<>+96(SB)/8, $0x3fe62e42fefa3000
+DATA exp64consts<>+104(SB)/8, $0x3fe62e42fefa3000
+DATA exp64consts<>+112(SB)/8, $0x3fe62e42fefa3000
+DATA exp64consts<>+120(SB)/8, $0x3fe62e42fefa3000
+DATA exp64consts<>+128(SB)/8, $0x3d53de6af278ece6
+DATA exp64consts<>+136(SB)/8, $0x3d53de6af278ece6
+DATA exp64consts<>+144(SB)/8, $0x3d53de6af278ece6
+DATA exp64consts<>+152(SB)/8, $0x3d53de6af278ece6
+DATA exp64consts<>+160(SB)/8, $0x3d53de6af278ece6
+DATA exp64consts<>+168(SB)/8, $0x3d53de6af278ece6
+DATA exp64consts<>+176(SB)/8, $0x3d53de6af278ece6
+DATA exp64consts<>+184(SB)/8, $0x3d53de6af278ece6
+DATA exp64consts<>+192(SB)/8, $0x3fb0000000000000
+DATA exp64consts<>+200(SB)/8, $0x3fb0000000000000
+DATA exp64consts<>+208(SB)/8, $0x3fb0000000000000
+DATA exp64consts<>+216(SB)/8, $0x3fb0000000000000
+DATA exp64consts<>+224(SB)/8, $0x3fb0000000000000
+DATA exp64consts<>+232(SB)/8, $0x3fb0000000000000
+DATA exp64consts<>+240(SB)/8, $0x3fb0000000000000
+DATA exp64consts<>+248(SB)/8, $0x3fb0000000000000
+DATA exp64consts<>+256(SB)/8, $0x3efa01a01a01a01a
+DATA exp64consts<>+264(SB)/8, $0x3efa01a01a01a01a
+DATA exp64consts<>+272(SB)/8, $0x3efa01a01a01a01a
+DATA exp64consts<>+280(SB)/8, $0x3efa01a01a01a01a
+DATA exp64consts<>+288(SB)/8, $0x3efa01a01a01a01a
+DATA exp64consts<>+296(SB)/8, $0x3efa01a01a01a01a
+DATA exp64consts<>+304(SB)/8, $0x3efa01a01a01a01a
+DATA exp64consts<>+312(SB)/8, $0x3efa01a01a01a01a
+DATA exp64consts<>+320(SB)/8, $0x3f2a01a01a01a01a
+DATA exp64consts<>+328(SB)/8, $0x3f2a01a01a01a01a
+DATA exp64consts<>+336(SB)/8, $0x3f2a01a01a01a01a
+DATA exp64consts<>+344(SB)/8, $0x3f2a01a01a01a01a
+DATA exp64consts<>+352(SB)/8, $0x3f2a01a01a01a01a
+DATA exp64consts<>+360(SB)/8, $0x3f2a01a01a01a01a
+DATA exp64consts<>+368(SB)/8, $0x3f2a01a01a01a01a
+DATA exp64consts<>+376(SB)/8, $0x3f2a01a01a01a01a
+DATA exp64consts<>+384(SB)/8, $0x3f56c16c16c16c17
+DATA exp64consts<>+392(SB)/8, $0x3f56c16c16c16c17
+DATA exp64consts<>+400(SB)/8, $0x3f56c16c16c16c17
+DATA exp64consts<>+408(SB)/8, $0x3f56c16c16c16c17
+DATA exp64consts<>+416(SB)/8, $0x3f56c16c16c16c17
+DATA exp64consts<>+424(SB)/8, $0x3f56c16c16c16c17
+DATA exp64consts<>+432(SB)/8, $0x3f56c16c16c16c17
+DATA exp64consts<>+440(SB)/8, $0x3f56c16c16c16c17
+DATA exp64consts<>+448(SB)/8, $0x3f81111111111111
+DATA exp64consts<>+456(SB)/8, $0x3f81111111111111
+DATA exp64consts<>+464(SB)/8, $0x3f81111111111111
+DATA exp64consts<>+472(SB)/8, $0x3f81111111111111
+DATA exp64consts<>+480(SB)/8, $0x3f81111111111111
+DATA exp64consts<>+488(SB)/8, $0x3f81111111111111
+DATA exp64consts<>+496(SB)/8, $0x3f81111111111111
+DATA exp64consts<>+504(SB)/8, $0x3f81111111111111
+DATA exp64consts<>+512(SB)/8, $0x3fa5555555555555
+DATA exp64consts<>+520(SB)/8, $0x3fa5555555555555
+DATA exp64consts<>+528(SB)/8, $0x3fa5555555555555
+DATA exp64consts<>+536(SB)/8, $0x3fa5555555555555
+DATA exp64consts<>+544(SB)/8, $0x3fa5555555555555
+DATA exp64consts<>+552(SB)/8, $0x3fa5555555555555
+DATA exp64consts<>+560(SB)/8, $0x3fa5555555555555
+DATA exp64consts<>+568(SB)/8, $0x3fa5555555555555
+DATA exp64consts<>+576(SB)/8, $0x3fc5555555555555
+DATA exp64consts<>+584(SB)/8, $0x3fc5555555555555
+DATA exp64consts<>+592(SB)/8, $0x3fc5555555555555
+DATA exp64consts<>+600(SB)/8, $0x3fc5555555555555
+DATA exp64consts<>+608(SB)/8, $0x3fc5555555555555
+DATA exp64consts<>+616(SB)/8, $0x3fc5555555555555
+DATA exp64consts<>+624(SB)/8, $0x3fc5555555555555
+DATA exp64consts<>+632(SB)/8, $0x3fc5555555555555
+DATA exp64consts<>+640(SB)/8, $0x3fe0000000000000
+DATA exp64consts<>+648(SB)/8, $0x3fe0000000000000
+DATA exp64consts<>+656(SB)/8, $0x3fe0000000000000
+DATA exp64consts<>+664(SB)/8, $0x3fe0000000000000
+DATA exp64consts<>+672(SB)/8, $0x3fe0000000000000
+DATA exp64consts<>+680(SB)/8, $0x3fe0000000000000
+DATA exp64consts<>+688(SB)/8, $0x3fe0000000000000
+DATA exp64consts<>+696(SB)/8, $0x3fe0000000000000
+DATA exp64consts<>+704(SB)/8, $0x3ff0000000000000
+DATA exp64consts<>+712(SB)/8, $0x3ff0000000000000
+DATA exp64consts<>+720(SB)/8, $0x3ff0000000000000
+DATA exp64consts<>+728(SB)/8, $0x3ff0000000000000
+DATA exp64consts<>+736(SB)/8, $0x3ff0000000000000
+DATA exp64consts<>+744(SB)/8, $0x3ff0000000000000
+DATA exp64consts<>+752(SB)/8, $0x3ff0000000000000
+DATA exp64consts<>+760(SB)/8, $0x3ff0000000000000
+DATA exp64consts<>+768(SB)/8, $0x4000000000000000
+DATA exp64consts<>+776(SB)/8, $0x4000000000000000
+DATA exp64consts<>+784(SB)/8, $0x4000000000000000
+DATA exp64consts<>+792(SB)/8, $0x4000000000000000
+DATA exp64consts<>+800(SB)/8, $0x4000000000000000
+DATA exp64consts<>+808(SB)/8, $0x4000000000000000
+DATA exp64consts<>+816(SB)/8, $0x4000000000000000
+DATA exp64consts<>+824(SB)/8, $0x4000000000000000
+DATA exp64consts<>+832(SB)/8, $0x40862e42fefa39ef
+DATA exp64consts<>+840(SB)/8, $0x40862e42fefa39ef
+DATA exp64consts<>+848(SB)/8, $0x40862e42fefa39ef
+DATA exp64consts<>+856(SB)/8, $0x40862e42fefa39ef
+DATA exp64consts<>+864(SB)/8, $0x40862e42fefa39ef
+DATA exp64consts<>+872(SB)/8, $0x40862e42fefa39ef
+DATA exp64consts<>+880(SB)/8, $0x40862e42fefa39ef
+DATA exp64consts<>+888(SB)/8, $0x40862e42fefa39ef
+DATA exp64consts<>+896(SB)/4, $0x000003ff
+DATA exp64consts<>+900(SB)/4, $0x000003ff
+DATA exp64consts<>+904(SB)/4, $0x000003ff
+DATA exp64consts<>+908(SB)/4, $0x000003ff
+DATA exp64consts<>+912(SB)/4, $0x000003ff
+DATA exp64consts<>+916(SB)/4, $0x000003ff
+DATA exp64consts<>+920(SB)/4, $0x000003ff
+DATA exp64consts<>+924(SB)/4, $0x000003ff
+DATA exp64consts<>+928(SB)/4, $0x000003ff
+DATA exp64consts<>+932(SB)/4, $0x000003ff
+DATA exp64consts<>+936(SB)/4, $0x000003ff
+DATA exp64consts<>+940(SB)/4, $0x000003ff
+DATA exp64consts<>+944(SB)/4, $0x000003ff
+DATA exp64consts<>+948(SB)/4, $0x000003ff
+DATA exp64consts<>+952(SB)/4, $0x000003ff
+DATA exp64consts<>+956(SB)/4, $0x000003ff
+DATA exp64consts<>+960(SB)/4, $0x00000000
+DATA exp64consts<>+964(SB)/4, $0x00000000
+DATA exp64consts<>+968(SB)/4, $0x00000000
+DATA exp64consts<>+972(SB)/4, $0x00000000
+DATA exp64consts<>+976(SB)/4, $0x00000000
+DATA exp64consts<>+980(SB)/4, $0x00000000
+DATA exp64consts<>+984(SB)/4, $0x00000000
+DATA exp64consts<>+988(SB)/4, $0x00000000
+DATA exp64consts<>+992(SB)/4, $0x00000000
+DATA exp64consts<>+996(SB)/4, $0x00000000
+DATA exp64consts<>+1000(SB)/4, $0x00000000
+DATA exp64consts<>+1004(SB)/4, $0x00000000
+DATA exp64consts<>+1008(SB)/4, $0x00000000
+DATA exp64consts<>+1012(SB)/4, $0x00000000
+DATA exp64consts<>+1016(SB)/4, $0x00000000
+DATA exp64consts<>+1020(SB)/4, $0x00000000
+DATA exp64consts<>+1024(SB)/4, $0x000007ff
+DATA exp64consts<>+1028(SB)/4, $0x000007ff
+DATA exp64consts<>+1032(SB)/4, $0x000007ff
+DATA exp64consts<>+1036(SB)/4, $0x000007ff
+DATA exp64consts<>+1040(SB)/4, $0x000007ff
+DATA exp64consts<>+1044(SB)/4, $0x000007ff
+DATA exp64consts<>+1048(SB)/4, $0x000007ff
+DATA exp64consts<>+1052(SB)/4, $0x000007ff
+DATA exp64consts<>+1056(SB)/4, $0x000007ff
+DATA exp64consts<>+1060(SB)/4, $0x000007ff
+DATA exp64consts<>+1064(SB)/4, $0x000007ff
+DATA exp64consts<>+1068(SB)/4, $0x000007ff
+DATA exp64consts<>+1072(SB)/4, $0x000007ff
+DATA exp64consts<>+1076(SB)/4, $0x000007ff
+DATA exp64consts<>+1080(SB)/4, $0x000007ff
+DATA exp64consts<>+1084(SB)/4, $0x000007ff
+GLOBL exp64consts<>(SB), RODATA|NOPTR, $1088
+
+// func exp64AVX512(dst []float64, x []float64) int
+// Requires: AVX, AVX2, AVX512F
+TEXT ·exp64AVX512(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LEAQ exp64consts<>+0(SB), R8
+	XORQ DX, DX
+
+exp64AVX512_loop:
+	MOVQ         CX, AX
+	SUBQ         DX, AX
+	CMPQ         AX, $0x00000008
+	JL           exp64AVX512_done
+	VMOVUPD      (SI)(DX*8), Z0
+	VCMPPD       $0x12, 832(R8), Z0, K1
+	KMOVW        K1, AX
+	VMULPD       (R8), Z0, Z1
+	VCVTPD2DQ    Z1, Y2
+	VCVTDQ2PD    Y2, Z3
+	VPADDD       896(R8), Y2, Y4
+	VPCMPGTD     960(R8), Y4, Y5
+	VMOVDQU      1024(R8), Y6
+	VPCMPGTD     Y4, Y6, Y6
+	VPAND        Y5, Y6, Y5
+	VMOVMSKPS    Y5, BX
+	ANDL         AX, BX
+	CMPL         BX, $0x000000ff
+	JNE          exp64AVX512_done
+	VFNMADD231PD 64(R8), Z3, Z0
+	VFNMADD231PD 128(R8), Z3, Z0
+	VMULPD       192(R8), Z0, Z0
+	VMOVUPD      256(R8), Z7
+	VFMADD213PD  320(R8), Z0, Z7
+	VFMADD213PD  384(R8), Z0, Z7
+	VFMADD213PD  448(R8), Z0, Z7
+	VFMADD213PD  512(R8), Z0, Z7
+	VFMADD213PD  576(R8), Z0, Z7
+	VFMADD213PD  640(R8), Z0, Z7
+	VFMADD213PD  704(R8), Z0, Z7
+	VMULPD       Z7, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VFMADD213PD  704(R8), Z1, Z0
+	VPMOVSXDQ    Y4, Z8
+	VPSLLQ       $0x34, Z8, Z8
+	VMULPD       Z8, Z0, Z0
+	VMOVUPD      Z0, (DI)(DX*8)
+	ADDQ         $0x00000008, DX
+	JMP          exp64AVX512_loop
+
+exp64AVX512_done:
+	MOVQ DX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func exp64AVX2(dst []float64, x []float64) int
+// Requires: AVX, AVX2, FMA3
+TEXT ·exp64AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LEAQ exp64consts<>+0(SB), R8
+	XORQ DX, DX
+
+exp64AVX2_loop:
+	MOVQ         CX, AX
+	SUBQ         DX, AX
+	CMPQ         AX, $0x00000004
+	JL           exp64AVX2_done
+	VMOVUPD      (SI)(DX*8), Y0
+	VCMPPD       $0x12, 832(R8), Y0, Y1
+	VMOVMSKPD    Y1, AX
+	VMULPD       (R8), Y0, Y1
+	VCVTPD2DQY   Y1, X2
+	VCVTDQ2PD    X2, Y3
+	VPADDD       896(R8), X2, X4
+	VPCMPGTD     960(R8), X4, X5
+	VMOVDQU      1024(R8), X6
+	VPCMPGTD     X4, X6, X6
+	VPAND        X5, X6, X5
+	VMOVMSKPS    X5, BX
+	ANDL         AX, BX
+	CMPL         BX, $0x0000000f
+	JNE          exp64AVX2_done
+	VFNMADD231PD 64(R8), Y3, Y0
+	VFNMADD231PD 128(R8), Y3, Y0
+	VMULPD       192(R8), Y0, Y0
+	VMOVUPD      256(R8), Y7
+	VFMADD213PD  320(R8), Y0, Y7
+	VFMADD213PD  384(R8), Y0, Y7
+	VFMADD213PD  448(R8), Y0, Y7
+	VFMADD213PD  512(R8), Y0, Y7
+	VFMADD213PD  576(R8), Y0, Y7
+	VFMADD213PD  640(R8), Y0, Y7
+	VFMADD213PD  704(R8), Y0, Y7
+	VMULPD       Y7, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VFMADD213PD  704(R8), Y1, Y0
+	VPMOVSXDQ    X4, Y8
+	VPSLLQ       $0x34, Y8, Y8
+	VMULPD       Y8, Y0, Y0
+	VMOVUPD      Y0, (DI)(DX*8)
+	ADDQ         $0x00000004, DX
+	JMP          exp64AVX2_loop
+
+exp64AVX2_done:
+	MOVQ DX, ret+48(FP)
+	VZEROUPPER
+	RET

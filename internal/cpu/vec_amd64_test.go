@@ -260,3 +260,34 @@ func BenchmarkVec(b *testing.B) {
 		}
 	}
 }
+
+// Each exp64 kernel equals exp64Generic on every input, at every length and
+// offset (vector, tail and special-lane paths).
+func TestExp64KernelsMatchGeneric(t *testing.T) {
+	xs := expInputs()
+	for _, isa := range vecVariants() {
+		restore := useVec(isa)
+		dst := make([]float64, len(xs))
+		for _, n := range vecLens {
+			for _, off := range []int{0, 1, 3} {
+				if off+n > len(xs) {
+					continue
+				}
+				d, x := dst[:n], xs[off:off+n]
+				Exp64(d, x)
+				for i, v := range x {
+					if want := exp64Generic(v); math.Float64bits(d[i]) != math.Float64bits(want) && !(want != want && d[i] != d[i]) {
+						t.Fatalf("%s: n=%d off=%d: exp(%v) = %v, want %v", vecNames[isa], n, off, v, d[i], want)
+					}
+				}
+			}
+		}
+		Exp64(dst, xs)
+		for i, v := range xs {
+			if want := exp64Generic(v); math.Float64bits(dst[i]) != math.Float64bits(want) && !(want != want && dst[i] != dst[i]) {
+				t.Fatalf("%s: exp(%v) = %v, want %v", vecNames[isa], v, dst[i], want)
+			}
+		}
+		restore()
+	}
+}

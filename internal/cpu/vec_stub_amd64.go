@@ -123,3 +123,15 @@ func sumRowsAVX2(dst []float32, x []float32, rows int)
 //
 //go:noescape
 func sum32AVX2(x []float32, acc *float64)
+
+// exp64AVX512 computes dst[i] = e^x[i] over whole vectors of x, stopping at the tail
+// or before the first vector with a lane off the fast path; it returns the count done.
+//
+//go:noescape
+func exp64AVX512(dst []float64, x []float64) int
+
+// exp64AVX2 computes dst[i] = e^x[i] over whole vectors of x, stopping at the tail
+// or before the first vector with a lane off the fast path; it returns the count done.
+//
+//go:noescape
+func exp64AVX2(dst []float64, x []float64) int

@@ -47,6 +47,9 @@ func main() {
 		genSumRows(s)
 		genSum32(s)
 	}
+	expConsts()
+	genExp64(avx512)
+	genExp64(avx2)
 	Generate()
 }
 
