@@ -503,10 +503,13 @@ func sparseCategoricalAccuracy(m *mean, yTrue, yPred *tensor.Tensor, name string
 // argmax returns the index of the largest value, the first one on ties (0
 // for an empty row).
 func argmax(row []float32) int {
-	best := 0
-	for j := 1; j < len(row); j++ {
-		if row[j] > row[best] {
-			best = j
+	if len(row) == 0 {
+		return 0
+	}
+	best, bv := 0, row[0]
+	for j, v := range row[1:] {
+		if v > bv {
+			best, bv = j+1, v
 		}
 	}
 	return best

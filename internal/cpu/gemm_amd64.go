@@ -44,6 +44,10 @@ type gemmArch struct {
 	// prepares all of A's rows, colsM×kc.
 	colsM int
 	bufs  *gemmBufs
+	// narrow, if set, runs the calls whose C has at most narrow.nr columns:
+	// a 10-class output layer fills 16-wide AVX2 panels better than 32-wide
+	// AVX-512 ones (1.2-1.3x faster), with the same bits.
+	narrow *gemmArch
 }
 
 // gemmBufs holds free lists of an arch's packing buffers. They grow to the
@@ -72,6 +76,9 @@ var gemmAsm = detectGemmArch()
 func detectGemmArch() *gemmArch {
 	switch {
 	case xcpu.X86.HasAVX512F:
+		if xcpu.X86.HasAVX2 && xcpu.X86.HasFMA {
+			archAVX512.narrow = &archAVX2
+		}
 		return &archAVX512
 	case xcpu.X86.HasAVX2 && xcpu.X86.HasFMA:
 		return &archAVX2
@@ -185,6 +192,9 @@ func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 	g := gemmAsm
 	if g == nil {
 		return false
+	}
+	if g.narrow != nil && n <= g.narrow.nr && !gemmForce.set {
+		g = g.narrow
 	}
 	j := getGemmJob()
 	*j = gemmJob{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
