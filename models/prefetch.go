@@ -19,9 +19,14 @@ type prefetcher struct {
 	idx    []int // its rows; nil once started
 	rows   []int // the rows of the gather started
 	task   cpu.Task
-	gather func()
+	gather func(lo, hi int)
 	start  func()
 }
+
+// prefetchChunk is the size, in floats, of the pieces the gather is cut
+// into: a worker checks for the training step's parallel work between
+// pieces, so the gather delays it by a few microseconds at most.
+const prefetchChunk = 1 << 13
 
 func newPrefetcher(x, y *tensor.Tensor, bs int) *prefetcher {
 	p := &prefetcher{x: x, y: y}
@@ -82,13 +87,18 @@ func (p *prefetcher) startNow() {
 	}
 	p.rows, p.idx = p.idx, nil
 	if len(p.rows)*p.x.RowSize() < prefetchMin {
-		p.gatherNow()
+		p.gatherNow(0, len(p.rows))
 		return
 	}
-	p.task.Start(p.gather)
+	p.task.Start(len(p.rows), max(1, prefetchChunk/p.x.RowSize()), p.gather)
 }
 
-func (p *prefetcher) gatherNow() {
-	tensor.GatherRows(p.xb[p.next], p.x, p.rows)
-	tensor.GatherRows(p.yb[p.next], p.y, p.rows)
+// gatherNow copies rows [lo, hi) of the started gather.
+func (p *prefetcher) gatherNow(lo, hi int) {
+	for _, d := range [2]struct{ dst, src *tensor.Tensor }{{p.xb[p.next], p.x}, {p.yb[p.next], p.y}} {
+		n := d.src.RowSize()
+		for i, r := range p.rows[lo:hi] {
+			copy(d.dst.Data[(lo+i)*n:(lo+i+1)*n], d.src.Data[r*n:(r+1)*n])
+		}
+	}
 }

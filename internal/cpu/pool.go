@@ -96,10 +96,7 @@ func (p *pool) run(s *slot) {
 			i, start = 0, time.Now()
 			continue
 		}
-		if t := p.task.Load(); t != nil {
-			if p.task.CompareAndSwap(t, nil) {
-				t.run()
-			}
+		if t := p.task.Load(); t != nil && t.runChunk() {
 			i, start = 0, time.Now()
 			continue
 		}
@@ -111,7 +108,7 @@ func (p *pool) run(s *slot) {
 			continue
 		}
 		s.parked.Store(true)
-		if s.seq.Load() == seen && p.task.Load() == nil {
+		if t := p.task.Load(); s.seq.Load() == seen && (t == nil || !t.pending()) {
 			<-s.wake
 		}
 		s.parked.Store(false)
@@ -207,35 +204,51 @@ func ParallelFor(n, grain int, fn func(lo, hi int)) {
 	p.busy.Unlock()
 }
 
-// Task runs a function in the background on a free worker of the pool, for
-// work that can overlap the caller's, such as fetching the next batch. Its
-// zero value is ready to use, and a Task is reused with Start and Wait, so
-// that the steady state allocates nothing. A Task the workers have not
-// picked up by the time of Wait runs on the caller, so it never waits for
-// a busy worker; with one worker, it always runs at Wait.
+// Task runs work in the background on the pool's workers, for work that
+// can overlap the caller's, such as fetching the next batch. The work is a
+// range of items in chunks; a worker runs one chunk at a time and, between
+// chunks, joins any ParallelFor that is waiting for it, so a background
+// task never holds up the caller's parallel work by more than a chunk.
+// Wait runs the chunks nobody has started on the caller, so it never
+// waits for a busy worker, and with one worker all the work runs there.
+//
+// A Task's zero value is ready to use. It is reused with Start and Wait,
+// so the steady state allocates nothing; only its owner goroutine may call
+// them.
 type Task struct {
-	fn    func()
-	state atomic.Int32
+	// Set by Start before the task is published, read by workers only
+	// after they claim a chunk.
+	fn       func(lo, hi int)
+	n, grain int
+
+	// next is gen<<32 | the next chunk to claim, and limit gen<<32 | the
+	// number of chunks: a claim on a finished generation finds nothing.
+	next, limit atomic.Uint64
+	done        atomic.Int64 // chunks finished
+	gen         uint64       // owner only
+	posted      bool         // owner only: started and not yet waited for
 }
 
-const (
-	taskIdle = iota
-	taskPosted
-	taskRunning
-	taskDone
-)
-
-// Start posts fn to run in the background. The Task must be idle: new, or
-// waited for since its last Start.
-func (t *Task) Start(fn func()) {
-	if t.state.Load() != taskIdle {
+// Start posts fn over [0, n) in chunks of grain items: fn(lo, hi) runs on
+// contiguous, disjoint ranges covering [0, n). The Task must not be
+// running: new, or waited for since its last Start.
+func (t *Task) Start(n, grain int, fn func(lo, hi int)) {
+	if t.posted {
 		panic("cpu: Task.Start on a task that has not been waited for")
 	}
-	t.fn = fn
-	t.state.Store(taskPosted)
+	if n <= 0 {
+		return
+	}
+	grain = max(grain, 1)
+	t.fn, t.n, t.grain = fn, n, grain
+	t.gen++
+	t.done.Store(0)
+	t.limit.Store(t.gen<<32 | uint64((n+grain-1)/grain))
+	t.next.Store(t.gen << 32)
+	t.posted = true
 	p := getPool()
 	if p.workers < 2 || !p.task.CompareAndSwap(nil, t) {
-		return // no worker, or one task already waits: Wait runs it
+		return // no worker, or another task is posted: Wait runs it
 	}
 	for _, s := range p.slots {
 		if s.parked.Load() {
@@ -245,31 +258,44 @@ func (t *Task) Start(fn func()) {
 	}
 }
 
-// run executes the task unless someone else already claimed it.
-func (t *Task) run() {
-	if t.state.CompareAndSwap(taskPosted, taskRunning) {
-		t.fn()
-		t.state.Store(taskDone)
+// runChunk claims and runs one chunk, reporting whether there was one.
+func (t *Task) runChunk() bool {
+	for {
+		v, l := t.next.Load(), t.limit.Load()
+		if v>>32 != l>>32 || v&(1<<32-1) >= l&(1<<32-1) {
+			return false // another generation starting, or all claimed
+		}
+		if t.next.CompareAndSwap(v, v+1) {
+			c := int(v & (1<<32 - 1))
+			t.fn(c*t.grain, min((c+1)*t.grain, t.n))
+			t.done.Add(1)
+			return true
+		}
 	}
 }
 
-// Wait returns when the function given to Start has returned, running it on
-// the caller if no worker has started it. It returns at once for an idle
-// Task.
+// pending reports whether t has chunks nobody has claimed.
+func (t *Task) pending() bool {
+	v, l := t.next.Load(), t.limit.Load()
+	return v>>32 == l>>32 && v&(1<<32-1) < l&(1<<32-1)
+}
+
+// Wait returns when all of the work given to Start is done, running the
+// chunks no worker has claimed on the caller. It returns at once for a
+// Task that is not running.
 func (t *Task) Wait() {
-	switch {
-	case t.state.Load() == taskIdle:
+	if !t.posted {
 		return
-	case t.state.CompareAndSwap(taskPosted, taskRunning):
-		getPool().task.CompareAndSwap(t, nil)
-		t.fn()
-	default:
-		for i := 1; t.state.Load() != taskDone; i++ {
-			if i%64 == 0 {
-				runtime.Gosched()
-			}
+	}
+	for t.runChunk() {
+	}
+	chunks := int64(t.limit.Load() & (1<<32 - 1))
+	for i := 1; t.done.Load() != chunks; i++ {
+		if i%64 == 0 {
+			runtime.Gosched()
 		}
 	}
+	getPool().task.CompareAndSwap(t, nil)
 	t.fn = nil
-	t.state.Store(taskIdle)
+	t.posted = false
 }

@@ -17,7 +17,7 @@ func TestParallelForCoversOnce(t *testing.T) {
 			var hold Task
 			release := make(chan struct{})
 			if busy {
-				hold.Start(func() { <-release })
+				hold.Start(1, 1, func(int, int) { <-release })
 				time.Sleep(time.Millisecond) // let a worker pick it up
 			}
 			ParallelFor(tc.n, tc.grain, func(lo, hi int) {
@@ -55,34 +55,76 @@ func TestParallelForChunks(t *testing.T) {
 func TestTask(t *testing.T) {
 	var task Task
 	task.Wait() // an idle task returns at once
-	for i := 0; i < 100; i++ {
-		var ran atomic.Int32
-		task.Start(func() { ran.Add(1) })
-		if i%2 == 0 {
+	for round := 0; round < 200; round++ {
+		n, grain := 1+round%37, 1+round%5
+		counts := make([]atomic.Int32, n)
+		task.Start(n, grain, func(lo, hi int) {
+			if hi-lo > grain || lo >= hi {
+				t.Errorf("chunk [%d, %d) for grain %d", lo, hi, grain)
+			}
+			for i := lo; i < hi; i++ {
+				counts[i].Add(1)
+			}
+		})
+		if round%2 == 0 {
 			runtime.Gosched()
 		}
 		task.Wait()
-		if r := ran.Load(); r != 1 {
-			t.Fatalf("round %d: the task ran %d times before Wait returned", i, r)
+		for i := range counts {
+			if c := counts[i].Load(); c != 1 {
+				t.Fatalf("round %d: item %d of %d ran %d times before Wait returned", round, i, n, c)
+			}
 		}
 	}
-	// Two tasks at once: the second may not find a free worker; it then
-	// runs at its Wait.
+	// Two tasks at once: the second finds no free slot and runs at its
+	// Wait.
 	var a, b Task
 	var ra, rb atomic.Int32
-	a.Start(func() { ra.Add(1) })
-	b.Start(func() { rb.Add(1) })
+	a.Start(10, 3, func(lo, hi int) { ra.Add(int32(hi - lo)) })
+	b.Start(10, 3, func(lo, hi int) { rb.Add(int32(hi - lo)) })
 	b.Wait()
 	a.Wait()
-	if ra.Load() != 1 || rb.Load() != 1 {
-		t.Errorf("two tasks ran %d and %d times", ra.Load(), rb.Load())
+	if ra.Load() != 10 || rb.Load() != 10 {
+		t.Errorf("two tasks covered %d and %d of 10 items", ra.Load(), rb.Load())
+	}
+}
+
+// A worker running a long background task still joins a ParallelFor
+// between the task's chunks, and the task completes.
+func TestTaskYieldsToParallelFor(t *testing.T) {
+	if Workers() < 2 {
+		t.Skip("one worker")
+	}
+	var task Task
+	var items atomic.Int32
+	task.Start(200, 1, func(lo, hi int) {
+		time.Sleep(50 * time.Microsecond)
+		items.Add(int32(hi - lo))
+	})
+	time.Sleep(time.Millisecond) // a worker is inside the task now
+	var inflight, overlapped atomic.Int32
+	for range 20 {
+		ParallelFor(4, 1, func(lo, hi int) {
+			if inflight.Add(1) > 1 {
+				overlapped.Add(1)
+			}
+			time.Sleep(100 * time.Microsecond)
+			inflight.Add(-1)
+		})
+	}
+	task.Wait()
+	if items.Load() != 200 {
+		t.Fatalf("the task covered %d of 200 items", items.Load())
+	}
+	if overlapped.Load() == 0 {
+		t.Error("no ParallelFor chunk ran on a worker while a task was running")
 	}
 }
 
 func TestTaskStartTwicePanics(t *testing.T) {
 	var task Task
 	release := make(chan struct{})
-	task.Start(func() { <-release })
+	task.Start(1, 1, func(int, int) { <-release })
 	defer func() {
 		close(release)
 		task.Wait()
@@ -90,7 +132,7 @@ func TestTaskStartTwicePanics(t *testing.T) {
 			t.Error("a second Start before Wait did not panic")
 		}
 	}()
-	task.Start(func() {})
+	task.Start(1, 1, func(int, int) {})
 }
 
 func TestParallelForNoAllocs(t *testing.T) {
@@ -102,10 +144,10 @@ func TestParallelForNoAllocs(t *testing.T) {
 	}
 	var task Task
 	var ran int
-	work := func() { ran++ }
+	work := func(lo, hi int) { ran += hi - lo }
 	allocs := testing.AllocsPerRun(100, func() {
 		ParallelFor(1000, 10, fn)
-		task.Start(work)
+		task.Start(1, 1, work)
 		task.Wait()
 	})
 	if allocs != 0 {
