@@ -461,8 +461,11 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, padding Padding, act Activa
 			a = c[:rows*K]
 		}
 		y := out.Value.Data[s0*ohw*f : s1*ohw*f]
-		cpu.Gemm(false, false, rows, f, K, 1, a, K, w.Value.Data, f, 0, y, f)
-		if bias != nil || act != Linear {
+		if act == Linear || act == ReLU {
+			// The GEMM adds the bias and applies ReLU as it writes C.
+			cpu.GemmBias(false, false, rows, f, K, 1, a, K, w.Value.Data, f, 0, y, f, bias, act == ReLU)
+		} else {
+			cpu.Gemm(false, false, rows, f, K, 1, a, K, w.Value.Data, f, 0, y, f)
 			j.a, j.b, j.act, j.cols = y, bias, act, f
 			j.parallel(jobBiasAct, rows, f)
 		}

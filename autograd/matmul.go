@@ -95,11 +95,15 @@ func (tp *Tape) Dense(x, w, b *Var, act Activation) *Var {
 	var buf [8]int
 	out, nd := tp.output(opDense, outShape(&buf, x, n), x, w, b)
 	y := out.Value.Data
-	cpu.Gemm(false, false, m, n, k, 1, x.Value.Data, k, w.Value.Data, n, 0, y, n)
+	var bias []float32
 	if b != nil {
-		cpu.AddBias(y, b.Value.Data)
+		bias = b.Value.Data
 	}
-	applyActivation(y, act, n)
+	// The GEMM adds the bias and applies ReLU as it writes each block.
+	cpu.GemmBias(false, false, m, n, k, 1, x.Value.Data, k, w.Value.Data, n, 0, y, n, bias, act == ReLU)
+	if act != ReLU {
+		applyActivation(y, act, n)
+	}
 	if nd != nil {
 		nd.act = act
 		if act != Linear {

@@ -29,22 +29,35 @@ const (
 // assembly kernels (gemm_amd64.go); elsewhere, and with the noasm build tag,
 // it runs the portable gemmGeneric.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	GemmBias(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil, false)
+}
+
+// GemmBias is Gemm followed by adding bias (n values; nil for none) to
+// every row of C and, with relu set, by ReLU, with the exact results of
+// AddBias and Relu. The assembly kernels do it on each block of C as they
+// write it back, so C is not read again: a dense layer's whole forward
+// pass in one call.
+func GemmBias(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32, relu bool) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if bias != nil && len(bias) < n {
+		panic(fmt.Sprintf("cpu: GemmBias: %d biases for %d columns", len(bias), n))
+	}
 	if m == 0 || n == 0 {
 		return
 	}
-	if k > 0 && alpha != 0 && gemmFast(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+	if k > 0 && alpha != 0 && gemmFast(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu) {
 		return
 	}
-	gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu)
 }
 
 // gemmGeneric is the portable GEMM, the reference for the assembly kernels.
 // The arguments have been checked and m, n > 0.
-func gemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func gemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32, relu bool) {
 	flops := m * n * k
 	if flops < gemmParallelFlops || m < 2 {
 		gemmRows(transA, transB, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		gemmEpilogue(0, m, n, c, ldc, bias, relu)
 		return
 	}
 	grain := max(1, gemmParallelFlops/(n*max(k, 1)))
@@ -53,9 +66,9 @@ func gemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		j = new(genericJob)
 		j.fn = j.run
 	}
-	*j = genericJob{transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc, j.fn}
+	*j = genericJob{transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, j.fn}
 	ParallelFor(m, grain, j.fn)
-	j.a, j.b, j.c = nil, nil, nil
+	j.a, j.b, j.c, j.bias = nil, nil, nil, nil
 	genericJobs.put(j)
 }
 
@@ -72,11 +85,31 @@ type genericJob struct {
 	beta           float32
 	c              []float32
 	ldc            int
+	bias           []float32
+	relu           bool
 	fn             func(lo, hi int)
 }
 
 func (j *genericJob) run(lo, hi int) {
 	gemmRows(j.transA, j.transB, lo, hi, j.n, j.k, j.alpha, j.a, j.lda, j.b, j.ldb, j.beta, j.c, j.ldc)
+	gemmEpilogue(lo, hi, j.n, j.c, j.ldc, j.bias, j.relu)
+}
+
+// gemmEpilogue adds bias to rows [r0, r1) of C and applies ReLU, as
+// AddBias and Relu do.
+func gemmEpilogue(r0, r1, n int, c []float32, ldc int, bias []float32, relu bool) {
+	if bias == nil && !relu {
+		return
+	}
+	for i := r0; i < r1; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if bias != nil {
+			add(row, row, bias[:n])
+		}
+		if relu {
+			Relu(row, row)
+		}
+	}
 }
 
 var genericJobs freeList[*genericJob]

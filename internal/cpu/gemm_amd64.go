@@ -100,23 +100,31 @@ var avx2Masks = [32]int32{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
 // kernel computes the mr×nr block at c (mr ≤ g.mr, nr ≤ g.nr). With rowA,
 // A(i,p) = a[i*acs+p] and all g.mr rows must be readable; otherwise
 // A(i,p) = a[p*acs+i] for i < g.mr. B(p,j) = b[p*brs+j] for j < g.nr.
-func (g *gemmArch) kernel(rowA bool, k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha, beta float32, mr, nr int) {
+// With ep set (the last slice of the reduction), the kernel then adds
+// bias[0:nr] to each row (epBias) and applies ReLU (epRelu).
+func (g *gemmArch) kernel(rowA bool, k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha, beta float32, mr, nr int, bias *float32, ep int) {
 	if g.avx512 {
 		mask := uint64(1)<<uint(nr) - 1
 		if rowA {
-			sgemmKernelRowAVX512(k, a, acs, b, brs, c, ldc, alpha, beta, mr, mask)
+			sgemmKernelRowAVX512(k, a, acs, b, brs, c, ldc, alpha, beta, mr, mask, bias, ep)
 		} else {
-			sgemmKernelAVX512(k, a, acs, b, brs, c, ldc, alpha, beta, mr, mask)
+			sgemmKernelAVX512(k, a, acs, b, brs, c, ldc, alpha, beta, mr, mask, bias, ep)
 		}
 		return
 	}
 	mask := &avx2Masks[16-nr]
 	if rowA {
-		sgemmKernelRowAVX2(k, a, acs, b, brs, c, ldc, alpha, beta, mr, mask)
+		sgemmKernelRowAVX2(k, a, acs, b, brs, c, ldc, alpha, beta, mr, mask, bias, ep)
 	} else {
-		sgemmKernelAVX2(k, a, acs, b, brs, c, ldc, alpha, beta, mr, mask)
+		sgemmKernelAVX2(k, a, acs, b, brs, c, ldc, alpha, beta, mr, mask, bias, ep)
 	}
 }
+
+// Epilogue flags of the kernels (asmgen/gemm keeps the same values).
+const (
+	epBias = 1
+	epRelu = 2
+)
 
 // gemmJob holds one Gemm call. Jobs and their method values are reused, so
 // that a call allocates nothing once the free lists are warm.
@@ -128,6 +136,8 @@ type gemmJob struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	packA, packB   bool
+	bias           []float32 // added to each row of C at the end, if set
+	relu           bool      // then ReLU
 
 	rowsFn, colsFn func(lo, hi int)
 }
@@ -154,7 +164,7 @@ func getGemmJob() *gemmJob {
 }
 
 func putGemmJob(j *gemmJob) {
-	j.a, j.b, j.c = nil, nil, nil
+	j.a, j.b, j.c, j.bias = nil, nil, nil, nil
 	gemmJobs.put(j)
 }
 
@@ -188,7 +198,7 @@ const (
 
 // gemmFast runs Gemm on the assembly kernels and reports whether it did.
 // k > 0, alpha != 0 and m, n > 0.
-func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32, relu bool) bool {
 	g := gemmAsm
 	if g == nil {
 		return false
@@ -198,7 +208,7 @@ func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 	}
 	j := getGemmJob()
 	*j = gemmJob{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
-		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, rowsFn: j.rowsFn, colsFn: j.colsFn}
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, bias: bias, relu: relu, rowsFn: j.rowsFn, colsFn: j.colsFn}
 
 	mTiles := (m + g.mr - 1) / g.mr
 	nPanels := (n + g.nr - 1) / g.nr
@@ -241,6 +251,23 @@ func (j *gemmJob) slice(jc, nc, pc int) gemmSlice {
 	return s
 }
 
+// epilogue returns the kernel's bias pointer and flags for the panel at
+// column col of slice s: none but on the last slice of the reduction.
+func (j *gemmJob) epilogue(s *gemmSlice, col int) (*float32, int) {
+	if s.pc+s.kc < j.k {
+		return nil, 0
+	}
+	var bias *float32
+	ep := 0
+	if j.bias != nil {
+		bias, ep = &j.bias[col], epBias
+	}
+	if j.relu {
+		ep |= epRelu
+	}
+	return bias, ep
+}
+
 // rows computes row tiles [lo, hi) of C.
 func (j *gemmJob) rows(lo, hi int) {
 	g := j.g
@@ -271,10 +298,11 @@ func (j *gemmJob) rows(lo, hi int) {
 				for jr := 0; jr < nc; jr += g.nr {
 					w := min(g.nr, nc-jr)
 					b, brs := j.bPanel(&s, bbuf, jr, w)
+					bias, ep := j.epilogue(&s, jc+jr)
 					ci := i0*j.ldc + jc + jr
 					for i := i0; i < i1; i += g.mr {
 						rowA, a, acs := j.aTile(&s, abuf, i0, i1, i)
-						g.kernel(rowA, s.kc, a, acs, b, brs, &j.c[ci], j.ldc, j.alpha, s.beta, min(g.mr, i1-i), w)
+						g.kernel(rowA, s.kc, a, acs, b, brs, &j.c[ci], j.ldc, j.alpha, s.beta, min(g.mr, i1-i), w, bias, ep)
 						ci += g.mr * j.ldc
 					}
 				}
@@ -308,10 +336,11 @@ func (j *gemmJob) cols(lo, hi int) {
 			} else {
 				b, brs = &j.b[pc*j.ldb+jr], j.ldb
 			}
+			bias, ep := j.epilogue(&s, jr)
 			ci := jr
 			for i := 0; i < j.m; i += g.mr {
 				rowA, a, acs := j.aTile(&s, abuf, 0, j.m, i)
-				g.kernel(rowA, s.kc, a, acs, b, brs, &j.c[ci], j.ldc, j.alpha, s.beta, min(g.mr, j.m-i), w)
+				g.kernel(rowA, s.kc, a, acs, b, brs, &j.c[ci], j.ldc, j.alpha, s.beta, min(g.mr, j.m-i), w, bias, ep)
 				ci += g.mr * j.ldc
 			}
 		}

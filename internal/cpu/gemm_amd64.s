@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func sgemmKernelAVX512(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask uint64)
+// func sgemmKernelAVX512(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask uint64, bias *float32, ep int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-80
+TEXT ·sgemmKernelAVX512(SB), NOSPLIT, $0-96
 	VPXORD     Z0, Z0, Z0
 	VPXORD     Z1, Z1, Z1
 	VPXORD     Z2, Z2, Z2
@@ -365,12 +365,293 @@ sgemmKernelAVX512_beta0:
 	VMOVUPS Z17, K2, 64(DX)
 
 sgemmKernelAVX512_done:
+	MOVQ      ep+88(FP), AX
+	TESTQ     AX, AX
+	JE        sgemmKernelAVX512_ret
+	MOVQ      bias+80(FP), SI
+	MOVQ      mr+64(FP), R15
+	MOVQ      ldc+48(FP), BX
+	SHLQ      $0x02, BX
+	CMPQ      AX, $0x01
+	JNE       sgemmKernelAVX512_ep2
+	MOVQ      c+40(FP), DX
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x01
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x02
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x03
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x04
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x05
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x06
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x07
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	JMP       sgemmKernelAVX512_ret
+
+sgemmKernelAVX512_ep2:
+	CMPQ      AX, $0x02
+	JNE       sgemmKernelAVX512_ep3
+	MOVQ      c+40(FP), DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x01
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x02
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x03
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x04
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x05
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x06
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x07
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	JMP       sgemmKernelAVX512_ret
+
+sgemmKernelAVX512_ep3:
+	MOVQ      c+40(FP), DX
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x01
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x02
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x03
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x04
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x05
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x06
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x07
+	JLE       sgemmKernelAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+
+sgemmKernelAVX512_ret:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelRowAVX512(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask uint64)
+// func sgemmKernelRowAVX512(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask uint64, bias *float32, ep int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·sgemmKernelRowAVX512(SB), NOSPLIT, $0-80
+TEXT ·sgemmKernelRowAVX512(SB), NOSPLIT, $0-96
 	VPXORD     Z0, Z0, Z0
 	VPXORD     Z1, Z1, Z1
 	VPXORD     Z2, Z2, Z2
@@ -732,12 +1013,293 @@ sgemmKernelRowAVX512_beta0:
 	VMOVUPS Z17, K2, 64(DX)
 
 sgemmKernelRowAVX512_done:
+	MOVQ      ep+88(FP), AX
+	TESTQ     AX, AX
+	JE        sgemmKernelRowAVX512_ret
+	MOVQ      bias+80(FP), SI
+	MOVQ      mr+64(FP), R15
+	MOVQ      ldc+48(FP), BX
+	SHLQ      $0x02, BX
+	CMPQ      AX, $0x01
+	JNE       sgemmKernelRowAVX512_ep2
+	MOVQ      c+40(FP), DX
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x01
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x02
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x03
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x04
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x05
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x06
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x07
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	JMP       sgemmKernelRowAVX512_ret
+
+sgemmKernelRowAVX512_ep2:
+	CMPQ      AX, $0x02
+	JNE       sgemmKernelRowAVX512_ep3
+	MOVQ      c+40(FP), DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x01
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x02
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x03
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x04
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x05
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x06
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x07
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	JMP       sgemmKernelRowAVX512_ret
+
+sgemmKernelRowAVX512_ep3:
+	MOVQ      c+40(FP), DX
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x01
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x02
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x03
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x04
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x05
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x06
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+	CMPQ      R15, $0x07
+	JLE       sgemmKernelRowAVX512_ret
+	ADDQ      BX, DX
+	VMOVUPS.Z (DX), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VPSRAD    $0x1f, Z2, Z4
+	VPANDND   Z2, Z4, Z2
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS.Z 64(DX), K2, Z3
+	VADDPS    Z1, Z3, Z3
+	VPSRAD    $0x1f, Z3, Z5
+	VPANDND   Z3, Z5, Z3
+	VMOVUPS   Z3, K2, 64(DX)
+
+sgemmKernelRowAVX512_ret:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelAVX2(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask *int32)
-// Requires: AVX, FMA3, MMX+
-TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-80
+// func sgemmKernelAVX2(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask *int32, bias *float32, ep int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernelAVX2(SB), NOSPLIT, $0-96
 	VXORPS     Y0, Y0, Y0
 	VXORPS     Y1, Y1, Y1
 	VXORPS     Y2, Y2, Y2
@@ -1062,12 +1624,229 @@ sgemmKernelAVX2_z_next0:
 
 sgemmKernelAVX2_z_next1:
 sgemmKernelAVX2_done:
+	VMOVUPS    (AX), Y12
+	VMOVUPS    32(AX), Y13
+	MOVQ       ep+88(FP), AX
+	TESTQ      AX, AX
+	JE         sgemmKernelAVX2_ret
+	MOVQ       bias+80(FP), SI
+	MOVQ       mr+64(FP), R15
+	MOVQ       ldc+48(FP), BX
+	SHLQ       $0x02, BX
+	CMPQ       AX, $0x01
+	JNE        sgemmKernelAVX2_ep2
+	MOVQ       c+40(FP), DX
+	VMASKMOVPS (SI), Y12, Y0
+	VMASKMOVPS 32(SI), Y13, Y1
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x01
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x02
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x03
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x04
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x05
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	JMP        sgemmKernelAVX2_ret
+
+sgemmKernelAVX2_ep2:
+	CMPQ       AX, $0x02
+	JNE        sgemmKernelAVX2_ep3
+	MOVQ       c+40(FP), DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x01
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x02
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x03
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x04
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x05
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	JMP        sgemmKernelAVX2_ret
+
+sgemmKernelAVX2_ep3:
+	MOVQ       c+40(FP), DX
+	VMASKMOVPS (SI), Y12, Y0
+	VMASKMOVPS 32(SI), Y13, Y1
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x01
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x02
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x03
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x04
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x05
+	JLE        sgemmKernelAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+
+sgemmKernelAVX2_ret:
 	VZEROUPPER
 	RET
 
-// func sgemmKernelRowAVX2(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask *int32)
-// Requires: AVX, FMA3, MMX+
-TEXT ·sgemmKernelRowAVX2(SB), NOSPLIT, $0-80
+// func sgemmKernelRowAVX2(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask *int32, bias *float32, ep int)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·sgemmKernelRowAVX2(SB), NOSPLIT, $0-96
 	VXORPS     Y0, Y0, Y0
 	VXORPS     Y1, Y1, Y1
 	VXORPS     Y2, Y2, Y2
@@ -1395,6 +2174,223 @@ sgemmKernelRowAVX2_z_next0:
 
 sgemmKernelRowAVX2_z_next1:
 sgemmKernelRowAVX2_done:
+	VMOVUPS    (AX), Y12
+	VMOVUPS    32(AX), Y13
+	MOVQ       ep+88(FP), AX
+	TESTQ      AX, AX
+	JE         sgemmKernelRowAVX2_ret
+	MOVQ       bias+80(FP), SI
+	MOVQ       mr+64(FP), R15
+	MOVQ       ldc+48(FP), BX
+	SHLQ       $0x02, BX
+	CMPQ       AX, $0x01
+	JNE        sgemmKernelRowAVX2_ep2
+	MOVQ       c+40(FP), DX
+	VMASKMOVPS (SI), Y12, Y0
+	VMASKMOVPS 32(SI), Y13, Y1
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x01
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x02
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x03
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x04
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x05
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	JMP        sgemmKernelRowAVX2_ret
+
+sgemmKernelRowAVX2_ep2:
+	CMPQ       AX, $0x02
+	JNE        sgemmKernelRowAVX2_ep3
+	MOVQ       c+40(FP), DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x01
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x02
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x03
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x04
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x05
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	JMP        sgemmKernelRowAVX2_ret
+
+sgemmKernelRowAVX2_ep3:
+	MOVQ       c+40(FP), DX
+	VMASKMOVPS (SI), Y12, Y0
+	VMASKMOVPS 32(SI), Y13, Y1
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x01
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x02
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x03
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x04
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+	CMPQ       R15, $0x05
+	JLE        sgemmKernelRowAVX2_ret
+	ADDQ       BX, DX
+	VMASKMOVPS (DX), Y12, Y2
+	VADDPS     Y0, Y2, Y2
+	VPSRAD     $0x1f, Y2, Y4
+	VPANDN     Y2, Y4, Y2
+	VMASKMOVPS Y2, Y12, (DX)
+	VMASKMOVPS 32(DX), Y13, Y3
+	VADDPS     Y1, Y3, Y3
+	VPSRAD     $0x1f, Y3, Y5
+	VPANDN     Y3, Y5, Y3
+	VMASKMOVPS Y3, Y13, 32(DX)
+
+sgemmKernelRowAVX2_ret:
 	VZEROUPPER
 	RET
 

@@ -112,7 +112,7 @@ func BenchmarkGemmKernel(b *testing.B) {
 					bb[i] = 1
 				}
 				for b.Loop() {
-					g.kernel(false, kc, &a[0], g.mr, &bb[0], g.nr, &c[0], g.nr, 1, 1, g.mr, g.nr)
+					g.kernel(false, kc, &a[0], g.mr, &bb[0], g.nr, &c[0], g.nr, 1, 1, g.mr, g.nr, nil, 0)
 				}
 				b.ReportMetric(gemmFlops(g.mr, g.nr, kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

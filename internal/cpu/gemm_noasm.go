@@ -4,7 +4,7 @@ package cpu
 
 // gemmFast reports false: without assembly kernels, Gemm always runs the
 // portable gemmGeneric.
-func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32, relu bool) bool {
 	return false
 }
 

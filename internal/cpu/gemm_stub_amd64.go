@@ -8,33 +8,41 @@ package cpu
 // p < k, with A(i,p) = a[p*acs+i] (a packed panel has acs = 8),
 // B(p,j) = b[p*brs+j] (32 readable floats per row) and C[i,j] = c[i*ldc+j]. It writes only
 // the columns selected by mask; mask has one bit per column. beta == 0 ignores C's previous contents.
+// Then, by the flags in ep, it adds bias[j] to each row and applies ReLU (sign bit set: +0),
+// as cpu.AddBias and cpu.Relu would.
 //
 //go:noescape
-func sgemmKernelAVX512(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask uint64)
+func sgemmKernelAVX512(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask uint64, bias *float32, ep int)
 
 // sgemmKernelRowAVX512 computes the 8×32 block C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] for i < mr,
 // p < k, with A(i,p) = a[i*acs+p] (row-major A with row stride acs; all 8 rows must exist),
 // B(p,j) = b[p*brs+j] (32 readable floats per row) and C[i,j] = c[i*ldc+j]. It writes only
 // the columns selected by mask; mask has one bit per column. beta == 0 ignores C's previous contents.
+// Then, by the flags in ep, it adds bias[j] to each row and applies ReLU (sign bit set: +0),
+// as cpu.AddBias and cpu.Relu would.
 //
 //go:noescape
-func sgemmKernelRowAVX512(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask uint64)
+func sgemmKernelRowAVX512(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask uint64, bias *float32, ep int)
 
 // sgemmKernelAVX2 computes the 6×16 block C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] for i < mr,
 // p < k, with A(i,p) = a[p*acs+i] (a packed panel has acs = 6),
 // B(p,j) = b[p*brs+j] (16 readable floats per row) and C[i,j] = c[i*ldc+j]. It writes only
 // the columns selected by mask; mask points to the lane masks of the nr columns (int32 -1 writes). beta == 0 ignores C's previous contents.
+// Then, by the flags in ep, it adds bias[j] to each row and applies ReLU (sign bit set: +0),
+// as cpu.AddBias and cpu.Relu would.
 //
 //go:noescape
-func sgemmKernelAVX2(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask *int32)
+func sgemmKernelAVX2(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask *int32, bias *float32, ep int)
 
 // sgemmKernelRowAVX2 computes the 6×16 block C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] for i < mr,
 // p < k, with A(i,p) = a[i*acs+p] (row-major A with row stride acs; all 6 rows must exist),
 // B(p,j) = b[p*brs+j] (16 readable floats per row) and C[i,j] = c[i*ldc+j]. It writes only
 // the columns selected by mask; mask points to the lane masks of the nr columns (int32 -1 writes). beta == 0 ignores C's previous contents.
+// Then, by the flags in ep, it adds bias[j] to each row and applies ReLU (sign bit set: +0),
+// as cpu.AddBias and cpu.Relu would.
 //
 //go:noescape
-func sgemmKernelRowAVX2(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask *int32)
+func sgemmKernelRowAVX2(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha float32, beta float32, mr int, mask *int32, bias *float32, ep int)
 
 // sgemmTransposeAVX sets dst[p*ldd+j] = src[j*lds+p] for j < rows, p < cols;
 // rows and cols are multiples of 8.

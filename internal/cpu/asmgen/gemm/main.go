@@ -130,8 +130,15 @@ func name(isa string, rowMajor bool) string {
 	return "sgemmKernel" + isa
 }
 
-const sig512 = "func(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha, beta float32, mr int, mask uint64)"
-const sig256 = "func(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha, beta float32, mr int, mask *int32)"
+const sig512 = "func(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha, beta float32, mr int, mask uint64, bias *float32, ep int)"
+const sig256 = "func(k int, a *float32, acs int, b *float32, brs int, c *float32, ldc int, alpha, beta float32, mr int, mask *int32, bias *float32, ep int)"
+
+// Epilogue flags (the ep argument), applied to the block after the
+// write-back, in this order. Keep in sync with gemm_amd64.go.
+const (
+	epBias = 1 // C[i,j] += bias[j]
+	epRelu = 2 // C[i,j] = C[i,j] if its sign bit is clear, else +0
+)
 
 func docs(isa string, mr, nr int, rowMajor bool, maskDoc string) {
 	layout := "A(i,p) = a[p*acs+i] (a packed panel has acs = %d)"
@@ -141,7 +148,9 @@ func docs(isa string, mr, nr int, rowMajor bool, maskDoc string) {
 	Doc(fmt.Sprintf("%s computes the %d×%d block C[i,j] = alpha·Σ_p A(i,p)·B(p,j) + beta·C[i,j] for i < mr,", name(isa, rowMajor), mr, nr),
 		fmt.Sprintf("p < k, with "+layout+",", mr),
 		fmt.Sprintf("B(p,j) = b[p*brs+j] (%d readable floats per row) and C[i,j] = c[i*ldc+j]. It writes only", nr),
-		"the columns selected by mask; "+maskDoc+" beta == 0 ignores C's previous contents.")
+		"the columns selected by mask; "+maskDoc+" beta == 0 ignores C's previous contents.",
+		"Then, by the flags in ep, it adds bias[j] to each row and applies ReLU (sign bit set: +0),",
+		"as cpu.AddBias and cpu.Relu would.")
 }
 
 func genAVX512(rowMajor bool) {
@@ -257,8 +266,82 @@ func genAVX512(rowMajor bool) {
 		}
 	}
 	Label(lbl + "_done")
+	epilogue(lbl, mr, nv, epilogueOps{
+		loadBias: func(bias GPPhysical, v int, dst VecPhysical) {
+			VMOVUPS_Z(Mem{Base: bias, Disp: 64 * v}, opmask(v+1), dst)
+		},
+		load:  func(c Mem, v int, dst VecPhysical) { VMOVUPS_Z(c, opmask(v+1), dst) },
+		store: func(src VecPhysical, v int, c Mem) { VMOVUPS(src, opmask(v+1), c) },
+		andn:  func(a, b, c Op) { VPANDND(a, b, c) },
+		vecs:  func(i int) VecPhysical { return zmm(i) },
+		width: 64,
+	})
 	VZEROUPPER()
 	RET()
+}
+
+// epilogueOps abstracts the vector width of the epilogue.
+type epilogueOps struct {
+	loadBias func(bias GPPhysical, v int, dst VecPhysical)
+	load     func(c Mem, v int, dst VecPhysical)
+	store    func(src VecPhysical, v int, c Mem)
+	andn     func(a, b, c Op)
+	vecs     func(i int) VecPhysical
+	width    int // bytes per vector
+}
+
+// epilogue emits the bias and ReLU passes over the stored block, one loop
+// per combination of flags. It runs after the write-back, so every
+// accumulator is free.
+func epilogue(lbl string, mr, nv int, o epilogueOps) {
+	ep, cp, ldc, m, bias := RAX, RDX, RBX, R15, RSI
+	Load(Param("ep"), ep)
+	TESTQ(ep, ep)
+	JE(LabelRef(lbl + "_ret"))
+	Load(Param("bias"), bias)
+	Load(Param("mr"), m)
+	Load(Param("ldc"), ldc)
+	SHLQ(U8(2), ldc)
+	bv := func(v int) VecPhysical { return o.vecs(v) }
+	t := func(v int) VecPhysical { return o.vecs(nv + v) }
+	sg := func(v int) VecPhysical { return o.vecs(2*nv + v) }
+	for _, flags := range []int{epBias, epRelu, epBias | epRelu} {
+		l := fmt.Sprintf("%s_ep%d", lbl, flags)
+		Label(l)
+		if flags != epBias|epRelu {
+			CMPQ(ep, U8(flags))
+			JNE(LabelRef(fmt.Sprintf("%s_ep%d", lbl, flags+1)))
+		}
+		Load(Param("c"), cp)
+		if flags&epBias != 0 {
+			for v := 0; v < nv; v++ {
+				o.loadBias(bias, v, bv(v))
+			}
+		}
+		for i := 0; i < mr; i++ {
+			if i > 0 {
+				CMPQ(m, U8(i))
+				JLE(LabelRef(lbl + "_ret"))
+				ADDQ(ldc, cp)
+			}
+			for v := 0; v < nv; v++ {
+				c := Mem{Base: cp, Disp: o.width * v}
+				o.load(c, v, t(v))
+				if flags&epBias != 0 {
+					VADDPS(bv(v), t(v), t(v))
+				}
+				if flags&epRelu != 0 {
+					VPSRAD(U8(31), t(v), sg(v))
+					o.andn(t(v), sg(v), t(v))
+				}
+				o.store(t(v), v, c)
+			}
+		}
+		if flags != epBias|epRelu {
+			JMP(LabelRef(lbl + "_ret"))
+		}
+	}
+	Label(lbl + "_ret")
 }
 
 func genAVX2(rowMajor bool) {
@@ -363,6 +446,22 @@ func genAVX2(rowMajor bool) {
 		Label(fmt.Sprintf("%s_z_next%d", lbl, v))
 	}
 	Label(lbl + "_done")
+	// The lane masks of the nv vectors stay in ymm 12.. (maskp is RAX, which
+	// the epilogue reuses).
+	mks := func(v int) VecPhysical { return ymm(12 + v) }
+	for v := 0; v < nv; v++ {
+		VMOVUPS(Mem{Base: maskp, Disp: 32 * v}, mks(v))
+	}
+	epilogue(lbl, mr, nv, epilogueOps{
+		loadBias: func(bias GPPhysical, v int, dst VecPhysical) {
+			VMASKMOVPS(Mem{Base: bias, Disp: 32 * v}, mks(v), dst)
+		},
+		load:  func(c Mem, v int, dst VecPhysical) { VMASKMOVPS(c, mks(v), dst) },
+		store: func(src VecPhysical, v int, c Mem) { VMASKMOVPS(src, mks(v), c) },
+		andn:  func(a, b, c Op) { VPANDN(a, b, c) },
+		vecs:  func(i int) VecPhysical { return ymm(i) },
+		width: 32,
+	})
 	VZEROUPPER()
 	RET()
 }
