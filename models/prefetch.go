@@ -6,11 +6,13 @@ import (
 )
 
 // prefetcher gathers the shuffled rows of the next batch into a spare pair
-// of buffers on a pool worker while the current batch trains. Fit starts
-// it once the forward pass is done: the backward pass begins with small
-// layers that leave the workers idle, and the gather (rows scattered over
-// the whole training set, mostly cache misses) fits in that gap. The copy
-// is the same whoever does it, so results do not change.
+// of buffers on a pool worker while the current batch trains. The training
+// step starts it once its first layer has read the batch: in the book's
+// dense nets the small layers after it, the loss and the first gradients
+// leave the workers idle, and the gather (rows scattered over the whole
+// training set, mostly cache misses) fills that gap; it is cut in pieces
+// so that the worker still joins the step's parallel products. The copy is
+// the same whoever does it, so results do not change.
 type prefetcher struct {
 	x, y   *tensor.Tensor // training data
 	xb, yb [2]*tensor.Tensor

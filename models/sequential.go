@@ -302,14 +302,15 @@ func (m *Sequential) lossAndPred(x, y *tensor.Tensor) (*autograd.Var, *tensor.Te
 		return m.loss.Call(tp, yv, pred), pred.Value
 	}
 	n := len(m.layers) - 1
+	first := m.firstComputing()
 	for i, l := range m.layers[:n] {
 		xv = l.Call(&m.call, xv)
-		if i == 0 {
+		if i == first {
 			m.firstDone()
 		}
 	}
 	logits := m.layers[n].(layers.LogitsLayer).CallLogits(&m.call, xv)
-	if n == 0 {
+	if n == first {
 		m.firstDone()
 	}
 	return m.fused.CallFused(tp, yv, logits)
@@ -317,13 +318,24 @@ func (m *Sequential) lossAndPred(x, y *tensor.Tensor) (*autograd.Var, *tensor.Te
 
 // forward runs the layers on x.
 func (m *Sequential) forward(x *autograd.Var) *autograd.Var {
+	first := m.firstComputing()
 	for i, l := range m.layers {
 		x = l.Call(&m.call, x)
-		if i == 0 {
+		if i == first {
 			m.firstDone()
 		}
 	}
 	return x
+}
+
+// firstComputing is the index of the first layer that is not an Input.
+func (m *Sequential) firstComputing() int {
+	if len(m.layers) > 1 {
+		if _, ok := m.layers[0].(*layers.Input); ok {
+			return 1
+		}
+	}
+	return 0
 }
 
 // firstDone runs the afterFirst hook in training.
