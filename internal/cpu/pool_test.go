@@ -103,7 +103,9 @@ func TestTaskYieldsToParallelFor(t *testing.T) {
 	})
 	time.Sleep(time.Millisecond) // a worker is inside the task now
 	var inflight, overlapped atomic.Int32
+	defer soloUntil.Store(0)
 	for range 20 {
+		soloUntil.Store(0) // a stall on a loaded machine must not end the test's parallelism
 		ParallelFor(4, 1, func(lo, hi int) {
 			if inflight.Add(1) > 1 {
 				overlapped.Add(1)
@@ -152,5 +154,49 @@ func TestParallelForNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("ParallelFor and a Task allocate %v times per call", allocs)
+	}
+}
+
+// A worker that keeps the caller waiting past stallLimit puts the pool in
+// solo mode: ParallelFor then runs on the caller alone for soloPeriod.
+func TestStalledWorkerTurnsOnSolo(t *testing.T) {
+	if Workers() < 2 {
+		t.Skip("one worker")
+	}
+	defer soloUntil.Store(0)
+	var task Task
+	started := make(chan struct{}, 1)
+	task.Start(1, 1, func(int, int) {
+		started <- struct{}{}
+		time.Sleep(3 * stallLimit)
+	})
+	select {
+	case <-started:
+	case <-time.After(time.Second):
+		task.Wait()
+		t.Skip("no worker picked the task up")
+	}
+	if solo() {
+		t.Fatal("solo before any stall")
+	}
+	task.Wait() // runs ~3 ms on the worker: a stall
+	if !solo() {
+		t.Fatal("a 3 ms wait for a worker did not turn solo mode on")
+	}
+	var inflight, most atomic.Int32
+	ParallelFor(4, 1, func(lo, hi int) {
+		n := inflight.Add(1)
+		if n > most.Load() {
+			most.Store(n)
+		}
+		time.Sleep(50 * time.Microsecond)
+		inflight.Add(-1)
+	})
+	if most.Load() != 1 {
+		t.Errorf("in solo mode %d chunks ran at once", most.Load())
+	}
+	soloUntil.Store(0)
+	if solo() {
+		t.Error("solo mode did not end")
 	}
 }
