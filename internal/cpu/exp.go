@@ -1,6 +1,11 @@
 package cpu
 
-import "math"
+import (
+	"math"
+	"runtime"
+
+	xcpu "golang.org/x/sys/cpu"
+)
 
 // Exp64 and the kernels built on it compute e^x by the method of Go's
 // amd64 math.Exp (Shibata, "Efficient evaluation methods of elementary
@@ -71,6 +76,19 @@ func exp64Generic(x float64) float64 {
 	return float64(y * math.Float64frombits(uint64(biased)<<52))
 }
 
+// expScalar computes the elements the kernels leave to Go: exp64Generic,
+// except on amd64 CPUs without FMA (over ten years old), where math.FMA
+// runs in software and math.Exp is the faster way to its own result. Only
+// there do the kernels' and math.Exp's exponentials differ; those CPUs have
+// no exp64 kernel either.
+var expScalar = exp64Generic
+
+func init() {
+	if runtime.GOARCH == "amd64" && !xcpu.X86.HasFMA {
+		expScalar = math.Exp
+	}
+}
+
 // Exp64 sets dst[i] = e^x[i] (see exp64Generic). x must be at least as
 // long as dst.
 func Exp64(dst, x []float64) {
@@ -81,7 +99,7 @@ func Exp64(dst, x []float64) {
 		// tail; the Go code takes one vector's worth from there.
 		i += exp64(dst[i:], x[i:])
 		for end := min(i+8, len(x)); i < end; i++ {
-			dst[i] = exp64Generic(x[i])
+			dst[i] = expScalar(x[i])
 		}
 	}
 }

@@ -57,7 +57,7 @@ func TestExp64MatchesGeneric(t *testing.T) {
 			d := dst[:n]
 			Exp64(d, x)
 			for i, v := range x {
-				want := exp64Generic(v)
+				want := expScalar(v)
 				if math.Float64bits(d[i]) != math.Float64bits(want) && !(d[i] != d[i] && want != want) {
 					t.Fatalf("n=%d off=%d: Exp64(%v) = %v, want %v", n, off, v, d[i], want)
 				}
@@ -109,12 +109,12 @@ func TestExpSigmoidFloat32(t *testing.T) {
 		Exp(e, x)
 		Sigmoid(s, s)
 		for i, v := range x {
-			we := float32(exp64Generic(float64(v)))
+			we := float32(expScalar(float64(v)))
 			var ws float32
 			if v >= 0 {
-				ws = float32(1 / (1 + exp64Generic(-float64(v))))
+				ws = float32(1 / (1 + expScalar(-float64(v))))
 			} else {
-				ee := exp64Generic(float64(v))
+				ee := expScalar(float64(v))
 				ws = float32(ee / (1 + ee))
 			}
 			if math.Float32bits(e[i]) != math.Float32bits(we) && !(we != we && e[i] != e[i]) {

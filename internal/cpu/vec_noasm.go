@@ -23,5 +23,5 @@ func addBias(x []float32, rows int, bias []float32) { addBiasGeneric(x, rows, bi
 func sumRows(dst, x []float32, rows int)            { sumRowsGeneric(dst, x, rows) }
 func sum32(x []float32, acc *[32]float64)           { sum32Generic(x, acc) }
 
-// exp64 leaves all of Exp64 to exp64Generic.
+// exp64 leaves all of Exp64 to expScalar.
 func exp64(dst, x []float64) int { return 0 }
