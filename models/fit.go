@@ -171,12 +171,10 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 				return hist, fmt.Errorf("fit: stopped before epoch %d, batch %d: %w", epoch+1, b+1, err)
 			}
 			lo, hi := b*bs, min((b+1)*bs, n)
-			var xb, yb *tensor.Tensor
-			if b == 0 {
-				xb, yb = pf.load(b%2, idx[lo:hi])
-			} else {
-				xb, yb = pf.take(b % 2)
+			if b == 0 { // nothing prefetched the first batch
+				pf.prepare(0, idx[lo:hi])
 			}
+			xb, yb := pf.take(b % 2)
 			if b+1 < batches {
 				pf.prepare((b+1)%2, idx[hi:min(hi+bs, n)])
 			} else {

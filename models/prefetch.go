@@ -43,16 +43,6 @@ func newPrefetcher(x, y *tensor.Tensor, bs int) *prefetcher {
 	return p
 }
 
-// load fills buffer pair i with rows idx on the caller, splitting the copy
-// over the pool, and returns it.
-func (p *prefetcher) load(i int, idx []int) (x, y *tensor.Tensor) {
-	p.task.Wait()
-	p.resize(i, len(idx))
-	cpu.CopyRows(p.xb[i].Data, p.x.Data, p.x.RowSize(), idx)
-	cpu.CopyRows(p.yb[i].Data, p.y.Data, p.y.RowSize(), idx)
-	return p.xb[i], p.yb[i]
-}
-
 // prepare sets up the gather of rows idx into buffer pair i, to be started
 // by start (from the training step) and finished by take. A nil idx
 // prepares nothing.
@@ -65,8 +55,9 @@ func (p *prefetcher) prepare(i int, idx []int) {
 	}
 }
 
-// take returns buffer pair i once the gather into it is done, running it
-// here if the training step did not start it.
+// take returns buffer pair i once the gather into it is done. A gather
+// the training step did not start (the first batch of an epoch) starts
+// here, and the caller and a free worker share it.
 func (p *prefetcher) take(i int) (x, y *tensor.Tensor) {
 	p.start()
 	p.task.Wait()
@@ -97,10 +88,6 @@ func (p *prefetcher) startNow() {
 
 // gatherNow copies rows [lo, hi) of the started gather.
 func (p *prefetcher) gatherNow(lo, hi int) {
-	for _, d := range [2]struct{ dst, src *tensor.Tensor }{{p.xb[p.next], p.x}, {p.yb[p.next], p.y}} {
-		n := d.src.RowSize()
-		for i, r := range p.rows[lo:hi] {
-			copy(d.dst.Data[(lo+i)*n:(lo+i+1)*n], d.src.Data[r*n:(r+1)*n])
-		}
-	}
+	tensor.GatherRowsAt(p.xb[p.next], lo, p.x, p.rows[lo:hi])
+	tensor.GatherRowsAt(p.yb[p.next], lo, p.y, p.rows[lo:hi])
 }

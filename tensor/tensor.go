@@ -261,12 +261,21 @@ const maxFloat32 = 3.40282346638528859811704183484516925440e+38
 // GatherRows copies rows idx of src into dst, which must have len(idx) rows
 // of src's row size. It does not allocate.
 func GatherRows(dst, src *Tensor, idx []int) {
-	n := src.RowSize()
-	if dst.RowSize() != n || dst.Rows() != len(idx) {
+	if dst.Rows() != len(idx) {
 		panic(fmt.Sprintf("tensor: GatherRows: dst %v, src %v, %d rows", dst.Shape, src.Shape, len(idx)))
 	}
+	GatherRowsAt(dst, 0, src, idx)
+}
+
+// GatherRowsAt copies rows idx of src into rows [at, at+len(idx)) of dst,
+// which must have src's row size. It does not allocate.
+func GatherRowsAt(dst *Tensor, at int, src *Tensor, idx []int) {
+	n := src.RowSize()
+	if dst.RowSize() != n || at < 0 || at+len(idx) > dst.Rows() {
+		panic(fmt.Sprintf("tensor: GatherRowsAt: dst %v at row %d, src %v, %d rows", dst.Shape, at, src.Shape, len(idx)))
+	}
 	for i, r := range idx {
-		copy(dst.Data[i*n:(i+1)*n], src.Data[r*n:(r+1)*n])
+		copy(dst.Data[(at+i)*n:(at+i+1)*n], src.Data[r*n:(r+1)*n])
 	}
 }
 

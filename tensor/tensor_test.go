@@ -297,6 +297,18 @@ func TestGatherRows(t *testing.T) {
 	}
 	mustPanic(t, "wrong row count", "GatherRows", func() { GatherRows(New(2, 3), src, idx) })
 	mustPanic(t, "wrong row size", "GatherRows", func() { GatherRows(New(3, 2), src, idx) })
+
+	// GatherRowsAt fills a range of rows and leaves the others alone.
+	part := Full(-1, 4, 3)
+	GatherRowsAt(part, 1, src, []int{2, 1})
+	for i, want := range [][]float32{{-1, -1, -1}, {6, 7, 8}, {3, 4, 5}, {-1, -1, -1}} {
+		for j, w := range want {
+			if part.At(i, j) != w {
+				t.Errorf("GatherRowsAt: part[%d][%d] = %v, want %v", i, j, part.At(i, j), w)
+			}
+		}
+	}
+	mustPanic(t, "past the last row", "GatherRowsAt", func() { GatherRowsAt(part, 3, src, []int{0, 1}) })
 }
 
 func TestHasNaN(t *testing.T) {

@@ -50,40 +50,13 @@ func sameBitsN(t *testing.T, name string, n int, got, want []float32) {
 	}
 }
 
-func TestCopyRows(t *testing.T) {
-	for _, tc := range []struct{ rows, rowSize, picked int }{
-		{10, 3, 4}, {200, 784, 128}, {300, 784, 257}, {1000, 1, 999}, {5, 40000, 3},
-	} {
-		src := make([]float32, tc.rows*tc.rowSize)
-		for i := range src {
-			src[i] = float32(i)
-		}
-		idx := rand.New(rand.NewPCG(3, 4)).Perm(tc.rows)[:tc.picked]
-		dst := make([]float32, tc.picked*tc.rowSize)
-		CopyRows(dst, src, tc.rowSize, idx)
-		for i, r := range idx {
-			for c := 0; c < tc.rowSize; c++ {
-				if got := dst[i*tc.rowSize+c]; got != src[r*tc.rowSize+c] {
-					t.Fatalf("%+v: dst row %d col %d = %v, want row %d's %v", tc, i, c, got, r, src[r*tc.rowSize+c])
-				}
-			}
-		}
-	}
-	CopyRows(nil, nil, 4, nil) // nothing to copy
-}
-
 func TestParallelVecNoAllocs(t *testing.T) {
 	const n = 1 << 17
 	a, b, c, d := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
-	idx := make([]int, 128)
-	for i := range idx {
-		idx[i] = (i * 37) % 128
-	}
 	Axpy(a, b, 1) // warm the job free list
 	allocs := testing.AllocsPerRun(10, func() {
 		Axpy(a, b, 2)
 		AdamUpdate(a, b, c, d, 0.9, 0.999, 1e-3, 1e-7)
-		CopyRows(c[:128*784], d, 784, idx)
 	})
 	if allocs != 0 {
 		t.Errorf("parallel vector kernels allocate %v times per call set", allocs)
