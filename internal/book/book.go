@@ -151,12 +151,7 @@ func DeepModel(seed uint64) (*models.Sequential, error) {
 // The test set is the validation set. With dataDir set, the four IDX files
 // are read from it instead of the embedded copy.
 func MNIST(dataDir string) (train, valid datasets.Split, err error) {
-	if dataDir != "" {
-		train, valid, err = datasets.LoadIDXDir(dataDir)
-	} else {
-		train, valid, err = mnist.Load()
-	}
-	if err != nil {
+	if train, valid, err = loadMNIST(dataDir); err != nil {
 		return train, valid, err
 	}
 	for _, s := range []*datasets.Split{&train, &valid} {
@@ -166,6 +161,15 @@ func MNIST(dataDir string) (train, valid datasets.Split, err error) {
 		}
 	}
 	return train, valid, nil
+}
+
+// loadMNIST reads the four IDX files from dataDir, or the embedded copy
+// when dataDir is empty.
+func loadMNIST(dataDir string) (train, valid datasets.Split, err error) {
+	if dataDir != "" {
+		return datasets.LoadIDXDir(dataDir)
+	}
+	return mnist.Load()
 }
 
 // LearningSpeedModel is the book's measuring_speed_of_learning network: an

@@ -5,7 +5,6 @@ import (
 
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/datasets"
-	"github.com/neurona/neurona/datasets/mnist"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/metrics"
@@ -46,12 +45,7 @@ func LeNetModel(seed uint64) (*models.Sequential, error) {
 // classes. The test set is the validation set. With dataDir set, the four
 // IDX files are read from it instead of the embedded copy.
 func MNISTImages(dataDir string) (train, valid datasets.Split, err error) {
-	if dataDir != "" {
-		train, valid, err = datasets.LoadIDXDir(dataDir)
-	} else {
-		train, valid, err = mnist.Load()
-	}
-	if err != nil {
+	if train, valid, err = loadMNIST(dataDir); err != nil {
 		return train, valid, err
 	}
 	for _, s := range []*datasets.Split{&train, &valid} {
