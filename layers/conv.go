@@ -108,10 +108,7 @@ type Conv2D struct {
 	KernelInitializer initializers.Initializer `json:"-"`
 	BiasInitializer   initializers.Initializer `json:"-"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 	kernel, bias *autograd.Var
 	act          autograd.Activation
 	pad          autograd.Padding
@@ -121,17 +118,8 @@ type Conv2D struct {
 // ClassName implements Layer.
 func (*Conv2D) ClassName() string { return "Conv2D" }
 
-// LayerName implements Layer.
-func (l *Conv2D) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *Conv2D) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *Conv2D) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *Conv2D) Build(input []int, rng *tensor.RNG) error {
+func (l *Conv2D) Build(input []int) error {
 	if err := images(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
@@ -146,13 +134,13 @@ func (l *Conv2D) Build(input []int, rng *tensor.RNG) error {
 		return fmt.Errorf("layer %q (Conv2D): kernel size %v is larger than the input %s with valid padding",
 			l.Name, k, tensor.ShapeString(input))
 	}
-	l.reset([]int{oh, ow, l.Filters})
+	l.SetOutputShape([]int{oh, ow, l.Filters})
 	l.act, l.pad, l.strides = act, pad, strides
-	l.kernel = l.addWeight(l.Name, "kernel", []int{k[0], k[1], input[2], l.Filters},
-		orDefault(l.KernelInitializer, initializers.GlorotUniform{}), true, rng)
+	l.kernel = l.AddWeight("kernel", []int{k[0], k[1], input[2], l.Filters},
+		orDefault(l.KernelInitializer, initializers.GlorotUniform{}), true)
 	l.bias = nil
 	if !l.NoBias {
-		l.bias = l.addWeight(l.Name, "bias", []int{l.Filters}, orDefault(l.BiasInitializer, initializers.Zeros{}), true, rng)
+		l.bias = l.AddWeight("bias", []int{l.Filters}, orDefault(l.BiasInitializer, initializers.Zeros{}), true)
 	}
 	return nil
 }
@@ -186,10 +174,7 @@ type Conv2DTranspose struct {
 	KernelInitializer initializers.Initializer `json:"-"`
 	BiasInitializer   initializers.Initializer `json:"-"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 	kernel, bias *autograd.Var
 	act          autograd.Activation
 	pad          autograd.Padding
@@ -199,17 +184,8 @@ type Conv2DTranspose struct {
 // ClassName implements Layer.
 func (*Conv2DTranspose) ClassName() string { return "Conv2DTranspose" }
 
-// LayerName implements Layer.
-func (l *Conv2DTranspose) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *Conv2DTranspose) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *Conv2DTranspose) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *Conv2DTranspose) Build(input []int, rng *tensor.RNG) error {
+func (l *Conv2DTranspose) Build(input []int) error {
 	if err := images(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
@@ -220,14 +196,14 @@ func (l *Conv2DTranspose) Build(input []int, rng *tensor.RNG) error {
 	k := l.KernelSize
 	oh := autograd.DeconvOutputLength(input[0], k[0], strides[0], pad)
 	ow := autograd.DeconvOutputLength(input[1], k[1], strides[1], pad)
-	l.reset([]int{oh, ow, l.Filters})
+	l.SetOutputShape([]int{oh, ow, l.Filters})
 	l.act, l.pad, l.strides = act, pad, strides
 	// Keras's fans for this layout count the filters as the fan-in.
-	l.kernel = l.addWeight(l.Name, "kernel", []int{k[0], k[1], l.Filters, input[2]},
-		orDefault(l.KernelInitializer, initializers.GlorotUniform{}), true, rng)
+	l.kernel = l.AddWeight("kernel", []int{k[0], k[1], l.Filters, input[2]},
+		orDefault(l.KernelInitializer, initializers.GlorotUniform{}), true)
 	l.bias = nil
 	if !l.NoBias {
-		l.bias = l.addWeight(l.Name, "bias", []int{l.Filters}, orDefault(l.BiasInitializer, initializers.Zeros{}), true, rng)
+		l.bias = l.AddWeight("bias", []int{l.Filters}, orDefault(l.BiasInitializer, initializers.Zeros{}), true)
 	}
 	return nil
 }
@@ -246,27 +222,15 @@ type UpSampling2D struct {
 	// Interpolation must be "nearest" (the default, also when empty).
 	Interpolation string `json:"interpolation,omitempty"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 	size [2]int
 }
 
 // ClassName implements Layer.
 func (*UpSampling2D) ClassName() string { return "UpSampling2D" }
 
-// LayerName implements Layer.
-func (l *UpSampling2D) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *UpSampling2D) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *UpSampling2D) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *UpSampling2D) Build(input []int, _ *tensor.RNG) error {
+func (l *UpSampling2D) Build(input []int) error {
 	if err := images(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
@@ -277,7 +241,7 @@ func (l *UpSampling2D) Build(input []int, _ *tensor.RNG) error {
 	if err != nil {
 		return err
 	}
-	l.reset([]int{input[0] * size[0], input[1] * size[1], input[2]})
+	l.SetOutputShape([]int{input[0] * size[0], input[1] * size[1], input[2]})
 	l.size = size
 	return nil
 }

@@ -25,7 +25,7 @@ func BenchmarkLeNetLayers(b *testing.B) {
 	} {
 		c.l.SetLayerName(c.name)
 		rng := tensor.NewRNG(1)
-		if err := c.l.Build(c.in, rng); err != nil {
+		if err := buildInit(c.l, c.in, rng); err != nil {
 			b.Fatal(err)
 		}
 		xt := tensor.New(append([]int{128}, c.in...)...)

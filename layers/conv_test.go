@@ -59,8 +59,8 @@ func TestConv2DShapesMatchKeras(t *testing.T) {
 			for _, s := range [][2]int{{1, 1}, {2, 2}, {3, 3}, {1, 3}, {2, 1}} {
 				for _, pad := range []Padding{Valid, Same} {
 					for _, noBias := range []bool{false, true} {
-						l := &Conv2D{Filters: 6, KernelSize: k, Strides: s, Padding: pad, NoBias: noBias, Name: "conv2d_1"}
-						if err := l.Build([]int{in.h, in.w, in.c}, tensor.NewRNG(1)); err != nil {
+						l := &Conv2D{Filters: 6, KernelSize: k, Strides: s, Padding: pad, NoBias: noBias, Base: Base{Name: "conv2d_1"}}
+						if err := buildInit(l, []int{in.h, in.w, in.c}, tensor.NewRNG(1)); err != nil {
 							t.Fatalf("%+v on %v: %v", l, in, err)
 						}
 						want := []int{convOutputLength(in.h, k[0], string(pad), s[0]), convOutputLength(in.w, k[1], string(pad), s[1]), 6}
@@ -75,7 +75,7 @@ func TestConv2DShapesMatchKeras(t *testing.T) {
 						}
 
 						tl := &Conv2DTranspose{Filters: 6, KernelSize: k, Strides: s, Padding: pad, NoBias: noBias}
-						if err := tl.Build([]int{in.h, in.w, in.c}, tensor.NewRNG(1)); err != nil {
+						if err := buildInit(tl, []int{in.h, in.w, in.c}, tensor.NewRNG(1)); err != nil {
 							t.Fatal(err)
 						}
 						want = []int{deconvOutputLength(in.h, k[0], string(pad), s[0]), deconvOutputLength(in.w, k[1], string(pad), s[1]), 6}
@@ -91,8 +91,8 @@ func TestConv2DShapesMatchKeras(t *testing.T) {
 }
 
 func TestConv2DWeights(t *testing.T) {
-	l := &Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: activations.ReLU, Name: "conv2d_1"}
-	if err := l.Build([]int{28, 28, 1}, tensor.NewRNG(1)); err != nil {
+	l := &Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: activations.ReLU, Base: Base{Name: "conv2d_1"}}
+	if err := buildInit(l, []int{28, 28, 1}, tensor.NewRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	checkWeights(t, l, []wantWeight{{"conv2d_1/kernel", []int{3, 3, 1, 32}, true}, {"conv2d_1/bias", []int{32}, true}})
@@ -109,9 +109,8 @@ func TestConv2DWeights(t *testing.T) {
 	if !allEqual(l.Weights()[1].Var.Value.Data, 0) {
 		t.Error("bias is not zero")
 	}
-	tl := &Conv2DTranspose{Filters: 4, KernelSize: [2]int{2, 3}, Name: "conv2d_transpose_1",
-		KernelInitializer: initializers.Ones{}, BiasInitializer: initializers.Constant{Value: 0.5}}
-	if err := tl.Build([]int{5, 5, 3}, tensor.NewRNG(1)); err != nil {
+	tl := &Conv2DTranspose{Filters: 4, KernelSize: [2]int{2, 3}, KernelInitializer: initializers.Ones{}, BiasInitializer: initializers.Constant{Value: 0.5}, Base: Base{Name: "conv2d_transpose_1"}}
+	if err := buildInit(tl, []int{5, 5, 3}, tensor.NewRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	checkWeights(t, tl, []wantWeight{{"conv2d_transpose_1/kernel", []int{2, 3, 4, 3}, true}, {"conv2d_transpose_1/bias", []int{4}, true}})
@@ -144,7 +143,7 @@ func TestPoolingShapes(t *testing.T) {
 		{&Reshape{TargetShape: []int{2, -1, 3}}, []int{3, 4, 2}, []int{2, 4, 3}},
 	} {
 		c.l.SetLayerName("l")
-		if err := c.l.Build(c.in, tensor.NewRNG(1)); err != nil {
+		if err := buildInit(c.l, c.in, tensor.NewRNG(1)); err != nil {
 			t.Errorf("%T%+v on %v: %v", c.l, c.l, c.in, err)
 			continue
 		}
@@ -189,7 +188,7 @@ func TestWindowLayerErrors(t *testing.T) {
 		{&Reshape{}, []int{3, 4}, "target shape"},
 	} {
 		c.l.SetLayerName("layer_7")
-		err := c.l.Build(c.in, tensor.NewRNG(1))
+		err := buildInit(c.l, c.in, tensor.NewRNG(1))
 		if err == nil {
 			t.Errorf("%T%+v on %v: built, want an error", c.l, c.l, c.in)
 			continue
@@ -267,7 +266,7 @@ func TestWindowLayerGradients(t *testing.T) {
 		{&Reshape{TargetShape: []int{-1, 3}}, []int{2, 3, 2, 2}},
 	} {
 		c.l.SetLayerName(fmt.Sprintf("%T_%d", c.l, i))
-		if err := c.l.Build(c.in[1:], tensor.NewRNG(uint64(i))); err != nil {
+		if err := buildInit(c.l, c.in[1:], tensor.NewRNG(uint64(i))); err != nil {
 			t.Fatal(err)
 		}
 		checkLayerGrads(t, c.l, c.in)
@@ -282,7 +281,7 @@ func TestFlattenReshapeCall(t *testing.T) {
 	f := &Flatten{}
 	r := &Reshape{TargetShape: []int{2, -1}}
 	for _, l := range []Layer{f, r} {
-		if err := l.Build([]int{3, 2, 2}, nil); err != nil {
+		if err := buildInit(l, []int{3, 2, 2}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -303,13 +302,13 @@ func TestWindowLayerJSON(t *testing.T) {
 		l    Layer
 		keys []string
 	}{
-		{&Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: Same, Activation: activations.ReLU, Name: "c"},
+		{&Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: Same, Activation: activations.ReLU, Base: Base{Name: "c"}},
 			[]string{`"filters":32`, `"kernel_size":[3,3]`, `"strides":[2,2]`, `"padding":"same"`, `"activation":"relu"`}},
 		{&Conv2DTranspose{Filters: 3, KernelSize: [2]int{2, 2}, NoBias: true}, []string{`"filters":3`, `"no_bias":true`}},
 		{&MaxPooling2D{PoolSize: [2]int{3, 3}}, []string{`"pool_size":[3,3]`}},
 		{&AveragePooling2D{Padding: Same}, []string{`"padding":"same"`}},
-		{&GlobalAveragePooling2D{Name: "g"}, []string{`"name":"g"`}},
-		{&GlobalMaxPooling2D{InputShape: []int{4, 4, 1}}, []string{`"input_shape":[4,4,1]`}},
+		{&GlobalAveragePooling2D{Base: Base{Name: "g"}}, []string{`"name":"g"`}},
+		{&GlobalMaxPooling2D{Base: Base{InputShape: []int{4, 4, 1}}}, []string{`"input_shape":[4,4,1]`}},
 		{&UpSampling2D{Size: [2]int{2, 3}}, []string{`"size":[2,3]`}},
 		{&Flatten{}, []string{`{}`}},
 		{&Reshape{TargetShape: []int{7, -1}}, []string{`"target_shape":[7,-1]`}},

@@ -6,7 +6,6 @@ import (
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/initializers"
-	"github.com/neurona/neurona/tensor"
 )
 
 // Dense is a fully connected layer: output = activation(input·kernel + bias).
@@ -24,11 +23,9 @@ type Dense struct {
 	KernelInitializer initializers.Initializer `json:"-"`
 	BiasInitializer   initializers.Initializer `json:"-"`
 
-	Name       string `json:"name,omitempty"`
-	InputDim   int    `json:"input_dim,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
+	InputDim int `json:"input_dim,omitempty"`
 
-	built
+	Base
 	kernel, bias *autograd.Var
 	act          autograd.Activation
 }
@@ -36,17 +33,11 @@ type Dense struct {
 // ClassName implements Layer.
 func (*Dense) ClassName() string { return "Dense" }
 
-// LayerName implements Layer.
-func (l *Dense) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *Dense) SetLayerName(name string) { l.Name = name }
-
 // InputSpec implements Layer.
 func (l *Dense) InputSpec() []int { return declaredInput(l.InputShape, l.InputDim) }
 
 // Build implements Layer.
-func (l *Dense) Build(input []int, rng *tensor.RNG) error {
+func (l *Dense) Build(input []int) error {
 	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
@@ -59,13 +50,13 @@ func (l *Dense) Build(input []int, rng *tensor.RNG) error {
 	}
 	out := append([]int(nil), input...)
 	out[len(out)-1] = l.Units
-	l.reset(out)
+	l.SetOutputShape(out)
 	l.act = act
-	l.kernel = l.addWeight(l.Name, "kernel", []int{input[len(input)-1], l.Units},
-		orDefault(l.KernelInitializer, initializers.GlorotUniform{}), true, rng)
+	l.kernel = l.AddWeight("kernel", []int{input[len(input)-1], l.Units},
+		orDefault(l.KernelInitializer, initializers.GlorotUniform{}), true)
 	l.bias = nil
 	if !l.NoBias {
-		l.bias = l.addWeight(l.Name, "bias", []int{l.Units}, orDefault(l.BiasInitializer, initializers.Zeros{}), true, rng)
+		l.bias = l.AddWeight("bias", []int{l.Units}, orDefault(l.BiasInitializer, initializers.Zeros{}), true)
 	}
 	return nil
 }
@@ -79,27 +70,15 @@ func (l *Dense) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 type Activation struct {
 	Activation activations.Name `json:"activation"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 	act autograd.Activation
 }
 
 // ClassName implements Layer.
 func (*Activation) ClassName() string { return "Activation" }
 
-// LayerName implements Layer.
-func (l *Activation) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *Activation) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *Activation) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *Activation) Build(input []int, _ *tensor.RNG) error {
+func (l *Activation) Build(input []int) error {
 	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
@@ -107,7 +86,7 @@ func (l *Activation) Build(input []int, _ *tensor.RNG) error {
 	if err != nil {
 		return fmt.Errorf("layer %q (Activation): %w", l.Name, err)
 	}
-	l.reset(input)
+	l.SetOutputShape(input)
 	l.act = act
 	return nil
 }
@@ -125,33 +104,21 @@ func (l *Activation) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 type Dropout struct {
 	Rate float32 `json:"rate"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 }
 
 // ClassName implements Layer.
 func (*Dropout) ClassName() string { return "Dropout" }
 
-// LayerName implements Layer.
-func (l *Dropout) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *Dropout) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *Dropout) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *Dropout) Build(input []int, _ *tensor.RNG) error {
+func (l *Dropout) Build(input []int) error {
 	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
 	if !(l.Rate >= 0 && l.Rate < 1) {
 		return fmt.Errorf("layer %q (Dropout): rate must be in [0, 1), got %v", l.Name, l.Rate)
 	}
-	l.reset(input)
+	l.SetOutputShape(input)
 	return nil
 }
 

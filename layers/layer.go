@@ -2,9 +2,14 @@
 //
 // A layer's exported fields are its Keras arguments, and their zero values
 // mean Keras's defaults: &layers.Dense{Units: 32, Activation:
-// activations.ReLU}. A model builds each layer from the shape of its input
-// (Keras's build), which creates the weights, then calls it on the tape
-// (Keras's call).
+// activations.ReLU}. Every layer embeds Base, which holds the arguments all
+// Keras layers share (name, input_shape, trainable) and the built state, so
+// a layer states only its own config, its Build and its Call.
+//
+// Building happens once: Build creates a layer's weights for an input
+// shape (their values are drawn later, from the model's seed, by
+// Initialize), and building a built layer again with the same shape keeps
+// its weights, while another shape is an error that names the layer.
 package layers
 
 import (
@@ -15,21 +20,24 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-// Layer is the interface every layer satisfies.
+// Layer is the interface every layer satisfies. A layer type implements
+// ClassName, Build and Call, and embeds Base for the rest.
 type Layer interface {
 	// ClassName returns the Keras class name, such as "Dense".
 	ClassName() string
-	// LayerName returns the layer's name; the model assigns Keras's
-	// per-type names (dense_1, dense_2, …) to layers that have none.
+	// LayerName returns the layer's name; models assign Keras's per-class
+	// names (dense_1, dense_2, …) to layers that have none.
 	LayerName() string
 	// SetLayerName sets the layer's name.
 	SetLayerName(name string)
 	// InputSpec returns the input shape the layer declares (without the
 	// batch dimension), or nil when it declares none.
 	InputSpec() []int
-	// Build creates the layer's weights for inputs of the given shape
-	// (without the batch dimension), drawing initial values from rng.
-	Build(input []int, rng *tensor.RNG) error
+	// Build creates the layer's weights (with AddWeight) for inputs of the
+	// given shape (without the batch dimension) and sets its output shape
+	// (with SetOutputShape). Models call it through the package function
+	// Build, which builds a layer only once.
+	Build(input []int) error
 	// OutputShape returns the output shape (without the batch dimension)
 	// of a built layer.
 	OutputShape() []int
@@ -38,13 +46,29 @@ type Layer interface {
 	Weights() []*Weight
 	// Call runs the layer forward on a batch.
 	Call(c *CallContext, x *autograd.Var) *autograd.Var
+
+	base() *Base
+}
+
+// MultiInput is implemented by layers that take several inputs, such as the
+// merge layers and models with several inputs.
+type MultiInput interface {
+	Layer
+	// BuildMulti is Build for one input shape per input.
+	BuildMulti(inputs [][]int) error
+	// CallMulti is Call for one batch per input.
+	CallMulti(c *CallContext, xs []*autograd.Var) *autograd.Var
 }
 
 // Weight is one named weight tensor of a layer.
 type Weight struct {
 	// Name is the layer's name and the weight's, as "dense_1/kernel".
-	Name      string
-	Var       *autograd.Var
+	Name string
+	Var  *autograd.Var
+	// Trainable is false for weights that no gradient updates (the moving
+	// statistics of BatchNormalization). Whether a trainable weight trains
+	// in a model also depends on its layer's and enclosing models'
+	// Trainable setting when the model is compiled.
 	Trainable bool
 }
 
@@ -57,36 +81,192 @@ type CallContext struct {
 	RNG *tensor.RNG
 }
 
-// built is the state every layer gains when it is built.
-type built struct {
-	isBuilt bool
+// Base is embedded by every layer. Its exported fields are the arguments
+// every Keras layer takes; the rest is the state a layer gains when built
+// and the graph nodes it takes part in.
+type Base struct {
+	// Name is the layer's name; empty means Keras's automatic per-class
+	// name, given by the model (or by Apply).
+	Name string `json:"name,omitempty"`
+	// InputShape declares the input shape without the batch dimension
+	// (Keras's input_shape), for a model's first layer.
+	InputShape []int `json:"input_shape,omitempty"`
+	// Frozen excludes the layer's weights from training in models compiled
+	// while it is set (Keras's trainable=False). Use SetTrainable.
+	Frozen bool `json:"frozen,omitempty"`
+
+	built   bool
+	input   [][]int
 	output  []int
 	weights []*Weight
+	pending []pendingInit
+	nodes   []*Node // the nodes where this layer was applied, in order
 }
 
+type pendingInit struct {
+	t    *tensor.Tensor
+	init initializers.Initializer
+}
+
+func (b *Base) base() *Base { return b }
+
+// LayerName returns the layer's name.
+func (b *Base) LayerName() string { return b.Name }
+
+// SetLayerName sets the layer's name.
+func (b *Base) SetLayerName(name string) { b.Name = name }
+
+// InputSpec returns the declared input shape (InputShape), or nil.
+func (b *Base) InputSpec() []int {
+	if b.InputShape == nil {
+		return nil
+	}
+	return append([]int(nil), b.InputShape...)
+}
+
+// Trainable reports whether the layer's weights train (Keras's trainable).
+func (b *Base) Trainable() bool { return !b.Frozen }
+
+// SetTrainable sets Keras's trainable flag. As in Keras, it takes effect
+// for a model when the model is next compiled.
+func (b *Base) SetTrainable(on bool) { b.Frozen = !on }
+
+// Built reports whether the layer has been built.
+func (b *Base) Built() bool { return b.built }
+
 // OutputShape returns the output shape without the batch dimension.
-func (b *built) OutputShape() []int { return b.output }
+func (b *Base) OutputShape() []int { return b.output }
 
 // Weights returns the layer's weights.
-func (b *built) Weights() []*Weight { return b.weights }
+func (b *Base) Weights() []*Weight { return b.weights }
 
-func (b *built) addWeight(layer, name string, shape []int, init initializers.Initializer, trainable bool, rng *tensor.RNG) *autograd.Var {
+// SetOutputShape records a building layer's output shape (without the
+// batch dimension).
+func (b *Base) SetOutputShape(shape []int) { b.output = append([]int(nil), shape...) }
+
+// AddWeight creates a weight of the building layer, named
+// "layername/name", with the given shape. Its values are drawn from init
+// when the layer is initialized (see Initialize), from the model's seed.
+func (b *Base) AddWeight(name string, shape []int, init initializers.Initializer, trainable bool) *autograd.Var {
 	t := tensor.New(shape...)
-	init.Init(t, rng)
 	var v *autograd.Var
 	if trainable {
 		v = autograd.NewParam(t)
 	} else {
 		v = autograd.NewConst(t)
 	}
-	b.weights = append(b.weights, &Weight{Name: layer + "/" + name, Var: v, Trainable: trainable})
+	b.weights = append(b.weights, &Weight{Name: b.Name + "/" + name, Var: v, Trainable: trainable})
+	b.pending = append(b.pending, pendingInit{t, init})
 	return v
 }
 
-func (b *built) reset(output []int) {
-	b.isBuilt = true
-	b.output = append([]int(nil), output...)
-	b.weights = nil
+// Nodes returns the graph nodes at which the layer was applied, in order.
+func (b *Base) Nodes() []*Node { return b.nodes }
+
+// Build builds l for inputs of the given shape unless it is built: a built
+// layer keeps its weights when the shape is the same and gets an error
+// naming it when the shape differs. Weights are created but not drawn;
+// Initialize draws them.
+func Build(l Layer, input []int) error {
+	return build(l, [][]int{input}, func() error { return l.Build(input) })
+}
+
+// BuildMulti is Build for a layer with several inputs.
+func BuildMulti(l MultiInput, inputs [][]int) error {
+	return build(l, inputs, func() error { return l.BuildMulti(inputs) })
+}
+
+func build(l Layer, inputs [][]int, do func() error) error {
+	b := l.base()
+	if b.built {
+		if !sameShapes(b.input, inputs) {
+			return fmt.Errorf("layer %q (%s) was built for input shape %s and cannot take %s",
+				b.Name, l.ClassName(), shapesString(b.input), shapesString(inputs))
+		}
+		return nil
+	}
+	b.weights, b.pending, b.output = nil, nil, nil
+	if err := do(); err != nil {
+		b.weights, b.pending, b.output = nil, nil, nil
+		return err
+	}
+	b.built = true
+	b.input = make([][]int, len(inputs))
+	for i, s := range inputs {
+		b.input[i] = append([]int(nil), s...)
+	}
+	return nil
+}
+
+// Initialize draws the values of the weights of l that have not been drawn
+// yet, from rng, in the order they were created. Already drawn weights are
+// kept: a layer shared between models is initialized once.
+func Initialize(l Layer, rng *tensor.RNG) {
+	b := l.base()
+	for _, p := range b.pending {
+		p.init.Init(p.t, rng)
+	}
+	b.pending = nil
+}
+
+// Initialized reports whether every weight of l has been drawn.
+func Initialized(l Layer) bool { return len(l.base().pending) == 0 }
+
+// GetWeights returns copies of the values of l's weights, in Weights order,
+// as Keras's get_weights.
+func GetWeights(l Layer) []*tensor.Tensor {
+	ws := l.Weights()
+	out := make([]*tensor.Tensor, len(ws))
+	for i, w := range ws {
+		out[i] = w.Var.Value.Clone()
+	}
+	return out
+}
+
+// SetWeights copies values into l's weights, in Weights order, as Keras's
+// set_weights; the count and every shape must match.
+func SetWeights(l Layer, values []*tensor.Tensor) error {
+	ws := l.Weights()
+	if len(values) != len(ws) {
+		return fmt.Errorf("layer %q: set weights: got %d arrays, the layer has %d weights", l.LayerName(), len(values), len(ws))
+	}
+	for i, w := range ws {
+		if !tensor.SameShape(values[i], w.Var.Value) {
+			return fmt.Errorf("layer %q: set weights: weight %q has shape %s, got %s", l.LayerName(), w.Name,
+				tensor.ShapeString(w.Var.Value.Shape), tensor.ShapeString(values[i].Shape))
+		}
+	}
+	for i, w := range ws {
+		w.Var.Value.CopyFrom(values[i])
+	}
+	l.base().pending = nil
+	return nil
+}
+
+func sameShapes(a, b [][]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !tensor.EqualShape(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func shapesString(s [][]int) string {
+	if len(s) == 1 {
+		return tensor.ShapeString(s[0])
+	}
+	out := "["
+	for i, x := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += tensor.ShapeString(x)
+	}
+	return out + "]"
 }
 
 // declaredInput returns a layer's input shape from Keras's input_shape or
@@ -121,32 +301,26 @@ func orDefault(init, def initializers.Initializer) initializers.Initializer {
 }
 
 // Input declares the shape of a model's inputs (without the batch
-// dimension), as keras.Input does. It has no weights and no output of its
-// own in a summary.
+// dimension), as keras.layers.InputLayer does. It has no weights. NewInput
+// returns the symbolic tensor of a new Input, for functional models.
 type Input struct {
-	Shape []int  `json:"shape"`
-	Name  string `json:"name,omitempty"`
-	built
+	Shape []int `json:"shape"`
+
+	Base
 }
 
 // ClassName implements Layer.
 func (*Input) ClassName() string { return "InputLayer" }
 
-// LayerName implements Layer.
-func (l *Input) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *Input) SetLayerName(name string) { l.Name = name }
-
 // InputSpec implements Layer.
 func (l *Input) InputSpec() []int { return declaredInput(l.Shape, 0) }
 
 // Build implements Layer.
-func (l *Input) Build(input []int, _ *tensor.RNG) error {
+func (l *Input) Build(input []int) error {
 	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
-	l.reset(input)
+	l.SetOutputShape(input)
 	return nil
 }
 

@@ -86,8 +86,8 @@ func allEqual(d []float32, v float32) bool {
 // ---- Dense ----
 
 func TestDenseBuild(t *testing.T) {
-	l := &Dense{Units: 32, Activation: activations.ReLU, Name: "dense_1"}
-	if err := l.Build([]int{13}, tensor.NewRNG(1)); err != nil {
+	l := &Dense{Units: 32, Activation: activations.ReLU, Base: Base{Name: "dense_1"}}
+	if err := buildInit(l, []int{13}, tensor.NewRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	if l.ClassName() != "Dense" || l.LayerName() != "dense_1" {
@@ -125,7 +125,7 @@ func TestDenseBuild(t *testing.T) {
 		t.Errorf("bias not initialized to zeros")
 	}
 	// Building again replaces the weights rather than adding to them.
-	if err := l.Build([]int{13}, tensor.NewRNG(1)); err != nil {
+	if err := buildInit(l, []int{13}, tensor.NewRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	if len(l.Weights()) != 2 {
@@ -134,10 +134,10 @@ func TestDenseBuild(t *testing.T) {
 }
 
 func TestDenseDeterministicBuild(t *testing.T) {
-	a := &Dense{Units: 4, Name: "a"}
-	b := &Dense{Units: 4, Name: "b"}
-	_ = a.Build([]int{3}, tensor.NewRNG(5))
-	_ = b.Build([]int{3}, tensor.NewRNG(5))
+	a := &Dense{Units: 4, Base: Base{Name: "a"}}
+	b := &Dense{Units: 4, Base: Base{Name: "b"}}
+	_ = buildInit(a, []int{3}, tensor.NewRNG(5))
+	_ = buildInit(b, []int{3}, tensor.NewRNG(5))
 	ka, kb := a.Weights()[0].Var.Value.Data, b.Weights()[0].Var.Value.Data
 	for i := range ka {
 		if ka[i] != kb[i] {
@@ -147,18 +147,16 @@ func TestDenseDeterministicBuild(t *testing.T) {
 }
 
 func TestDenseNoBiasAndInitializers(t *testing.T) {
-	l := &Dense{Units: 32, NoBias: true, Name: "dense_2"}
-	if err := l.Build([]int{13}, tensor.NewRNG(1)); err != nil {
+	l := &Dense{Units: 32, NoBias: true, Base: Base{Name: "dense_2"}}
+	if err := buildInit(l, []int{13}, tensor.NewRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	checkWeights(t, l, []wantWeight{{"dense_2/kernel", []int{13, 32}, true}})
 	if total, _, _ := counts(l.Weights()); total != 416 {
 		t.Errorf("NoBias params %d, want 416", total)
 	}
-	c := &Dense{Units: 3, Name: "dense_3",
-		KernelInitializer: initializers.Constant{Value: 0.5},
-		BiasInitializer:   initializers.Constant{Value: -2}}
-	if err := c.Build([]int{4}, tensor.NewRNG(1)); err != nil {
+	c := &Dense{Units: 3, KernelInitializer: initializers.Constant{Value: 0.5}, BiasInitializer: initializers.Constant{Value: -2}, Base: Base{Name: "dense_3"}}
+	if err := buildInit(c, []int{4}, tensor.NewRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	if !allEqual(c.Weights()[0].Var.Value.Data, 0.5) || !allEqual(c.Weights()[1].Var.Value.Data, -2) {
@@ -167,8 +165,8 @@ func TestDenseNoBiasAndInitializers(t *testing.T) {
 }
 
 func TestDense3DInput(t *testing.T) {
-	l := &Dense{Units: 4, Name: "dense_1", BiasInitializer: initializers.RandomUniform{Minval: -1, Maxval: 1}}
-	if err := l.Build([]int{5, 3}, tensor.NewRNG(2)); err != nil {
+	l := &Dense{Units: 4, BiasInitializer: initializers.RandomUniform{Minval: -1, Maxval: 1}, Base: Base{Name: "dense_1"}}
+	if err := buildInit(l, []int{5, 3}, tensor.NewRNG(2)); err != nil {
 		t.Fatal(err)
 	}
 	if !equalInts(l.OutputShape(), []int{5, 4}) {
@@ -215,9 +213,8 @@ func checkDenseValues(t *testing.T, x []float32, l *Dense, y []float32, m, k, n 
 }
 
 func TestDenseCallValues(t *testing.T) {
-	l := &Dense{Units: 6, Activation: activations.ReLU, Name: "dense_1",
-		BiasInitializer: initializers.RandomUniform{Minval: -0.5, Maxval: 0.5}}
-	if err := l.Build([]int{7}, tensor.NewRNG(3)); err != nil {
+	l := &Dense{Units: 6, Activation: activations.ReLU, BiasInitializer: initializers.RandomUniform{Minval: -0.5, Maxval: 0.5}, Base: Base{Name: "dense_1"}}
+	if err := buildInit(l, []int{7}, tensor.NewRNG(3)); err != nil {
 		t.Fatal(err)
 	}
 	x := tensor.New(5, 7)
@@ -240,8 +237,8 @@ func TestDenseCallValues(t *testing.T) {
 	checkDenseValues(t, x.Data, l, y.Value.Data, 5, 7, 6, func(v float64) float64 { return math.Max(v, 0) })
 
 	// NoBias: y = x·W.
-	nb := &Dense{Units: 2, NoBias: true, Activation: activations.Tanh, Name: "d"}
-	_ = nb.Build([]int{7}, tensor.NewRNG(4))
+	nb := &Dense{Units: 2, NoBias: true, Activation: activations.Tanh, Base: Base{Name: "d"}}
+	_ = buildInit(nb, []int{7}, tensor.NewRNG(4))
 	y = nb.Call(ctx(false), autograd.NewConst(x))
 	checkDenseValues(t, x.Data, nb, y.Value.Data, 5, 7, 2, math.Tanh)
 }
@@ -252,15 +249,15 @@ func TestDenseErrors(t *testing.T) {
 		input []int
 		want  string
 	}{
-		{&Dense{Units: 0, Name: "dense_1"}, []int{4}, "units"},
-		{&Dense{Units: -3, Name: "dense_1"}, []int{4}, "units"},
-		{&Dense{Units: 2, Activation: "relux", Name: "dense_1"}, []int{4}, "relux"},
-		{&Dense{Units: 2, Name: "dense_1"}, []int{}, "input shape"},
-		{&Dense{Units: 2, Name: "dense_1"}, []int{0}, "input shape"},
-		{&Dense{Units: 2, Name: "dense_1"}, []int{3, -1}, "input shape"},
+		{&Dense{Units: 0, Base: Base{Name: "dense_1"}}, []int{4}, "units"},
+		{&Dense{Units: -3, Base: Base{Name: "dense_1"}}, []int{4}, "units"},
+		{&Dense{Units: 2, Activation: "relux", Base: Base{Name: "dense_1"}}, []int{4}, "relux"},
+		{&Dense{Units: 2, Base: Base{Name: "dense_1"}}, []int{}, "input shape"},
+		{&Dense{Units: 2, Base: Base{Name: "dense_1"}}, []int{0}, "input shape"},
+		{&Dense{Units: 2, Base: Base{Name: "dense_1"}}, []int{3, -1}, "input shape"},
 	}
 	for _, c := range cases {
-		err := c.l.Build(c.input, tensor.NewRNG(1))
+		err := buildInit(c.l, c.input, tensor.NewRNG(1))
 		if err == nil {
 			t.Errorf("Build(%+v, %v) succeeded, want an error", c.l, c.input)
 			continue
@@ -270,7 +267,7 @@ func TestDenseErrors(t *testing.T) {
 		}
 	}
 	// The unknown-activation error lists the valid names.
-	err := (&Dense{Units: 2, Activation: "relux"}).Build([]int{4}, tensor.NewRNG(1))
+	err := buildInit(&Dense{Units: 2, Activation: "relux"}, []int{4}, tensor.NewRNG(1))
 	if err == nil || !strings.Contains(err.Error(), "sigmoid") {
 		t.Errorf("unknown activation error %v does not list valid names", err)
 	}
@@ -281,7 +278,7 @@ func TestInputSpec(t *testing.T) {
 		t.Errorf("Dense InputDim 13: InputSpec %v", s)
 	}
 	shape := []int{4, 5}
-	d := &Dense{Units: 1, InputShape: shape}
+	d := &Dense{Units: 1, Base: Base{InputShape: shape}}
 	s := d.InputSpec()
 	if !equalInts(s, []int{4, 5}) {
 		t.Errorf("Dense InputShape [4 5]: InputSpec %v", s)
@@ -291,15 +288,15 @@ func TestInputSpec(t *testing.T) {
 		t.Errorf("InputSpec aliases the InputShape field")
 	}
 	// InputShape takes precedence over InputDim.
-	if s := (&Dense{Units: 1, InputDim: 3, InputShape: []int{7}}).InputSpec(); !equalInts(s, []int{7}) {
+	if s := (&Dense{Units: 1, InputDim: 3, Base: Base{InputShape: []int{7}}}).InputSpec(); !equalInts(s, []int{7}) {
 		t.Errorf("InputShape+InputDim: InputSpec %v", s)
 	}
 	if s := (&Dense{Units: 1}).InputSpec(); s != nil {
 		t.Errorf("no declared input: InputSpec %v, want nil", s)
 	}
 	for _, l := range []Layer{
-		&Activation{InputShape: []int{3}}, &Dropout{InputShape: []int{3}},
-		&BatchNormalization{InputShape: []int{3}}, &Input{Shape: []int{3}},
+		&Activation{Base: Base{InputShape: []int{3}}}, &Dropout{Base: Base{InputShape: []int{3}}},
+		&BatchNormalization{Base: Base{InputShape: []int{3}}}, &Input{Shape: []int{3}},
 	} {
 		if s := l.InputSpec(); !equalInts(s, []int{3}) {
 			t.Errorf("%s InputSpec %v, want [3]", l.ClassName(), s)
@@ -323,7 +320,7 @@ func TestInput(t *testing.T) {
 	if l.LayerName() != "input_1" || l.Name != "input_1" {
 		t.Errorf("SetLayerName: %q", l.LayerName())
 	}
-	if err := l.Build([]int{13}, nil); err != nil {
+	if err := buildInit(l, []int{13}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !equalInts(l.OutputShape(), []int{13}) || len(l.Weights()) != 0 {
@@ -333,7 +330,7 @@ func TestInput(t *testing.T) {
 	if l.Call(ctx(true), x) != x {
 		t.Errorf("Input.Call does not return its input")
 	}
-	if err := l.Build(nil, nil); err == nil {
+	if err := buildInit(l, nil, nil); err == nil {
 		t.Errorf("Build with an empty shape succeeded")
 	}
 }
@@ -341,8 +338,8 @@ func TestInput(t *testing.T) {
 // ---- Activation ----
 
 func TestActivationLayer(t *testing.T) {
-	l := &Activation{Activation: activations.Sigmoid, Name: "activation_1"}
-	if err := l.Build([]int{2, 3}, nil); err != nil {
+	l := &Activation{Activation: activations.Sigmoid, Base: Base{Name: "activation_1"}}
+	if err := buildInit(l, []int{2, 3}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if l.ClassName() != "Activation" || !equalInts(l.OutputShape(), []int{2, 3}) || len(l.Weights()) != 0 {
@@ -356,15 +353,15 @@ func TestActivationLayer(t *testing.T) {
 			t.Errorf("sigmoid(%v) = %v, want %v", v, got, want)
 		}
 	}
-	lin := &Activation{Name: "activation_2"}
-	if err := lin.Build([]int{3}, nil); err != nil {
+	lin := &Activation{Base: Base{Name: "activation_2"}}
+	if err := buildInit(lin, []int{3}, nil); err != nil {
 		t.Fatal(err)
 	}
 	in := autograd.NewConst(x)
 	if lin.Call(ctx(false), in) != in {
 		t.Errorf("linear Activation layer does not return its input")
 	}
-	err := (&Activation{Activation: "swishy", Name: "activation_3"}).Build([]int{3}, nil)
+	err := buildInit(&Activation{Activation: "swishy", Base: Base{Name: "activation_3"}}, []int{3}, nil)
 	if err == nil || !strings.Contains(err.Error(), "swishy") || !strings.Contains(err.Error(), "activation_3") {
 		t.Errorf("unknown activation: error %v", err)
 	}
@@ -374,7 +371,7 @@ func TestActivationLayer(t *testing.T) {
 
 func TestDropoutBuild(t *testing.T) {
 	for _, r := range []float32{1, -0.1, 1.5, float32(math.NaN())} {
-		err := (&Dropout{Rate: r, Name: "dropout_1"}).Build([]int{4}, nil)
+		err := buildInit(&Dropout{Rate: r, Base: Base{Name: "dropout_1"}}, []int{4}, nil)
 		if err == nil {
 			t.Errorf("Dropout rate %v accepted", r)
 		} else if !strings.Contains(err.Error(), "rate") || !strings.Contains(err.Error(), "dropout_1") {
@@ -382,8 +379,8 @@ func TestDropoutBuild(t *testing.T) {
 		}
 	}
 	for _, r := range []float32{0, 0.5, 0.99} {
-		l := &Dropout{Rate: r, Name: "dropout_1"}
-		if err := l.Build([]int{4, 2}, nil); err != nil {
+		l := &Dropout{Rate: r, Base: Base{Name: "dropout_1"}}
+		if err := buildInit(l, []int{4, 2}, nil); err != nil {
 			t.Errorf("Dropout rate %v: %v", r, err)
 		}
 		if l.ClassName() != "Dropout" || !equalInts(l.OutputShape(), []int{4, 2}) || len(l.Weights()) != 0 {
@@ -394,8 +391,8 @@ func TestDropoutBuild(t *testing.T) {
 
 func TestDropoutCall(t *testing.T) {
 	const rate = 0.3
-	l := &Dropout{Rate: rate, Name: "dropout_1"}
-	if err := l.Build([]int{100}, nil); err != nil {
+	l := &Dropout{Rate: rate, Base: Base{Name: "dropout_1"}}
+	if err := buildInit(l, []int{100}, nil); err != nil {
 		t.Fatal(err)
 	}
 	x := tensor.New(100, 100)
@@ -458,8 +455,8 @@ func TestDropoutCall(t *testing.T) {
 	}
 
 	// Rate 0 in training is the identity.
-	z := &Dropout{Name: "dropout_2"}
-	_ = z.Build([]int{100}, nil)
+	z := &Dropout{Base: Base{Name: "dropout_2"}}
+	_ = buildInit(z, []int{100}, nil)
 	if z.Call(ctx(true), in) != in {
 		t.Errorf("Dropout rate 0 in training does not return its input")
 	}
@@ -477,8 +474,8 @@ func bnWeights(t *testing.T, l *BatchNormalization) (gamma, beta, mm, mv *tensor
 }
 
 func TestBatchNormBuild(t *testing.T) {
-	l := &BatchNormalization{Name: "batch_normalization_1"}
-	if err := l.Build([]int{32}, tensor.NewRNG(1)); err != nil {
+	l := &BatchNormalization{Base: Base{Name: "batch_normalization_1"}}
+	if err := buildInit(l, []int{32}, tensor.NewRNG(1)); err != nil {
 		t.Fatal(err)
 	}
 	if l.ClassName() != "BatchNormalization" || !equalInts(l.OutputShape(), []int{32}) {
@@ -499,8 +496,8 @@ func TestBatchNormBuild(t *testing.T) {
 		t.Errorf("initial values: gamma %v beta %v moving_mean %v moving_variance %v", g.Data[:2], b.Data[:2], mm.Data[:2], mv.Data[:2])
 	}
 	// Features are the last dimension.
-	l3 := &BatchNormalization{Name: "bn"}
-	if err := l3.Build([]int{6, 5}, nil); err != nil {
+	l3 := &BatchNormalization{Base: Base{Name: "bn"}}
+	if err := buildInit(l3, []int{6, 5}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !equalInts(l3.OutputShape(), []int{6, 5}) || !equalInts(l3.Weights()[0].Var.Value.Shape, []int{5}) {
@@ -516,17 +513,17 @@ func TestBatchNormBadSettings(t *testing.T) {
 	for _, c := range cases {
 		l := c
 		l.Name = "batch_normalization_1"
-		err := l.Build([]int{4}, nil)
+		err := buildInit(&l, []int{4}, nil)
 		if err == nil {
 			t.Errorf("Momentum %v Epsilon %v accepted", c.Momentum, c.Epsilon)
 		} else if !strings.Contains(err.Error(), "batch_normalization_1") {
 			t.Errorf("error %q does not name the layer", err)
 		}
 	}
-	if err := (&BatchNormalization{Momentum: 0.9, Epsilon: 1e-5}).Build([]int{4}, nil); err != nil {
+	if err := buildInit(&BatchNormalization{Momentum: 0.9, Epsilon: 1e-5}, []int{4}, nil); err != nil {
 		t.Errorf("valid settings rejected: %v", err)
 	}
-	if err := (&BatchNormalization{}).Build(nil, nil); err == nil {
+	if err := buildInit(&BatchNormalization{}, nil, nil); err == nil {
 		t.Errorf("empty input shape accepted")
 	}
 }
@@ -567,8 +564,8 @@ func colStats(x []float32, m, n int) (mean, variance []float64) {
 
 func TestBatchNormInference(t *testing.T) {
 	const m, n = 6, 3
-	l := &BatchNormalization{Name: "batch_normalization_1"}
-	if err := l.Build([]int{n}, nil); err != nil {
+	l := &BatchNormalization{Base: Base{Name: "batch_normalization_1"}}
+	if err := buildInit(l, []int{n}, nil); err != nil {
 		t.Fatal(err)
 	}
 	g, b, mm, mv := bnWeights(t, l)
@@ -598,12 +595,12 @@ func TestBatchNormTraining(t *testing.T) {
 		mom, eps float64
 		l        *BatchNormalization
 	}{
-		{0.99, 1e-3, &BatchNormalization{Name: "batch_normalization_1"}},
-		{0.9, 0.05, &BatchNormalization{Name: "batch_normalization_2", Momentum: 0.9, Epsilon: 0.05}},
+		{0.99, 1e-3, &BatchNormalization{Base: Base{Name: "batch_normalization_1"}}},
+		{0.9, 0.05, &BatchNormalization{Momentum: 0.9, Epsilon: 0.05, Base: Base{Name: "batch_normalization_2"}}},
 	} {
 		const m, n = 8, 3
 		l := c.l
-		if err := l.Build([]int{n}, nil); err != nil {
+		if err := buildInit(l, []int{n}, nil); err != nil {
 			t.Fatal(err)
 		}
 		g, b, mm, mv := bnWeights(t, l)
@@ -670,8 +667,8 @@ func TestBatchNormTraining(t *testing.T) {
 
 // TestBatchNorm3D: the statistics run over every dimension but the last.
 func TestBatchNorm3D(t *testing.T) {
-	l := &BatchNormalization{Name: "bn"}
-	if err := l.Build([]int{4, 2}, nil); err != nil {
+	l := &BatchNormalization{Base: Base{Name: "bn"}}
+	if err := buildInit(l, []int{4, 2}, nil); err != nil {
 		t.Fatal(err)
 	}
 	x := bnInput(12, 2)
@@ -699,8 +696,18 @@ func TestSetLayerName(t *testing.T) {
 	}
 	d := &Dense{Units: 2}
 	d.SetLayerName("dense_9")
-	_ = d.Build([]int{3}, tensor.NewRNG(1))
+	_ = buildInit(d, []int{3}, tensor.NewRNG(1))
 	if d.Weights()[0].Name != "dense_9/kernel" {
 		t.Errorf("weight name %q after SetLayerName", d.Weights()[0].Name)
 	}
+}
+
+// buildInit builds l once for input and draws its weights from rng, as a
+// model does.
+func buildInit(l Layer, input []int, rng *tensor.RNG) error {
+	if err := Build(l, input); err != nil {
+		return err
+	}
+	Initialize(l, rng)
+	return nil
 }

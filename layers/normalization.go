@@ -5,7 +5,6 @@ import (
 
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/initializers"
-	"github.com/neurona/neurona/tensor"
 )
 
 // BatchNormalization normalizes its input over the batch, feature by
@@ -19,10 +18,7 @@ type BatchNormalization struct {
 	// Epsilon added to the variance; 0 means Keras's 1e-3.
 	Epsilon float32 `json:"epsilon,omitempty"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 	gamma, beta *autograd.Var
 	params      autograd.BatchNormParams
 }
@@ -30,17 +26,8 @@ type BatchNormalization struct {
 // ClassName implements Layer.
 func (*BatchNormalization) ClassName() string { return "BatchNormalization" }
 
-// LayerName implements Layer.
-func (l *BatchNormalization) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *BatchNormalization) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *BatchNormalization) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *BatchNormalization) Build(input []int, rng *tensor.RNG) error {
+func (l *BatchNormalization) Build(input []int) error {
 	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
@@ -55,11 +42,11 @@ func (l *BatchNormalization) Build(input []int, rng *tensor.RNG) error {
 		return fmt.Errorf("layer %q (BatchNormalization): momentum must be in (0, 1) and epsilon positive, got %v and %v", l.Name, mom, eps)
 	}
 	n := []int{input[len(input)-1]}
-	l.reset(input)
-	l.gamma = l.addWeight(l.Name, "gamma", n, initializers.Ones{}, true, rng)
-	l.beta = l.addWeight(l.Name, "beta", n, initializers.Zeros{}, true, rng)
-	mm := l.addWeight(l.Name, "moving_mean", n, initializers.Zeros{}, false, rng)
-	mv := l.addWeight(l.Name, "moving_variance", n, initializers.Ones{}, false, rng)
+	l.SetOutputShape(input)
+	l.gamma = l.AddWeight("gamma", n, initializers.Ones{}, true)
+	l.beta = l.AddWeight("beta", n, initializers.Zeros{}, true)
+	mm := l.AddWeight("moving_mean", n, initializers.Zeros{}, false)
+	mv := l.AddWeight("moving_variance", n, initializers.Ones{}, false)
 	l.params = autograd.BatchNormParams{MovingMean: mm.Value, MovingVariance: mv.Value, Momentum: mom, Epsilon: eps}
 	return nil
 }

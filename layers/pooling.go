@@ -14,7 +14,7 @@ type pool2D struct {
 	pad           autograd.Padding
 }
 
-func (p *pool2D) build(b *built, class, name string, poolSize, strides [2]int, padding Padding, input []int) error {
+func (p *pool2D) build(b *Base, class, name string, poolSize, strides [2]int, padding Padding, input []int) error {
 	if err := images(class, name, input); err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (p *pool2D) build(b *built, class, name string, poolSize, strides [2]int, p
 		return fmt.Errorf("layer %q (%s): pool size %v is larger than the input %s with valid padding",
 			name, class, pool, tensor.ShapeString(input))
 	}
-	b.reset([]int{oh, ow, input[2]})
+	b.SetOutputShape([]int{oh, ow, input[2]})
 	p.pool, p.strides, p.pad = pool, strides, pad
 	return nil
 }
@@ -51,28 +51,16 @@ type MaxPooling2D struct {
 	// Padding defaults to Valid.
 	Padding Padding `json:"padding,omitempty"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 	p pool2D
 }
 
 // ClassName implements Layer.
 func (*MaxPooling2D) ClassName() string { return "MaxPooling2D" }
 
-// LayerName implements Layer.
-func (l *MaxPooling2D) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *MaxPooling2D) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *MaxPooling2D) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *MaxPooling2D) Build(input []int, _ *tensor.RNG) error {
-	return l.p.build(&l.built, l.ClassName(), l.Name, l.PoolSize, l.Strides, l.Padding, input)
+func (l *MaxPooling2D) Build(input []int) error {
+	return l.p.build(&l.Base, l.ClassName(), l.Name, l.PoolSize, l.Strides, l.Padding, input)
 }
 
 // Call implements Layer.
@@ -92,28 +80,16 @@ type AveragePooling2D struct {
 	// Padding defaults to Valid.
 	Padding Padding `json:"padding,omitempty"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 	p pool2D
 }
 
 // ClassName implements Layer.
 func (*AveragePooling2D) ClassName() string { return "AveragePooling2D" }
 
-// LayerName implements Layer.
-func (l *AveragePooling2D) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *AveragePooling2D) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *AveragePooling2D) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *AveragePooling2D) Build(input []int, _ *tensor.RNG) error {
-	return l.p.build(&l.built, l.ClassName(), l.Name, l.PoolSize, l.Strides, l.Padding, input)
+func (l *AveragePooling2D) Build(input []int) error {
+	return l.p.build(&l.Base, l.ClassName(), l.Name, l.PoolSize, l.Strides, l.Padding, input)
 }
 
 // Call implements Layer.
@@ -124,30 +100,18 @@ func (l *AveragePooling2D) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 // GlobalAveragePooling2D averages each channel of channels-last images over
 // all positions, as Keras's GlobalAveragePooling2D: (h, w, c) gives (c).
 type GlobalAveragePooling2D struct {
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 }
 
 // ClassName implements Layer.
 func (*GlobalAveragePooling2D) ClassName() string { return "GlobalAveragePooling2D" }
 
-// LayerName implements Layer.
-func (l *GlobalAveragePooling2D) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *GlobalAveragePooling2D) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *GlobalAveragePooling2D) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *GlobalAveragePooling2D) Build(input []int, _ *tensor.RNG) error {
+func (l *GlobalAveragePooling2D) Build(input []int) error {
 	if err := images(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
-	l.reset([]int{input[2]})
+	l.SetOutputShape([]int{input[2]})
 	return nil
 }
 
@@ -160,30 +124,18 @@ func (l *GlobalAveragePooling2D) Call(c *CallContext, x *autograd.Var) *autograd
 // images over all positions, as Keras's GlobalMaxPooling2D: (h, w, c)
 // gives (c).
 type GlobalMaxPooling2D struct {
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 }
 
 // ClassName implements Layer.
 func (*GlobalMaxPooling2D) ClassName() string { return "GlobalMaxPooling2D" }
 
-// LayerName implements Layer.
-func (l *GlobalMaxPooling2D) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *GlobalMaxPooling2D) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *GlobalMaxPooling2D) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *GlobalMaxPooling2D) Build(input []int, _ *tensor.RNG) error {
+func (l *GlobalMaxPooling2D) Build(input []int) error {
 	if err := images(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
-	l.reset([]int{input[2]})
+	l.SetOutputShape([]int{input[2]})
 	return nil
 }
 

@@ -119,13 +119,20 @@ func jsonTypeName(goType string) string {
 // FieldNames returns the configuration field names of a layer, as they
 // appear in configs and spec files.
 func FieldNames(l Layer) []string {
-	t := reflect.TypeOf(l)
+	return fieldNames(reflect.TypeOf(l))
+}
+
+func fieldNames(t reflect.Type) []string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	var names []string
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			names = append(names, fieldNames(f.Type)...)
+			continue
+		}
 		if !f.IsExported() {
 			continue
 		}

@@ -9,9 +9,9 @@ import (
 
 func TestConfigRoundTrip(t *testing.T) {
 	for _, l := range []Layer{
-		&Dense{Units: 32, Activation: "relu", InputDim: 13, Name: "dense_1"},
+		&Dense{Units: 32, Activation: "relu", InputDim: 13, Base: Base{Name: "dense_1"}},
 		&Dense{Units: 1, NoBias: true},
-		&BatchNormalization{Momentum: 0.9, Name: "bn"},
+		&BatchNormalization{Momentum: 0.9, Base: Base{Name: "bn"}},
 		&Dropout{Rate: 0.2},
 		&Activation{Activation: "softmax"},
 		&Input{Shape: []int{28, 28, 1}},
@@ -43,7 +43,7 @@ func TestFromConfigErrors(t *testing.T) {
 		class, config, want string
 	}{
 		{"Dens", `{}`, `unknown layer class "Dens" (valid: Activation, AveragePooling2D, BatchNormalization, Conv2D, Conv2DTranspose, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, Reshape, UpSampling2D)`},
-		{"Dense", `{"unit": 3}`, `unknown field "unit" (valid: units, activation, no_bias, name, input_dim, input_shape)`},
+		{"Dense", `{"unit": 3}`, `unknown field "unit" (valid: units, activation, no_bias, input_dim, name, input_shape, frozen)`},
 		{"Dense", `{"units": "many"}`, `field "units" must be an integer, not string`},
 		{"Dropout", `{"rate": true}`, `field "rate" must be a number, not bool`},
 	} {

@@ -15,26 +15,14 @@ const maxReshapeDims = 8
 // input of shape (h, w, c) gives (h·w·c). The output shares the input's
 // storage.
 type Flatten struct {
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 }
 
 // ClassName implements Layer.
 func (*Flatten) ClassName() string { return "Flatten" }
 
-// LayerName implements Layer.
-func (l *Flatten) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *Flatten) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *Flatten) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *Flatten) Build(input []int, _ *tensor.RNG) error {
+func (l *Flatten) Build(input []int) error {
 	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
@@ -42,13 +30,13 @@ func (l *Flatten) Build(input []int, _ *tensor.RNG) error {
 	for _, d := range input {
 		n *= d
 	}
-	l.reset([]int{n})
+	l.SetOutputShape([]int{n})
 	return nil
 }
 
 // Call implements Layer.
 func (l *Flatten) Call(c *CallContext, x *autograd.Var) *autograd.Var {
-	return c.Tape.Reshape(x, x.Value.Shape[0], l.output[0])
+	return c.Tape.Reshape(x, x.Value.Shape[0], l.OutputShape()[0])
 }
 
 // Reshape gives each sample a new shape with the same number of values, as
@@ -59,26 +47,14 @@ type Reshape struct {
 	// dimension (required).
 	TargetShape []int `json:"target_shape"`
 
-	Name       string `json:"name,omitempty"`
-	InputShape []int  `json:"input_shape,omitempty"`
-
-	built
+	Base
 }
 
 // ClassName implements Layer.
 func (*Reshape) ClassName() string { return "Reshape" }
 
-// LayerName implements Layer.
-func (l *Reshape) LayerName() string { return l.Name }
-
-// SetLayerName implements Layer.
-func (l *Reshape) SetLayerName(name string) { l.Name = name }
-
-// InputSpec implements Layer.
-func (l *Reshape) InputSpec() []int { return declaredInput(l.InputShape, 0) }
-
 // Build implements Layer.
-func (l *Reshape) Build(input []int, _ *tensor.RNG) error {
+func (l *Reshape) Build(input []int) error {
 	if err := checkShape(l.ClassName(), l.Name, input); err != nil {
 		return err
 	}
@@ -115,13 +91,13 @@ func (l *Reshape) Build(input []int, _ *tensor.RNG) error {
 		return fmt.Errorf("layer %q (Reshape): cannot reshape input %s (%d values) into %s (%d values)",
 			l.Name, tensor.ShapeString(input), size, tensor.ShapeString(target), known)
 	}
-	l.reset(out)
+	l.SetOutputShape(out)
 	return nil
 }
 
 // Call implements Layer.
 func (l *Reshape) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 	var buf [maxReshapeDims]int
-	shape := append(append(buf[:0], x.Value.Shape[0]), l.output...)
+	shape := append(append(buf[:0], x.Value.Shape[0]), l.OutputShape()...)
 	return c.Tape.Reshape(x, shape...)
 }

@@ -139,14 +139,16 @@ func TestFusedMatchesUnfused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for step := range 5 {
-		lf, err := fused.TrainOnBatch(x, y)
+		rf, err := fused.TrainOnBatch(x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
-		lp, err := plain.TrainOnBatch(x, y)
+		lf := rf[0]
+		rp, err := plain.TrainOnBatch(x, y)
 		if err != nil {
 			t.Fatal(err)
 		}
+		lp := rp[0]
 		if math.Abs(lf-lp) > 1e-5*(1+lf) {
 			t.Errorf("step %d: fused loss %v, composite %v", step, lf, lp)
 		}

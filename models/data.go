@@ -2,67 +2,121 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/neurona/neurona/tensor"
 )
 
-// checkData validates inputs x and targets y against the model and returns
-// them, with 1-D targets seen as a column when the model has one output.
-// what prefixes the names in errors ("validation ").
-func (m *Sequential) checkData(what string, x, y *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, error) {
-	if err := m.checkInput(what, x); err != nil {
+// checkData validates one array per input and one target per output and
+// returns them, with 1-D targets seen as a column for a 1-unit output.
+// what prefixes the names in errors ("validation "). The checked targets
+// are appended to dst.
+func (m *Model) checkData(what string, xs, ys, dst []*tensor.Tensor) ([]*tensor.Tensor, []*tensor.Tensor, error) {
+	if err := m.checkInputs(what, xs); err != nil {
 		return nil, nil, err
 	}
-	if y == nil {
-		return nil, nil, fmt.Errorf("%sy is missing", what)
+	if len(ys) != len(m.outputs) {
+		return nil, nil, fmt.Errorf("%sgot %d target arrays, the model has %d outputs (%s)", what, len(ys), len(m.outputs), m.outputList())
 	}
-	if y.Dims() == 0 || y.Rows() != x.Rows() {
-		return nil, nil, fmt.Errorf("%sx has %d rows but %sy has %d: they must match", what, x.Rows(), what, y.Rows())
+	out := dst
+	for k, y := range ys {
+		yname := what + "y"
+		if len(ys) > 1 {
+			yname = fmt.Sprintf("%sy[%d] (output %q)", what, k, m.outputName(k))
+		}
+		if y == nil {
+			return nil, nil, fmt.Errorf("%s is missing", yname)
+		}
+		if y.Dims() == 0 || y.Rows() != xs[0].Rows() {
+			return nil, nil, fmt.Errorf("%sx has %d rows but %s has %d: they must match", what, xs[0].Rows(), yname, y.Rows())
+		}
+		shape := m.outputs[k].Shape()
+		if m.sparse[k] {
+			if err := checkLabels(yname, y, shape[len(shape)-1]); err != nil {
+				return nil, nil, err
+			}
+			out = append(out, y)
+			continue
+		}
+		if y.Dims() == 1 && len(shape) == 1 && shape[0] == 1 {
+			y = y.Reshape(y.Rows(), 1)
+		}
+		if !tensor.EqualShape(y.Shape[1:], shape) {
+			return nil, nil, fmt.Errorf("%s has shape %s but the model's output is %s", yname, tensor.ShapeString(y.Shape), noneShape(shape))
+		}
+		if r, c, bad := firstNaN(y); bad {
+			return nil, nil, fmt.Errorf("%s has a NaN or infinite value at row %d, column %d", yname, r, c)
+		}
+		out = append(out, y)
 	}
-	out := m.OutputShape()
-	if m.sparse {
-		return x, y, checkLabels(what, y, out[len(out)-1])
+	return xs, out, nil
+}
+
+func (m *Model) outputList() string {
+	s := ""
+	for k := range m.outputs {
+		if k > 0 {
+			s += ", "
+		}
+		s += m.outputName(k)
 	}
-	if y.Dims() == 1 && len(out) == 1 && out[0] == 1 {
-		y = y.Reshape(y.Rows(), 1)
-	}
-	if !tensor.EqualShape(y.Shape[1:], out) {
-		return nil, nil, fmt.Errorf("%sy has shape %s but the model's output is %s", what, tensor.ShapeString(y.Shape), noneShape(out))
-	}
-	if r, c, bad := firstNaN(y); bad {
-		return nil, nil, fmt.Errorf("%sy has a NaN or infinite value at row %d, column %d", what, r, c)
-	}
-	return x, y, nil
+	return s
+}
+
+func (m *Model) inputName(i int) string {
+	n, _ := m.inputs[i].Node()
+	return n.Layer.LayerName()
 }
 
 // checkLabels validates sparse class-index targets: one integer in
 // [0, classes) per row.
-func checkLabels(what string, y *tensor.Tensor, classes int) error {
+func checkLabels(yname string, y *tensor.Tensor, classes int) error {
 	if y.Size() != y.Rows() {
-		return fmt.Errorf("%sy has shape %s but a sparse loss takes one class index per sample", what, tensor.ShapeString(y.Shape))
+		return fmt.Errorf("%s has shape %s but a sparse loss takes one class index per sample", yname, tensor.ShapeString(y.Shape))
 	}
 	for r, v := range y.Data {
 		if v != v || v < 0 || v >= float32(classes) || v != float32(int(v)) {
-			return fmt.Errorf("%sy has label %v at row %d: a class index in [0, %d) is required", what, v, r, classes)
+			return fmt.Errorf("%s has label %v at row %d: a class index in [0, %d) is required", yname, v, r, classes)
 		}
 	}
 	return nil
 }
 
-// checkInput validates inputs x against the model's input shape.
-func (m *Sequential) checkInput(what string, x *tensor.Tensor) error {
-	if x == nil {
-		return fmt.Errorf("%sx is missing", what)
+// checkInputs validates one array per input against the input shapes.
+func (m *Model) checkInputs(what string, xs []*tensor.Tensor) error {
+	if len(xs) != len(m.inputs) {
+		return fmt.Errorf("%sgot %d input arrays, the model has %d inputs (%s)", what, len(xs), len(m.inputs), m.inputList())
 	}
-	if x.Dims() < 1 || !tensor.EqualShape(x.Shape[1:], m.input) {
-		return fmt.Errorf("%sx has shape %s but the model expects %s", what, tensor.ShapeString(x.Shape), noneShape(m.input))
-	}
-	if r, c, bad := firstNaN(x); bad {
-		return fmt.Errorf("%sx has a NaN or infinite value at row %d, column %d", what, r, c)
+	for i, x := range xs {
+		xname := what + "x"
+		if len(xs) > 1 {
+			xname = fmt.Sprintf("%sx[%d] (input %q)", what, i, m.inputName(i))
+		}
+		if x == nil {
+			return fmt.Errorf("%s is missing", xname)
+		}
+		if want := m.inputs[i].Shape(); x.Dims() < 1 || !tensor.EqualShape(x.Shape[1:], want) {
+			return fmt.Errorf("%s has shape %s but the model expects %s", xname, tensor.ShapeString(x.Shape), noneShape(want))
+		}
+		if i > 0 && x.Rows() != xs[0].Rows() {
+			return fmt.Errorf("%s has %d rows but %sx[0] has %d: they must match", xname, x.Rows(), what, xs[0].Rows())
+		}
+		if r, c, bad := firstNaN(x); bad {
+			return fmt.Errorf("%s has a NaN or infinite value at row %d, column %d", xname, r, c)
+		}
 	}
 	return nil
+}
+
+func (m *Model) inputList() string {
+	s := ""
+	for i := range m.inputs {
+		if i > 0 {
+			s += ", "
+		}
+		s += m.inputName(i)
+	}
+	return s
 }
 
 // firstNaN finds the first non-finite value, as a row and a flat column.
@@ -79,14 +133,17 @@ func firstNaN(t *tensor.Tensor) (row, col int, found bool) {
 	return 0, 0, false
 }
 
-// Evaluate returns the loss and the metrics over x and y, in Keras's order,
-// computed in batches of batchSize (0 means Keras's 32).
-func (m *Sequential) Evaluate(x, y *tensor.Tensor, batchSize int) ([]float64, error) {
-	if !m.compiled {
-		return nil, errors.New("evaluate: the model is not compiled: call Compile first")
-	}
-	if err := m.Build(); err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
+// Evaluate returns the loss and the metrics over x and y, in MetricNames
+// order, computed in batches of batchSize (0 means Keras's 32).
+func (m *Model) Evaluate(x, y *tensor.Tensor, batchSize int) ([]float64, error) {
+	return m.EvaluateMulti([]*tensor.Tensor{x}, []*tensor.Tensor{y}, batchSize)
+}
+
+// EvaluateMulti is Evaluate with one array per input and one target per
+// output.
+func (m *Model) EvaluateMulti(xs, ys []*tensor.Tensor, batchSize int) ([]float64, error) {
+	if err := m.readyCompiled("evaluate"); err != nil {
+		return nil, err
 	}
 	if batchSize < 0 {
 		return nil, fmt.Errorf("evaluate: batch size must be positive, got %d", batchSize)
@@ -94,43 +151,117 @@ func (m *Sequential) Evaluate(x, y *tensor.Tensor, batchSize int) ([]float64, er
 	if batchSize == 0 {
 		batchSize = 32
 	}
-	x, y, err := m.checkData("", x, y)
+	xs, ys, err := m.checkData("", xs, ys, nil)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	loss, err := m.evaluate(context.Background(), x, y, batchSize)
+	res, err := m.evaluate(context.Background(), xs, ys, batchSize)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
-	}
-	res := []float64{loss}
-	for _, mt := range m.metrics {
-		res = append(res, mt.Result())
 	}
 	return res, nil
 }
 
-// Predict returns the model's outputs for x, computed in inference mode in
+// evaluate returns the loss, the per-output losses (several outputs) and
+// the metrics over xs, ys in batches, in MetricNames order.
+func (m *Model) evaluate(ctx context.Context, xs, ys []*tensor.Tensor, bs int) ([]float64, error) {
+	tp := m.tape
+	m.resetMetrics()
+	m.call.Tape, m.call.Training = tp, false
+	tp.SetNoGrad(true)
+	defer tp.SetNoGrad(false)
+	n := xs[0].Rows()
+	nOut := len(m.outputs)
+	var parts []float64
+	sums := make([]float64, 1+nOut)
+	if nOut > 1 {
+		parts = make([]float64, nOut)
+	}
+	xb := make([]*tensor.Tensor, len(xs))
+	yb := make([]*tensor.Tensor, len(ys))
+	for lo := 0; lo < n; lo += bs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+bs, n)
+		tp.Reset()
+		for i, x := range xs {
+			xb[i] = rowsView(tp, x, lo, hi)
+		}
+		for k, y := range ys {
+			yb[k] = rowsView(tp, y, lo, hi)
+		}
+		loss := m.forward(xb, yb, nil, parts)
+		w := float64(hi - lo)
+		sums[0] += float64(loss.Value.Data[0]) * w
+		for k := range parts {
+			sums[1+k] += parts[k] * w
+		}
+		for k, ms := range m.metrics {
+			for _, mt := range ms {
+				mt.Update(yb[k], m.preds[k])
+			}
+		}
+	}
+	d := float64(max(n, 1))
+	res := []float64{sums[0] / d}
+	if nOut > 1 {
+		for k := range nOut {
+			res = append(res, sums[1+k]/d)
+		}
+	}
+	for _, ms := range m.metrics {
+		for _, mt := range ms {
+			res = append(res, mt.Result())
+		}
+	}
+	return res, nil
+}
+
+// Predict returns the model's output for x, computed in inference mode in
 // batches of 32. It works without Compile, as in Keras.
-func (m *Sequential) Predict(x *tensor.Tensor) (*tensor.Tensor, error) {
-	if err := m.Build(); err != nil {
+func (m *Model) Predict(x *tensor.Tensor) (*tensor.Tensor, error) {
+	outs, err := m.PredictMulti([]*tensor.Tensor{x})
+	if err != nil {
+		return nil, err
+	}
+	return outs[0], nil
+}
+
+// PredictMulti is Predict with one array per input; it returns one tensor
+// per output.
+func (m *Model) PredictMulti(xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if err := m.ready(); err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
 	}
-	if err := m.checkInput("", x); err != nil {
+	if err := m.checkInputs("", xs); err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
+	}
+	if m.preds == nil {
+		m.preds = make([]*tensor.Tensor, len(m.outputs))
 	}
 	const bs = 32
-	n := x.Rows()
-	res := tensor.New(append([]int{n}, m.OutputShape()...)...)
+	n := xs[0].Rows()
+	res := make([]*tensor.Tensor, len(m.outputs))
+	for k, o := range m.outputs {
+		res[k] = tensor.New(append([]int{n}, o.Shape()...)...)
+	}
 	tp := m.tape
 	tp.SetNoGrad(true)
 	defer tp.SetNoGrad(false)
 	m.call.Tape, m.call.Training = tp, false
-	rs := res.RowSize()
+	xb := make([]*tensor.Tensor, len(xs))
 	for lo := 0; lo < n; lo += bs {
 		hi := min(lo+bs, n)
 		tp.Reset()
-		pred := m.forward(tp.Const(rowsView(tp, x, lo, hi)))
-		copy(res.Data[lo*rs:hi*rs], pred.Value.Data)
+		for i, x := range xs {
+			xb[i] = rowsView(tp, x, lo, hi)
+		}
+		m.forward(xb, nil, nil, nil)
+		for k, r := range res {
+			rs := r.RowSize()
+			copy(r.Data[lo*rs:hi*rs], m.preds[k].Data)
+		}
 	}
 	return res, nil
 }

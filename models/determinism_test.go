@@ -49,7 +49,7 @@ func historyBits() string {
 		panic(err)
 	}
 	m := models.NewSequential(
-		&layers.Dense{Units: 64, Activation: activations.ReLU, InputShape: []int{784}},
+		&layers.Dense{Units: 64, Activation: activations.ReLU, Base: layers.Base{InputShape: []int{784}}},
 		&layers.BatchNormalization{},
 		&layers.Dense{Units: 64, Activation: activations.ReLU},
 		&layers.BatchNormalization{},

@@ -24,6 +24,10 @@ type FitConfig struct {
 	InitialEpoch int
 	// ValidationX and ValidationY are evaluated at the end of each epoch.
 	ValidationX, ValidationY *tensor.Tensor
+	// ValidationXs and ValidationYs are the validation data of a model
+	// with several inputs or outputs: one array per input, one target per
+	// output.
+	ValidationXs, ValidationYs []*tensor.Tensor
 	// ValidationSplit holds out this fraction of the training data, taken
 	// from its end before shuffling, as Keras does. It excludes
 	// ValidationX/ValidationY.
@@ -65,13 +69,17 @@ func newHistory(keys []string) *History {
 // History. A cancelled ctx stops training between batches: Fit then returns
 // the History of the completed epochs and an error wrapping ctx.Err(). A
 // NaN or infinite loss stops training with an error naming the epoch and
-// the batch.
-func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*History, error) {
-	if !m.compiled {
-		return nil, errors.New("fit: the model is not compiled: call Compile first")
-	}
-	if err := m.Build(); err != nil {
-		return nil, fmt.Errorf("fit: %w", err)
+// the batch. The first error a callback reports (see callbacks.Failer)
+// stops training and is returned.
+func (m *Model) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig) (*History, error) {
+	return m.FitMulti(ctx, []*tensor.Tensor{x}, []*tensor.Tensor{y}, cfg)
+}
+
+// FitMulti is Fit with one array per input and one target per output;
+// validation data then come in cfg.ValidationXs and cfg.ValidationYs.
+func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitConfig) (*History, error) {
+	if err := m.readyCompiled("fit"); err != nil {
+		return nil, err
 	}
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("fit: batch size must be positive, got %d", cfg.BatchSize)
@@ -85,32 +93,35 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	if !(cfg.ValidationSplit >= 0 && cfg.ValidationSplit < 1) {
 		return nil, fmt.Errorf("fit: validation split must be in [0, 1), got %v", cfg.ValidationSplit)
 	}
-	x, y, err := m.checkData("", x, y)
+	xs, ys, err := m.checkData("", xs, ys, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
-	vx, vy := cfg.ValidationX, cfg.ValidationY
+	vxs, vys := cfg.ValidationXs, cfg.ValidationYs
+	if cfg.ValidationX != nil || cfg.ValidationY != nil {
+		if vxs != nil || vys != nil {
+			return nil, errors.New("fit: give ValidationX/ValidationY or ValidationXs/ValidationYs, not both")
+		}
+		vxs, vys = []*tensor.Tensor{cfg.ValidationX}, []*tensor.Tensor{cfg.ValidationY}
+	}
 	switch {
-	case cfg.ValidationSplit > 0 && (vx != nil || vy != nil):
+	case cfg.ValidationSplit > 0 && (vxs != nil || vys != nil):
 		return nil, errors.New("fit: give validation data or a validation split, not both")
 	case cfg.ValidationSplit > 0:
-		at := int(float64(x.Rows()) * (1 - cfg.ValidationSplit))
-		x, vx = splitRows(x, at)
-		y, vy = splitRows(y, at)
-	case vx != nil || vy != nil:
-		if vx, vy, err = m.checkData("validation ", vx, vy); err != nil {
+		at := int(float64(xs[0].Rows()) * (1 - cfg.ValidationSplit))
+		xs, vxs = splitAll(xs, at)
+		ys, vys = splitAll(ys, at)
+	case vxs != nil || vys != nil:
+		if vxs, vys, err = m.checkData("validation ", vxs, vys, nil); err != nil {
 			return nil, fmt.Errorf("fit: %w", err)
 		}
 	}
-	if x.Rows() == 0 {
+	if xs[0].Rows() == 0 {
 		return nil, errors.New("fit: no training samples")
 	}
-	validate := vx != nil && vx.Rows() > 0
+	validate := vxs != nil && vxs[0].Rows() > 0
 
-	keys := []string{"loss"}
-	for _, mt := range m.metrics {
-		keys = append(keys, mt.Name())
-	}
+	keys := m.MetricNames()
 	nTrain := len(keys)
 	if validate {
 		for _, k := range keys[:nTrain] {
@@ -120,8 +131,13 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	hist := newHistory(keys)
 	logs := callbacks.Logs{}
 	values := make([]float64, len(keys))
+	nOut := len(m.outputs)
+	var parts, partSums []float64
+	if nOut > 1 {
+		parts, partSums = make([]float64, nOut), make([]float64, nOut)
+	}
 
-	n := x.Rows()
+	n := xs[0].Rows()
 	st := m.fitState(cfg, n)
 	m.call.RNG = st.dropout
 	idx := st.index
@@ -134,7 +150,7 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	}
 	params := callbacks.Params{Epochs: cfg.Epochs, Samples: n, BatchSize: min(cfg.BatchSize, n), Keys: keys}
 	if validate {
-		params.ValidationSamples = vx.Rows()
+		params.ValidationSamples = vxs[0].Rows()
 	}
 	for _, cb := range cbs {
 		cb.SetModel(m)
@@ -145,12 +161,13 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	for _, cb := range cbs {
 		cb.OnTrainBegin(logs)
 	}
+	if err := callbackError(cbs); err != nil {
+		return hist, err
+	}
 
 	bs := min(cfg.BatchSize, n)
-	pf := newPrefetcher(x, y, bs)
+	pf := newPrefetcher(xs, ys, bs)
 	defer pf.task.Wait()
-	m.afterFirst = pf.start
-	defer func() { m.afterFirst = nil }()
 	batches := (n + bs - 1) / bs
 
 	for epoch := cfg.InitialEpoch; epoch < cfg.Epochs; epoch++ {
@@ -162,9 +179,8 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 		if !cfg.NoShuffle {
 			st.shuffle.Shuffle(idx)
 		}
-		for _, mt := range m.metrics {
-			mt.Reset()
-		}
+		m.resetMetrics()
+		clear(partSums)
 		var lossSum float64
 		for b := 0; b < batches; b++ {
 			if err := ctx.Err(); err != nil {
@@ -183,11 +199,20 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 			for _, cb := range cbs {
 				cb.OnBatchBegin(b, logs)
 			}
-			loss := m.trainStep(xb, yb)
+			loss := m.trainStep(xb, yb, pf.start, parts)
 			lossSum += loss * float64(hi-lo)
 			values[0] = lossSum / float64(hi)
-			for i, mt := range m.metrics {
-				values[i+1] = mt.Result()
+			i := 1
+			for k := range parts {
+				partSums[k] += parts[k] * float64(hi-lo)
+				values[i] = partSums[k] / float64(hi)
+				i++
+			}
+			for _, ms := range m.metrics {
+				for _, mt := range ms {
+					values[i] = mt.Result()
+					i++
+				}
 			}
 			for i := range nTrain {
 				logs[keys[i]] = values[i]
@@ -206,14 +231,11 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 			}
 		}
 		if validate {
-			vl, err := m.evaluate(ctx, vx, vy, bs)
+			vals, err := m.evaluate(ctx, vxs, vys, bs)
 			if err != nil {
 				return hist, fmt.Errorf("fit: validation after epoch %d: %w", epoch+1, err)
 			}
-			values[nTrain] = vl
-			for i, mt := range m.metrics {
-				values[nTrain+1+i] = mt.Result()
-			}
+			copy(values[nTrain:], vals)
 		}
 		st.nextEpoch = epoch + 1
 		hist.Epoch = append(hist.Epoch, epoch)
@@ -227,6 +249,9 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 		if bar != nil && bar.Err() != nil {
 			return hist, fmt.Errorf("fit: writing progress: %w", bar.Err())
 		}
+		if err := callbackError(cbs); err != nil {
+			return hist, err
+		}
 		if m.stop {
 			break
 		}
@@ -234,7 +259,28 @@ func (m *Sequential) Fit(ctx context.Context, x, y *tensor.Tensor, cfg FitConfig
 	for _, cb := range cbs {
 		cb.OnTrainEnd(logs)
 	}
-	return hist, nil
+	return hist, callbackError(cbs)
+}
+
+// callbackError returns the first error a callback reports.
+func callbackError(cbs []callbacks.Callback) error {
+	for _, cb := range cbs {
+		if f, ok := cb.(interface{ Err() error }); ok {
+			if err := f.Err(); err != nil {
+				return fmt.Errorf("fit: callback %T: %w", cb, err)
+			}
+		}
+	}
+	return nil
+}
+
+// splitAll splits every array at row at.
+func splitAll(ts []*tensor.Tensor, at int) (head, tail []*tensor.Tensor) {
+	for _, t := range ts {
+		h, tl := splitRows(t, at)
+		head, tail = append(head, h), append(tail, tl)
+	}
+	return head, tail
 }
 
 // fitState is what Fit carries from one epoch to the next besides the
@@ -252,7 +298,7 @@ type fitState struct {
 // fitState returns the state for a Fit over n samples: the model's current
 // one when cfg continues it (same seed and sample count, InitialEpoch at the
 // epoch where it stopped), else a fresh one from cfg.Seed.
-func (m *Sequential) fitState(cfg FitConfig, n int) *fitState {
+func (m *Model) fitState(cfg FitConfig, n int) *fitState {
 	if st := m.fit; st != nil && cfg.InitialEpoch > 0 && cfg.InitialEpoch == st.nextEpoch &&
 		st.seed == cfg.Seed && len(st.index) == n {
 		return st
@@ -272,73 +318,6 @@ func splitRows(t *tensor.Tensor, at int) (*tensor.Tensor, *tensor.Tensor) {
 	head := tensor.FromSlice(t.Data[:at*rs], append([]int{at}, t.Shape[1:]...)...)
 	tail := tensor.FromSlice(t.Data[at*rs:], append([]int{t.Rows() - at}, t.Shape[1:]...)...)
 	return head, tail
-}
-
-// trainStep runs one gradient step on a batch and returns its loss. It
-// allocates nothing once it has run on a batch of this size.
-func (m *Sequential) trainStep(x, y *tensor.Tensor) float64 {
-	tp := m.tape
-	tp.Reset()
-	tp.SetNoGrad(false)
-	for _, p := range m.params {
-		p.ZeroGrad()
-	}
-	m.call.Tape, m.call.Training = tp, true
-	loss, pred := m.lossAndPred(x, y)
-	tp.Backward(loss)
-	m.opt.Apply(m.params)
-	for _, mt := range m.metrics {
-		mt.Update(y, pred)
-	}
-	return float64(loss.Value.Data[0])
-}
-
-// TrainOnBatch runs one gradient step on the batch x, y and returns the
-// loss, as Keras's train_on_batch. After the first call with a batch of a
-// given size it allocates nothing.
-func (m *Sequential) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
-	if !m.compiled {
-		return 0, errors.New("train on batch: the model is not compiled: call Compile first")
-	}
-	if err := m.Build(); err != nil {
-		return 0, fmt.Errorf("train on batch: %w", err)
-	}
-	x, y, err := m.checkData("", x, y)
-	if err != nil {
-		return 0, fmt.Errorf("train on batch: %w", err)
-	}
-	if m.call.RNG == nil {
-		m.call.RNG = tensor.NewRNG(m.Seed).Split()
-	}
-	return m.trainStep(x, y), nil
-}
-
-// evaluate returns the loss over x, y in batches, leaving the metrics'
-// results in m.metrics.
-func (m *Sequential) evaluate(ctx context.Context, x, y *tensor.Tensor, bs int) (float64, error) {
-	tp := m.tape
-	for _, mt := range m.metrics {
-		mt.Reset()
-	}
-	m.call.Tape, m.call.Training = tp, false
-	tp.SetNoGrad(true)
-	defer tp.SetNoGrad(false)
-	n := x.Rows()
-	var sum float64
-	for lo := 0; lo < n; lo += bs {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		hi := min(lo+bs, n)
-		tp.Reset()
-		yb := rowsView(tp, y, lo, hi)
-		loss, pred := m.lossAndPred(rowsView(tp, x, lo, hi), yb)
-		sum += float64(loss.Value.Data[0]) * float64(hi-lo)
-		for _, mt := range m.metrics {
-			mt.Update(yb, pred)
-		}
-	}
-	return sum / float64(max(n, 1)), nil
 }
 
 // rowsView returns rows [lo, hi) of t as a tensor from the tape's arena.

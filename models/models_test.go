@@ -22,6 +22,7 @@ import (
 
 func regressionModel(t testing.TB, seed uint64) *models.Sequential {
 	t.Helper()
+	layers.ResetNames() // Keras's names count per process; start from dense_1
 	m := models.NewSequential(
 		&layers.Dense{Units: 32, Activation: activations.ReLU, InputDim: 13},
 		&layers.BatchNormalization{},
@@ -95,7 +96,8 @@ func TestModelNamesCountUp(t *testing.T) {
 }
 
 func TestLayerNamesPerType(t *testing.T) {
-	m := models.NewSequential(&layers.Input{Shape: []int{4}}, &layers.Dense{Units: 3}, &layers.Dense{Units: 2, Name: "out"},
+	layers.ResetNames()
+	m := models.NewSequential(&layers.Input{Shape: []int{4}}, &layers.Dense{Units: 3}, &layers.Dense{Units: 2, Base: layers.Base{Name: "out"}},
 		&layers.Activation{Activation: activations.Softmax}, &layers.Dense{Units: 2})
 	var names []string
 	for _, l := range m.Layers() {
@@ -382,6 +384,7 @@ func TestBadInputErrors(t *testing.T) {
 		}, "not both"},
 	}
 	for _, c := range cases {
+		layers.ResetNames()
 		err := c.run()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want it to contain %q", c.name, err, c.want)

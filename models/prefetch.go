@@ -14,15 +14,18 @@ import (
 // so that the worker still joins the step's parallel products. The copy is
 // the same whoever does it, so results do not change.
 type prefetcher struct {
-	x, y   *tensor.Tensor // training data
-	xb, yb [2]*tensor.Tensor
-	xs, ys []int // batch shapes, reused
-	next   int   // which buffer pair the prepared gather fills
-	idx    []int // its rows; nil once started
-	rows   []int // the rows of the gather started
-	task   cpu.Task
-	gather func(lo, hi int)
-	start  func()
+	arrays  []*tensor.Tensor // training data: the inputs, then the targets
+	nIn     int              // how many of arrays are inputs
+	bufs    [2][]*tensor.Tensor
+	xb, yb  [2][]*tensor.Tensor // bufs split into inputs and targets
+	shapes  [][]int             // batch shapes, reused
+	rowSize int                 // floats per row of the inputs
+	next    int                 // which buffer pair the prepared gather fills
+	idx     []int               // its rows; nil once started
+	rows    []int               // the rows of the gather started
+	task    cpu.Task
+	gather  func(lo, hi int)
+	start   func()
 }
 
 // prefetchChunk is the size, in floats, of the pieces the gather is cut
@@ -30,13 +33,19 @@ type prefetcher struct {
 // pieces, so the gather delays it by a few microseconds at most.
 const prefetchChunk = 1 << 13
 
-func newPrefetcher(x, y *tensor.Tensor, bs int) *prefetcher {
-	p := &prefetcher{x: x, y: y}
-	p.xs = append([]int{bs}, x.Shape[1:]...)
-	p.ys = append([]int{bs}, y.Shape[1:]...)
-	for i := range p.xb {
-		p.xb[i] = tensor.New(p.xs...)
-		p.yb[i] = tensor.New(p.ys...)
+func newPrefetcher(xs, ys []*tensor.Tensor, bs int) *prefetcher {
+	p := &prefetcher{arrays: append(append([]*tensor.Tensor(nil), xs...), ys...), nIn: len(xs)}
+	for _, a := range p.arrays {
+		p.shapes = append(p.shapes, append([]int{bs}, a.Shape[1:]...))
+	}
+	for _, x := range xs {
+		p.rowSize += x.RowSize()
+	}
+	for i := range p.bufs {
+		for _, s := range p.shapes {
+			p.bufs[i] = append(p.bufs[i], tensor.New(s...))
+		}
+		p.xb[i], p.yb[i] = p.bufs[i][:p.nIn], p.bufs[i][p.nIn:]
 	}
 	p.gather = p.gatherNow
 	p.start = p.startNow
@@ -58,16 +67,17 @@ func (p *prefetcher) prepare(i int, idx []int) {
 // take returns buffer pair i once the gather into it is done. A gather
 // the training step did not start (the first batch of an epoch) starts
 // here, and the caller and a free worker share it.
-func (p *prefetcher) take(i int) (x, y *tensor.Tensor) {
+func (p *prefetcher) take(i int) (xs, ys []*tensor.Tensor) {
 	p.start()
 	p.task.Wait()
 	return p.xb[i], p.yb[i]
 }
 
 func (p *prefetcher) resize(i, rows int) {
-	p.xs[0], p.ys[0] = rows, rows
-	p.xb[i].Resize(p.xs...)
-	p.yb[i].Resize(p.ys...)
+	for k, s := range p.shapes {
+		s[0] = rows
+		p.bufs[i][k].Resize(s...)
+	}
 }
 
 // prefetchMin is the batch size, in floats, from which the gather runs in
@@ -79,15 +89,16 @@ func (p *prefetcher) startNow() {
 		return
 	}
 	p.rows, p.idx = p.idx, nil
-	if len(p.rows)*p.x.RowSize() < prefetchMin {
+	if len(p.rows)*p.rowSize < prefetchMin {
 		p.gatherNow(0, len(p.rows))
 		return
 	}
-	p.task.Start(len(p.rows), max(1, prefetchChunk/p.x.RowSize()), p.gather)
+	p.task.Start(len(p.rows), max(1, prefetchChunk/p.rowSize), p.gather)
 }
 
 // gatherNow copies rows [lo, hi) of the started gather.
 func (p *prefetcher) gatherNow(lo, hi int) {
-	tensor.GatherRowsAt(p.xb[p.next], lo, p.x, p.rows[lo:hi])
-	tensor.GatherRowsAt(p.yb[p.next], lo, p.y, p.rows[lo:hi])
+	for k, a := range p.arrays {
+		tensor.GatherRowsAt(p.bufs[p.next][k], lo, a, p.rows[lo:hi])
+	}
 }

@@ -33,7 +33,7 @@ func TestFitBatchesMatchTrainOnBatch(t *testing.T) {
 	}
 	newModel := func() *models.Sequential {
 		m := models.NewSequential(
-			&layers.Dense{Units: 64, Activation: activations.ReLU, InputShape: []int{784}},
+			&layers.Dense{Units: 64, Activation: activations.ReLU, Base: layers.Base{InputShape: []int{784}}},
 			&layers.BatchNormalization{},
 			&layers.Dense{Units: 10, Activation: activations.Softmax},
 		)

@@ -19,15 +19,47 @@ import (
 // files (see docs/file-format.md).
 const FileFormat = "neurona/1"
 
-// modelConfig is a Sequential's architecture, in Keras's
-// {"class_name": "Sequential", "config": {...}} shape.
+// modelConfig is a model's architecture, in Keras's
+// {"class_name": ..., "config": {...}} shape: a Sequential's layers in
+// order, or a Model's layers with their inbound nodes (Keras's functional
+// config), nested models inline.
 type modelConfig struct {
-	ClassName string `json:"class_name"`
-	Config    struct {
-		Name   string          `json:"name"`
-		Seed   uint64          `json:"seed"`
-		Layers []layers.Config `json:"layers"`
-	} `json:"config"`
+	ClassName string      `json:"class_name"`
+	Config    modelFields `json:"config"`
+}
+
+type modelFields struct {
+	Name   string       `json:"name"`
+	Seed   uint64       `json:"seed"`
+	Frozen bool         `json:"frozen,omitempty"`
+	Layers []layerEntry `json:"layers"`
+	Inputs []tensorRef  `json:"input_layers,omitempty"`
+	Output []tensorRef  `json:"output_layers,omitempty"`
+}
+
+// layerEntry is one layer of a model config: its class and config (a
+// nested model's is a whole model config), and for a graph, where it was
+// applied.
+type layerEntry struct {
+	ClassName string          `json:"class_name"`
+	Config    json.RawMessage `json:"config"`
+	Name      string          `json:"name,omitempty"`
+	Inbound   [][]tensorRef   `json:"inbound_nodes,omitempty"`
+}
+
+// tensorRef is Keras's [layer_name, node_index, tensor_index].
+type tensorRef [3]any
+
+func newRef(name string, node, tensor int) tensorRef { return tensorRef{name, node, tensor} }
+
+func (r tensorRef) parts() (string, int, int, error) {
+	name, ok := r[0].(string)
+	n, ok1 := r[1].(float64)
+	t, ok2 := r[2].(float64)
+	if !ok || !ok1 || !ok2 || n != float64(int(n)) || t != float64(int(t)) || n < 0 || t < 0 || n > 1e6 || t > 1e6 {
+		return "", 0, 0, fmt.Errorf("bad tensor reference %v: want [layer name, node index, tensor index]", [3]any(r))
+	}
+	return name, int(n), int(t), nil
 }
 
 type classConfig struct {
@@ -36,9 +68,11 @@ type classConfig struct {
 }
 
 type compileConfig struct {
-	Loss      classConfig `json:"loss"`
-	Optimizer classConfig `json:"optimizer"`
-	Metrics   []string    `json:"metrics"`
+	Loss        classConfig   `json:"loss"`
+	Losses      []classConfig `json:"losses,omitempty"` // one per output, when several
+	LossWeights []float32     `json:"loss_weights,omitempty"`
+	Optimizer   classConfig   `json:"optimizer"`
+	Metrics     []string      `json:"metrics"`
 }
 
 type optimizerState struct {
@@ -58,7 +92,7 @@ type fitConfigState struct {
 // and the training streams, so that Load can predict without the Go code
 // that built the model and Fit can resume exactly. The file is a
 // safetensors file written atomically.
-func (m *Sequential) Save(path string) error {
+func (m *Model) Save(path string) error {
 	entries, meta, err := m.fileContents(true)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
@@ -70,8 +104,8 @@ func (m *Sequential) Save(path string) error {
 }
 
 // SaveWeights writes only the weights to path, as a safetensors file.
-func (m *Sequential) SaveWeights(path string) error {
-	if err := m.Build(); err != nil {
+func (m *Model) SaveWeights(path string) error {
+	if err := m.ready(); err != nil {
 		return fmt.Errorf("save weights %s: %w", path, err)
 	}
 	entries, err := m.weightEntries()
@@ -84,36 +118,150 @@ func (m *Sequential) SaveWeights(path string) error {
 	return nil
 }
 
-func (m *Sequential) weightEntries() ([]saving.Entry, error) {
+func (m *Model) weightEntries() ([]saving.Entry, error) {
 	var entries []saving.Entry
 	seen := map[string]bool{}
-	for _, w := range m.Weights() {
-		if seen[w.Name] {
-			return nil, fmt.Errorf("two weights are named %q: give the layers distinct names", w.Name)
+	for _, w := range m.namedWeights() {
+		if seen[w.name] {
+			return nil, fmt.Errorf("two weights are named %q: give the layers distinct names", w.name)
 		}
-		seen[w.Name] = true
-		entries = append(entries, saving.Entry{Name: w.Name, Tensor: w.Var.Value})
+		seen[w.name] = true
+		entries = append(entries, saving.Entry{Name: w.name, Tensor: w.w.Var.Value})
 	}
 	return entries, nil
 }
 
-func (m *Sequential) fileContents(full bool) ([]saving.Entry, map[string]string, error) {
-	if err := m.Build(); err != nil {
+// namedWeight is a weight with its name in files: a nested model's
+// weights are prefixed with the nested model's name.
+type namedWeight struct {
+	name string
+	w    *layers.Weight
+}
+
+// namedWeights lists every weight once, in layer order.
+func (m *Model) namedWeights() []namedWeight {
+	var out []namedWeight
+	seen := map[*layers.Weight]bool{}
+	var walk func(prefix string, ls []layers.Layer)
+	walk = func(prefix string, ls []layers.Layer) {
+		for _, l := range ls {
+			if g := graphOf(l); g != nil {
+				walk(prefix+g.Name+"/", g.ls)
+				continue
+			}
+			for _, w := range l.Weights() {
+				if !seen[w] {
+					seen[w] = true
+					out = append(out, namedWeight{prefix + w.Name, w})
+				}
+			}
+		}
+	}
+	walk("", m.ls)
+	return out
+}
+
+// config returns the model's architecture.
+func (m *Model) config() (modelConfig, error) {
+	mc := modelConfig{ClassName: m.class}
+	mc.Config.Name, mc.Config.Seed, mc.Config.Frozen = m.Name, m.Seed, m.Frozen
+	if m.class == "Sequential" {
+		for _, l := range m.sequentialStack() {
+			e, err := layerConfig(l)
+			if err != nil {
+				return mc, err
+			}
+			mc.Config.Layers = append(mc.Config.Layers, e)
+		}
+		return mc, nil
+	}
+	inGraph := map[*layers.Node]bool{}
+	for _, n := range m.nodes {
+		inGraph[n] = true
+	}
+	// Node indices in the file count only this model's nodes of a layer.
+	local := map[*layers.Node]int{}
+	for _, l := range m.ls {
+		k := 0
+		for _, n := range nodesOf(l) {
+			if inGraph[n] {
+				local[n] = k
+				k++
+			}
+		}
+	}
+	ref := func(t *layers.KerasTensor) tensorRef {
+		n, i := t.Node()
+		return newRef(n.Layer.LayerName(), local[n], i)
+	}
+	for _, l := range m.ls {
+		e, err := layerConfig(l)
+		if err != nil {
+			return mc, err
+		}
+		e.Name = l.LayerName()
+		for _, n := range nodesOf(l) {
+			if !inGraph[n] || len(n.Inputs) == 0 {
+				continue
+			}
+			var refs []tensorRef
+			for _, x := range n.Inputs {
+				refs = append(refs, ref(x))
+			}
+			e.Inbound = append(e.Inbound, refs)
+		}
+		mc.Config.Layers = append(mc.Config.Layers, e)
+	}
+	for _, t := range m.inputs {
+		mc.Config.Inputs = append(mc.Config.Inputs, ref(t))
+	}
+	for _, t := range m.outputs {
+		mc.Config.Output = append(mc.Config.Output, ref(t))
+	}
+	return mc, nil
+}
+
+// layerConfig returns a layer's entry: a nested model's whole config, or
+// the layer's class and fields.
+func layerConfig(l layers.Layer) (layerEntry, error) {
+	if g := graphOf(l); g != nil {
+		mc, err := g.config()
+		if err != nil {
+			return layerEntry{}, err
+		}
+		b, err := json.Marshal(mc.Config)
+		return layerEntry{ClassName: mc.ClassName, Config: b}, err
+	}
+	c, err := layers.ConfigOf(l)
+	if err != nil {
+		return layerEntry{}, err
+	}
+	return layerEntry{ClassName: c.ClassName, Config: c.Config}, nil
+}
+
+// sequentialStack returns a Sequential's layers as added, its Input layer
+// included when it has one.
+func (m *Model) sequentialStack() []layers.Layer {
+	if m.inputs != nil {
+		n, _ := m.inputs[0].Node()
+		if in, ok := n.Layer.(*layers.Input); ok && !strings.HasSuffix(in.Name, "_input") {
+			return append([]layers.Layer{in}, m.ls...)
+		}
+	}
+	return m.ls
+}
+
+func (m *Model) fileContents(full bool) ([]saving.Entry, map[string]string, error) {
+	if err := m.ready(); err != nil {
 		return nil, nil, err
 	}
 	entries, err := m.weightEntries()
 	if err != nil {
 		return nil, nil, err
 	}
-	var mc modelConfig
-	mc.ClassName = "Sequential"
-	mc.Config.Name, mc.Config.Seed = m.Name, m.Seed
-	for _, l := range m.layers {
-		c, err := layers.ConfigOf(l)
-		if err != nil {
-			return nil, nil, err
-		}
-		mc.Config.Layers = append(mc.Config.Layers, c)
+	mc, err := m.config()
+	if err != nil {
+		return nil, nil, err
 	}
 	meta := map[string]string{"format": FileFormat}
 	if meta["config"], err = marshal(mc); err != nil {
@@ -127,14 +275,30 @@ func (m *Sequential) fileContents(full bool) ([]saving.Entry, map[string]string,
 	if !full || !m.compiled {
 		return entries, meta, nil
 	}
-	cc := compileConfig{Loss: classConfig{ClassName: losses.ClassName(m.loss)}, Optimizer: classConfig{ClassName: m.opt.Name()}}
-	if cc.Loss.Config, err = json.Marshal(m.loss); err != nil {
+	if err := m.readyCompiled("save"); err != nil {
 		return nil, nil, err
+	}
+	lossConfig := func(l losses.Loss) (classConfig, error) {
+		b, err := json.Marshal(l)
+		return classConfig{ClassName: losses.ClassName(l), Config: b}, err
+	}
+	cc := compileConfig{Optimizer: classConfig{ClassName: m.opt.Name()}, LossWeights: m.lossWeights}
+	if cc.Loss, err = lossConfig(m.loss[0]); err != nil {
+		return nil, nil, err
+	}
+	if len(m.loss) > 1 {
+		for _, l := range m.loss {
+			c, err := lossConfig(l)
+			if err != nil {
+				return nil, nil, err
+			}
+			cc.Losses = append(cc.Losses, c)
+		}
 	}
 	if cc.Optimizer.Config, err = json.Marshal(m.opt); err != nil {
 		return nil, nil, err
 	}
-	for _, mt := range m.metrics {
+	for _, mt := range m.given {
 		cc.Metrics = append(cc.Metrics, mt.Name())
 	}
 	if meta["compile"], err = marshal(cc); err != nil {
@@ -143,7 +307,7 @@ func (m *Sequential) fileContents(full bool) ([]saving.Entry, map[string]string,
 	if so, ok := m.opt.(optimizers.Stateful); ok {
 		os := optimizerState{Iterations: so.Iterations(), Slots: so.SlotNames()}
 		slots := so.Slots(m.params)
-		names := m.paramNames()
+		names := m.paramFileNames()
 		for s, slot := range os.Slots {
 			for i, t := range slots[s] {
 				entries = append(entries, saving.Entry{Name: "optimizer/" + slot + "/" + names[i], Tensor: t})
@@ -175,22 +339,26 @@ func marshal(v any) (string, error) {
 	return string(b), err
 }
 
-// paramNames returns the names of the trainable weights, in m.params order.
-func (m *Sequential) paramNames() []string {
-	var names []string
-	for _, w := range m.Weights() {
-		if w.Trainable {
-			names = append(names, w.Name)
-		}
+// paramFileNames returns the file names of the trained weights, in
+// m.params order.
+func (m *Model) paramFileNames() []string {
+	byVar := map[*layers.Weight]string{}
+	for _, w := range m.namedWeights() {
+		byVar[w.w] = w.name
+	}
+	names := make([]string, 0, len(m.params))
+	for _, w := range m.TrainableWeights() {
+		names = append(names, byVar[w])
 	}
 	return names
 }
 
-// Load reads a model written by Save: it rebuilds the architecture, loads
+// Load reads a model written by Save: it rebuilds the architecture (a
+// Sequential or a graph, nested models and shared layers included), loads
 // the weights and, when the file has them, compiles the model with the
 // saved loss, optimizer (with its state) and metrics and restores the
 // training streams, so that Fit with InitialEpoch resumes exactly.
-func Load(path string) (*Sequential, error) {
+func Load(path string) (*Model, error) {
 	f, err := saving.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
@@ -202,7 +370,19 @@ func Load(path string) (*Sequential, error) {
 	return m, nil
 }
 
-func fromFile(f *saving.File) (*Sequential, error) {
+// LoadSequential is Load for a file that holds a Sequential model.
+func LoadSequential(path string) (*Sequential, error) {
+	m, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if m.seq == nil {
+		return nil, fmt.Errorf("load %s: the file holds a %s, not a Sequential", path, m.class)
+	}
+	return m.seq, nil
+}
+
+func fromFile(f *saving.File) (*Model, error) {
 	if got := f.Metadata["format"]; got != FileFormat {
 		return nil, fmt.Errorf("not a neurona model file (format %q, want %q)", got, FileFormat)
 	}
@@ -210,27 +390,16 @@ func fromFile(f *saving.File) (*Sequential, error) {
 	if err := json.Unmarshal([]byte(f.Metadata["config"]), &mc); err != nil {
 		return nil, fmt.Errorf("model config: %w", err)
 	}
-	if mc.ClassName != "Sequential" {
-		return nil, fmt.Errorf("model class %q is not supported (want Sequential)", mc.ClassName)
+	m, err := modelFromConfig(mc)
+	if err != nil {
+		return nil, err
 	}
-	m := NewSequential()
-	if mc.Config.Name != "" {
-		m.Name = mc.Config.Name
-	}
-	m.Seed = mc.Config.Seed
 	if u, ok := f.Metadata["user"]; ok {
 		if err := json.Unmarshal([]byte(u), &m.Metadata); err != nil {
 			return nil, fmt.Errorf("user metadata: %w", err)
 		}
 	}
-	for i, c := range mc.Config.Layers {
-		l, err := layers.FromConfig(c)
-		if err != nil {
-			return nil, fmt.Errorf("layer %d: %w", i, err)
-		}
-		m.Add(l)
-	}
-	if err := m.Build(); err != nil {
+	if err := m.ready(); err != nil {
 		return nil, err
 	}
 	if err := m.setWeights(f); err != nil {
@@ -244,33 +413,222 @@ func fromFile(f *saving.File) (*Sequential, error) {
 	return m, nil
 }
 
+// maxConfigDepth bounds the nesting of models in a config.
+const maxConfigDepth = 32
+
+// ModelFromConfig returns a new model from an architecture in the JSON
+// form Save writes (the "config" metadata of a model file). Its weights
+// are drawn from its seed when first used.
+func ModelFromConfig(config []byte) (*Model, error) {
+	var mc modelConfig
+	if err := json.Unmarshal(config, &mc); err != nil {
+		return nil, fmt.Errorf("model config: %w", err)
+	}
+	return modelFromConfig(mc)
+}
+
+func modelFromConfig(mc modelConfig) (*Model, error) { return modelFromConfigDepth(mc, 0) }
+
+func modelFromConfigDepth(mc modelConfig, depth int) (*Model, error) {
+	if depth > maxConfigDepth {
+		return nil, fmt.Errorf("models nested more than %d deep", maxConfigDepth)
+	}
+	c := mc.Config
+	newLayer := func(i int, e layerEntry) (layers.Layer, error) {
+		if e.ClassName == "Sequential" || e.ClassName == "Model" {
+			var sub modelConfig
+			sub.ClassName = e.ClassName
+			if err := json.Unmarshal(e.Config, &sub.Config); err != nil {
+				return nil, fmt.Errorf("layer %d (%s): %w", i, e.ClassName, err)
+			}
+			g, err := modelFromConfigDepth(sub, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("nested model %q: %w", sub.Config.Name, err)
+			}
+			return g, nil
+		}
+		l, err := layers.FromConfig(layers.Config{ClassName: e.ClassName, Config: e.Config})
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		return l, nil
+	}
+	switch mc.ClassName {
+	case "Sequential":
+		seq := NewSequential()
+		for i, e := range c.Layers {
+			l, err := newLayer(i, e)
+			if err != nil {
+				return nil, err
+			}
+			seq.Add(l)
+		}
+		if c.Name != "" {
+			seq.Name = c.Name
+		}
+		seq.Seed, seq.Frozen = c.Seed, c.Frozen
+		if err := seq.Build(); err != nil {
+			return nil, err
+		}
+		return seq.Model, nil
+	case "Model":
+	default:
+		return nil, fmt.Errorf("model class %q is not supported (valid: Model, Sequential)", mc.ClassName)
+	}
+	type pending struct {
+		l    layers.Layer
+		next int // index of the next inbound node to apply
+		in   [][]tensorRef
+	}
+	byName := map[string]*pending{}
+	outs := map[string][]*layers.KerasTensor{}
+	var order []*pending
+	for i, e := range c.Layers {
+		l, err := newLayer(i, e)
+		if err != nil {
+			return nil, err
+		}
+		name := l.LayerName()
+		if e.Name != "" && e.Name != name {
+			return nil, fmt.Errorf("layer %d is named %q in its entry but %q in its config", i, e.Name, name)
+		}
+		if name == "" {
+			return nil, fmt.Errorf("layer %d (%s) has no name", i, e.ClassName)
+		}
+		if byName[name] != nil {
+			return nil, fmt.Errorf("two layers are named %q: layer names must be unique", name)
+		}
+		p := &pending{l: l, in: e.Inbound}
+		byName[name] = p
+		order = append(order, p)
+		if _, ok := l.(*layers.Input); ok {
+			if len(e.Inbound) > 0 {
+				return nil, fmt.Errorf("input layer %q has inbound nodes", name)
+			}
+			t := layers.Apply(l)
+			if t.Err() != nil {
+				return nil, t.Err()
+			}
+			outs[name] = []*layers.KerasTensor{t}
+		}
+	}
+	lookup := func(r tensorRef) (*layers.KerasTensor, bool, error) {
+		name, node, ti, err := r.parts()
+		if err != nil {
+			return nil, false, err
+		}
+		if byName[name] == nil {
+			return nil, false, fmt.Errorf("no layer is named %q", name)
+		}
+		if ti != 0 {
+			return nil, false, fmt.Errorf("layer %q has one output, not tensor %d", name, ti)
+		}
+		if node >= len(outs[name]) {
+			return nil, false, nil
+		}
+		return outs[name][node], true, nil
+	}
+	for left := true; left; {
+		left = false
+		progress := false
+		for _, p := range order {
+			for p.next < len(p.in) {
+				refs := p.in[p.next]
+				var xs []*layers.KerasTensor
+				ok := true
+				for _, r := range refs {
+					x, have, err := lookup(r)
+					if err != nil {
+						return nil, fmt.Errorf("layer %q: inbound node %d: %w", p.l.LayerName(), p.next, err)
+					}
+					if !have {
+						ok = false
+						break
+					}
+					xs = append(xs, x)
+				}
+				if !ok {
+					left = true
+					break
+				}
+				y := layers.Apply(p.l, xs...)
+				if y.Err() != nil {
+					return nil, y.Err()
+				}
+				outs[p.l.LayerName()] = append(outs[p.l.LayerName()], y)
+				p.next++
+				progress = true
+			}
+		}
+		if left && !progress {
+			for _, p := range order {
+				if p.next < len(p.in) {
+					return nil, fmt.Errorf("layer %q: inbound node %d waits on a tensor that is never computed (a cycle, or a reference to a missing node)", p.l.LayerName(), p.next)
+				}
+			}
+		}
+	}
+	var ins, os []*layers.KerasTensor
+	for _, r := range c.Inputs {
+		x, have, err := lookup(r)
+		if err != nil || !have {
+			return nil, fmt.Errorf("model input %v: %v", [3]any(r), orMissing(err))
+		}
+		ins = append(ins, x)
+	}
+	for _, r := range c.Output {
+		x, have, err := lookup(r)
+		if err != nil || !have {
+			return nil, fmt.Errorf("model output %v: %v", [3]any(r), orMissing(err))
+		}
+		os = append(os, x)
+	}
+	m := &Model{class: "Model"}
+	if err := m.setGraph(ins, os); err != nil {
+		return nil, err
+	}
+	m.Name, m.Seed, m.Frozen = c.Name, c.Seed, c.Frozen
+	if m.Name == "" {
+		m.Name = layers.UniqueName("model")
+	}
+	return m, nil
+}
+
+func orMissing(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("no such tensor")
+}
+
 // setWeights copies the file's weights into the model, checking that every
 // weight is present with its shape and that the file has no others.
-func (m *Sequential) setWeights(f *saving.File) error {
-	ws := m.Weights()
+func (m *Model) setWeights(f *saving.File) error {
+	ws := m.namedWeights()
 	known := map[string]bool{}
 	for _, w := range ws {
-		known[w.Name] = true
+		known[w.name] = true
 	}
 	for _, e := range f.Entries {
 		if !known[e.Name] && !strings.HasPrefix(e.Name, "optimizer/") && !strings.HasPrefix(e.Name, "fit/") {
 			return fmt.Errorf("the file has weight %q, which the model does not", e.Name)
 		}
 	}
-	for _, w := range ws {
-		t, ok := f.Get(w.Name)
+	for _, nw := range ws {
+		w := nw.w
+		t, ok := f.Get(nw.name)
 		if !ok {
-			return fmt.Errorf("weight %q is missing from the file", w.Name)
+			return fmt.Errorf("weight %q is missing from the file", nw.name)
 		}
 		if !tensor.SameShape(t, w.Var.Value) {
-			return fmt.Errorf("weight %q has shape %s in the file but %s in the model", w.Name, tensor.ShapeString(t.Shape), tensor.ShapeString(w.Var.Value.Shape))
+			return fmt.Errorf("weight %q has shape %s in the file but %s in the model", nw.name, tensor.ShapeString(t.Shape), tensor.ShapeString(w.Var.Value.Shape))
 		}
 		w.Var.Value.CopyFrom(t)
 	}
 	return nil
 }
 
-func (m *Sequential) compileFrom(f *saving.File, compile string) error {
+func (m *Model) compileFrom(f *saving.File, compile string) error {
 	var cc compileConfig
 	if err := json.Unmarshal([]byte(compile), &cc); err != nil {
 		return fmt.Errorf("compile config: %w", err)
@@ -278,6 +636,14 @@ func (m *Sequential) compileFrom(f *saving.File, compile string) error {
 	loss, err := losses.Get(cc.Loss.ClassName, cc.Loss.Config)
 	if err != nil {
 		return err
+	}
+	var perOutput []losses.Loss
+	for _, c := range cc.Losses {
+		l, err := losses.Get(c.ClassName, c.Config)
+		if err != nil {
+			return err
+		}
+		perOutput = append(perOutput, l)
 	}
 	opt, err := optimizers.Get(cc.Optimizer.ClassName, cc.Optimizer.Config)
 	if err != nil {
@@ -291,7 +657,11 @@ func (m *Sequential) compileFrom(f *saving.File, compile string) error {
 		}
 		ms = append(ms, mt)
 	}
-	if err := m.Compile(loss, opt, ms...); err != nil {
+	cfg := CompileConfig{Loss: loss, Optimizer: opt, Metrics: ms, LossWeights: cc.LossWeights}
+	if perOutput != nil {
+		cfg.Loss, cfg.Losses = nil, perOutput
+	}
+	if err := m.CompileWith(cfg); err != nil {
 		return err
 	}
 	if s, ok := f.Metadata["optimizer"]; ok {
@@ -305,7 +675,7 @@ func (m *Sequential) compileFrom(f *saving.File, compile string) error {
 	return nil
 }
 
-func (m *Sequential) restoreOptimizer(f *saving.File, state string) error {
+func (m *Model) restoreOptimizer(f *saving.File, state string) error {
 	var os optimizerState
 	if err := json.Unmarshal([]byte(state), &os); err != nil {
 		return fmt.Errorf("optimizer state: %w", err)
@@ -315,7 +685,7 @@ func (m *Sequential) restoreOptimizer(f *saving.File, state string) error {
 		return fmt.Errorf("optimizer state has slots %v, the optimizer %s expects %v", os.Slots, m.opt.Name(), so.SlotNames())
 	}
 	slots := so.Slots(m.params)
-	names := m.paramNames()
+	names := m.paramFileNames()
 	for s, slot := range os.Slots {
 		for i, t := range slots[s] {
 			name := "optimizer/" + slot + "/" + names[i]
@@ -330,7 +700,7 @@ func (m *Sequential) restoreOptimizer(f *saving.File, state string) error {
 	return nil
 }
 
-func (m *Sequential) restoreFit(f *saving.File, state string) error {
+func (m *Model) restoreFit(f *saving.File, state string) error {
 	var fs fitConfigState
 	if err := json.Unmarshal([]byte(state), &fs); err != nil {
 		return fmt.Errorf("training state: %w", err)
@@ -357,8 +727,8 @@ func (m *Sequential) restoreFit(f *saving.File, state string) error {
 
 // LoadWeights reads weights written by SaveWeights or Save into the model,
 // checking that every weight's name and shape match.
-func (m *Sequential) LoadWeights(path string) error {
-	if err := m.Build(); err != nil {
+func (m *Model) LoadWeights(path string) error {
+	if err := m.ready(); err != nil {
 		return fmt.Errorf("load weights %s: %w", path, err)
 	}
 	f, err := saving.ReadFile(path)

@@ -43,7 +43,7 @@ func TestSaveLoadPredict(t *testing.T) {
 		&layers.Dropout{Rate: 0.1},
 		&layers.Dense{Units: 8, NoBias: true},
 		&layers.Activation{Activation: activations.Tanh},
-		&layers.Dense{Units: 1, Name: "price"},
+		&layers.Dense{Units: 1, Base: layers.Base{Name: "price"}},
 	)
 	if err := m.Compile(losses.MeanSquaredError{}, &optimizers.Adam{LR: 0.01}, metrics.MAE()); err != nil {
 		t.Fatal(err)
@@ -283,12 +283,12 @@ func TestSaveLoadPredictConv(t *testing.T) {
 	x := tensor.New(6, 8, 8, 2)
 	rng.Normal(x, 0, 1)
 	for _, ls := range [][]layers.Layer{
-		{&layers.Conv2D{Filters: 3, KernelSize: [2]int{3, 3}, Activation: activations.ReLU, InputShape: []int{8, 8, 2}},
+		{&layers.Conv2D{Filters: 3, KernelSize: [2]int{3, 3}, Activation: activations.ReLU, Base: layers.Base{InputShape: []int{8, 8, 2}}},
 			&layers.MaxPooling2D{}, &layers.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, Strides: [2]int{2, 2}},
 			&layers.UpSampling2D{}, &layers.AveragePooling2D{}, &layers.Flatten{}, &layers.Dense{Units: 4}},
-		{&layers.Conv2D{Filters: 4, KernelSize: [2]int{3, 2}, Padding: layers.Same, InputShape: []int{8, 8, 2}},
+		{&layers.Conv2D{Filters: 4, KernelSize: [2]int{3, 2}, Padding: layers.Same, Base: layers.Base{InputShape: []int{8, 8, 2}}},
 			&layers.GlobalAveragePooling2D{}, &layers.Reshape{TargetShape: []int{2, 2}}, &layers.Flatten{}, &layers.Dense{Units: 2}},
-		{&layers.Conv2D{Filters: 4, KernelSize: [2]int{2, 2}, InputShape: []int{8, 8, 2}}, &layers.GlobalMaxPooling2D{}},
+		{&layers.Conv2D{Filters: 4, KernelSize: [2]int{2, 2}, Base: layers.Base{InputShape: []int{8, 8, 2}}}, &layers.GlobalMaxPooling2D{}},
 	} {
 		m := models.NewSequential(ls...)
 		m.Seed = 3

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/neurona/neurona/layers"
 	"strings"
 	"testing"
 
@@ -23,10 +24,12 @@ func TestSpecsMatchBook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		layers.ResetNames()
 		fromSpec, err := s.buildModel(1)
 		if err != nil {
 			t.Fatal(err)
 		}
+		layers.ResetNames()
 		fromGo, err := ex.Model(1)
 		if err != nil {
 			t.Fatal(err)

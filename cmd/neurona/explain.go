@@ -169,7 +169,7 @@ func checkExplainInput(m *models.Sequential, n int, what string) error {
 // explainRow explains a saved model on a row of a CSV file, read and
 // preprocessed as the model's training data was.
 func explainRow(modelFile, csvFile string, row int) (*explanation, error) {
-	m, err := models.Load(modelFile)
+	m, err := models.LoadSequential(modelFile)
 	if err != nil {
 		return nil, err
 	}

@@ -176,6 +176,7 @@ func TestExplainJSON(t *testing.T) {
 // TestExplainAgreesWithPredict checks the walk-through's values against
 // the model's own forward pass.
 func TestExplainAgreesWithPredict(t *testing.T) {
+	layers.ResetNames()
 	s, err := loadSpecFile(forwardSpec)
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +206,7 @@ func TestExplainAgreesWithPredict(t *testing.T) {
 		&layers.Activation{Activation: activations.Softmax},
 		&layers.Activation{Activation: activations.Tanh},
 	} {
+		layers.ResetNames()
 		m := models.NewSequential(
 			&layers.Input{Shape: []int{4}},
 			&layers.BatchNormalization{},
@@ -410,6 +412,7 @@ output:
 }
 
 func TestExplainErrors(t *testing.T) {
+	layers.ResetNames()
 	dir := explainFiles(t, map[string]string{
 		"noexplain.yaml": "model:\n  input_shape: [2]\n  layers:\n    - Dense: {units: 1}\n",
 		"long.yaml":      "model:\n  input_shape: [2]\n  layers:\n    - Dense: {units: 1}\nexplain:\n  input: [1, 2, 3]\n",

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/neurona/neurona/layers"
 	"io"
 	"os"
 	"os/signal"
@@ -70,6 +71,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			code = exitError
 		}
 	}()
+	// Each run is a program of its own: Keras's automatic layer names
+	// start again from dense_1, as in a fresh Python session.
+	layers.ResetNames()
 	err := dispatch(ctx, args, stdout, stderr)
 	switch {
 	case err == nil:

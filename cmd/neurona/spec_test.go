@@ -211,7 +211,7 @@ fit:
 		{"wrong type", edit("units: 4", "units: four"), data,
 			"spec.yaml:4: layer class Dense: field \"units\" must be an integer, not string", 1},
 		{"unknown field", edit("units: 4", "unit: 4"), data,
-			"spec.yaml:4: layer class Dense: unknown field \"unit\" (valid: units, activation, no_bias, name, input_dim, input_shape)", 1},
+			"spec.yaml:4: layer class Dense: unknown field \"unit\" (valid: units, activation, no_bias, input_dim, name, input_shape, frozen)", 1},
 		{"unknown section", good + "outputs: {}\n", data,
 			"spec.yaml:14: unknown key \"outputs\" in the spec (valid: model, compile, data, fit, output, explain)", 1},
 		{"missing field", edit("  targets: [y]\n", ""), data,

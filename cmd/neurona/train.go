@@ -281,7 +281,7 @@ func openModelOrSpec(path string) (*models.Sequential, error) {
 		}
 		return s.buildModel(s.fit.seed)
 	}
-	return models.Load(path)
+	return models.LoadSequential(path)
 }
 
 // modelAndData parses "MODEL DATA" after flags and loads the model and the
@@ -297,7 +297,7 @@ func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequenti
 		fs.Usage()
 		return nil, nil, "", usagef("%s: name a model file and a data file", cmd)
 	}
-	m, err := models.Load(fs.Arg(0))
+	m, err := models.LoadSequential(fs.Arg(0))
 	if err != nil {
 		return nil, nil, "", err
 	}

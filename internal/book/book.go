@@ -112,7 +112,7 @@ func Boston(string) (train, valid datasets.Split, err error) { return datasets.B
 // ShallowModel is the book's shallow_net_in_keras.
 func ShallowModel(seed uint64) (*models.Sequential, error) {
 	m := models.NewSequential(
-		&layers.Dense{Units: 64, Activation: activations.Sigmoid, InputShape: []int{784}},
+		&layers.Dense{Units: 64, Activation: activations.Sigmoid, Base: layers.Base{InputShape: []int{784}}},
 		&layers.Dense{Units: 10, Activation: activations.Softmax},
 	)
 	m.Seed = seed
@@ -122,7 +122,7 @@ func ShallowModel(seed uint64) (*models.Sequential, error) {
 // IntermediateModel is the book's intermediate_net_in_keras.
 func IntermediateModel(seed uint64) (*models.Sequential, error) {
 	m := models.NewSequential(
-		&layers.Dense{Units: 64, Activation: activations.ReLU, InputShape: []int{784}},
+		&layers.Dense{Units: 64, Activation: activations.ReLU, Base: layers.Base{InputShape: []int{784}}},
 		&layers.Dense{Units: 64, Activation: activations.ReLU},
 		&layers.Dense{Units: 10, Activation: activations.Softmax},
 	)
@@ -133,7 +133,7 @@ func IntermediateModel(seed uint64) (*models.Sequential, error) {
 // DeepModel is the book's deep_net_in_keras.
 func DeepModel(seed uint64) (*models.Sequential, error) {
 	m := models.NewSequential(
-		&layers.Dense{Units: 64, Activation: activations.ReLU, InputShape: []int{784}},
+		&layers.Dense{Units: 64, Activation: activations.ReLU, Base: layers.Base{InputShape: []int{784}}},
 		&layers.BatchNormalization{},
 		&layers.Dense{Units: 64, Activation: activations.ReLU},
 		&layers.BatchNormalization{},
@@ -176,7 +176,7 @@ func loadMNIST(dataDir string) (train, valid datasets.Split, err error) {
 // input layer and five more hidden layers of 30 sigmoid units, and a
 // softmax output, trained with SGD at lr 0.01.
 func LearningSpeedModel(seed uint64) (*models.Sequential, error) {
-	m := models.NewSequential(&layers.Dense{Units: 30, Activation: activations.Sigmoid, InputShape: []int{784}})
+	m := models.NewSequential(&layers.Dense{Units: 30, Activation: activations.Sigmoid, Base: layers.Base{InputShape: []int{784}}})
 	for range 5 {
 		m.Add(&layers.Dense{Units: 30, Activation: activations.Sigmoid})
 	}
