@@ -19,15 +19,10 @@ import (
 // the weight gradient adds the chunks up in a fixed order that depends only
 // on the shapes: results are bit-identical whatever GOMAXPROCS is.
 
-const (
-	opConv2D op = iota + 50
-	opConv2DTranspose
+var (
+	opConv2D          = register("conv2d", conv2DBackward)
+	opConv2DTranspose = register("conv2d_transpose", conv2DTransposeBackward)
 )
-
-func init() {
-	register(opConv2D, "conv2d", conv2DBackward)
-	register(opConv2DTranspose, "conv2d_transpose", conv2DTransposeBackward)
-}
 
 // Padding selects how a convolution or pooling window meets the borders of
 // its input, as Keras's padding argument.

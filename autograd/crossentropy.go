@@ -8,19 +8,12 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-const (
-	opSoftmaxCE op = iota + 40
-	opSigmoidBCE
-	opCategoricalCE
-	opBinaryCE
+var (
+	opSoftmaxCE     = register("softmax_cross_entropy", softmaxCEBackward)
+	opSigmoidBCE    = register("sigmoid_binary_cross_entropy", sigmoidBCEBackward)
+	opCategoricalCE = register("categorical_cross_entropy", categoricalCEBackward)
+	opBinaryCE      = register("binary_cross_entropy", binaryCEBackward)
 )
-
-func init() {
-	register(opSoftmaxCE, "softmax_cross_entropy", softmaxCEBackward)
-	register(opSigmoidBCE, "sigmoid_binary_cross_entropy", sigmoidBCEBackward)
-	register(opCategoricalCE, "categorical_cross_entropy", categoricalCEBackward)
-	register(opBinaryCE, "binary_cross_entropy", binaryCEBackward)
-}
 
 // checkTargets validates targets for a rows×cols prediction: the same shape,
 // or with sparse set, one class index per row.

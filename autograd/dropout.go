@@ -8,9 +8,7 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-const opDropout op = 31
-
-func init() { register(opDropout, "dropout", dropoutBackward) }
+var opDropout = register("dropout", dropoutBackward)
 
 // Dropout zeroes each element of x with probability rate and scales the
 // survivors by 1/(1−rate) (inverted dropout), drawing from rng. Outside

@@ -4,21 +4,13 @@ import (
 	"github.com/neurona/neurona/internal/cpu"
 )
 
-const (
-	opAdd op = iota + 2
-	opSub
-	opMul
-	opScale
-	opAbs
+var (
+	opAdd   = register("add", addBackward)
+	opSub   = register("sub", subBackward)
+	opMul   = register("mul", mulBackward)
+	opScale = register("scale", scaleBackward)
+	opAbs   = register("abs", absBackward)
 )
-
-func init() {
-	register(opAdd, "add", addBackward)
-	register(opSub, "sub", subBackward)
-	register(opMul, "mul", mulBackward)
-	register(opScale, "scale", scaleBackward)
-	register(opAbs, "abs", absBackward)
-}
 
 // Add returns a + b (same shapes).
 func (tp *Tape) Add(a, b *Var) *Var {

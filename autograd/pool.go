@@ -15,21 +15,13 @@ import (
 // Work is split over output rows (forward) and samples (backward), so
 // results do not depend on GOMAXPROCS.
 
-const (
-	opMaxPool2D op = iota + 52
-	opAvgPool2D
-	opGlobalAvgPool2D
-	opGlobalMaxPool2D
-	opUpSampling2D
+var (
+	opMaxPool2D       = register("max_pool2d", maxPool2DBackward)
+	opAvgPool2D       = register("avg_pool2d", avgPool2DBackward)
+	opGlobalAvgPool2D = register("global_avg_pool2d", globalPool2DBackward)
+	opGlobalMaxPool2D = register("global_max_pool2d", globalPool2DBackward)
+	opUpSampling2D    = register("up_sampling2d", upSampling2DBackward)
 )
-
-func init() {
-	register(opMaxPool2D, "max_pool2d", maxPool2DBackward)
-	register(opAvgPool2D, "avg_pool2d", avgPool2DBackward)
-	register(opGlobalAvgPool2D, "global_avg_pool2d", globalPool2DBackward)
-	register(opGlobalMaxPool2D, "global_max_pool2d", globalPool2DBackward)
-	register(opUpSampling2D, "up_sampling2d", upSampling2DBackward)
-}
 
 // int32s views a scratch tensor's storage as int32 indices.
 func int32s(t *tensor.Tensor) []int32 {
@@ -276,9 +268,9 @@ func (tp *Tape) GlobalAvgPool2D(x *Var) *Var { return tp.globalPool2D(x, opGloba
 func (tp *Tape) GlobalMaxPool2D(x *Var) *Var { return tp.globalPool2D(x, opGlobalMaxPool2D) }
 
 func (tp *Tape) globalPool2D(x *Var, o op) *Var {
-	n, h, w, c := dims4(opNames[o], "input", x)
+	n, h, w, c := dims4(o.String(), "input", x)
 	if h < 1 || w < 1 {
-		panic(fmt.Sprintf("autograd: %s: empty images %v", opNames[o], x.Value.Shape))
+		panic(fmt.Sprintf("autograd: %s: empty images %v", o, x.Value.Shape))
 	}
 	g := convGeom{n: n, h: h, w: w, c: c, f: c, oh: 1, ow: 1}
 	var buf [8]int
@@ -290,6 +282,7 @@ func (tp *Tape) globalPool2D(x *Var, o op) *Var {
 		j.idx = int32s(idx)
 		if nd != nil {
 			nd.aux[0] = idx
+			nd.flag = true // max: route through the indices
 		}
 	}
 	j.parallel(jobGlobalPool, n, g.inImg())
@@ -342,7 +335,7 @@ func globalPool2DBackward(nd *node) {
 	g := convGeom{n: s[0], h: s[1], w: s[2], c: s[3], oh: 1, ow: 1}
 	j := getJob(g)
 	j.a, j.b = x.Grad.Data, nd.out.Grad.Data
-	if nd.op == opGlobalMaxPool2D {
+	if nd.flag {
 		j.idx = int32s(nd.aux[0])
 	}
 	j.parallel(jobGlobalPoolBack, g.n, g.inImg())

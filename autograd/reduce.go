@@ -2,15 +2,10 @@ package autograd
 
 import "github.com/neurona/neurona/internal/cpu"
 
-const (
-	opSum op = iota + 10
-	opReshape
+var (
+	opSum     = register("sum", sumBackward)
+	opReshape = register("reshape", reshapeBackward)
 )
-
-func init() {
-	register(opSum, "sum", sumBackward)
-	register(opReshape, "reshape", reshapeBackward)
-}
 
 // Sum returns the sum of all elements of x as a scalar.
 func (tp *Tape) Sum(x *Var) *Var { return tp.sumScaled(x, 1) }

@@ -40,8 +40,39 @@ func (v *Var) ZeroGrad() {
 // Shape returns the shape of v's value.
 func (v *Var) Shape() []int { return v.Value.Shape }
 
-// op identifies an operation on the tape.
-type op uint8
+// op identifies an operation on the tape: its index in ops.
+type op uint16
+
+// opInfo is what the tape knows of a registered op.
+type opInfo struct {
+	name     string
+	backward func(n *node)
+}
+
+// ops holds every registered op, indexed by op.
+var ops []opInfo
+
+// register adds an op with its backward function and returns its id. Op
+// files call it at package level next to their forward code:
+//
+//	var opConv2D = register("conv2d", conv2DBackward)
+//
+// A name registered twice panics.
+func register(name string, backward func(n *node)) op {
+	for _, o := range ops {
+		if o.name == name {
+			panic("autograd: op registered twice: " + name)
+		}
+	}
+	if len(ops) > int(^op(0)) {
+		panic("autograd: too many ops")
+	}
+	ops = append(ops, opInfo{name: name, backward: backward})
+	return op(len(ops) - 1)
+}
+
+// String returns the op's registered name.
+func (o op) String() string { return ops[o].name }
 
 // node is one recorded operation: its output, up to three inputs and the
 // scratch it saved for the backward pass.
@@ -53,20 +84,6 @@ type node struct {
 	f    [2]float32
 	act  Activation
 	flag bool
-}
-
-// backwardFns maps each op to its backward function. Op files register
-// theirs in init, next to the forward code.
-var backwardFns [64]func(n *node)
-
-var opNames [64]string
-
-func register(o op, name string, backward func(n *node)) {
-	if backwardFns[o] != nil {
-		panic("autograd: op registered twice: " + name)
-	}
-	backwardFns[o] = backward
-	opNames[o] = name
 }
 
 // Tape records operations for reverse-mode differentiation and owns their
@@ -222,7 +239,7 @@ func (tp *Tape) BackwardFrom(v *Var, seed *tensor.Tensor) {
 func (tp *Tape) replay() {
 	for i := len(tp.nodes) - 1; i >= 0; i-- {
 		n := &tp.nodes[i]
-		backwardFns[n.op](n)
+		ops[n.op].backward(n)
 	}
 }
 
