@@ -65,7 +65,7 @@ func (tp *Tape) SoftmaxCrossEntropy(logits, target *Var, sparse bool) (loss *Var
 	})
 	out.Value.Data[0] = float32(total / float64(max(rows, 1)))
 	if nd != nil {
-		nd.in[1] = target
+		nd.in[1], nd.nin = target, 2
 		nd.aux[0] = probs
 		nd.flag = sparse
 	}
@@ -154,7 +154,7 @@ func (tp *Tape) SigmoidBinaryCrossEntropy(logits, target *Var) (loss *Var, probs
 	}
 	out.Value.Data[0] = float32(total / float64(max(len(z), 1)))
 	if nd != nil {
-		nd.in[1] = target
+		nd.in[1], nd.nin = target, 2
 		nd.aux[0] = probs
 	}
 	return out, probs
@@ -198,7 +198,7 @@ func (tp *Tape) CategoricalCrossEntropy(p, target *Var, eps float32, sparse bool
 	}
 	out.Value.Data[0] = float32(total / float64(max(rows, 1)))
 	if nd != nil {
-		nd.in[1] = target
+		nd.in[1], nd.nin = target, 2
 		nd.f[0] = eps
 		nd.flag = sparse
 	}
@@ -268,7 +268,7 @@ func (tp *Tape) BinaryCrossEntropy(p, target *Var, eps float32) *Var {
 	}
 	out.Value.Data[0] = float32(total / float64(max(len(x), 1)))
 	if nd != nil {
-		nd.in[1] = target
+		nd.in[1], nd.nin = target, 2
 		nd.f[0] = eps
 	}
 	return out

@@ -66,7 +66,7 @@ func (tp *Tape) Reshape(x *Var, shape ...int) *Var {
 	out := tp.newVar(tp.View(x.Value.Data, s...), false) // panics on a size mismatch
 	if rec {
 		out.Grad = tp.zeros(s...)
-		tp.nodes = append(tp.nodes, node{op: opReshape, out: out, in: [3]*Var{x}})
+		tp.nodes = append(tp.nodes, node{op: opReshape, out: out, in: [3]*Var{x}, nin: 1})
 	}
 	return out
 }
