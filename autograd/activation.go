@@ -97,9 +97,7 @@ func activationGrad(dz, dy, y []float32, act Activation, cols int, accumulate bo
 	}
 }
 
-const opActivation op = 1
-
-func init() { register(opActivation, "activation", activationBackward) }
+var opActivation = register("activation", activationBackward)
 
 // Activate returns act(x). Softmax applies over the last dimension.
 func (tp *Tape) Activate(x *Var, act Activation) *Var {

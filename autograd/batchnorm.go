@@ -8,9 +8,7 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-const opBatchNorm op = 30
-
-func init() { register(opBatchNorm, "batch_norm", batchNormBackward) }
+var opBatchNorm = register("batch_norm", batchNormBackward)
 
 // BatchNormParams are the non-trainable state and settings of a batch
 // normalization: the moving statistics it updates in training and uses in

@@ -19,15 +19,10 @@ import (
 // the weight gradient adds the chunks up in a fixed order that depends only
 // on the shapes: results are bit-identical whatever GOMAXPROCS is.
 
-const (
-	opConv2D op = iota + 50
-	opConv2DTranspose
+var (
+	opConv2D          = register("conv2d", conv2DBackward)
+	opConv2DTranspose = register("conv2d_transpose", conv2DTransposeBackward)
 )
-
-func init() {
-	register(opConv2D, "conv2d", conv2DBackward)
-	register(opConv2DTranspose, "conv2d_transpose", conv2DTransposeBackward)
-}
 
 // Padding selects how a convolution or pooling window meets the borders of
 // its input, as Keras's padding argument.
@@ -485,7 +480,7 @@ func recordedGeom(nd *node, img, kernel, conv *Var) convGeom {
 	k := kernel.Value.Shape
 	o := conv.Value.Shape
 	g := convGeom{n: s[0], h: s[1], w: s[2], c: s[3], kh: k[0], kw: k[1], f: k[3],
-		sh: int(nd.f[0]), sw: int(nd.f[1]), oh: o[1], ow: o[2]}
+		sh: nd.ints[0], sw: nd.ints[1], oh: o[1], ow: o[2]}
 	g.setPad()
 	return g
 }
@@ -528,7 +523,7 @@ func biasGrad(b *Var) []float32 {
 // strides, the activation, the im2col buffer and the scratch for dz and the
 // bias partial sums, sized for a chunk of rows outputs of cols values.
 func (tp *Tape) saveForBackward(nd *node, strides [2]int, act Activation, cols *tensor.Tensor, rows, width int, bias bool) {
-	nd.f = [2]float32{float32(strides[0]), float32(strides[1])}
+	nd.ints[0], nd.ints[1] = strides[0], strides[1]
 	nd.act = act
 	nd.aux[0] = cols
 	if act != Linear {

@@ -8,19 +8,12 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-const (
-	opSoftmaxCE op = iota + 40
-	opSigmoidBCE
-	opCategoricalCE
-	opBinaryCE
+var (
+	opSoftmaxCE     = register("softmax_cross_entropy", softmaxCEBackward)
+	opSigmoidBCE    = register("sigmoid_binary_cross_entropy", sigmoidBCEBackward)
+	opCategoricalCE = register("categorical_cross_entropy", categoricalCEBackward)
+	opBinaryCE      = register("binary_cross_entropy", binaryCEBackward)
 )
-
-func init() {
-	register(opSoftmaxCE, "softmax_cross_entropy", softmaxCEBackward)
-	register(opSigmoidBCE, "sigmoid_binary_cross_entropy", sigmoidBCEBackward)
-	register(opCategoricalCE, "categorical_cross_entropy", categoricalCEBackward)
-	register(opBinaryCE, "binary_cross_entropy", binaryCEBackward)
-}
 
 // checkTargets validates targets for a rows×cols prediction: the same shape,
 // or with sparse set, one class index per row.
@@ -72,7 +65,7 @@ func (tp *Tape) SoftmaxCrossEntropy(logits, target *Var, sparse bool) (loss *Var
 	})
 	out.Value.Data[0] = float32(total / float64(max(rows, 1)))
 	if nd != nil {
-		nd.in[1] = target
+		nd.in[1], nd.nin = target, 2
 		nd.aux[0] = probs
 		nd.flag = sparse
 	}
@@ -161,7 +154,7 @@ func (tp *Tape) SigmoidBinaryCrossEntropy(logits, target *Var) (loss *Var, probs
 	}
 	out.Value.Data[0] = float32(total / float64(max(len(z), 1)))
 	if nd != nil {
-		nd.in[1] = target
+		nd.in[1], nd.nin = target, 2
 		nd.aux[0] = probs
 	}
 	return out, probs
@@ -205,7 +198,7 @@ func (tp *Tape) CategoricalCrossEntropy(p, target *Var, eps float32, sparse bool
 	}
 	out.Value.Data[0] = float32(total / float64(max(rows, 1)))
 	if nd != nil {
-		nd.in[1] = target
+		nd.in[1], nd.nin = target, 2
 		nd.f[0] = eps
 		nd.flag = sparse
 	}
@@ -275,7 +268,7 @@ func (tp *Tape) BinaryCrossEntropy(p, target *Var, eps float32) *Var {
 	}
 	out.Value.Data[0] = float32(total / float64(max(len(x), 1)))
 	if nd != nil {
-		nd.in[1] = target
+		nd.in[1], nd.nin = target, 2
 		nd.f[0] = eps
 	}
 	return out

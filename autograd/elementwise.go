@@ -4,21 +4,16 @@ import (
 	"github.com/neurona/neurona/internal/cpu"
 )
 
-const (
-	opAdd op = iota + 2
-	opSub
-	opMul
-	opScale
-	opAbs
+var (
+	opAdd   = register("add", addBackward)
+	opSub   = register("sub", subBackward)
+	opMul   = register("mul", mulBackward)
+	opScale = register("scale", scaleBackward)
+	opAbs   = register("abs", absBackward)
+	opAddN  = register("add_n", addNBackward)
+	opMax   = register("maximum", maxMinBackward)
+	opMin   = register("minimum", maxMinBackward)
 )
-
-func init() {
-	register(opAdd, "add", addBackward)
-	register(opSub, "sub", subBackward)
-	register(opMul, "mul", mulBackward)
-	register(opScale, "scale", scaleBackward)
-	register(opAbs, "abs", absBackward)
-}
 
 // Add returns a + b (same shapes).
 func (tp *Tape) Add(a, b *Var) *Var {
@@ -116,6 +111,83 @@ func absBackward(n *node) {
 			dx[i] += g[i]
 		case v < 0:
 			dx[i] -= g[i]
+		}
+	}
+}
+
+// AddN returns the sum of xs (one or more, all of one shape), added left to
+// right: Keras's Add merge over any number of inputs.
+func (tp *Tape) AddN(xs ...*Var) *Var {
+	if len(xs) == 0 {
+		panic("autograd: AddN: no inputs")
+	}
+	for _, x := range xs[1:] {
+		checkSameShape("AddN", xs[0], x)
+	}
+	out, _ := tp.output(opAddN, xs[0].Value.Shape, xs...)
+	y := out.Value.Data
+	copy(y, xs[0].Value.Data)
+	for _, x := range xs[1:] {
+		cpu.Add(y, y, x.Value.Data)
+	}
+	return out
+}
+
+func addNBackward(n *node) {
+	g := n.out.Grad.Data
+	for _, in := range n.inputs() {
+		if in.Grad != nil {
+			cpu.Axpy(in.Grad.Data, g, 1)
+		}
+	}
+}
+
+// Maximum returns the elementwise maximum of a and b (same shapes). The
+// gradient goes to the larger input; on a tie, or where either is NaN, the
+// result and the gradient are a's.
+func (tp *Tape) Maximum(a, b *Var) *Var { return tp.maxMin("Maximum", opMax, a, b) }
+
+// Minimum returns the elementwise minimum of a and b (same shapes). The
+// gradient goes to the smaller input; on a tie, or where either is NaN,
+// the result and the gradient are a's.
+func (tp *Tape) Minimum(a, b *Var) *Var { return tp.maxMin("Minimum", opMin, a, b) }
+
+func (tp *Tape) maxMin(name string, o op, a, b *Var) *Var {
+	checkSameShape(name, a, b)
+	out, nd := tp.output(o, a.Value.Shape, a, b)
+	isMax := o == opMax
+	y, bv := out.Value.Data, b.Value.Data
+	for i, v := range a.Value.Data {
+		if !takesA(v, bv[i], isMax) {
+			v = bv[i]
+		}
+		y[i] = v
+	}
+	if nd != nil {
+		nd.flag = isMax
+	}
+	return out
+}
+
+// takesA reports whether max(a, b) (min when isMax is false) is taken to
+// be a: unless b is strictly larger (smaller).
+func takesA(a, b float32, isMax bool) bool {
+	if isMax {
+		return !(b > a)
+	}
+	return !(b < a)
+}
+
+func maxMinBackward(nd *node) {
+	a, b, g := nd.in[0], nd.in[1], nd.out.Grad.Data
+	bv := b.Value.Data
+	for i, v := range a.Value.Data {
+		if takesA(v, bv[i], nd.flag) {
+			if a.Grad != nil {
+				a.Grad.Data[i] += g[i]
+			}
+		} else if b.Grad != nil {
+			b.Grad.Data[i] += g[i]
 		}
 	}
 }

@@ -6,17 +6,11 @@ import (
 	"github.com/neurona/neurona/internal/cpu"
 )
 
-const (
-	opMatMul op = iota + 20
-	opAddBias
-	opDense
+var (
+	opMatMul  = register("matmul", matMulBackward)
+	opAddBias = register("bias_add", addBiasBackward)
+	opDense   = register("dense", denseBackward)
 )
-
-func init() {
-	register(opMatMul, "matmul", matMulBackward)
-	register(opAddBias, "bias_add", addBiasBackward)
-	register(opDense, "dense", denseBackward)
-}
 
 func checkMatMul(name string, x, w *Var) (m, k, n int) {
 	if w.Value.Dims() != 2 {

@@ -3,9 +3,6 @@ package autograd
 import (
 	"fmt"
 	"math"
-	"unsafe"
-
-	"github.com/neurona/neurona/tensor"
 )
 
 // Pooling and upsampling of channels-last (NHWC) images, as Keras's
@@ -15,29 +12,13 @@ import (
 // Work is split over output rows (forward) and samples (backward), so
 // results do not depend on GOMAXPROCS.
 
-const (
-	opMaxPool2D op = iota + 52
-	opAvgPool2D
-	opGlobalAvgPool2D
-	opGlobalMaxPool2D
-	opUpSampling2D
+var (
+	opMaxPool2D       = register("max_pool2d", maxPool2DBackward)
+	opAvgPool2D       = register("avg_pool2d", avgPool2DBackward)
+	opGlobalAvgPool2D = register("global_avg_pool2d", globalPool2DBackward)
+	opGlobalMaxPool2D = register("global_max_pool2d", globalPool2DBackward)
+	opUpSampling2D    = register("up_sampling2d", upSampling2DBackward)
 )
-
-func init() {
-	register(opMaxPool2D, "max_pool2d", maxPool2DBackward)
-	register(opAvgPool2D, "avg_pool2d", avgPool2DBackward)
-	register(opGlobalAvgPool2D, "global_avg_pool2d", globalPool2DBackward)
-	register(opGlobalMaxPool2D, "global_max_pool2d", globalPool2DBackward)
-	register(opUpSampling2D, "up_sampling2d", upSampling2DBackward)
-}
-
-// int32s views a scratch tensor's storage as int32 indices.
-func int32s(t *tensor.Tensor) []int32 {
-	if len(t.Data) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*int32)(unsafe.Pointer(&t.Data[0])), len(t.Data))
-}
 
 // orderKey maps a float32 to an int32 with the same order (−0 just below
 // +0, NaN above +Inf), so that maxima are found with integer compares,
@@ -78,9 +59,8 @@ func (tp *Tape) MaxPool2D(x *Var, pool, strides [2]int, padding Padding) *Var {
 	j := getJob(g)
 	j.a, j.b = out.Value.Data, x.Value.Data
 	if nd != nil {
-		idx := tp.Scratch(len(out.Value.Data))
-		nd.aux[0] = idx
-		j.idx = int32s(idx)
+		nd.idx = tp.IntScratch(len(out.Value.Data))
+		j.idx = nd.idx
 	}
 	j.parallel(jobMaxPool, g.n*g.oh, g.ow*g.c*g.kh*g.kw)
 	putJob(j)
@@ -166,7 +146,7 @@ func maxPool2DBackward(nd *node) {
 	o := nd.out.Value.Shape
 	g := convGeom{n: s[0], h: s[1], w: s[2], c: s[3], oh: o[1], ow: o[2]}
 	j := getJob(g)
-	j.a, j.b, j.idx = x.Grad.Data, nd.out.Grad.Data, int32s(nd.aux[0])
+	j.a, j.b, j.idx = x.Grad.Data, nd.out.Grad.Data, nd.idx
 	j.parallel(jobMaxPoolBack, g.n, g.outPix()*g.c)
 	putJob(j)
 }
@@ -192,10 +172,7 @@ func (tp *Tape) AvgPool2D(x *Var, pool, strides [2]int, padding Padding) *Var {
 	j.parallel(jobAvgPool, g.n*g.oh, g.ow*g.c*g.kh*g.kw)
 	putJob(j)
 	if nd != nil {
-		geo := tp.Scratch(4)
-		geo.Data[0], geo.Data[1] = float32(pool[0]), float32(pool[1])
-		geo.Data[2], geo.Data[3] = float32(strides[0]), float32(strides[1])
-		nd.aux[0] = geo
+		nd.ints = [4]int{pool[0], pool[1], strides[0], strides[1]}
 	}
 	return out
 }
@@ -229,11 +206,11 @@ func avgPool2DBackward(nd *node) {
 	if x.Grad == nil {
 		return
 	}
-	geo := nd.aux[0].Data
+	geo := nd.ints
 	s := x.Value.Shape
 	o := nd.out.Value.Shape
 	g := convGeom{n: s[0], h: s[1], w: s[2], c: s[3], f: s[3], oh: o[1], ow: o[2],
-		kh: int(geo[0]), kw: int(geo[1]), sh: int(geo[2]), sw: int(geo[3])}
+		kh: geo[0], kw: geo[1], sh: geo[2], sw: geo[3]}
 	g.setPad()
 	j := getJob(g)
 	j.a, j.b = x.Grad.Data, nd.out.Grad.Data
@@ -276,9 +253,9 @@ func (tp *Tape) GlobalAvgPool2D(x *Var) *Var { return tp.globalPool2D(x, opGloba
 func (tp *Tape) GlobalMaxPool2D(x *Var) *Var { return tp.globalPool2D(x, opGlobalMaxPool2D) }
 
 func (tp *Tape) globalPool2D(x *Var, o op) *Var {
-	n, h, w, c := dims4(opNames[o], "input", x)
+	n, h, w, c := dims4(o.String(), "input", x)
 	if h < 1 || w < 1 {
-		panic(fmt.Sprintf("autograd: %s: empty images %v", opNames[o], x.Value.Shape))
+		panic(fmt.Sprintf("autograd: %s: empty images %v", o, x.Value.Shape))
 	}
 	g := convGeom{n: n, h: h, w: w, c: c, f: c, oh: 1, ow: 1}
 	var buf [8]int
@@ -286,10 +263,10 @@ func (tp *Tape) globalPool2D(x *Var, o op) *Var {
 	j := getJob(g)
 	j.a, j.b = out.Value.Data, x.Value.Data
 	if o == opGlobalMaxPool2D {
-		idx := tp.Scratch(n * c)
-		j.idx = int32s(idx)
+		j.idx = tp.IntScratch(n * c)
 		if nd != nil {
-			nd.aux[0] = idx
+			nd.idx = j.idx
+			nd.flag = true // max: route through the indices
 		}
 	}
 	j.parallel(jobGlobalPool, n, g.inImg())
@@ -342,8 +319,8 @@ func globalPool2DBackward(nd *node) {
 	g := convGeom{n: s[0], h: s[1], w: s[2], c: s[3], oh: 1, ow: 1}
 	j := getJob(g)
 	j.a, j.b = x.Grad.Data, nd.out.Grad.Data
-	if nd.op == opGlobalMaxPool2D {
-		j.idx = int32s(nd.aux[0])
+	if nd.flag {
+		j.idx = nd.idx
 	}
 	j.parallel(jobGlobalPoolBack, g.n, g.inImg())
 	putJob(j)

@@ -2,15 +2,10 @@ package autograd
 
 import "github.com/neurona/neurona/internal/cpu"
 
-const (
-	opSum op = iota + 10
-	opReshape
+var (
+	opSum     = register("sum", sumBackward)
+	opReshape = register("reshape", reshapeBackward)
 )
-
-func init() {
-	register(opSum, "sum", sumBackward)
-	register(opReshape, "reshape", reshapeBackward)
-}
 
 // Sum returns the sum of all elements of x as a scalar.
 func (tp *Tape) Sum(x *Var) *Var { return tp.sumScaled(x, 1) }
@@ -71,7 +66,7 @@ func (tp *Tape) Reshape(x *Var, shape ...int) *Var {
 	out := tp.newVar(tp.View(x.Value.Data, s...), false) // panics on a size mismatch
 	if rec {
 		out.Grad = tp.zeros(s...)
-		tp.nodes = append(tp.nodes, node{op: opReshape, out: out, in: [3]*Var{x}})
+		tp.nodes = append(tp.nodes, node{op: opReshape, out: out, in: [3]*Var{x}, nin: 1})
 	}
 	return out
 }

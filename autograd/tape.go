@@ -40,33 +40,64 @@ func (v *Var) ZeroGrad() {
 // Shape returns the shape of v's value.
 func (v *Var) Shape() []int { return v.Value.Shape }
 
-// op identifies an operation on the tape.
-type op uint8
+// op identifies an operation on the tape: its index in ops.
+type op uint16
 
-// node is one recorded operation: its output, up to three inputs and the
-// scratch it saved for the backward pass.
-type node struct {
-	op   op
-	out  *Var
-	in   [3]*Var
-	aux  [3]*tensor.Tensor
-	f    [2]float32
-	act  Activation
-	flag bool
+// opInfo is what the tape knows of a registered op.
+type opInfo struct {
+	name     string
+	backward func(n *node)
 }
 
-// backwardFns maps each op to its backward function. Op files register
-// theirs in init, next to the forward code.
-var backwardFns [64]func(n *node)
+// ops holds every registered op, indexed by op.
+var ops []opInfo
 
-var opNames [64]string
-
-func register(o op, name string, backward func(n *node)) {
-	if backwardFns[o] != nil {
-		panic("autograd: op registered twice: " + name)
+// register adds an op with its backward function and returns its id. Op
+// files call it at package level next to their forward code:
+//
+//	var opConv2D = register("conv2d", conv2DBackward)
+//
+// A name registered twice panics.
+func register(name string, backward func(n *node)) op {
+	for _, o := range ops {
+		if o.name == name {
+			panic("autograd: op registered twice: " + name)
+		}
 	}
-	backwardFns[o] = backward
-	opNames[o] = name
+	if len(ops) > int(^op(0)) {
+		panic("autograd: too many ops")
+	}
+	ops = append(ops, opInfo{name: name, backward: backward})
+	return op(len(ops) - 1)
+}
+
+// String returns the op's registered name.
+func (o op) String() string { return ops[o].name }
+
+// node is one recorded operation: its output, its inputs, the scratch it
+// saved for the backward pass and the parameters that backward needs.
+type node struct {
+	op   op
+	nin  uint8 // inputs held in in; 0 when they are in more
+	act  Activation
+	flag bool
+	out  *Var
+	// in holds up to three inputs inline; an op with more keeps them all
+	// in more, a slice from the tape's arena. Read them with inputs.
+	in   [3]*Var
+	more []*Var
+	aux  [3]*tensor.Tensor
+	f    [2]float32 // real-valued parameters (a scale, an epsilon)
+	ints [4]int     // integer parameters: strides, window sizes, axes
+	idx  []int32    // integer scratch (argmax indices, ids), from the tape's arena
+}
+
+// inputs returns the node's inputs in the order the op received them.
+func (n *node) inputs() []*Var {
+	if n.more != nil {
+		return n.more
+	}
+	return n.in[:n.nin]
 }
 
 // Tape records operations for reverse-mode differentiation and owns their
@@ -85,6 +116,10 @@ type Tape struct {
 	nextVw  int
 	vars    []*Var
 	nextVar int
+	ints    [][]int32 // integer scratch, handed out in order
+	nextInt int
+	lists   [][]*Var // lists of Vars: inputs of wide nodes, Split's results
+	nextLst int
 }
 
 // NewTape returns an empty tape that records operations.
@@ -95,7 +130,11 @@ func NewTape() *Tape { return &Tape{} }
 func (tp *Tape) Reset() {
 	clear(tp.nodes) // drop references
 	tp.nodes = tp.nodes[:0]
-	tp.nextBuf, tp.nextVw, tp.nextVar = 0, 0, 0
+	tp.nextBuf, tp.nextVw, tp.nextVar, tp.nextInt = 0, 0, 0, 0
+	for _, l := range tp.lists[:tp.nextLst] {
+		clear(l) // drop references
+	}
+	tp.nextLst = 0
 }
 
 // SetNoGrad turns recording off (inference) or back on (training). Ops run
@@ -121,6 +160,37 @@ func (tp *Tape) Scratch(shape ...int) *tensor.Tensor {
 	tp.bufs = append(tp.bufs, t)
 	tp.nextBuf++
 	return t
+}
+
+// IntScratch returns n int32s from the tape's integer arena, as Scratch
+// does for floats: valid until the next Reset, contents unspecified.
+func (tp *Tape) IntScratch(n int) []int32 {
+	if tp.nextInt == len(tp.ints) {
+		tp.ints = append(tp.ints, nil)
+	}
+	s := tp.ints[tp.nextInt]
+	if cap(s) < n {
+		s = make([]int32, n)
+	}
+	s = s[:n]
+	tp.ints[tp.nextInt] = s
+	tp.nextInt++
+	return s
+}
+
+// varList returns a list of n Vars from the tape's arena, all nil.
+func (tp *Tape) varList(n int) []*Var {
+	if tp.nextLst == len(tp.lists) {
+		tp.lists = append(tp.lists, nil)
+	}
+	l := tp.lists[tp.nextLst]
+	if cap(l) < n {
+		l = make([]*Var, n)
+	}
+	l = l[:n]
+	tp.lists[tp.nextLst] = l
+	tp.nextLst++
+	return l
 }
 
 // zeros returns a zeroed scratch tensor.
@@ -191,7 +261,12 @@ func (tp *Tape) output(o op, shape []int, in ...*Var) (*Var, *node) {
 	}
 	tp.nodes = append(tp.nodes, node{op: o, out: out})
 	n := &tp.nodes[len(tp.nodes)-1]
-	copy(n.in[:], in)
+	if len(in) <= len(n.in) {
+		n.nin = uint8(copy(n.in[:], in))
+	} else {
+		n.more = tp.varList(len(in))
+		copy(n.more, in)
+	}
 	return out, n
 }
 
@@ -222,7 +297,7 @@ func (tp *Tape) BackwardFrom(v *Var, seed *tensor.Tensor) {
 func (tp *Tape) replay() {
 	for i := len(tp.nodes) - 1; i >= 0; i-- {
 		n := &tp.nodes[i]
-		backwardFns[n.op](n)
+		ops[n.op].backward(n)
 	}
 }
 
