@@ -250,8 +250,8 @@ func describe(err error, v any) error {
 		}
 		return fmt.Errorf("field %q must be %s, not %s", te.Field, jsonTypeName(te.Type), te.Value)
 	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if strings.HasPrefix(msg, "unknown field ") {
+	msg, fromJSON := strings.CutPrefix(err.Error(), "json: ")
+	if fromJSON && strings.HasPrefix(msg, "unknown field ") {
 		return fmt.Errorf("%s (valid: %s)", msg, strings.Join(FieldNames(v), ", "))
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
