@@ -85,13 +85,19 @@ func (e *EarlyStopping) OnTrainBegin(Logs) {
 	if e.Monitor == "" {
 		e.Monitor = "val_loss"
 	}
-	e.md, e.err = resolveMode(e.Mode, e.Monitor)
+	e.err = nil
+	md, err := resolveMode(e.Mode, e.Monitor)
+	if err != nil {
+		fail(e.Model, &e.err, fmt.Errorf("EarlyStopping: %w", err))
+	}
+	e.md = md
 	e.wait, e.StoppedEpoch, e.BestEpoch = 0, -1, -1
 	e.Best = e.md.worst()
 	e.weights = nil
 }
 
-// Err reports a configuration error found when training began.
+// Err implements Failer: it reports a configuration error found when
+// training began.
 func (e *EarlyStopping) Err() error { return e.err }
 
 // OnEpochEnd implements Callback.
@@ -210,14 +216,23 @@ func (r *ReduceLROnPlateau) OnTrainBegin(Logs) {
 	if r.MinDelta == 0 {
 		r.MinDelta = 1e-4
 	}
-	r.md, r.err = resolveMode(r.Mode, r.Monitor)
-	if r.err == nil && r.Factor >= 1 {
-		r.err = fmt.Errorf("factor must be below 1, got %v", r.Factor)
+	r.err = nil
+	md, err := resolveMode(r.Mode, r.Monitor)
+	if err == nil && !(r.Factor < 1 && r.Factor > 0) {
+		err = fmt.Errorf("factor must be in (0, 1), got %v", r.Factor)
 	}
+	if err == nil && r.MinLR < 0 {
+		err = fmt.Errorf("min_lr must be ≥ 0, got %v", r.MinLR)
+	}
+	if err != nil {
+		fail(r.Model, &r.err, fmt.Errorf("ReduceLROnPlateau: %w", err))
+	}
+	r.md = md
 	r.best, r.wait, r.cooldownCtr = r.md.worst(), 0, 0
 }
 
-// Err reports a configuration error found when training began.
+// Err implements Failer: it reports a configuration error found when
+// training began.
 func (r *ReduceLROnPlateau) Err() error { return r.err }
 
 // OnEpochEnd implements Callback.
@@ -252,17 +267,38 @@ func (r *ReduceLROnPlateau) OnEpochEnd(epoch int, logs Logs) {
 }
 
 // LearningRateScheduler sets the learning rate at the start of each epoch
-// from Schedule(epoch, current rate), as Keras's LearningRateScheduler.
+// from Schedule(epoch, current rate), as Keras's LearningRateScheduler. A
+// missing Schedule, or a rate that is negative, infinite or NaN, is an
+// error (see Failer); the rate is then left as it was.
 type LearningRateScheduler struct {
 	Base
 	Schedule func(epoch int, lr float32) float32 `json:"-"`
+
+	err error
 }
+
+// OnTrainBegin implements Callback.
+func (s *LearningRateScheduler) OnTrainBegin(Logs) {
+	s.err = nil
+	if s.Schedule == nil {
+		fail(s.Model, &s.err, fmt.Errorf("LearningRateScheduler: no Schedule"))
+	}
+}
+
+// Err implements Failer.
+func (s *LearningRateScheduler) Err() error { return s.err }
 
 // OnEpochBegin implements Callback.
 func (s *LearningRateScheduler) OnEpochBegin(epoch int, logs Logs) {
-	if s.Schedule != nil {
-		s.Model.SetLearningRate(s.Schedule(epoch, s.Model.LearningRate()))
+	if s.Schedule == nil || s.err != nil {
+		return
 	}
+	lr := s.Schedule(epoch, s.Model.LearningRate())
+	if !(lr >= 0) || math.IsInf(float64(lr), 1) {
+		fail(s.Model, &s.err, fmt.Errorf("LearningRateScheduler: epoch %d: the schedule returned the rate %v", epoch+1, lr))
+		return
+	}
+	s.Model.SetLearningRate(lr)
 }
 
 // OnEpochEnd implements Callback: it logs the rate as "lr", as Keras does.

@@ -98,3 +98,48 @@ func (f *Func) OnBatchEnd(batch int, logs Logs) {
 		f.BatchEnd(batch, logs)
 	}
 }
+
+// Failer is implemented by callbacks that can fail: with a configuration
+// that makes no sense (found at OnTrainBegin: a bad monitor mode), or an
+// action that failed (a checkpoint, log or event file not written).
+//
+// The contract with Fit: a callback that fails records its first error,
+// returns it from Err from then on, asks the model to stop training
+// (StopTraining) and does nothing more. Fit checks every Failer after
+// OnTrainBegin, after each batch's and each epoch's callbacks and after
+// OnTrainEnd, and returns the first error FirstErr reports, with the
+// History so far. Every builtin callback that can fail implements Failer:
+// EarlyStopping, ReduceLROnPlateau, LearningRateScheduler,
+// ModelCheckpoint, CSVLogger, TensorBoard and ProgbarLogger.
+type Failer interface {
+	// Err returns the first error the callback met, or nil.
+	Err() error
+}
+
+// FirstErr returns the first non-nil Err of the callbacks that implement
+// Failer, in order, or nil.
+func FirstErr(cbs ...Callback) error {
+	for _, cb := range cbs {
+		if f, ok := cb.(Failer); ok {
+			if err := f.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fail records err in *dst unless an error is there already, and asks m
+// (if set) to stop training. It reports whether err was non-nil.
+func fail(m Model, dst *error, err error) bool {
+	if err == nil {
+		return false
+	}
+	if *dst == nil {
+		*dst = err
+	}
+	if m != nil {
+		m.StopTraining()
+	}
+	return true
+}

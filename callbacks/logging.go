@@ -2,8 +2,10 @@ package callbacks
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"regexp"
@@ -45,11 +47,17 @@ func (c *ModelCheckpoint) OnTrainBegin(Logs) {
 	if c.Monitor == "" {
 		c.Monitor = "val_loss"
 	}
-	c.md, c.err = resolveMode(c.Mode, c.Monitor)
+	c.err = nil
+	md, err := resolveMode(c.Mode, c.Monitor)
+	if err != nil {
+		fail(c.Model, &c.err, fmt.Errorf("ModelCheckpoint: %w", err))
+	}
+	c.md = md
 	c.best = c.md.worst()
 }
 
-// Err returns the first error: a bad configuration or a failed save.
+// Err implements Failer: it returns the first error, a bad configuration
+// or a failed save.
 func (c *ModelCheckpoint) Err() error { return c.err }
 
 // OnEpochEnd implements Callback.
@@ -68,8 +76,7 @@ func (c *ModelCheckpoint) OnEpochEnd(epoch int, logs Logs) {
 		c.best = current
 	}
 	path, err := FormatPath(c.Filepath, epoch+1, logs)
-	if err != nil {
-		c.err = err
+	if fail(c.Model, &c.err, err) {
 		return
 	}
 	if c.SaveWeightsOnly {
@@ -77,9 +84,7 @@ func (c *ModelCheckpoint) OnEpochEnd(epoch int, logs Logs) {
 	} else {
 		err = c.Model.Save(path)
 	}
-	if err != nil {
-		c.err = err
-		c.Model.StopTraining()
+	if fail(c.Model, &c.err, err) {
 		return
 	}
 	c.Saved = append(c.Saved, path)
@@ -159,28 +164,37 @@ type CSVLogger struct {
 	err  error
 }
 
-// Err returns the first write error.
+// Err implements Failer: it returns the first error reading (to append)
+// or writing the file.
 func (c *CSVLogger) Err() error { return c.err }
 
 // OnTrainBegin implements Callback.
 func (c *CSVLogger) OnTrainBegin(Logs) {
 	c.buf.Reset()
 	c.keys = nil
+	c.err = nil
 	if c.Separator == "" {
 		c.Separator = ","
 	}
 	if c.Append {
-		if b, err := os.ReadFile(c.Filename); err == nil {
+		b, err := os.ReadFile(c.Filename)
+		switch {
+		case err == nil:
 			c.buf.Write(b)
 			if first, _, ok := strings.Cut(string(b), "\n"); ok {
 				c.keys = strings.Split(first, c.Separator)[1:]
 			}
+		case !errors.Is(err, fs.ErrNotExist):
+			fail(c.Model, &c.err, fmt.Errorf("CSVLogger: %w", err))
 		}
 	}
 }
 
 // OnEpochEnd implements Callback.
 func (c *CSVLogger) OnEpochEnd(epoch int, logs Logs) {
+	if c.err != nil {
+		return
+	}
 	if c.keys == nil {
 		for k := range logs {
 			c.keys = append(c.keys, k)
@@ -205,8 +219,8 @@ func (c *CSVLogger) OnEpochEnd(epoch int, logs Logs) {
 	if err := saving.WriteFileAtomic(c.Filename, func(w io.Writer) error {
 		_, err := w.Write(c.buf.Bytes())
 		return err
-	}); err != nil && c.err == nil {
-		c.err = err
+	}); err != nil {
+		fail(c.Model, &c.err, fmt.Errorf("CSVLogger: %w", err))
 	}
 }
 
@@ -223,12 +237,18 @@ type TensorBoard struct {
 	err        error
 }
 
-// Err returns the first error.
+// Err implements Failer: it returns the first error creating or writing
+// the event files.
 func (t *TensorBoard) Err() error { return t.err }
 
 // OnTrainBegin implements Callback.
 func (t *TensorBoard) OnTrainBegin(Logs) {
-	t.train, t.val, t.err = tensorboard.NewRunWriters(t.LogDir)
+	var err error
+	t.err = nil
+	t.train, t.val, err = tensorboard.NewRunWriters(t.LogDir)
+	if err != nil {
+		fail(t.Model, &t.err, fmt.Errorf("TensorBoard: %w", err))
+	}
 }
 
 // OnEpochEnd implements Callback.
@@ -242,20 +262,20 @@ func (t *TensorBoard) OnEpochEnd(epoch int, logs Logs) {
 		if name, ok := strings.CutPrefix(k, "val_"); ok {
 			w, tag = t.val, "epoch_"+name
 		}
-		if err := w.Scalar(tag, step, v); err != nil && t.err == nil {
-			t.err = err
+		if err := w.Scalar(tag, step, v); err != nil {
+			fail(t.Model, &t.err, fmt.Errorf("TensorBoard: %w", err))
 		}
 	}
 	if t.HistogramFreq > 0 && epoch%t.HistogramFreq == 0 {
 		for _, w := range t.Model.WeightTensors() {
-			if err := t.train.Histogram(w.Name, step, w.Value.Data); err != nil && t.err == nil {
-				t.err = err
+			if err := t.train.Histogram(w.Name, step, w.Value.Data); err != nil {
+				fail(t.Model, &t.err, fmt.Errorf("TensorBoard: %w", err))
 			}
 		}
 	}
 	for _, w := range []*tensorboard.Writer{t.train, t.val} {
-		if err := w.Flush(); err != nil && t.err == nil {
-			t.err = err
+		if err := w.Flush(); err != nil {
+			fail(t.Model, &t.err, fmt.Errorf("TensorBoard: %w", err))
 		}
 	}
 }
@@ -264,8 +284,8 @@ func (t *TensorBoard) OnEpochEnd(epoch int, logs Logs) {
 func (t *TensorBoard) OnTrainEnd(Logs) {
 	for _, w := range []*tensorboard.Writer{t.train, t.val} {
 		if w != nil {
-			if err := w.Close(); err != nil && t.err == nil {
-				t.err = err
+			if err := w.Close(); err != nil {
+				fail(t.Model, &t.err, fmt.Errorf("TensorBoard: %w", err))
 			}
 		}
 	}

@@ -47,7 +47,7 @@ type ProgbarLogger struct {
 // SetParams implements ParamsSetter.
 func (p *ProgbarLogger) SetParams(ps Params) { p.params = ps }
 
-// Err returns the first write error.
+// Err implements Failer: it returns the first write error.
 func (p *ProgbarLogger) Err() error { return p.err }
 
 // OnTrainBegin implements Callback.
@@ -63,24 +63,19 @@ func (p *ProgbarLogger) OnTrainBegin(Logs) {
 	for i, k := range p.params.Keys {
 		p.values[i].Name = k
 	}
+	p.err = nil
 	p.bar = kerasfmt.NewProgbar(p.Output, p.params.Samples, p.Verbose, interactive, time.Now())
 	if p.params.ValidationSamples > 0 {
 		p.write(fmt.Fprintf(p.Output, "Train on %d samples, validate on %d samples\n", p.params.Samples, p.params.ValidationSamples))
 	}
 }
 
-func (p *ProgbarLogger) write(_ int, err error) {
-	if err != nil && p.err == nil {
-		p.err = err
-	}
-}
+func (p *ProgbarLogger) write(_ int, err error) { fail(p.Model, &p.err, err) }
 
 // OnEpochBegin implements Callback.
 func (p *ProgbarLogger) OnEpochBegin(epoch int, _ Logs) {
 	p.epoch = epoch
-	if err := kerasfmt.WriteEpochHeader(p.Output, epoch+1, p.params.Epochs); err != nil && p.err == nil {
-		p.err = err
-	}
+	p.write(0, kerasfmt.WriteEpochHeader(p.Output, epoch+1, p.params.Epochs))
 	p.bar.Reset(p.params.Samples, time.Now())
 }
 
@@ -93,6 +88,7 @@ func (p *ProgbarLogger) OnBatchEnd(batch int, logs Logs) {
 	}
 	n := p.fill(logs, false)
 	p.bar.Update(seen, p.values[:n], time.Now())
+	p.write(0, p.bar.Err())
 }
 
 // fill copies the logged values in key order and returns how many it set;
@@ -113,7 +109,5 @@ func (p *ProgbarLogger) fill(logs Logs, withVal bool) int {
 // OnEpochEnd implements Callback.
 func (p *ProgbarLogger) OnEpochEnd(_ int, logs Logs) {
 	n := p.fill(logs, true)
-	if err := p.bar.Finish(p.values[:n], time.Now()); err != nil && p.err == nil {
-		p.err = err
-	}
+	p.write(0, p.bar.Finish(p.values[:n], time.Now()))
 }

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -51,5 +52,21 @@ func TestFromConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %s: err = %v, want %q", c.class, c.config, err, c.want)
 		}
+	}
+}
+
+func TestRegisterDuplicatePanics(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), `duplicate layer class "Dense"`) {
+			t.Errorf("recover() = %v", r)
+		}
+	}()
+	Register("Dense", func() Layer { return &Dense{} })
+}
+
+func TestFromConfigRefusesTrailingData(t *testing.T) {
+	_, err := FromConfig(Config{ClassName: "Dense", Config: json.RawMessage(`{"units": 1} {"units": 2}`)})
+	if err == nil || strings.Contains(err.Error(), "json: ") {
+		t.Errorf("trailing data: %v", err)
 	}
 }

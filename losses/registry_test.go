@@ -32,3 +32,13 @@ func TestGet(t *testing.T) {
 		t.Error("an unknown field for mse was accepted")
 	}
 }
+
+func TestGetErrorsListFields(t *testing.T) {
+	_, err := Get("BinaryCrossentropy", json.RawMessage(`{"logits": true}`))
+	if err == nil || err.Error() != `loss BinaryCrossentropy: unknown field "logits" (valid: from_logits)` {
+		t.Errorf("unknown field: %v", err)
+	}
+	if got, err := Get(" MSE ", nil); err != nil || got != (MeanSquaredError{}) {
+		t.Errorf("Get(MSE) = %v, %v", got, err)
+	}
+}

@@ -65,7 +65,7 @@ func (k accuracyKind) String() string {
 // categorical; otherwise (one target per sample) → sparse.
 type AutoAccuracy struct {
 	// Label overrides the logged name "accuracy" (Keras 2.2 logged "acc").
-	Label string
+	Label string `json:"name,omitempty"`
 	kind  accuracyKind
 	mean
 }
@@ -126,9 +126,9 @@ func (m *AutoAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 // over samples.
 type BinaryAccuracy struct {
 	// Threshold above which a prediction counts as 1; zero means 0.5.
-	Threshold float32
+	Threshold float32 `json:"threshold,omitempty"`
 	// Label overrides the logged name "binary_accuracy".
-	Label string
+	Label string `json:"name,omitempty"`
 	mean
 }
 
@@ -149,7 +149,7 @@ func (m *BinaryAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 // target). Ties go to the first index, as numpy's argmax.
 type CategoricalAccuracy struct {
 	// Label overrides the logged name "categorical_accuracy".
-	Label string
+	Label string `json:"name,omitempty"`
 	mean
 }
 
@@ -167,7 +167,7 @@ func (m *CategoricalAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 // non-integral target never matches.
 type SparseCategoricalAccuracy struct {
 	// Label overrides the logged name "sparse_categorical_accuracy".
-	Label string
+	Label string `json:"name,omitempty"`
 	mean
 }
 
@@ -190,9 +190,9 @@ func (m *SparseCategoricalAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 // target whose score is NaN or infinite is never in the top K.
 type TopKCategoricalAccuracy struct {
 	// K is how many of the highest predictions count; zero means 5.
-	K int
+	K int `json:"k,omitempty"`
 	// Label overrides the logged name "top_k_categorical_accuracy".
-	Label string
+	Label string `json:"name,omitempty"`
 	mean
 }
 
@@ -221,9 +221,9 @@ func (m *TopKCategoricalAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 // (1.7 → class 1); an index outside [0, classes) is never in the top K.
 type SparseTopKCategoricalAccuracy struct {
 	// K is how many of the highest predictions count; zero means 5.
-	K int
+	K int `json:"k,omitempty"`
 	// Label overrides the logged name "sparse_top_k_categorical_accuracy".
-	Label string
+	Label string `json:"name,omitempty"`
 	mean
 }
 
@@ -257,9 +257,9 @@ func (m *SparseTopKCategoricalAccuracy) Update(yTrue, yPred *tensor.Tensor) {
 // Precision does. It is 0 while there are no predicted positives.
 type Precision struct {
 	// Threshold above which a prediction is positive; zero means 0.5.
-	Threshold float32
+	Threshold float32 `json:"threshold,omitempty"`
 	// Label overrides the logged name "precision".
-	Label string
+	Label string `json:"name,omitempty"`
 	confusion
 }
 
@@ -280,9 +280,9 @@ func (m *Precision) Result() float64 { return divNoNaN(m.tp, m.tp+m.fp) }
 // does. It is 0 while there are no positive targets.
 type Recall struct {
 	// Threshold above which a prediction is positive; zero means 0.5.
-	Threshold float32
+	Threshold float32 `json:"threshold,omitempty"`
 	// Label overrides the logged name "recall".
-	Label string
+	Label string `json:"name,omitempty"`
 	confusion
 }
 
@@ -349,9 +349,9 @@ func (c *confusion) update(yTrue, yPred *tensor.Tensor, thr float32, name string
 // ROC AUC by at most half the fraction of such pairs.
 type AUC struct {
 	// NumThresholds is the number of thresholds; zero means 200.
-	NumThresholds int
+	NumThresholds int `json:"num_thresholds,omitempty"`
 	// Label overrides the logged name "auc".
-	Label string
+	Label string `json:"name,omitempty"`
 
 	// pos[b] and neg[b] count the positive and negative targets whose
 	// prediction fell in bucket b (a predicted positive at thresholds 0 … b);

@@ -50,7 +50,8 @@ func (m *mean) perSample(yTrue, yPred *tensor.Tensor, f func(t, p float32) float
 // MeanSquaredError is the mean of (y_true − y_pred)². Its zero value is
 // named "mean_squared_error"; MSE returns one named "mse".
 type MeanSquaredError struct {
-	Label string
+	// Label overrides the logged name "mean_squared_error".
+	Label string `json:"name,omitempty"`
 	mean
 }
 
@@ -68,7 +69,8 @@ func (m *MeanSquaredError) Update(yTrue, yPred *tensor.Tensor) {
 // MeanAbsoluteError is the mean of |y_true − y_pred|. Its zero value is
 // named "mean_absolute_error"; MAE returns one named "mae".
 type MeanAbsoluteError struct {
-	Label string
+	// Label overrides the logged name "mean_absolute_error".
+	Label string `json:"name,omitempty"`
 	mean
 }
 

@@ -67,6 +67,9 @@ func (m *Model) CompileWith(cfg CompileConfig) error {
 	if cfg.Optimizer == nil {
 		return errors.New("compile: an optimizer is required")
 	}
+	if err := optimizers.Validate(cfg.Optimizer); err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
 	seen := map[string]bool{"loss": true}
 	for _, mt := range cfg.Metrics {
 		if mt == nil {
@@ -168,6 +171,7 @@ func (m *Model) prepare() error {
 		m.params = append(m.params, w.Var)
 		m.paramNames = append(m.paramNames, w.Name)
 	}
+	m.opt.Build(m.params)
 	return nil
 }
 
@@ -290,7 +294,7 @@ func (m *Model) trainStep(xs, ys []*tensor.Tensor, afterFirst func(), lossParts 
 	m.call.Tape, m.call.Training = tp, true
 	loss := m.forward(xs, ys, afterFirst, lossParts)
 	tp.Backward(loss)
-	m.opt.Apply(m.params)
+	m.opt.Apply()
 	for k, ms := range m.metrics {
 		for _, mt := range ms {
 			mt.Update(ys[k], m.preds[k])

@@ -264,12 +264,8 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 
 // callbackError returns the first error a callback reports.
 func callbackError(cbs []callbacks.Callback) error {
-	for _, cb := range cbs {
-		if f, ok := cb.(interface{ Err() error }); ok {
-			if err := f.Err(); err != nil {
-				return fmt.Errorf("fit: callback %T: %w", cb, err)
-			}
-		}
+	if err := callbacks.FirstErr(cbs...); err != nil {
+		return fmt.Errorf("fit: %w", err)
 	}
 	return nil
 }

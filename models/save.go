@@ -72,7 +72,9 @@ type compileConfig struct {
 	Losses      []classConfig `json:"losses,omitempty"` // one per output, when several
 	LossWeights []float32     `json:"loss_weights,omitempty"`
 	Optimizer   classConfig   `json:"optimizer"`
-	Metrics     []string      `json:"metrics"`
+	// Metrics are each a metrics.Config ({"class_name", "config"}); files
+	// written before held the metrics' names, which still load.
+	Metrics []json.RawMessage `json:"metrics"`
 }
 
 type optimizerState struct {
@@ -299,18 +301,25 @@ func (m *Model) fileContents(full bool) ([]saving.Entry, map[string]string, erro
 		return nil, nil, err
 	}
 	for _, mt := range m.given {
-		cc.Metrics = append(cc.Metrics, mt.Name())
+		c, err := metrics.ConfigOf(mt)
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		cc.Metrics = append(cc.Metrics, b)
 	}
 	if meta["compile"], err = marshal(cc); err != nil {
 		return nil, nil, err
 	}
 	if so, ok := m.opt.(optimizers.Stateful); ok {
 		os := optimizerState{Iterations: so.Iterations(), Slots: so.SlotNames()}
-		slots := so.Slots(m.params)
 		names := m.paramFileNames()
-		for s, slot := range os.Slots {
-			for i, t := range slots[s] {
-				entries = append(entries, saving.Entry{Name: "optimizer/" + slot + "/" + names[i], Tensor: t})
+		for i, p := range m.params {
+			for s, t := range so.Slots(p) {
+				entries = append(entries, saving.Entry{Name: "optimizer/" + os.Slots[s] + "/" + names[i], Tensor: t})
 			}
 		}
 		if meta["optimizer"], err = marshal(os); err != nil {
@@ -650,10 +659,19 @@ func (m *Model) compileFrom(f *saving.File, compile string) error {
 		return err
 	}
 	var ms []metrics.Metric
-	for _, name := range cc.Metrics {
-		mt, err := metrics.Get(name)
+	for _, raw := range cc.Metrics {
+		var name string
+		var mt metrics.Metric
+		if json.Unmarshal(raw, &name) == nil {
+			mt, err = metrics.Get(name)
+		} else {
+			var c metrics.Config
+			if err = json.Unmarshal(raw, &c); err == nil {
+				mt, err = metrics.FromConfig(c)
+			}
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("metric: %w", err)
 		}
 		ms = append(ms, mt)
 	}
@@ -684,11 +702,10 @@ func (m *Model) restoreOptimizer(f *saving.File, state string) error {
 	if !ok || fmt.Sprint(os.Slots) != fmt.Sprint(so.SlotNames()) {
 		return fmt.Errorf("optimizer state has slots %v, the optimizer %s expects %v", os.Slots, m.opt.Name(), so.SlotNames())
 	}
-	slots := so.Slots(m.params)
 	names := m.paramFileNames()
-	for s, slot := range os.Slots {
-		for i, t := range slots[s] {
-			name := "optimizer/" + slot + "/" + names[i]
+	for i, p := range m.params {
+		for s, t := range so.Slots(p) {
+			name := "optimizer/" + os.Slots[s] + "/" + names[i]
 			src, ok := f.Get(name)
 			if !ok || !tensor.SameShape(src, t) {
 				return fmt.Errorf("optimizer state %q is missing or has the wrong shape", name)

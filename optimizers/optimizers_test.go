@@ -65,9 +65,10 @@ func (p *problem) check(t *testing.T, name string, step int) {
 func TestSGDPlain(t *testing.T) {
 	p := newProblem()
 	o := &SGD{LR: 0.1}
+	o.Build(p.params)
 	for k := 1; k <= 4; k++ {
 		g := p.setGrads(k)
-		o.Apply(p.params)
+		o.Apply()
 		for i := range p.ref {
 			for j := range p.ref[i] {
 				p.ref[i][j] -= float64(float32(0.1)) * g[i][j]
@@ -84,6 +85,7 @@ func sgdMomentumRef(t *testing.T, nesterov bool) {
 	p := newProblem()
 	lr, mom := float32(0.05), float32(0.9)
 	o := &SGD{LR: lr, Momentum: mom, Nesterov: nesterov}
+	o.Build(p.params)
 	vel := make([][]float64, len(p.ref))
 	for i := range vel {
 		vel[i] = make([]float64, len(p.ref[i]))
@@ -91,7 +93,7 @@ func sgdMomentumRef(t *testing.T, nesterov bool) {
 	l, m := float64(lr), float64(mom)
 	for k := 1; k <= 5; k++ {
 		g := p.setGrads(k)
-		o.Apply(p.params)
+		o.Apply()
 		for i := range p.ref {
 			for j := range p.ref[i] {
 				// Keras 2: v = m·v − lr·g; p += v, or p += m·v − lr·g (Nesterov).
@@ -120,11 +122,13 @@ func TestSGDMomentumDiffersFromNesterov(t *testing.T) {
 	a, b := newProblem(), newProblem()
 	oa := &SGD{LR: 0.05, Momentum: 0.9}
 	ob := &SGD{LR: 0.05, Momentum: 0.9, Nesterov: true}
+	oa.Build(a.params)
+	ob.Build(b.params)
 	for k := 1; k <= 2; k++ {
 		a.setGrads(k)
 		b.setGrads(k)
-		oa.Apply(a.params)
-		ob.Apply(b.params)
+		oa.Apply()
+		ob.Apply()
 	}
 	if a.params[0].Value.Data[0] == b.params[0].Value.Data[0] {
 		t.Errorf("momentum and Nesterov updates coincide")
@@ -133,6 +137,7 @@ func TestSGDMomentumDiffersFromNesterov(t *testing.T) {
 
 func adamRef(t *testing.T, o *Adam, lr, b1, b2, eps float64, scale float32) {
 	p := newProblem()
+	o.Build(p.params)
 	m := make([][]float64, len(p.ref))
 	v := make([][]float64, len(p.ref))
 	for i := range m {
@@ -149,7 +154,7 @@ func adamRef(t *testing.T, o *Adam, lr, b1, b2, eps float64, scale float32) {
 				}
 			}
 		}
-		o.Apply(p.params)
+		o.Apply()
 		tt := float64(k)
 		lrT := lr * math.Sqrt(1-math.Pow(b2, tt)) / (1 - math.Pow(b1, tt))
 		for i := range p.ref {
@@ -191,6 +196,7 @@ func TestAdamDefaultEpsilon(t *testing.T) {
 
 func rmspropRef(t *testing.T, o *RMSprop, lr, rho, eps float64, scale float32) {
 	p := newProblem()
+	o.Build(p.params)
 	a := make([][]float64, len(p.ref))
 	for i := range a {
 		a[i] = make([]float64, len(p.ref[i]))
@@ -205,7 +211,7 @@ func rmspropRef(t *testing.T, o *RMSprop, lr, rho, eps float64, scale float32) {
 				}
 			}
 		}
-		o.Apply(p.params)
+		o.Apply()
 		for i := range p.ref {
 			for j := range p.ref[i] {
 				a[i][j] = rho*a[i][j] + (1-rho)*g[i][j]*g[i][j]
@@ -243,7 +249,8 @@ func TestZeroValueDefaults(t *testing.T) {
 	// The zero value works as an optimizer with lr 0.01.
 	p := newProblem()
 	g := p.setGrads(1)
-	s.Apply(p.params)
+	s.Build(p.params)
+	s.Apply()
 	for i := range p.ref {
 		for j := range p.ref[i] {
 			p.ref[i][j] -= float64(float32(0.01)) * g[i][j]
@@ -271,6 +278,7 @@ func TestSetLearningRate(t *testing.T) {
 	// A changed rate takes effect on the next step.
 	p := newProblem()
 	o := &SGD{LR: 0.1}
+	o.Build(p.params)
 	for k := 1; k <= 3; k++ {
 		lr := float32(0.1)
 		if k == 3 {
@@ -278,7 +286,7 @@ func TestSetLearningRate(t *testing.T) {
 			o.SetLearningRate(lr)
 		}
 		g := p.setGrads(k)
-		o.Apply(p.params)
+		o.Apply()
 		for i := range p.ref {
 			for j := range p.ref[i] {
 				p.ref[i][j] -= float64(lr) * g[i][j]
@@ -298,9 +306,10 @@ func TestApplyAllocatesNothingAfterFirstCall(t *testing.T) {
 	}
 	for _, o := range opts {
 		p := newProblem()
+		o.Build(p.params)
 		p.setGrads(1)
-		o.Apply(p.params)
-		allocs := testing.AllocsPerRun(20, func() { o.Apply(p.params) })
+		o.Apply()
+		allocs := testing.AllocsPerRun(20, func() { o.Apply() })
 		if allocs != 0 {
 			t.Errorf("%s %+v: Apply allocates %v times per call after the first", o.Name(), o, allocs)
 		}
