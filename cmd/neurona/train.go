@@ -244,9 +244,9 @@ func summaryCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona summary SPEC.yaml|MODEL\n\nPrints Keras's summary table of a spec's model or of a saved model.\n")
+		fmt.Fprintf(fs.Output(), "Usage: neurona summary SPEC.yaml|MODEL|NAME\n\nPrints Keras's summary table of a spec's model, of a saved model or of a\nbook example (NAME is one of: %s).\n", strings.Join(spec.BookNames(), ", "))
 	}
-	path, err := parseArgs(fs, "summary", args, "a spec or a model file")
+	path, err := parseArgs(fs, "summary", args, "a spec, a model file or a book example")
 	if err != nil {
 		return err
 	}
@@ -264,6 +264,12 @@ func openModelOrSpec(path string) (*models.Sequential, error) {
 			return nil, err
 		}
 		return s.Build(s.Fit.Seed)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(path, `/\.`) {
+		// Not a file: a book example's name, such as lenet.
+		if s, err := spec.Book(path); err == nil {
+			return s.Build(s.Fit.Seed)
+		}
 	}
 	return models.Load(path)
 }
