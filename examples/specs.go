@@ -9,6 +9,7 @@ package examples
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -18,11 +19,14 @@ import (
 //go:embed specs/*.yaml
 var specs embed.FS
 
+// ErrUnknown is wrapped by Spec's error for a name that is not an example.
+var ErrUnknown = errors.New("unknown example")
+
 // Spec returns the spec file of a book example.
 func Spec(name string) ([]byte, error) {
 	b, err := specs.ReadFile("specs/" + name + ".yaml")
 	if err != nil {
-		return nil, fmt.Errorf("unknown example %q (valid: %s)", name, strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("%w %q (valid: %s)", ErrUnknown, name, strings.Join(Names(), ", "))
 	}
 	return b, nil
 }

@@ -1,5 +1,5 @@
 // Command mnist trains one of the book's MNIST nets (shallow, intermediate,
-// deep, lenet) in neurona and prints, per seed, one JSON line with the time
+// deep, lenet: the networks of examples/specs) in neurona and prints, per seed, one JSON line with the time
 // of every epoch (training plus validation on the 10k test images) and the
 // validation accuracy, in the format of the summary lines of
 // bench/mnist_torch.py and bench/lenet_torch.py.
@@ -21,8 +21,7 @@ import (
 	"time"
 
 	"github.com/neurona/neurona/callbacks"
-	"github.com/neurona/neurona/internal/book"
-	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/spec"
 )
 
 type result struct {
@@ -73,16 +72,27 @@ func main() {
 }
 
 func run(net, seedList string, epochs int, dataDir string, verbose bool, cpuProfile string) error {
-	ex, ok := book.Lookup(net)
-	if !ok {
+	switch net {
+	case "shallow", "intermediate", "deep", "lenet":
+	default:
 		return fmt.Errorf("unknown net %q", net)
 	}
-	if epochs == 0 {
-		epochs = ex.Epochs
-	}
-	train, valid, err := ex.Data(dataDir)
+	ex, err := spec.Book(net)
 	if err != nil {
 		return err
+	}
+	if dataDir != "" {
+		if err := ex.Data.UseIDX(dataDir); err != nil {
+			return err
+		}
+	}
+	train, valid, _, err := ex.Data.Load()
+	if err != nil {
+		return err
+	}
+	base := ex.FitConfig()
+	if epochs == 0 {
+		epochs = base.Epochs
 	}
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
@@ -101,15 +111,15 @@ func run(net, seedList string, epochs int, dataDir string, verbose bool, cpuProf
 		if err != nil {
 			return fmt.Errorf("bad seed %q", s)
 		}
-		m, err := ex.Model(seed)
+		m, err := ex.Build(seed)
 		if err != nil {
 			return err
 		}
 		tm := &timer{verbose: verbose}
-		h, err := m.Fit(context.Background(), train.X, train.Y, models.FitConfig{
-			BatchSize: ex.BatchSize, Epochs: epochs, Seed: seed,
-			ValidationX: valid.X, ValidationY: valid.Y, Callbacks: []callbacks.Callback{tm},
-		})
+		cfg := base
+		cfg.Epochs, cfg.Seed, cfg.Verbose = epochs, seed, 0
+		cfg.ValidationX, cfg.ValidationY, cfg.Callbacks = valid.X, valid.Y, []callbacks.Callback{tm}
+		h, err := m.Fit(context.Background(), train.X, train.Y, cfg)
 		if err != nil {
 			return err
 		}

@@ -1,5 +1,6 @@
-// Command regression times the book's regression_in_keras in neurona and
-// prints one JSON line per seed, in the format of bench/regression_torch.py.
+// Command regression times the book's regression_in_keras in neurona (the
+// network of examples/specs/regression.yaml) and prints one JSON line per
+// seed, in the format of bench/regression_torch.py.
 //
 //	go run ./bench/regression --seeds 1,2,3 --epochs 32
 package main
@@ -14,9 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/neurona/neurona/datasets"
-	"github.com/neurona/neurona/internal/book"
-	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/spec"
 )
 
 type result struct {
@@ -31,7 +30,7 @@ type result struct {
 
 func main() {
 	seeds := flag.String("seeds", "1", "comma-separated seeds")
-	epochs := flag.Int("epochs", book.RegressionEpochs, "epochs")
+	epochs := flag.Int("epochs", 0, "epochs (default: the book's, 32)")
 	flag.Parse()
 	if err := run(*seeds, *epochs); err != nil {
 		fmt.Fprintln(os.Stderr, "regression:", err)
@@ -40,25 +39,32 @@ func main() {
 }
 
 func run(seedList string, epochs int) error {
-	train, valid, err := datasets.BostonHousing()
+	s, err := spec.Book("regression")
+	if err != nil {
+		return err
+	}
+	train, valid, _, err := s.Data.Load()
 	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(os.Stdout)
-	for _, s := range strings.Split(seedList, ",") {
-		seed, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	for _, f := range strings.Split(seedList, ",") {
+		seed, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
 		if err != nil {
-			return fmt.Errorf("bad seed %q", s)
+			return fmt.Errorf("bad seed %q", f)
 		}
-		m, err := book.RegressionModel(seed)
+		m, err := s.Build(seed)
 		if err != nil {
 			return err
 		}
+		cfg := s.FitConfig()
+		cfg.Seed, cfg.Verbose = seed, 0
+		if epochs > 0 {
+			cfg.Epochs = epochs
+		}
+		cfg.ValidationX, cfg.ValidationY = valid.X, valid.Y
 		start := time.Now()
-		h, err := m.Fit(context.Background(), train.X, train.Y, models.FitConfig{
-			BatchSize: book.RegressionBatchSize, Epochs: epochs, Seed: seed,
-			ValidationX: valid.X, ValidationY: valid.Y,
-		})
+		h, err := m.Fit(context.Background(), train.X, train.Y, cfg)
 		if err != nil {
 			return err
 		}

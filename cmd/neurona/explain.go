@@ -16,6 +16,7 @@ import (
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/spec"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -127,28 +128,28 @@ func parseInterleaved(fs *flag.FlagSet, cmd string, args []string, what string) 
 
 // explainSpec explains a spec's model on its explain.input.
 func explainSpec(path string) (*explanation, error) {
-	s, err := loadSpecFile(path)
+	s, err := spec.ParseFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.input) == 0 {
-		return nil, &specError{file: s.file, msg: "explain.input is missing: add explain: {input: [4.0, 3.0]} with one value per model input"}
+	if len(s.ExplainInput) == 0 {
+		return nil, s.Errorf("explain.input is missing: add explain: {input: [4.0, 3.0]} with one value per model input")
 	}
-	m, err := s.buildModel(s.fit.seed)
+	m, err := s.Build(s.Fit.Seed)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkExplainInput(m, len(s.input), "explain.input"); err != nil {
-		return nil, &specError{file: s.file, msg: err.Error()}
+	if err := checkExplainInput(m, len(s.ExplainInput), "explain.input"); err != nil {
+		return nil, s.Errorf("%s", err.Error())
 	}
-	names := s.explainNames
+	names := s.ExplainNames
 	if names == nil {
-		names = numbered("x", len(s.input))
-	} else if len(names) != len(s.input) {
-		return nil, &specError{file: s.file, msg: fmt.Sprintf("explain.names has %d names but explain.input has %d values", len(names), len(s.input))}
+		names = numbered("x", len(s.ExplainInput))
+	} else if len(names) != len(s.ExplainInput) {
+		return nil, s.Errorf("explain.names has %d names but explain.input has %d values", len(names), len(s.ExplainInput))
 	}
-	x := make([]float64, len(s.input))
-	for i, v := range s.input {
+	x := make([]float64, len(s.ExplainInput))
+	for i, v := range s.ExplainInput {
 		x[i] = float64(v)
 	}
 	return explainModel(m, x, names)
@@ -173,7 +174,7 @@ func explainRow(modelFile, csvFile string, row int) (*explanation, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := prepFromModel(m.Metadata, modelFile)
+	p, err := spec.PreprocessingFromMetadata(m.Metadata, modelFile)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +186,7 @@ func explainRow(modelFile, csvFile string, row int) (*explanation, error) {
 		return nil, err
 	}
 	raw := tensor.FromSlice(slices.Clone(src.raw), 1, len(src.raw))
-	in, err := p.applyX(raw)
+	in, err := p.ApplyX(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", csvFile, err)
 	}
@@ -208,13 +209,13 @@ func explainRow(modelFile, csvFile string, row int) (*explanation, error) {
 // readCSVRow reads data row row (0-based) of a CSV file with a model's
 // saved CSV options. When the file has the target columns, they are read
 // too (and are not taken as features).
-func readCSVRow(path string, p *prepSpec, row int) (*explainSource, error) {
+func readCSVRow(path string, p *spec.Preprocessing, row int) (*explainSource, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	opts := p.csvOptions(path, false)
+	opts := p.CSVOptions(path, false)
 	if len(p.Targets) > 0 {
 		// Read the targets when the file has them, so that a file with
 		// every column (features and targets) can be explained as it is.
@@ -229,7 +230,7 @@ func readCSVRow(path string, p *prepSpec, row int) (*explainSource, error) {
 			have = have && slices.Contains(r.Columns(), t)
 		}
 		if have {
-			opts = p.csvOptions(path, true)
+			opts = p.CSVOptions(path, true)
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return nil, err
@@ -262,7 +263,7 @@ func readCSVRow(path string, p *prepSpec, row int) (*explainSource, error) {
 	return nil, fmt.Errorf("%s: row %d is out of range: the file has %d data rows, numbered from 0 to %d", path, row, n, n-1)
 }
 
-func describePrep(p *prepSpec) string {
+func describePrep(p *spec.Preprocessing) string {
 	var steps []string
 	if p.Scale != 0 {
 		steps = append(steps, "scaled by "+fmtNum(p.Scale))
@@ -320,7 +321,7 @@ type explainSource struct {
 	Preprocessing string       `json:"preprocessing,omitempty"`
 
 	raw  []float32
-	prep *prepSpec
+	prep *spec.Preprocessing
 }
 
 type explainLayer struct {
@@ -681,7 +682,7 @@ func (ex *explanation) text() string {
 }
 
 // prepFormula writes the preprocessing of raw value v of feature i.
-func prepFormula(p *prepSpec, i int, v float64) string {
+func prepFormula(p *spec.Preprocessing, i int, v float64) string {
 	s := fmtNum(v)
 	if p.Scale != 0 {
 		s = paren(v) + "·" + fmtNum(p.Scale)

@@ -15,6 +15,7 @@ import (
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/spec"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -177,15 +178,15 @@ func TestExplainJSON(t *testing.T) {
 // the model's own forward pass.
 func TestExplainAgreesWithPredict(t *testing.T) {
 	layers.ResetNames()
-	s, err := loadSpecFile(forwardSpec)
+	s, err := spec.ParseFile(forwardSpec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.buildModel(0)
+	m, err := s.Build(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pred, err := m.Predict(tensor.FromSlice(s.input, 1, 2))
+	pred, err := m.Predict(tensor.FromSlice(s.ExplainInput, 1, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,16 +356,16 @@ output:
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := prepFromModel(m.Metadata, model)
+	p, err := spec.PreprocessingFromMetadata(m.Metadata, model)
 	if err != nil {
 		t.Fatal(err)
 	}
-	split, err := readCSVFile(data, p.csvOptions(data, true))
+	split, err := p.ReadCSV(data, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw := split.X.Clone()
-	if err := p.apply(&split, data); err != nil {
+	if err := p.Apply(&split, data); err != nil {
 		t.Fatal(err)
 	}
 	pred, err := m.Predict(split.X)

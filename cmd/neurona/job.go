@@ -13,20 +13,18 @@ import (
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/plot"
+	"github.com/neurona/neurona/spec"
 )
 
-// outputs are the files a training run may write.
-type outputs struct {
-	plot, speedPlot, history, checkpoint, modelFile, tensorboard string
-}
-
-func (o *outputs) flags(fs *flag.FlagSet) {
-	fs.StringVar(&o.plot, "plot", "", "write the learning curves (loss and val_loss) to this PNG or SVG file")
-	fs.StringVar(&o.speedPlot, "speed-plot", "", "write the per-layer learning speed to this PNG or SVG file")
-	fs.StringVar(&o.history, "history", "", "write the per-epoch logs to this CSV file")
-	fs.StringVar(&o.checkpoint, "checkpoint", "", "save the model to this file after every epoch and when interrupted")
-	fs.StringVar(&o.modelFile, "save", "", "save the trained model to this file")
-	fs.StringVar(&o.tensorboard, "tensorboard", "", "write TensorBoard logs to this directory")
+// outputFlags registers the flags that name the files a training run
+// writes.
+func outputFlags(fs *flag.FlagSet, o *spec.Outputs) {
+	fs.StringVar(&o.Plot, "plot", "", "write the learning curves (loss and val_loss) to this PNG or SVG file")
+	fs.StringVar(&o.SpeedPlot, "speed-plot", "", "write the per-layer learning speed to this PNG or SVG file")
+	fs.StringVar(&o.History, "history", "", "write the per-epoch logs to this CSV file")
+	fs.StringVar(&o.Checkpoint, "checkpoint", "", "save the model to this file after every epoch and when interrupted")
+	fs.StringVar(&o.Model, "save", "", "save the trained model to this file")
+	fs.StringVar(&o.TensorBoard, "tensorboard", "", "write TensorBoard logs to this directory")
 }
 
 // job is one training run: a compiled model, its data and what to write.
@@ -34,7 +32,7 @@ type job struct {
 	model        *models.Sequential
 	train, valid datasets.Split
 	fit          models.FitConfig
-	outputs      outputs
+	outputs      spec.Outputs
 	callbacks    []callbacks.Callback
 	speed        *callbacks.LearningSpeed
 }
@@ -50,14 +48,14 @@ func (j *job) run(ctx context.Context, title string, stdout, stderr io.Writer) e
 	if j.speed != nil {
 		cbs = append(cbs, j.speed)
 	}
-	if j.outputs.history != "" {
-		cbs = append(cbs, &callbacks.CSVLogger{Filename: j.outputs.history})
+	if j.outputs.History != "" {
+		cbs = append(cbs, &callbacks.CSVLogger{Filename: j.outputs.History})
 	}
-	if j.outputs.checkpoint != "" {
-		cbs = append(cbs, &callbacks.ModelCheckpoint{Filepath: j.outputs.checkpoint})
+	if j.outputs.Checkpoint != "" {
+		cbs = append(cbs, &callbacks.ModelCheckpoint{Filepath: j.outputs.Checkpoint})
 	}
-	if j.outputs.tensorboard != "" {
-		cbs = append(cbs, &callbacks.TensorBoard{LogDir: j.outputs.tensorboard})
+	if j.outputs.TensorBoard != "" {
+		cbs = append(cbs, &callbacks.TensorBoard{LogDir: j.outputs.TensorBoard})
 	}
 	cfg := j.fit
 	cfg.Output, cfg.Callbacks = stdout, cbs
@@ -67,8 +65,8 @@ func (j *job) run(ctx context.Context, title string, stdout, stderr io.Writer) e
 	h, err := j.model.Fit(ctx, j.train.X, j.train.Y, cfg)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "neurona: interrupted after %d complete epochs\n", len(h.Epoch))
-		if j.outputs.checkpoint != "" {
-			path, perr := callbacks.FormatPath(j.outputs.checkpoint, len(h.Epoch), callbacks.Logs{})
+		if j.outputs.Checkpoint != "" {
+			path, perr := callbacks.FormatPath(j.outputs.Checkpoint, len(h.Epoch), callbacks.Logs{})
 			if perr == nil {
 				perr = j.model.Save(path)
 			}
@@ -87,17 +85,17 @@ func (j *job) run(ctx context.Context, title string, stdout, stderr io.Writer) e
 			return ec.Err()
 		}
 	}
-	if j.outputs.modelFile != "" {
-		if err := j.model.Save(j.outputs.modelFile); err != nil {
+	if j.outputs.Model != "" {
+		if err := j.model.Save(j.outputs.Model); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "neurona: model saved to %s\n", j.outputs.modelFile)
+		fmt.Fprintf(stderr, "neurona: model saved to %s\n", j.outputs.Model)
 	}
-	if j.outputs.plot != "" {
-		if err := plot.LearningCurves(j.outputs.plot, title, historySeries(h), bestKey(h)); err != nil {
+	if j.outputs.Plot != "" {
+		if err := plot.LearningCurves(j.outputs.Plot, title, historySeries(h), bestKey(h)); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "neurona: learning curves written to %s\n", j.outputs.plot)
+		fmt.Fprintf(stderr, "neurona: learning curves written to %s\n", j.outputs.Plot)
 	}
 	if j.speed != nil {
 		return j.reportSpeed(title, stdout, stderr)
@@ -138,10 +136,10 @@ func (j *job) reportSpeed(title string, stdout, stderr io.Writer) error {
 		series[l] = s
 		fmt.Fprintf(stdout, "  %-10s %.6f\n", sp.Layers[l], median(s.Values))
 	}
-	if err := plot.LearningSpeed(j.outputs.speedPlot, title+": speed of learning", series); err != nil {
+	if err := plot.LearningSpeed(j.outputs.SpeedPlot, title+": speed of learning", series); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "neurona: learning speed plot written to %s\n", j.outputs.speedPlot)
+	fmt.Fprintf(stderr, "neurona: learning speed plot written to %s\n", j.outputs.SpeedPlot)
 	return nil
 }
 

@@ -43,7 +43,8 @@ const usage = `neurona trains neural networks with Keras's concepts, from one bi
 Usage:
   neurona run NAME [flags]          train a book example by name
   neurona train SPEC.yaml [flags]   train the model a spec file describes
-  neurona summary SPEC.yaml|MODEL   print a model's summary table
+  neurona summary SPEC.yaml|MODEL|NAME
+                                    print a model's summary table
   neurona evaluate MODEL DATA.csv   print a saved model's loss and metrics on a CSV file
   neurona predict MODEL INPUT.csv   write predictions as CSV on stdout
   neurona explain SPEC.yaml         walk through a forward pass, neuron by neuron

@@ -219,3 +219,15 @@ func TestRunDeepOnDataDir(t *testing.T) {
 		t.Errorf("empty dir: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestSummaryOfBookExample prints a book example's summary by its name.
+func TestSummaryOfBookExample(t *testing.T) {
+	out, stderr, code := neurona(t, nil, "summary", "regression")
+	if code != 0 || out != wantSummary {
+		t.Errorf("summary regression: exit %d, stderr %q, output:\n%s\nwant:\n%s", code, stderr, out, wantSummary)
+	}
+	dir := t.TempDir()
+	if _, stderr, code := neurona(t, nil, "summary", filepath.Join(dir, "regression")); code != 1 || !strings.Contains(stderr, "no such file") {
+		t.Errorf("summary of a missing file: exit %d, stderr %q", code, stderr)
+	}
+}

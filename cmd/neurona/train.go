@@ -16,6 +16,7 @@ import (
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/examples"
 	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/spec"
 )
 
 // trainFlags are the command-line overrides of a spec's values.
@@ -24,7 +25,7 @@ type trainFlags struct {
 	seed                       uint64
 	dataDir                    string
 	set                        map[string]bool
-	outputs
+	outputs                    spec.Outputs
 }
 
 func (t *trainFlags) register(fs *flag.FlagSet) {
@@ -33,7 +34,7 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&t.seed, "seed", 0, "seed for weights, shuffling and dropout (default: the spec's)")
 	fs.IntVar(&t.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	fs.StringVar(&t.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the spec's data")
-	t.outputs.flags(fs)
+	outputFlags(fs, &t.outputs)
 }
 
 // parseArgs parses flags around one positional argument.
@@ -76,7 +77,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := tf.check(fs); err != nil {
 		return err
 	}
-	s, err := loadSpecFile(path)
+	s, err := spec.ParseFile(path)
 	if err != nil {
 		return err
 	}
@@ -101,21 +102,20 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var tf trainFlags
 	tf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona run NAME [flags]\n\nTrains a book example: the same as 'neurona train examples/specs/NAME.yaml'.\nNAME is one of: %s.\n\nFlags:\n", strings.Join(examples.Names(), ", "))
+		fmt.Fprintf(fs.Output(), "Usage: neurona run NAME [flags]\n\nTrains a book example: the same as 'neurona train examples/specs/NAME.yaml'.\nNAME is one of: %s.\n\nFlags:\n", strings.Join(spec.BookNames(), ", "))
 		fs.PrintDefaults()
 	}
-	name, err := parseArgs(fs, "run", args, "an example ("+strings.Join(examples.Names(), ", ")+")")
+	name, err := parseArgs(fs, "run", args, "an example ("+strings.Join(spec.BookNames(), ", ")+")")
 	if err != nil {
 		return err
 	}
 	if err := tf.check(fs); err != nil {
 		return err
 	}
-	src, err := examples.Spec(name)
-	if err != nil {
+	s, err := spec.Book(name)
+	if errors.Is(err, examples.ErrUnknown) {
 		return usagef("run: %v", err)
 	}
-	s, err := parseSpec(src, "examples/specs/"+name+".yaml", "")
 	if err != nil {
 		return err
 	}
@@ -123,77 +123,69 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 // trainSpec trains what a spec describes, with command-line overrides.
-func trainSpec(ctx context.Context, s *spec, tf trainFlags, title string, stdout, stderr io.Writer) error {
-	if !s.compiled {
-		return &specError{file: s.file, msg: "missing section \"compile\" (loss and optimizer)"}
+func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, stdout, stderr io.Writer) error {
+	if !s.Compiled {
+		return s.Errorf("missing section \"compile\" (loss and optimizer)")
 	}
-	if s.data.line == 0 {
-		return &specError{file: s.file, msg: "missing section \"data\""}
+	if s.Data.Line == 0 {
+		return s.Errorf("missing section \"data\"")
 	}
-	fit := s.fit
-	if fit.batchSize == 0 {
-		fit = fitSpec{epochs: 1, batchSize: 32, verbose: 1}
-	}
+	fit := s.FitConfig()
 	if tf.set["epochs"] {
-		fit.epochs = tf.epochs
+		fit.Epochs = tf.epochs
 	}
 	if tf.set["batch-size"] {
-		fit.batchSize = tf.batchSize
+		fit.BatchSize = tf.batchSize
 	}
 	if tf.set["seed"] {
-		fit.seed = tf.seed
+		fit.Seed = tf.seed
 	}
 	if tf.set["verbose"] {
-		fit.verbose = tf.verbose
+		fit.Verbose = tf.verbose
 	}
 	if tf.dataDir != "" {
-		if s.data.builtin != "mnist" && s.data.idx == "" {
-			return usagef("--data-dir replaces MNIST data; this spec reads %s", s.data.describe())
+		if err := s.Data.UseIDX(tf.dataDir); err != nil {
+			return usagef("--data-dir replaces MNIST data; this spec reads %s", s.Data.Describe())
 		}
-		s.data.builtin, s.data.idx = "", tf.dataDir
 	}
-	st := begin(stderr, "Loading "+s.data.describe())
-	train, valid, test, err := s.data.load()
+	st := begin(stderr, "Loading "+s.Data.Describe())
+	train, valid, test, err := s.Data.Load()
 	if err != nil {
 		return err
 	}
 	st.done()
-	model, err := s.buildModel(fit.seed)
+	model, err := s.Build(fit.Seed)
 	if err != nil {
 		return err
 	}
-	model.Metadata = map[string]string{metadataKey: s.data.prep.marshal()}
-	out := s.out
-	out.override(tf.outputs)
-	j := &job{
-		model: model, train: train, valid: valid, outputs: out, callbacks: fit.callbacks,
-		fit: models.FitConfig{BatchSize: fit.batchSize, Epochs: fit.epochs, Verbose: fit.verbose, Seed: fit.seed,
-			NoShuffle: fit.noShuffle, ValidationSplit: s.data.validationSplit},
-	}
-	for _, cb := range fit.callbacks {
+	model.Metadata = s.Metadata()
+	out := s.Output
+	overrideOutputs(&out, tf.outputs)
+	j := &job{model: model, train: train, valid: valid, outputs: out, fit: fit}
+	for _, cb := range s.Fit.Callbacks {
 		if sp, ok := cb.(*callbacks.LearningSpeed); ok {
 			j.speed = sp
-			if j.outputs.speedPlot == "" {
-				j.outputs.speedPlot = title + "-speed.png"
+			if j.outputs.SpeedPlot == "" {
+				j.outputs.SpeedPlot = title + "-speed.png"
 			}
 		}
 	}
-	j.callbacks = withoutSpeed(fit.callbacks)
+	j.callbacks = withoutSpeed(s.Fit.Callbacks)
 	if err := j.run(ctx, title, stdout, stderr); err != nil {
 		return err
 	}
 	if test.X != nil {
 		st := begin(stderr, fmt.Sprintf("Evaluating %d test samples", test.X.Rows()))
-		res, err := model.Evaluate(test.X, test.Y, fit.batchSize)
+		res, err := model.Evaluate(test.X, test.Y, fit.BatchSize)
 		if err != nil {
 			return err
 		}
 		st.done()
 		fmt.Fprintf(stdout, "Test (%d samples): %s\n", test.X.Rows(), formatResults(model, res))
 	}
-	if r := s.showPrediction; r != nil {
+	if r := s.ShowPrediction; r != nil {
 		if valid.X == nil || *r < 0 || *r >= valid.X.Rows() {
-			return &specError{file: s.file, msg: fmt.Sprintf("output.show_prediction: row %d is not a validation row", *r)}
+			return s.Errorf("output.show_prediction: row %d is not a validation row", *r)
 		}
 		pred, err := model.Predict(valid.X)
 		if err != nil {
@@ -234,10 +226,12 @@ func formatResults(m *models.Sequential, res []float64) string {
 	return strings.Join(parts, " - ")
 }
 
-func (o *outputs) override(flags outputs) {
+// overrideOutputs replaces the spec's output files with those the flags
+// name.
+func overrideOutputs(o *spec.Outputs, flags spec.Outputs) {
 	for _, p := range []struct{ dst, src *string }{
-		{&o.plot, &flags.plot}, {&o.speedPlot, &flags.speedPlot}, {&o.history, &flags.history},
-		{&o.checkpoint, &flags.checkpoint}, {&o.modelFile, &flags.modelFile}, {&o.tensorboard, &flags.tensorboard},
+		{&o.Plot, &flags.Plot}, {&o.SpeedPlot, &flags.SpeedPlot}, {&o.History, &flags.History},
+		{&o.Checkpoint, &flags.Checkpoint}, {&o.Model, &flags.Model}, {&o.TensorBoard, &flags.TensorBoard},
 	} {
 		if *p.src != "" {
 			*p.dst = *p.src
@@ -245,24 +239,14 @@ func (o *outputs) override(flags outputs) {
 	}
 }
 
-func (d *dataSpec) describe() string {
-	switch {
-	case d.builtin != "":
-		return "the builtin dataset " + d.builtin
-	case d.csv != "":
-		return d.csv
-	}
-	return d.idx
-}
-
 // summaryCommand prints the summary of a spec's model or a saved model.
 func summaryCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona summary SPEC.yaml|MODEL\n\nPrints Keras's summary table of a spec's model or of a saved model.\n")
+		fmt.Fprintf(fs.Output(), "Usage: neurona summary SPEC.yaml|MODEL|NAME\n\nPrints Keras's summary table of a spec's model, of a saved model or of a\nbook example (NAME is one of: %s).\n", strings.Join(spec.BookNames(), ", "))
 	}
-	path, err := parseArgs(fs, "summary", args, "a spec or a model file")
+	path, err := parseArgs(fs, "summary", args, "a spec, a model file or a book example")
 	if err != nil {
 		return err
 	}
@@ -275,18 +259,24 @@ func summaryCommand(args []string, stdout, stderr io.Writer) error {
 
 func openModelOrSpec(path string) (*models.Sequential, error) {
 	if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
-		s, err := loadSpecFile(path)
+		s, err := spec.ParseFile(path)
 		if err != nil {
 			return nil, err
 		}
-		return s.buildModel(s.fit.seed)
+		return s.Build(s.Fit.Seed)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(path, `/\.`) {
+		// Not a file: a book example's name, such as lenet.
+		if s, err := spec.Book(path); err == nil {
+			return s.Build(s.Fit.Seed)
+		}
 	}
 	return models.LoadSequential(path)
 }
 
 // modelAndData parses "MODEL DATA" after flags and loads the model and the
 // preprocessing saved with it.
-func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequential, *prepSpec, string, error) {
+func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequential, *spec.Preprocessing, string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, "", err
@@ -301,7 +291,7 @@ func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequenti
 	if err != nil {
 		return nil, nil, "", err
 	}
-	p, err := prepFromModel(m.Metadata, fs.Arg(0))
+	p, err := spec.PreprocessingFromMetadata(m.Metadata, fs.Arg(0))
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -329,12 +319,12 @@ func evaluateCommand(args []string, stdout, stderr io.Writer) error {
 	} else if len(p.Targets) == 0 {
 		return fmt.Errorf("%s was not trained on CSV data (it names no target columns): evaluate it on an IDX directory", fs.Arg(0))
 	} else {
-		data, err = readCSVFile(path, p.csvOptions(path, true))
+		data, err = p.ReadCSV(path, true)
 	}
 	if err != nil {
 		return err
 	}
-	if err := p.apply(&data, path); err != nil {
+	if err := p.Apply(&data, path); err != nil {
 		return err
 	}
 	st.done()
@@ -364,7 +354,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	r, err := datasets.NewCSVReader(f, p.csvOptions(path, false))
+	r, err := datasets.NewCSVReader(f, p.CSVOptions(path, false))
 	if err != nil {
 		return err
 	}
@@ -389,7 +379,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if x, err = p.applyX(x); err != nil {
+		if x, err = p.ApplyX(x); err != nil {
 			return err
 		}
 		pred, err := m.Predict(x)

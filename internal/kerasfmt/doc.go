@@ -1,7 +1,9 @@
 // Package kerasfmt reproduces Keras 2's console output byte for byte: the
-// model.summary() table of a Sequential model (Keras 2.3 layout, which adds
-// the `Model: "name"` line to 2.2.4's) and the training progress bar that
-// Keras 2.2.4's fit() draws through ProgbarLogger and utils.Progbar.
+// model.summary() table of a Sequential model or a functional chain (Keras
+// 2.3 layout, which adds the `Model: "name"` line to 2.2.4's), the 98-column
+// table of a functional model with branches or merges (Keras 2.2.0's graph
+// layout, WriteGraphSummary) and the training progress bar that Keras
+// 2.2.4's fit() draws through ProgbarLogger and utils.Progbar.
 //
 // Everything writes to an io.Writer through a reusable byte buffer; time is
 // always passed in by the caller, so output is deterministic under test.

@@ -57,7 +57,7 @@ func WriteSummary(w io.Writer, modelName string, rows []SummaryRow, total, train
 	for i, h := range [3]string{"Layer (type)", "Output Shape", "Param #"} {
 		b = beginField(b, start, i)
 		b = append(b, h...)
-		b = endField(b, start, i)
+		b = endField(b, start, summaryPositions[i])
 	}
 	b = endRow(b, start)
 	b = appendRule(b, '=')
@@ -70,15 +70,15 @@ func WriteSummary(w io.Writer, modelName string, rows []SummaryRow, total, train
 		b = append(b, " ("...)
 		b = append(b, row.Class...)
 		b = append(b, ')')
-		b = endField(b, start, 0)
+		b = endField(b, start, summaryPositions[0])
 
 		b = beginField(b, start, 1)
 		b = AppendShape(b, row.OutputShape)
-		b = endField(b, start, 1)
+		b = endField(b, start, summaryPositions[1])
 
 		b = beginField(b, start, 2)
 		b = strconv.AppendInt(b, int64(row.Params), 10)
-		b = endField(b, start, 2)
+		b = endField(b, start, summaryPositions[2])
 		b = endRow(b, start)
 
 		if r == len(rows)-1 {
@@ -121,7 +121,11 @@ func AppendShape(dst []byte, shape []int) []byte {
 }
 
 func appendRule(b []byte, c byte) []byte {
-	for range summaryLineLength {
+	return appendRuleN(b, c, summaryLineLength)
+}
+
+func appendRuleN(b []byte, c byte, n int) []byte {
+	for range n {
 		b = append(b, c)
 	}
 	return append(b, '\n')
@@ -137,11 +141,10 @@ func beginField(b []byte, start, i int) []byte {
 	return b
 }
 
-// endField implements `line = line[:positions[i]]` and
-// `line += ' ' * (positions[i] - len(line))`, counting characters (runes)
-// as Python does.
-func endField(b []byte, start, i int) []byte {
-	pos := summaryPositions[i]
+// endField implements `line = line[:pos]` and
+// `line += ' ' * (pos - len(line))` for the field's column stop pos,
+// counting characters (runes) as Python does.
+func endField(b []byte, start, pos int) []byte {
 	n, cut := 0, -1
 	for j := start; j < len(b); {
 		if n == pos {

@@ -1,4 +1,4 @@
-package main
+package spec
 
 import (
 	"encoding/json"
@@ -20,77 +20,103 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-// A spec is a training run described in YAML (see README.md, "Spec files").
-type spec struct {
-	file string // name used in errors
-	dir  string // relative paths in the spec are relative to this
+// A Spec is a training run described in YAML (see README.md, "Spec
+// files"): a Sequential model, how to compile and train it, its data and
+// what to write. Parse or ParseFile reads one, Book one of the book's.
+type Spec struct {
+	File string // the spec's name in errors
+	Dir  string // relative paths in the spec are relative to this; "" leaves them as they are
 
-	name       string
-	inputShape []int
-	layers     []layerSpec
-	compiled   bool
-	loss       losses.Loss
-	opt        optimizers.Optimizer
-	metrics    []metrics.Metric
+	Name       string // model.name; "" for the default
+	InputShape []int  // model.input_shape; nil when not given
+	// Compiled reports whether the spec has a compile section: Build then
+	// compiles the model.
+	Compiled bool
 
-	data dataSpec
-	fit  fitSpec
-	out  outputs
+	Data   Data    // the data section; Data.Line is 0 when there is none
+	Fit    Fit     // the fit section; the zero Fit when there is none
+	Output Outputs // the output section, paths resolved against Dir
 
-	showPrediction *int      // print the prediction for this validation row
-	input          []float32 // the input that 'neurona explain' walks through
-	explainNames   []string  // optional names of the input's features
+	// ShowPrediction, when not nil, is the validation row whose prediction
+	// a run prints (output.show_prediction).
+	ShowPrediction *int
+	ExplainInput   []float32 // explain.input: the input 'neurona explain' walks through
+	ExplainNames   []string  // explain.names: optional names of its features
+
+	layers []layerSpec
+
+	// The compile section, kept as written so that each Build makes its own
+	// loss, optimizer and metrics.
+	lossName, optName string
+	lossCfg, optCfg   json.RawMessage
+	metricNames       []string
 }
 
 type layerSpec struct {
 	class   string
 	line    int
-	layer   layers.Layer
+	config  json.RawMessage           // the layer's arguments, without weights
 	weights map[string]*tensor.Tensor // explicit weights by short name ("kernel")
 }
 
-type fitSpec struct {
-	epochs, batchSize, verbose int
-	noShuffle                  bool
-	seed                       uint64
-	callbacks                  []callbacks.Callback
+// Fit is a spec's fit section.
+type Fit struct {
+	Epochs, BatchSize, Verbose int
+	NoShuffle                  bool // shuffle: false
+	Seed                       uint64
+	// Callbacks are made when the spec is parsed, with their paths resolved
+	// against the spec's directory; they serve one training run.
+	Callbacks []callbacks.Callback
 }
 
-// specError is an error at a line of a spec file.
-type specError struct {
-	file string
-	line int
-	msg  string
+// Outputs are the files a training run writes (the output section, or the
+// command line's flags).
+type Outputs struct {
+	Plot, SpeedPlot, History, Checkpoint, Model, TensorBoard string
 }
 
-func (e *specError) Error() string {
-	if e.line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.file, e.line, e.msg)
+// Error is an error at a line of a spec file: "file:line: msg", or
+// "file: msg" when Line is 0.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 	}
-	return fmt.Sprintf("%s: %s", e.file, e.msg)
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
-func (s *spec) errorf(n *yaml.Node, format string, args ...any) error {
+// Errorf returns an error about the spec as a whole, named by its file.
+func (s *Spec) Errorf(format string, args ...any) error {
+	return &Error{File: s.File, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (s *Spec) errorf(n *yaml.Node, format string, args ...any) error {
 	line := 0
 	if n != nil {
 		line = n.Line
 	}
-	return &specError{file: s.file, line: line, msg: fmt.Sprintf(format, args...)}
+	return &Error{File: s.File, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-// loadSpecFile reads and checks a spec file.
-func loadSpecFile(path string) (*spec, error) {
+// ParseFile reads and checks a spec file; its relative paths are relative
+// to the file's directory.
+func ParseFile(path string) (*Spec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return parseSpec(b, path, filepath.Dir(path))
+	return Parse(b, path, filepath.Dir(path))
 }
 
-// parseSpec parses a spec; file names it in errors and dir resolves its
-// relative paths.
-func parseSpec(src []byte, file, dir string) (*spec, error) {
-	s := &spec{file: file, dir: dir}
+// Parse parses and checks a spec; file names it in errors and dir resolves
+// its relative paths ("" leaves them as they are).
+func Parse(src []byte, file, dir string) (*Spec, error) {
+	s := &Spec{File: file, Dir: dir}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, s.yamlError(err)
@@ -140,18 +166,18 @@ func parseSpec(src []byte, file, dir string) (*spec, error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func (s *spec) yamlError(err error) error {
+func (s *Spec) yamlError(err error) error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		var line int
 		fmt.Sscan(m[1], &line)
-		return &specError{file: s.file, line: line, msg: "not valid YAML: " + m[2]}
+		return &Error{File: s.File, Line: line, Msg: "not valid YAML: " + m[2]}
 	}
-	return &specError{file: s.file, msg: "not valid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	return &Error{File: s.File, Msg: "not valid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
 
 // mapping returns the keys of a mapping node, rejecting unknown ones.
-func (s *spec) mapping(n *yaml.Node, what string, valid ...string) (map[string]*yaml.Node, error) {
+func (s *Spec) mapping(n *yaml.Node, what string, valid ...string) (map[string]*yaml.Node, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, s.errorf(n, "%s must be a mapping of %s", what, strings.Join(valid, ", "))
 	}
@@ -179,7 +205,7 @@ func contains(list []string, v string) bool {
 }
 
 // decode decodes a scalar or sequence node into v, with a typed error.
-func (s *spec) decode(n *yaml.Node, key, want string, v any) error {
+func (s *Spec) decode(n *yaml.Node, key, want string, v any) error {
 	if err := n.Decode(v); err != nil {
 		return s.errorf(n, "%s must be %s, not %q", key, want, nodeText(n))
 	}
@@ -204,7 +230,7 @@ func toJSON(n *yaml.Node) (json.RawMessage, error) {
 }
 
 // classAndArgs reads a list item written as "Class" or "Class: {args}".
-func (s *spec) classAndArgs(item *yaml.Node, what string) (string, *yaml.Node, error) {
+func (s *Spec) classAndArgs(item *yaml.Node, what string) (string, *yaml.Node, error) {
 	switch {
 	case item.Kind == yaml.ScalarNode:
 		return item.Value, nil, nil
@@ -214,23 +240,23 @@ func (s *spec) classAndArgs(item *yaml.Node, what string) (string, *yaml.Node, e
 	return "", nil, s.errorf(item, "each %s is written as `- Name: {arguments}`", what)
 }
 
-func (s *spec) parseModel(n *yaml.Node) error {
+func (s *Spec) parseModel(n *yaml.Node) error {
 	m, err := s.mapping(n, "model", "name", "input_shape", "layers")
 	if err != nil {
 		return err
 	}
 	if v, ok := m["name"]; ok {
-		if err := s.decode(v, "model.name", "a string", &s.name); err != nil {
+		if err := s.decode(v, "model.name", "a string", &s.Name); err != nil {
 			return err
 		}
 	}
 	if v, ok := m["input_shape"]; ok {
-		if err := s.decode(v, "model.input_shape", "a list of positive integers such as [13]", &s.inputShape); err != nil {
+		if err := s.decode(v, "model.input_shape", "a list of positive integers such as [13]", &s.InputShape); err != nil {
 			return err
 		}
-		for _, d := range s.inputShape {
+		for _, d := range s.InputShape {
 			if d <= 0 {
-				return s.errorf(v, "model.input_shape must hold positive integers, got %v", s.inputShape)
+				return s.errorf(v, "model.input_shape must hold positive integers, got %v", s.InputShape)
 			}
 		}
 	}
@@ -270,14 +296,15 @@ func (s *spec) parseModel(n *yaml.Node) error {
 		if err != nil {
 			return s.errorf(item, "%v", err)
 		}
-		ly.layer = l
+		_ = l // each Build makes the layer anew from its config
+		ly.config = cfg
 		s.layers = append(s.layers, ly)
 	}
 	return nil
 }
 
 // parseWeights reads {kernel: [[...]], bias: [...]} into tensors.
-func (s *spec) parseWeights(n *yaml.Node) (map[string]*tensor.Tensor, error) {
+func (s *Spec) parseWeights(n *yaml.Node) (map[string]*tensor.Tensor, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, s.errorf(n, "weights must be a mapping such as {kernel: [[0.5, 1.5]], bias: [-0.9]}")
 	}
@@ -324,7 +351,7 @@ func flatten(n *yaml.Node, flat *[]float32, shape *[]int, depth int) error {
 }
 
 // nameAndConfig reads "name" or {name: x, other: args} (loss, optimizer).
-func (s *spec) nameAndConfig(n *yaml.Node, what string) (string, json.RawMessage, error) {
+func (s *Spec) nameAndConfig(n *yaml.Node, what string) (string, json.RawMessage, error) {
 	if n.Kind == yaml.ScalarNode {
 		return n.Value, nil, nil
 	}
@@ -350,7 +377,7 @@ func (s *spec) nameAndConfig(n *yaml.Node, what string) (string, json.RawMessage
 	return name, cfg, nil
 }
 
-func (s *spec) parseCompile(n *yaml.Node) error {
+func (s *Spec) parseCompile(n *yaml.Node) error {
 	m, err := s.mapping(n, "compile", "loss", "optimizer", "metrics")
 	if err != nil {
 		return err
@@ -363,9 +390,10 @@ func (s *spec) parseCompile(n *yaml.Node) error {
 	if err != nil {
 		return err
 	}
-	if s.loss, err = losses.Get(name, cfg); err != nil {
+	if _, err = losses.Get(name, cfg); err != nil {
 		return s.errorf(ln, "%v", err)
 	}
+	s.lossName, s.lossCfg = name, cfg
 	on, ok := m["optimizer"]
 	if !ok {
 		return s.errorf(n, "compile needs an optimizer (valid: %s)", strings.Join(optimizers.Names(), ", "))
@@ -373,36 +401,36 @@ func (s *spec) parseCompile(n *yaml.Node) error {
 	if name, cfg, err = s.nameAndConfig(on, "compile.optimizer"); err != nil {
 		return err
 	}
-	if s.opt, err = optimizers.Get(name, cfg); err != nil {
+	if _, err = optimizers.Get(name, cfg); err != nil {
 		return s.errorf(on, "%v", err)
 	}
+	s.optName, s.optCfg = name, cfg
 	if mn, ok := m["metrics"]; ok {
 		var names []string
 		if err := s.decode(mn, "compile.metrics", "a list of metric names", &names); err != nil {
 			return err
 		}
 		for i, name := range names {
-			mt, err := metrics.Get(name)
-			if err != nil {
+			if _, err := metrics.Get(name); err != nil {
 				return s.errorf(mn.Content[i], "%v", err)
 			}
-			s.metrics = append(s.metrics, mt)
 		}
+		s.metricNames = names
 	}
-	s.compiled = true
+	s.Compiled = true
 	return nil
 }
 
-func (s *spec) parseFit(n *yaml.Node) error {
+func (s *Spec) parseFit(n *yaml.Node) error {
 	m, err := s.mapping(n, "fit", "epochs", "batch_size", "shuffle", "seed", "verbose", "callbacks")
 	if err != nil {
 		return err
 	}
-	s.fit = fitSpec{epochs: 1, batchSize: 32, verbose: 1}
+	s.Fit = Fit{Epochs: 1, BatchSize: 32, Verbose: 1}
 	ints := []struct {
 		key string
 		dst *int
-	}{{"epochs", &s.fit.epochs}, {"batch_size", &s.fit.batchSize}, {"verbose", &s.fit.verbose}}
+	}{{"epochs", &s.Fit.Epochs}, {"batch_size", &s.Fit.BatchSize}, {"verbose", &s.Fit.Verbose}}
 	for _, f := range ints {
 		if v, ok := m[f.key]; ok {
 			if err := s.decode(v, "fit."+f.key, "an integer", f.dst); err != nil {
@@ -410,10 +438,10 @@ func (s *spec) parseFit(n *yaml.Node) error {
 			}
 		}
 	}
-	if s.fit.epochs < 0 || s.fit.batchSize <= 0 {
+	if s.Fit.Epochs < 0 || s.Fit.BatchSize <= 0 {
 		return s.errorf(n, "fit.epochs must not be negative and fit.batch_size must be positive")
 	}
-	if s.fit.verbose < 0 || s.fit.verbose > 2 {
+	if s.Fit.Verbose < 0 || s.Fit.Verbose > 2 {
 		return s.errorf(m["verbose"], "fit.verbose must be 0, 1 or 2")
 	}
 	if v, ok := m["shuffle"]; ok {
@@ -421,10 +449,10 @@ func (s *spec) parseFit(n *yaml.Node) error {
 		if err := s.decode(v, "fit.shuffle", "true or false", &shuffle); err != nil {
 			return err
 		}
-		s.fit.noShuffle = !shuffle
+		s.Fit.NoShuffle = !shuffle
 	}
 	if v, ok := m["seed"]; ok {
-		if err := s.decode(v, "fit.seed", "a non-negative integer", &s.fit.seed); err != nil {
+		if err := s.decode(v, "fit.seed", "a non-negative integer", &s.Fit.Seed); err != nil {
 			return err
 		}
 	}
@@ -448,14 +476,14 @@ func (s *spec) parseFit(n *yaml.Node) error {
 				return s.errorf(item, "%v", err)
 			}
 			s.resolveCallbackPaths(cb)
-			s.fit.callbacks = append(s.fit.callbacks, cb)
+			s.Fit.Callbacks = append(s.Fit.Callbacks, cb)
 		}
 	}
 	return nil
 }
 
 // resolveCallbackPaths makes callbacks' file names relative to the spec.
-func (s *spec) resolveCallbackPaths(cb callbacks.Callback) {
+func (s *Spec) resolveCallbackPaths(cb callbacks.Callback) {
 	switch c := cb.(type) {
 	case *callbacks.ModelCheckpoint:
 		c.Filepath = s.path(c.Filepath)
@@ -467,21 +495,21 @@ func (s *spec) resolveCallbackPaths(cb callbacks.Callback) {
 }
 
 // path resolves a path in the spec against the spec's directory.
-func (s *spec) path(p string) string {
-	if p == "" || filepath.IsAbs(p) || s.dir == "" {
+func (s *Spec) path(p string) string {
+	if p == "" || filepath.IsAbs(p) || s.Dir == "" {
 		return p
 	}
-	return filepath.Join(s.dir, p)
+	return filepath.Join(s.Dir, p)
 }
 
-func (s *spec) parseOutput(n *yaml.Node) error {
+func (s *Spec) parseOutput(n *yaml.Node) error {
 	m, err := s.mapping(n, "output", "model", "history", "plot", "speed_plot", "tensorboard", "checkpoint", "show_prediction")
 	if err != nil {
 		return err
 	}
 	dst := map[string]*string{
-		"model": &s.out.modelFile, "history": &s.out.history, "plot": &s.out.plot, "speed_plot": &s.out.speedPlot,
-		"tensorboard": &s.out.tensorboard, "checkpoint": &s.out.checkpoint,
+		"model": &s.Output.Model, "history": &s.Output.History, "plot": &s.Output.Plot, "speed_plot": &s.Output.SpeedPlot,
+		"tensorboard": &s.Output.TensorBoard, "checkpoint": &s.Output.Checkpoint,
 	}
 	for k, v := range m {
 		if k == "show_prediction" {
@@ -489,7 +517,7 @@ func (s *spec) parseOutput(n *yaml.Node) error {
 			if err := s.decode(v, "output.show_prediction", "a row number", &row); err != nil {
 				return err
 			}
-			s.showPrediction = &row
+			s.ShowPrediction = &row
 			continue
 		}
 		if err := s.decode(v, "output."+k, "a file name", dst[k]); err != nil {
@@ -500,7 +528,7 @@ func (s *spec) parseOutput(n *yaml.Node) error {
 	return nil
 }
 
-func (s *spec) parseExplain(n *yaml.Node) error {
+func (s *Spec) parseExplain(n *yaml.Node) error {
 	m, err := s.mapping(n, "explain", "input", "names")
 	if err != nil {
 		return err
@@ -509,44 +537,67 @@ func (s *spec) parseExplain(n *yaml.Node) error {
 	if !ok {
 		return s.errorf(n, "explain needs an input, e.g. input: [4.0, 3.0]")
 	}
-	if err := s.decode(v, "explain.input", "a list of numbers", &s.input); err != nil {
+	if err := s.decode(v, "explain.input", "a list of numbers", &s.ExplainInput); err != nil {
 		return err
 	}
 	if v, ok := m["names"]; ok {
-		if err := s.decode(v, "explain.names", "a list of names", &s.explainNames); err != nil {
+		if err := s.decode(v, "explain.names", "a list of names", &s.ExplainNames); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// buildModel builds the spec's model, with explicit weights applied and,
-// when the spec has a compile section, compiled. seed draws the weights
-// that are not given.
-func (s *spec) buildModel(seed uint64) (*models.Sequential, error) {
+// Build builds the spec's model, with explicit weights applied and, when
+// the spec has a compile section, compiled. seed draws the weights that are
+// not given. Each call makes a new model, with its own layers, loss,
+// optimizer and metrics.
+func (s *Spec) Build(seed uint64) (*models.Sequential, error) {
 	m := models.NewSequential()
-	if s.name != "" {
-		m.Name = s.name
+	if s.Name != "" {
+		m.Name = s.Name
 	}
 	m.Seed = seed
-	if s.inputShape != nil {
-		m.Add(&layers.Input{Shape: s.inputShape})
+	if s.InputShape != nil {
+		m.Add(&layers.Input{Shape: s.InputShape})
 	}
+	made := make([]layers.Layer, len(s.layers))
 	lines := map[string]int{}
-	for _, l := range s.layers {
-		m.Add(l.layer)
-		lines[l.layer.LayerName()] = l.line
+	for i, l := range s.layers {
+		ly, err := layers.FromConfig(layers.Config{ClassName: l.class, Config: l.config})
+		if err != nil {
+			return nil, &Error{File: s.File, Line: l.line, Msg: err.Error()}
+		}
+		made[i] = ly
+		m.Add(ly)
+		lines[ly.LayerName()] = l.line
 	}
 	if err := m.Build(); err != nil {
 		return nil, s.buildError(err, lines)
 	}
-	for _, l := range s.layers {
-		if err := setWeights(l); err != nil {
-			return nil, &specError{file: s.file, line: l.line, msg: err.Error()}
+	for i, l := range s.layers {
+		if err := setWeights(made[i], l.weights); err != nil {
+			return nil, &Error{File: s.File, Line: l.line, Msg: err.Error()}
 		}
 	}
-	if s.compiled {
-		if err := m.Compile(s.loss, s.opt, s.metrics...); err != nil {
+	if s.Compiled {
+		loss, err := losses.Get(s.lossName, s.lossCfg)
+		if err != nil {
+			return nil, s.Errorf("%v", err)
+		}
+		opt, err := optimizers.Get(s.optName, s.optCfg)
+		if err != nil {
+			return nil, s.Errorf("%v", err)
+		}
+		var ms []metrics.Metric
+		for _, name := range s.metricNames {
+			mt, err := metrics.Get(name)
+			if err != nil {
+				return nil, s.Errorf("%v", err)
+			}
+			ms = append(ms, mt)
+		}
+		if err := m.Compile(loss, opt, ms...); err != nil {
 			return nil, s.buildError(err, lines)
 		}
 	}
@@ -555,10 +606,10 @@ func (s *spec) buildModel(seed uint64) (*models.Sequential, error) {
 
 // buildError places a model-building error at the line of the layer it
 // names.
-func (s *spec) buildError(err error, lines map[string]int) error {
+func (s *Spec) buildError(err error, lines map[string]int) error {
 	msg := err.Error()
 	if errors.Is(err, models.ErrNoInputShape) {
-		return &specError{file: s.file, msg: "the model's input shape is unknown: set model.input_shape, e.g. input_shape: [13]"}
+		return &Error{File: s.File, Msg: "the model's input shape is unknown: set model.input_shape, e.g. input_shape: [13]"}
 	}
 	// The layer the message is about is the first one it names.
 	best, at := "", len(msg)
@@ -568,32 +619,53 @@ func (s *spec) buildError(err error, lines map[string]int) error {
 		}
 	}
 	if best != "" {
-		return &specError{file: s.file, line: lines[best], msg: msg}
+		return &Error{File: s.File, Line: lines[best], Msg: msg}
 	}
-	return &specError{file: s.file, msg: msg}
+	return &Error{File: s.File, Msg: msg}
 }
 
 // setWeights copies a layer's explicit weights into it.
-func setWeights(l layerSpec) error {
-	if len(l.weights) == 0 {
+func setWeights(l layers.Layer, weights map[string]*tensor.Tensor) error {
+	if len(weights) == 0 {
 		return nil
 	}
 	byShort := map[string]*layers.Weight{}
 	var valid []string
-	for _, w := range l.layer.Weights() {
+	for _, w := range l.Weights() {
 		short := w.Name[strings.LastIndex(w.Name, "/")+1:]
 		byShort[short] = w
 		valid = append(valid, short)
 	}
-	for name, t := range l.weights {
+	for name, t := range weights {
 		w, ok := byShort[name]
 		if !ok {
-			return fmt.Errorf("layer %s has no weight %q (valid: %s)", l.layer.LayerName(), name, strings.Join(valid, ", "))
+			return fmt.Errorf("layer %s has no weight %q (valid: %s)", l.LayerName(), name, strings.Join(valid, ", "))
 		}
 		if !tensor.SameShape(t, w.Var.Value) {
-			return fmt.Errorf("weights.%s of layer %s has shape %s, the layer needs %s", name, l.layer.LayerName(), tensor.ShapeString(t.Shape), tensor.ShapeString(w.Var.Value.Shape))
+			return fmt.Errorf("weights.%s of layer %s has shape %s, the layer needs %s", name, l.LayerName(), tensor.ShapeString(t.Shape), tensor.ShapeString(w.Var.Value.Shape))
 		}
 		w.Var.Value.CopyFrom(t)
 	}
 	return nil
+}
+
+// Metadata returns the metadata to save with a model trained on the spec's
+// data: its preprocessing under MetadataKey. Call it after Data.Load, which
+// learns the standardization statistics.
+func (s *Spec) Metadata() map[string]string {
+	return map[string]string{MetadataKey: s.Data.Prep.Marshal()}
+}
+
+// FitConfig returns the fit section as models.FitConfig settings: batch
+// size, epochs, verbosity, seed, shuffling and the data's validation split
+// fraction. The callbacks, the output and the validation data are left for
+// the caller to set. A spec without a fit section gives fit's defaults
+// (1 epoch of batches of 32, verbose 1, seed 0).
+func (s *Spec) FitConfig() models.FitConfig {
+	f := s.Fit
+	if f.BatchSize == 0 {
+		f = Fit{Epochs: 1, BatchSize: 32, Verbose: 1}
+	}
+	return models.FitConfig{BatchSize: f.BatchSize, Epochs: f.Epochs, Verbose: f.Verbose, Seed: f.Seed,
+		NoShuffle: f.NoShuffle, ValidationSplit: s.Data.ValidationSplit}
 }

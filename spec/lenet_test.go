@@ -1,4 +1,4 @@
-package book
+package spec
 
 import (
 	"crypto/sha256"
@@ -43,10 +43,7 @@ Non-trainable params: 0
 
 func TestLeNetSummaryMatchesKeras(t *testing.T) {
 	layers.ResetNames()
-	m, err := LeNetModel(42)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := bookModel(t, "lenet", 42)
 	m.Name = "sequential_1"
 	var b strings.Builder
 	if err := m.Summary(&b); err != nil {
@@ -74,6 +71,9 @@ func TestLeNetSummaryMatchesKeras(t *testing.T) {
 	}
 }
 
+// lenetBatchSize is the batch size of the book's lenet_in_keras.
+const lenetBatchSize = 128
+
 // lenetBatch returns a batch of n random images and one-hot labels.
 func lenetBatch(t testing.TB, n int) (x, y *tensor.Tensor) {
 	rng := tensor.NewRNG(3)
@@ -93,11 +93,8 @@ func lenetBatch(t testing.TB, n int) (x, y *tensor.Tensor) {
 // TestLeNetTrainStepAllocatesNothing checks that, after warm-up, a LeNet
 // training step on a batch of 128 makes no heap allocation.
 func TestLeNetTrainStepAllocatesNothing(t *testing.T) {
-	m, err := LeNetModel(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, y := lenetBatch(t, LeNetBatchSize)
+	m := bookModel(t, "lenet", 1)
+	x, y := lenetBatch(t, lenetBatchSize)
 	res, err := m.TrainOnBatch(x, y) // warm-up
 	if err != nil {
 		t.Fatal(err)
@@ -119,11 +116,17 @@ func TestLeNetTrainStepAllocatesNothing(t *testing.T) {
 	}
 }
 
-func TestMNISTImages(t *testing.T) {
+// TestLeNetData checks the LeNet spec's data: the embedded MNIST as
+// (n, 28, 28, 1) images scaled to [0, 1] and one-hot labels.
+func TestLeNetData(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes the embedded MNIST")
 	}
-	train, valid, err := MNISTImages("")
+	s, err := Book("lenet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, valid, _, err := s.Data.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,16 +150,16 @@ func TestMNISTImages(t *testing.T) {
 	if row := train.Y.Row(0); row[5] != 1 || tensor.FromSlice(row, 10).Clone().HasNaN() {
 		t.Errorf("first label row %v, want a one-hot 5", row)
 	}
-	if _, _, err := MNISTImages(t.TempDir()); err == nil {
+	if err := s.Data.UseIDX(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.Data.Load(); err == nil {
 		t.Error("an empty data directory gave no error")
 	}
 }
 
-func TestLeNetMatchesMNISTImages(t *testing.T) {
-	m, err := LeNetModel(7)
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestLeNetShapes(t *testing.T) {
+	m := bookModel(t, "lenet", 7)
 	if got := m.InputShape(); !tensor.EqualShape(got, []int{28, 28, 1}) {
 		t.Errorf("input shape %v, want (28, 28, 1)", got)
 	}
@@ -167,11 +170,8 @@ func TestLeNetMatchesMNISTImages(t *testing.T) {
 
 // BenchmarkLeNetTrainStep times one training step on a batch of 128.
 func BenchmarkLeNetTrainStep(b *testing.B) {
-	m, err := LeNetModel(1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	x, y := lenetBatch(b, LeNetBatchSize)
+	m := bookModel(b, "lenet", 1)
+	x, y := lenetBatch(b, lenetBatchSize)
 	if _, err := m.TrainOnBatch(x, y); err != nil {
 		b.Fatal(err)
 	}
@@ -216,11 +216,8 @@ func TestLeNetBitIdenticalAcrossGOMAXPROCS(t *testing.T) {
 // lenetDigest trains LeNet for two steps and hashes the bits of its weights
 // and of its predictions on the batch.
 func lenetDigest(t testing.TB) string {
-	m, err := LeNetModel(5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, y := lenetBatch(t, LeNetBatchSize)
+	m := bookModel(t, "lenet", 5)
+	x, y := lenetBatch(t, lenetBatchSize)
 	for range 2 {
 		if _, err := m.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
