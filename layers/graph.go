@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/neurona/neurona/internal/kerasfmt"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -94,7 +95,7 @@ func Apply(l Layer, xs ...*KerasTensor) *KerasTensor {
 	} else {
 		if decl := l.InputSpec(); decl != nil && !tensor.EqualShape(decl, shapes[0]) {
 			err = fmt.Errorf("layer %q (%s) declares input shape %s but receives %s", l.LayerName(), l.ClassName(),
-				tensor.ShapeString(decl), tensor.ShapeString(shapes[0]))
+				kerasfmt.AppendShape(nil, decl), kerasfmt.AppendShape(nil, shapes[0]))
 		} else {
 			err = Build(l, shapes[0])
 		}
@@ -111,6 +112,21 @@ func newNode(l Layer, xs []*KerasTensor) *KerasTensor {
 	n.Output = &KerasTensor{shape: append([]int(nil), l.OutputShape()...), node: n}
 	b.nodes = append(b.nodes, n)
 	return n.Output
+}
+
+// AddModelNode gives a model its own first node, as Keras's Network does
+// when it is created: the node that links the model's inputs to its
+// outputs inside it. Applying the model to tensors then records node 1,
+// 2, …, which is how Keras numbers a nested model's connections
+// ("model_1[1][0]"). It is for model types (package models).
+func AddModelNode(l Layer, outputShape []int) {
+	b := l.base()
+	if len(b.nodes) > 0 {
+		return
+	}
+	n := &Node{Layer: l, Index: 0}
+	n.Output = &KerasTensor{shape: append([]int(nil), outputShape...), node: n}
+	b.nodes = append(b.nodes, n)
 }
 
 // NewInput returns the symbolic tensor of a new Input layer with the given

@@ -1,10 +1,8 @@
 package models
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/layers"
@@ -185,20 +183,18 @@ func (m *Model) producer(k int) *step {
 	return nil
 }
 
-// cloneMetric returns a fresh metric with the same configuration.
+// cloneMetric returns a fresh metric with the same configuration, for a
+// metric given once and computed for several outputs.
 func cloneMetric(mt metrics.Metric) metrics.Metric {
-	t := reflect.TypeOf(mt)
-	if t.Kind() != reflect.Pointer {
+	c, err := metrics.ConfigOf(mt)
+	if err != nil {
 		return mt
 	}
-	b, err := json.Marshal(mt)
-	n := reflect.New(t.Elem())
-	if err == nil && json.Unmarshal(b, n.Interface()) == nil {
-		if c, ok := n.Interface().(metrics.Metric); ok {
-			return c
-		}
+	n, err := metrics.FromConfig(c)
+	if err != nil {
+		return mt
 	}
-	return mt
+	return n
 }
 
 // outputName returns the name logs give output k: its layer's name.

@@ -245,6 +245,7 @@ func (m *Model) setGraph(inputs, outputs []*layers.KerasTensor) error {
 	if m.tape == nil {
 		m.tape = autograd.NewTape()
 	}
+	layers.AddModelNode(m, m.outputs[0].Shape())
 	return nil
 }
 
