@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/callbacks"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/metrics"
@@ -431,5 +432,49 @@ func TestFunctionalStepAllocatesNothing(t *testing.T) {
 		}
 	}); a != 0 {
 		t.Errorf("a functional training step allocates %v times, want 0", a)
+	}
+}
+
+// TestFitReturnsCallbackErrors: a failed checkpoint write and a bad
+// monitor mode stop Fit with their error instead of being dropped.
+func TestFitReturnsCallbackErrors(t *testing.T) {
+	x, y := randTensor(1, 16, 3), randTensor(2, 16, 1)
+	for _, c := range []struct {
+		cb   callbacks.Callback
+		want string
+	}{
+		{&callbacks.ModelCheckpoint{Filepath: filepath.Join(t.TempDir(), "missing", "dir", "m.nrn")}, "missing"},
+		{&callbacks.EarlyStopping{Mode: "sideways"}, "sideways"},
+	} {
+		m := models.NewSequential(&layers.Dense{Units: 1, InputDim: 3})
+		if err := m.Compile(losses.MeanSquaredError{}, &optimizers.SGD{}); err != nil {
+			t.Fatal(err)
+		}
+		h, err := m.Fit(context.Background(), x, y, models.FitConfig{BatchSize: 4, Epochs: 3, Callbacks: []callbacks.Callback{c.cb}})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%T: err = %v, want one mentioning %q", c.cb, err, c.want)
+		}
+		if h != nil && len(h.Epoch) > 1 {
+			t.Errorf("%T: training went on for %d epochs after the error", c.cb, len(h.Epoch))
+		}
+	}
+}
+
+// TestSetLearningRateZero: a learning rate set to 0 is 0, not the default.
+func TestSetLearningRateZero(t *testing.T) {
+	m := models.NewSequential(&layers.Dense{Units: 1, InputDim: 3})
+	if err := m.Compile(losses.MeanSquaredError{}, &optimizers.Adam{}); err != nil {
+		t.Fatal(err)
+	}
+	m.SetLearningRate(0)
+	if lr := m.LearningRate(); lr != 0 {
+		t.Fatalf("learning rate %v after SetLearningRate(0)", lr)
+	}
+	before := snapshot(m.Weights())
+	if _, err := m.TrainOnBatch(randTensor(1, 4, 3), randTensor(2, 4, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if !sameBits(before, snapshot(m.Weights())) {
+		t.Error("a step at learning rate 0 changed the weights")
 	}
 }
