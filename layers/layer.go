@@ -79,6 +79,10 @@ type CallContext struct {
 	Training bool
 	// RNG draws dropout masks.
 	RNG *tensor.RNG
+	// Locals holds state that a layer keeps for this context only, keyed
+	// by the layer: a nested model keeps its value slots here, so that
+	// calls with separate contexts may run at the same time.
+	Locals map[any]any
 }
 
 // Base is embedded by every layer. Its exported fields are the arguments

@@ -155,7 +155,13 @@ func (m *Model) EvaluateMulti(xs, ys []*tensor.Tensor, batchSize int) ([]float64
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	res, err := m.evaluate(context.Background(), xs, ys, batchSize)
+	if err := m.begin("evaluate", false); err != nil {
+		return nil, err
+	}
+	defer m.end(false)
+	e := m.getExec()
+	defer m.putExec(e)
+	res, err := m.evaluate(context.Background(), e, xs, ys, batchSize)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
@@ -163,11 +169,16 @@ func (m *Model) EvaluateMulti(xs, ys []*tensor.Tensor, batchSize int) ([]float64
 }
 
 // evaluate returns the loss, the per-output losses (several outputs) and
-// the metrics over xs, ys in batches, in MetricNames order.
-func (m *Model) evaluate(ctx context.Context, xs, ys []*tensor.Tensor, bs int) ([]float64, error) {
-	tp := m.tape
-	m.resetMetrics()
-	m.call.Tape, m.call.Training = tp, false
+// the metrics over xs, ys in batches, in MetricNames order, computed in e.
+func (m *Model) evaluate(ctx context.Context, e *exec, xs, ys []*tensor.Tensor, bs int) ([]float64, error) {
+	tp := e.tape
+	ms := m.evalMetrics(e)
+	for _, mk := range ms {
+		for _, mt := range mk {
+			mt.Reset()
+		}
+	}
+	e.call.Tape, e.call.Training = tp, false
 	tp.SetNoGrad(true)
 	defer tp.SetNoGrad(false)
 	n := xs[0].Rows()
@@ -191,15 +202,15 @@ func (m *Model) evaluate(ctx context.Context, xs, ys []*tensor.Tensor, bs int) (
 		for k, y := range ys {
 			yb[k] = rowsView(tp, y, lo, hi)
 		}
-		loss := m.forward(xb, yb, nil, parts)
+		loss := m.forward(e, xb, yb, nil, parts)
 		w := float64(hi - lo)
 		sums[0] += float64(loss.Value.Data[0]) * w
 		for k := range parts {
 			sums[1+k] += parts[k] * w
 		}
-		for k, ms := range m.metrics {
-			for _, mt := range ms {
-				mt.Update(yb[k], m.preds[k])
+		for k, mk := range ms {
+			for _, mt := range mk {
+				mt.Update(yb[k], e.preds[k])
 			}
 		}
 	}
@@ -210,8 +221,8 @@ func (m *Model) evaluate(ctx context.Context, xs, ys []*tensor.Tensor, bs int) (
 			res = append(res, sums[1+k]/d)
 		}
 	}
-	for _, ms := range m.metrics {
-		for _, mt := range ms {
+	for _, mk := range ms {
+		for _, mt := range mk {
 			res = append(res, mt.Result())
 		}
 	}
@@ -237,31 +248,37 @@ func (m *Model) PredictMulti(xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if err := m.checkInputs("", xs); err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
 	}
-	if m.preds == nil {
-		m.preds = make([]*tensor.Tensor, len(m.outputs))
+	if err := m.begin("predict", false); err != nil {
+		return nil, err
 	}
+	defer m.end(false)
+	e := m.getExec()
+	defer m.putExec(e)
 	const bs = 32
 	n := xs[0].Rows()
 	res := make([]*tensor.Tensor, len(m.outputs))
 	for k, o := range m.outputs {
 		res[k] = tensor.New(append([]int{n}, o.Shape()...)...)
 	}
-	tp := m.tape
+	tp := e.tape
 	tp.SetNoGrad(true)
 	defer tp.SetNoGrad(false)
-	m.call.Tape, m.call.Training = tp, false
-	xb := make([]*tensor.Tensor, len(xs))
+	e.call.Tape, e.call.Training = tp, false
+	if len(e.xb) != len(xs) {
+		e.xb = make([]*tensor.Tensor, len(xs))
+	}
 	for lo := 0; lo < n; lo += bs {
 		hi := min(lo+bs, n)
 		tp.Reset()
 		for i, x := range xs {
-			xb[i] = rowsView(tp, x, lo, hi)
+			e.xb[i] = rowsView(tp, x, lo, hi)
 		}
-		m.forward(xb, nil, nil, nil)
+		m.forward(e, e.xb, nil, nil, nil)
 		for k, r := range res {
 			rs := r.RowSize()
-			copy(r.Data[lo*rs:hi*rs], m.preds[k].Data)
+			copy(r.Data[lo*rs:hi*rs], e.preds[k].Data)
 		}
 	}
+	clear(e.xb)
 	return res, nil
 }

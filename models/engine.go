@@ -27,15 +27,9 @@ type trainer struct {
 	params      []*autograd.Var    // the weights training updates, fixed at Compile
 	paramNames  []string
 
-	tape   *autograd.Tape
-	call   layers.CallContext
 	stop   bool
 	fit    *fitState
 	result []float64 // *OnBatch's values, reused
-	preds  []*tensor.Tensor
-	// one-array arguments and checked targets of the *OnBatch calls, reused
-	x1, y1 [1]*tensor.Tensor
-	ybuf   []*tensor.Tensor
 }
 
 // CompileConfig configures CompileWith: one loss for every output or a
@@ -138,7 +132,6 @@ func (m *Model) prepare() error {
 	}
 	m.fused = make([]losses.Fused, nOut)
 	m.sparse = make([]bool, nOut)
-	m.preds = make([]*tensor.Tensor, nOut)
 	for i := range m.plan {
 		m.plan[i].useLogits = false
 	}
@@ -170,6 +163,9 @@ func (m *Model) prepare() error {
 		m.paramNames = append(m.paramNames, w.Name)
 	}
 	m.opt.Build(m.params)
+	m.idle.Lock()
+	m.idle.free = nil // their metrics are the old compile's
+	m.idle.Unlock()
 	return nil
 }
 
@@ -226,30 +222,30 @@ func (m *Model) MetricNames() []string {
 	return names
 }
 
-// forward runs the graph on a batch with recording as set on the tape and
-// returns the total loss (nil without targets). Each output's prediction
-// (after its activation) is left in m.preds, and each output's loss in
-// lossParts when there are several outputs. afterFirst, when set, runs
-// once the first computing layer has read the batch.
-func (m *Model) forward(xs, ys []*tensor.Tensor, afterFirst func(), lossParts []float64) *autograd.Var {
-	tp := m.tape
+// forward runs the graph on a batch in e, with recording as set on its
+// tape, and returns the total loss (nil without targets). Each output's
+// prediction (after its activation) is left in e.preds, and each output's
+// loss in lossParts when there are several outputs. afterFirst, when set,
+// runs once the first computing layer has read the batch.
+func (m *Model) forward(e *exec, xs, ys []*tensor.Tensor, afterFirst func(), lossParts []float64) *autograd.Var {
+	tp, st := e.tape, e.st
 	for i, x := range xs {
-		m.vals[m.inSlot[i]] = tp.Const(x)
+		st.vals[m.inSlot[i]] = tp.Const(x)
 	}
 	mode := noLogits
 	if ys != nil {
 		mode = compiledLogits
 	}
 	if n := len(m.plan); n > 0 {
-		m.run(&m.call, 0, 1, mode)
+		m.run(st, &e.call, 0, 1, mode)
 		if afterFirst != nil {
 			afterFirst()
 		}
-		m.run(&m.call, 1, n, mode)
+		m.run(st, &e.call, 1, n, mode)
 	}
 	if ys == nil {
 		for k, s := range m.outSlot {
-			m.preds[k] = m.vals[s].Value
+			e.preds[k] = st.vals[s].Value
 		}
 		return nil
 	}
@@ -258,10 +254,10 @@ func (m *Model) forward(xs, ys []*tensor.Tensor, afterFirst func(), lossParts []
 		yv := tp.Const(ys[k])
 		var lk *autograd.Var
 		if f := m.fused[k]; f != nil {
-			lk, m.preds[k] = f.CallFused(tp, yv, m.vals[s])
+			lk, e.preds[k] = f.CallFused(tp, yv, st.vals[s])
 		} else {
-			lk = m.loss[k].Call(tp, yv, m.vals[s])
-			m.preds[k] = m.vals[s].Value
+			lk = m.loss[k].Call(tp, yv, st.vals[s])
+			e.preds[k] = st.vals[s].Value
 		}
 		if lossParts != nil {
 			lossParts[k] = float64(lk.Value.Data[0])
@@ -281,19 +277,20 @@ func (m *Model) forward(xs, ys []*tensor.Tensor, afterFirst func(), lossParts []
 // trainStep runs one gradient step on a batch and returns its loss. It
 // allocates nothing once it has run on a batch of this size.
 func (m *Model) trainStep(xs, ys []*tensor.Tensor, afterFirst func(), lossParts []float64) float64 {
-	tp := m.tape
+	e := m.trainExec()
+	tp := e.tape
 	tp.Reset()
 	tp.SetNoGrad(false)
 	for _, p := range m.params {
 		p.ZeroGrad()
 	}
-	m.call.Tape, m.call.Training = tp, true
-	loss := m.forward(xs, ys, afterFirst, lossParts)
+	e.call.Tape, e.call.Training = tp, true
+	loss := m.forward(e, xs, ys, afterFirst, lossParts)
 	tp.Backward(loss)
 	m.opt.Apply()
 	for k, ms := range m.metrics {
 		for _, mt := range ms {
-			mt.Update(ys[k], m.preds[k])
+			mt.Update(ys[k], e.preds[k])
 		}
 	}
 	return float64(loss.Value.Data[0])
@@ -331,9 +328,10 @@ func (m *Model) lossParts() []float64 {
 // train_on_batch. The returned slice is reused by the next *OnBatch call.
 // After the first call with a batch of a given size it allocates nothing.
 func (m *Model) TrainOnBatch(x, y *tensor.Tensor) ([]float64, error) {
-	m.x1[0], m.y1[0] = x, y
-	defer func() { m.x1[0], m.y1[0] = nil, nil }()
-	return m.TrainOnBatchMulti(m.x1[:], m.y1[:])
+	e := m.trainExec()
+	e.x1[0], e.y1[0] = x, y
+	defer func() { e.x1[0], e.y1[0] = nil, nil }()
+	return m.TrainOnBatchMulti(e.x1[:], e.y1[:])
 }
 
 // TrainOnBatchMulti is TrainOnBatch with one array per input and one target
@@ -342,16 +340,21 @@ func (m *Model) TrainOnBatchMulti(xs, ys []*tensor.Tensor) ([]float64, error) {
 	if err := m.readyCompiled("train on batch"); err != nil {
 		return nil, err
 	}
-	xs, ys, err := m.checkData("", xs, ys, m.ybuf[:0])
+	if err := m.begin("train on batch", true); err != nil {
+		return nil, err
+	}
+	defer m.end(true)
+	e := m.trainExec()
+	xs, ys, err := m.checkData("", xs, ys, e.ybuf[:0])
 	if err != nil {
 		return nil, fmt.Errorf("train on batch: %w", err)
 	}
-	if m.call.RNG == nil {
-		m.call.RNG = tensor.NewRNG(m.Seed).Split()
+	if e.call.RNG == nil {
+		e.call.RNG = tensor.NewRNG(m.Seed).Split()
 	}
 	m.resetMetrics()
 	parts := m.lossParts()
-	m.ybuf = ys
+	e.ybuf = ys
 	loss := m.trainStep(xs, ys, nil, parts)
 	return m.stepValues(loss, parts), nil
 }
@@ -360,9 +363,10 @@ func (m *Model) TrainOnBatchMulti(xs, ys []*tensor.Tensor) ([]float64, error) {
 // inference mode, as Keras's test_on_batch. The slice is reused by the
 // next *OnBatch call.
 func (m *Model) TestOnBatch(x, y *tensor.Tensor) ([]float64, error) {
-	m.x1[0], m.y1[0] = x, y
-	defer func() { m.x1[0], m.y1[0] = nil, nil }()
-	return m.TestOnBatchMulti(m.x1[:], m.y1[:])
+	e := m.trainExec()
+	e.x1[0], e.y1[0] = x, y
+	defer func() { e.x1[0], e.y1[0] = nil, nil }()
+	return m.TestOnBatchMulti(e.x1[:], e.y1[:])
 }
 
 // TestOnBatchMulti is TestOnBatch with one array per input and one target
@@ -371,22 +375,27 @@ func (m *Model) TestOnBatchMulti(xs, ys []*tensor.Tensor) ([]float64, error) {
 	if err := m.readyCompiled("test on batch"); err != nil {
 		return nil, err
 	}
-	xs, ys, err := m.checkData("", xs, ys, m.ybuf[:0])
+	if err := m.begin("test on batch", true); err != nil {
+		return nil, err
+	}
+	defer m.end(true)
+	e := m.trainExec()
+	xs, ys, err := m.checkData("", xs, ys, e.ybuf[:0])
 	if err != nil {
 		return nil, fmt.Errorf("test on batch: %w", err)
 	}
-	m.ybuf = ys
+	e.ybuf = ys
 	m.resetMetrics()
-	tp := m.tape
+	tp := e.tape
 	tp.Reset()
 	tp.SetNoGrad(true)
 	defer tp.SetNoGrad(false)
-	m.call.Tape, m.call.Training = tp, false
+	e.call.Tape, e.call.Training = tp, false
 	parts := m.lossParts()
-	loss := m.forward(xs, ys, nil, parts)
+	loss := m.forward(e, xs, ys, nil, parts)
 	for k, ms := range m.metrics {
 		for _, mt := range ms {
-			mt.Update(ys[k], m.preds[k])
+			mt.Update(ys[k], e.preds[k])
 		}
 	}
 	return m.stepValues(float64(loss.Value.Data[0]), parts), nil
@@ -394,11 +403,14 @@ func (m *Model) TestOnBatchMulti(xs, ys []*tensor.Tensor) ([]float64, error) {
 
 // PredictOnBatch returns the model's output for one batch, in inference
 // mode, as Keras's predict_on_batch. The tensor is the model's scratch,
-// valid until the next call on the model; copy it to keep it.
+// valid until the next call on the model; copy it to keep it. Like the
+// training calls it uses the model's own scratch and may not overlap
+// another call; Predict is the call for many goroutines.
 func (m *Model) PredictOnBatch(x *tensor.Tensor) (*tensor.Tensor, error) {
-	m.x1[0] = x
-	defer func() { m.x1[0] = nil }()
-	outs, err := m.PredictOnBatchMulti(m.x1[:])
+	e := m.trainExec()
+	e.x1[0] = x
+	defer func() { e.x1[0] = nil }()
+	outs, err := m.PredictOnBatchMulti(e.x1[:])
 	if err != nil {
 		return nil, err
 	}
@@ -414,13 +426,18 @@ func (m *Model) PredictOnBatchMulti(xs []*tensor.Tensor) ([]*tensor.Tensor, erro
 	if err := m.checkInputs("", xs); err != nil {
 		return nil, fmt.Errorf("predict on batch: %w", err)
 	}
-	tp := m.tape
+	if err := m.begin("predict on batch", true); err != nil {
+		return nil, err
+	}
+	defer m.end(true)
+	e := m.trainExec()
+	tp := e.tape
 	tp.Reset()
 	tp.SetNoGrad(true)
 	defer tp.SetNoGrad(false)
-	m.call.Tape, m.call.Training = tp, false
-	m.forward(xs, nil, nil, nil)
-	return m.preds, nil
+	e.call.Tape, e.call.Training = tp, false
+	m.forward(e, xs, nil, nil, nil)
+	return e.preds, nil
 }
 
 func (m *Model) resetMetrics() {

@@ -97,6 +97,10 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 	if err != nil {
 		return nil, fmt.Errorf("fit: %w", err)
 	}
+	if err := m.begin("fit", true); err != nil {
+		return nil, err
+	}
+	defer m.end(true)
 	vxs, vys := cfg.ValidationXs, cfg.ValidationYs
 	if cfg.ValidationX != nil || cfg.ValidationY != nil {
 		if vxs != nil || vys != nil {
@@ -139,7 +143,7 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 
 	n := xs[0].Rows()
 	st := m.fitState(cfg, n)
-	m.call.RNG = st.dropout
+	m.trainExec().call.RNG = st.dropout
 	idx := st.index
 	m.stop = false
 	cbs := cfg.Callbacks
@@ -231,7 +235,7 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 			}
 		}
 		if validate {
-			vals, err := m.evaluate(ctx, vxs, vys, bs)
+			vals, err := m.evaluate(ctx, m.trainExec(), vxs, vys, bs)
 			if err != nil {
 				return hist, fmt.Errorf("fit: validation after epoch %d: %w", epoch+1, err)
 			}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/callbacks"
@@ -48,13 +49,22 @@ type Model struct {
 	ls      []layers.Layer // Keras's order: by depth, then traversal
 	nodes   []*layers.Node // the graph's nodes, inputs first (topological)
 	plan    []step         // the nodes that compute, in order
-	vals    []*autograd.Var
+	nSlots  int            // tensors in the graph, one value slot each
 	slot    map[*layers.KerasTensor]int
 	inSlot  []int // slot of each input
 	outSlot []int // slot of each output
 	// ensure builds a lazily built model (Sequential); nil for graphs.
 	ensure func() error
 	seq    *Sequential // the Sequential this model is the engine of, if any
+
+	group   []*Model // this model and every model nested in it
+	train   *exec    // the training calls' scratch
+	idle    struct { // the scratch of concurrent calls, reused
+		sync.Mutex
+		free []*exec
+	}
+	use     usage
+	readyMu sync.Mutex
 
 	trainer
 }
@@ -210,7 +220,7 @@ func (m *Model) setGraph(inputs, outputs []*layers.KerasTensor) error {
 	for _, n := range order {
 		m.slot[n.Output] = len(m.slot)
 	}
-	m.vals = make([]*autograd.Var, len(m.slot))
+	m.nSlots = len(m.slot)
 	m.inSlot, m.outSlot = nil, nil
 	for _, t := range inputs {
 		m.inSlot = append(m.inSlot, m.slot[t])
@@ -235,44 +245,61 @@ func (m *Model) setGraph(inputs, outputs []*layers.KerasTensor) error {
 		}
 		if mi, ok := n.Layer.(layers.MultiInput); ok {
 			s.multi = mi
-			s.args = make([]*autograd.Var, len(s.in))
 		}
 		if _, ok := n.Layer.(layers.LogitsLayer); ok && uses[n.Output] == 0 && len(s.in) == 1 {
 			s.logits = true
 		}
 		m.plan = append(m.plan, s)
 	}
-	if m.tape == nil {
-		m.tape = autograd.NewTape()
+	m.group = m.group[:0]
+	m.group = append(m.group, m)
+	seen := map[*Model]bool{m: true}
+	var sub func(ls []layers.Layer)
+	sub = func(ls []layers.Layer) {
+		for _, l := range ls {
+			if g := graphOf(l); g != nil && !seen[g] {
+				seen[g] = true
+				m.group = append(m.group, g)
+				sub(g.ls)
+			}
+		}
 	}
+	sub(m.ls)
+	m.train = nil
+	m.idle.Lock()
+	m.idle.free = nil
+	m.idle.Unlock()
 	layers.AddModelNode(m, m.outputs[0].Shape())
 	return nil
 }
 
-// run computes the graph on the input Vars and leaves every node's result
-// in m.vals. Steps from..to-1 run; mode says which run without their final
-// activation. Callers run [0, n) in one or more calls.
-func (m *Model) run(c *layers.CallContext, from, to int, mode logitsMode) {
+// run computes the graph on the input Vars in st and leaves every node's
+// result there. Steps from..to-1 run; mode says which run without their
+// final activation. Callers run [0, n) in one or more calls.
+func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode logitsMode) {
 	for i := from; i < to; i++ {
 		s := &m.plan[i]
 		var out *autograd.Var
 		switch {
 		case mode == compiledLogits && s.useLogits, mode == outputLogits && s.logits:
-			out = s.layer.(layers.LogitsLayer).CallLogits(c, m.vals[s.in[0]])
+			out = s.layer.(layers.LogitsLayer).CallLogits(c, st.vals[s.in[0]])
 		case s.multi != nil:
+			args := st.args[i]
 			for j, k := range s.in {
-				s.args[j] = m.vals[k]
+				args[j] = st.vals[k]
 			}
-			out = s.multi.CallMulti(c, s.args)
+			out = s.multi.CallMulti(c, args)
 		default:
-			out = s.layer.Call(c, m.vals[s.in[0]])
+			out = s.layer.Call(c, st.vals[s.in[0]])
 		}
-		m.vals[s.out] = out
+		st.vals[s.out] = out
 	}
 }
 
 // ready builds a lazily built model and draws the weights not drawn yet.
 func (m *Model) ready() error {
+	m.readyMu.Lock()
+	defer m.readyMu.Unlock()
 	if m.ensure != nil {
 		if err := m.ensure(); err != nil {
 			return err
@@ -495,18 +522,20 @@ func (m *Model) BuildMulti(inputs [][]int) error {
 
 // Call implements layers.Layer: the model's graph on one input batch.
 func (m *Model) Call(c *layers.CallContext, x *autograd.Var) *autograd.Var {
-	m.vals[m.inSlot[0]] = x
-	m.run(c, 0, len(m.plan), noLogits)
-	return m.vals[m.outSlot[0]]
+	st := m.stateIn(c)
+	st.vals[m.inSlot[0]] = x
+	m.run(st, c, 0, len(m.plan), noLogits)
+	return st.vals[m.outSlot[0]]
 }
 
 // CallMulti implements layers.MultiInput.
 func (m *Model) CallMulti(c *layers.CallContext, xs []*autograd.Var) *autograd.Var {
+	st := m.stateIn(c)
 	for i, x := range xs {
-		m.vals[m.inSlot[i]] = x
+		st.vals[m.inSlot[i]] = x
 	}
-	m.run(c, 0, len(m.plan), noLogits)
-	return m.vals[m.outSlot[0]]
+	m.run(st, c, 0, len(m.plan), noLogits)
+	return st.vals[m.outSlot[0]]
 }
 
 // FinalActivation implements layers.LogitsLayer: the activation of the
@@ -524,9 +553,10 @@ func (m *Model) FinalActivation() autograd.Activation {
 
 // CallLogits implements layers.LogitsLayer.
 func (m *Model) CallLogits(c *layers.CallContext, x *autograd.Var) *autograd.Var {
-	m.vals[m.inSlot[0]] = x
-	m.run(c, 0, len(m.plan), outputLogits)
-	return m.vals[m.outSlot[0]]
+	st := m.stateIn(c)
+	st.vals[m.inSlot[0]] = x
+	m.run(st, c, 0, len(m.plan), outputLogits)
+	return st.vals[m.outSlot[0]]
 }
 
 // WeightTensors returns the weights for callbacks: live values and the
