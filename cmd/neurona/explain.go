@@ -135,7 +135,7 @@ func explainSpec(path string) (*explanation, error) {
 	if len(s.ExplainInput) == 0 {
 		return nil, s.Errorf("explain.input is missing: add explain: {input: [4.0, 3.0]} with one value per model input")
 	}
-	m, err := s.Build(s.Fit.Seed)
+	m, err := s.BuildSequential(s.Fit.Seed)
 	if err != nil {
 		return nil, err
 	}

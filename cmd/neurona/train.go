@@ -220,7 +220,7 @@ func formatRow(v []float32, f string) string {
 }
 
 // formatResults writes Evaluate's values as "loss: 0.1234 - accuracy: 0.9".
-func formatResults(m *models.Sequential, res []float64) string {
+func formatResults(m *models.Model, res []float64) string {
 	names := m.MetricNames()
 	parts := make([]string, len(res))
 	for i, v := range res {
@@ -285,7 +285,7 @@ func summaryOnlyModels(path string) ([]*models.Model, bool, error) {
 	return examples.SummaryOnlyModels(path)
 }
 
-func openModelOrSpec(path string) (*models.Sequential, error) {
+func openModelOrSpec(path string) (*models.Model, error) {
 	if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
 		s, err := spec.ParseFile(path)
 		if err != nil {
@@ -299,12 +299,12 @@ func openModelOrSpec(path string) (*models.Sequential, error) {
 			return s.Build(s.Fit.Seed)
 		}
 	}
-	return models.LoadSequential(path)
+	return models.Load(path)
 }
 
 // modelAndData parses "MODEL DATA" after flags and loads the model and the
 // preprocessing saved with it.
-func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequential, *spec.Preprocessing, string, error) {
+func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Model, *spec.Preprocessing, string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, "", err
@@ -315,7 +315,7 @@ func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequenti
 		fs.Usage()
 		return nil, nil, "", usagef("%s: name a model file and a data file", cmd)
 	}
-	m, err := models.LoadSequential(fs.Arg(0))
+	m, err := models.Load(fs.Arg(0))
 	if err != nil {
 		return nil, nil, "", err
 	}
