@@ -21,14 +21,14 @@ import (
 )
 
 // A Spec is a training run described in YAML (see README.md, "Spec
-// files"): a Sequential model, how to compile and train it, its data and
-// what to write. Parse or ParseFile reads one, Book one of the book's.
+// files"): a Sequential model or a graph of layers (Graph), how to compile
+// and train it, its data and what to write. Parse or ParseFile reads one, Book one of the book's.
 type Spec struct {
 	File string // the spec's name in errors
 	Dir  string // relative paths in the spec are relative to this; "" leaves them as they are
 
 	Name       string // model.name; "" for the default
-	InputShape []int  // model.input_shape; nil when not given
+	InputShape []int  // model.input_shape (Sequential form); nil when not given
 	// Compiled reports whether the spec has a compile section: Build then
 	// compiles the model.
 	Compiled bool
