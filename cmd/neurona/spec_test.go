@@ -312,9 +312,28 @@ explain: {input: [6, 50, 5]}
 	if code != 0 || !strings.Contains(out, "mix (Dense)") || !strings.Contains(out, "Total params: 353") {
 		t.Errorf("summary of the saved graph: %d\n%s", code, out)
 	}
+	// A graph with two outputs does not train from one target array.
+	two := strings.Replace(strings.Replace(specText(t, filepath.Join(dir, "graph.yaml")),
+		"outputs: [price]", "outputs: [price, h]", 1), "output: {model: graph.nrn}", "", 1)
+	if err := os.WriteFile(filepath.Join(dir, "two.yaml"), []byte(two), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = neurona(t, nil, "train", filepath.Join(dir, "two.yaml"), "--verbose", "0")
+	if code != exitError || !strings.Contains(stderr, "has 1 inputs and 2 outputs") {
+		t.Errorf("train of a two-output graph: exit %d, %q", code, stderr)
+	}
 	// explain walks through Sequential models only, and says so.
 	_, stderr, code = neurona(t, nil, "explain", filepath.Join(dir, "graph.yaml"))
 	if code != exitError || !strings.Contains(stderr, "explain walks through Sequential stacks") {
 		t.Errorf("explain of a graph spec: exit %d, %q", code, stderr)
 	}
+}
+
+func specText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -161,6 +161,9 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, s
 	if err != nil {
 		return err
 	}
+	if in, out := len(model.Inputs()), len(model.Outputs()); in != 1 || out != 1 {
+		return s.Errorf("the data gives one input array and one target array, but the model's graph has %d inputs and %d outputs: neurona train trains graphs with one of each (build the model with spec.Spec.Build to fit it from a program)", in, out)
+	}
 	model.Metadata = s.Metadata()
 	out := s.Output
 	overrideOutputs(&out, tf.outputs)
