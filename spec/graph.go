@@ -188,7 +188,7 @@ func (s *Spec) parseGraph(n *yaml.Node, m map[string]*yaml.Node) error {
 		}
 		switch {
 		case k >= len(appLines[li]):
-			return 0, s.errorf(ref, "%s: input %q: layer %q is applied %d times (from 0 to %d)", user, ref.Value, name, len(appLines[li]), len(appLines[li])-1)
+			return 0, s.errorf(ref, "%s: input %q: layer %q has applications 0 to %d only", user, ref.Value, name, len(appLines[li])-1)
 		case appLines[li][k] == line:
 			return 0, s.errorf(ref, "%s: input %q is this entry's own output: a layer cannot take its own output", user, ref.Value)
 		}

@@ -188,7 +188,7 @@ func TestGraphSpecErrors(t *testing.T) {
     - Input: {name: x, shape: [2]}
     - Dense: {name: s, units: 2}
   outputs: ["s[2]"]
-`, `g.yaml:5: model.outputs: input "s[2]": layer "s" is applied 1 times (from 0 to 0)`},
+`, `g.yaml:5: model.outputs: input "s[2]": layer "s" has applications 0 to 0 only`},
 		{"unused input", `model:
   inputs: [x, z]
   layers:
