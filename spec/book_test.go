@@ -10,7 +10,7 @@ import (
 )
 
 // bookModel builds a book example's model with seed.
-func bookModel(t testing.TB, name string, seed uint64) *models.Sequential {
+func bookModel(t testing.TB, name string, seed uint64) *models.Model {
 	t.Helper()
 	s, err := Book(name)
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package spec reads neurona's YAML model specs (see README.md, "Spec
-// files"): a Sequential model with its compile, data, fit, output and
-// explain sections. It builds the compiled model and loads the data,
+// files"): a Sequential model, or a graph of layers as Keras's functional
+// API builds (README.md, "Graphs"), with its compile, data, fit, output
+// and explain sections. It builds the compiled model and loads the data,
 // preprocessed. The neurona command is a thin layer over it.
 //
 // The book's networks (Deep Learning Illustrated, Krohn 2019) are defined

@@ -21,14 +21,14 @@ import (
 )
 
 // A Spec is a training run described in YAML (see README.md, "Spec
-// files"): a Sequential model, how to compile and train it, its data and
-// what to write. Parse or ParseFile reads one, Book one of the book's.
+// files"): a Sequential model or a graph of layers (Graph), how to compile
+// and train it, its data and what to write. Parse or ParseFile reads one, Book one of the book's.
 type Spec struct {
 	File string // the spec's name in errors
 	Dir  string // relative paths in the spec are relative to this; "" leaves them as they are
 
 	Name       string // model.name; "" for the default
-	InputShape []int  // model.input_shape; nil when not given
+	InputShape []int  // model.input_shape (Sequential form); nil when not given
 	// Compiled reports whether the spec has a compile section: Build then
 	// compiles the model.
 	Compiled bool
@@ -44,6 +44,7 @@ type Spec struct {
 	ExplainNames   []string  // explain.names: optional names of its features
 
 	layers []layerSpec
+	graph  *graphSpec // the model's graph; nil for a Sequential spec
 
 	// The compile section, kept as written so that each Build makes its own
 	// loss, optimizer and metrics.
@@ -57,6 +58,9 @@ type layerSpec struct {
 	line    int
 	config  json.RawMessage           // the layer's arguments, without weights
 	weights map[string]*tensor.Tensor // explicit weights by short name ("kernel")
+	// name is the name a graph spec refers to the layer by: its own, or
+	// the automatic name Keras gives it in a fresh session.
+	name string
 }
 
 // Fit is a spec's fit section.
@@ -241,9 +245,12 @@ func (s *Spec) classAndArgs(item *yaml.Node, what string) (string, *yaml.Node, e
 }
 
 func (s *Spec) parseModel(n *yaml.Node) error {
-	m, err := s.mapping(n, "model", "name", "input_shape", "layers")
+	m, err := s.mapping(n, "model", "name", "input_shape", "inputs", "layers", "outputs")
 	if err != nil {
 		return err
+	}
+	if isGraph(m) {
+		return s.parseGraph(n, m)
 	}
 	if v, ok := m["name"]; ok {
 		if err := s.decode(v, "model.name", "a string", &s.Name); err != nil {
@@ -269,38 +276,52 @@ func (s *Spec) parseModel(n *yaml.Node) error {
 		if err != nil {
 			return err
 		}
-		ly := layerSpec{class: class, line: item.Line}
-		cfg := json.RawMessage("{}")
-		if args != nil && args.Kind == yaml.MappingNode {
-			// Pull out explicit weights before the layer's own fields.
-			for i := 0; i+1 < len(args.Content); i += 2 {
-				if args.Content[i].Value != "weights" {
-					continue
-				}
-				if ly.weights, err = s.parseWeights(args.Content[i+1]); err != nil {
-					return err
-				}
-				args.Content = append(args.Content[:i:i], args.Content[i+2:]...)
-				break
-			}
-		}
-		if args != nil && !(args.Kind == yaml.ScalarNode && args.Tag == "!!null") {
-			if args.Kind != yaml.MappingNode {
-				return s.errorf(args, "the arguments of %s must be a mapping such as {units: 32}", class)
-			}
-			if cfg, err = toJSON(args); err != nil {
-				return s.errorf(args, "%v", err)
-			}
-		}
-		l, err := layers.FromConfig(layers.Config{ClassName: class, Config: cfg})
+		ly, err := s.parseLayer(item, class, args)
 		if err != nil {
-			return s.errorf(item, "%v", err)
+			return err
 		}
-		_ = l // each Build makes the layer anew from its config
-		ly.config = cfg
 		s.layers = append(s.layers, ly)
 	}
 	return nil
+}
+
+// parseLayer reads one layer's class and arguments, with its explicit
+// weights, and checks them by making the layer.
+func (s *Spec) parseLayer(item *yaml.Node, class string, args *yaml.Node) (layerSpec, error) {
+	if class == "Input" {
+		class = "InputLayer" // keras.Input's layer
+	}
+	ly := layerSpec{class: class, line: item.Line}
+	var err error
+	cfg := json.RawMessage("{}")
+	if args != nil && args.Kind == yaml.MappingNode {
+		// Pull out explicit weights before the layer's own fields.
+		for i := 0; i+1 < len(args.Content); i += 2 {
+			if args.Content[i].Value != "weights" {
+				continue
+			}
+			if ly.weights, err = s.parseWeights(args.Content[i+1]); err != nil {
+				return ly, err
+			}
+			args.Content = append(args.Content[:i:i], args.Content[i+2:]...)
+			break
+		}
+	}
+	if args != nil && !(args.Kind == yaml.ScalarNode && args.Tag == "!!null") {
+		if args.Kind != yaml.MappingNode {
+			return ly, s.errorf(args, "the arguments of %s must be a mapping such as {units: 32}", class)
+		}
+		if cfg, err = toJSON(args); err != nil {
+			return ly, s.errorf(args, "%v", err)
+		}
+	}
+	l, err := layers.FromConfig(layers.Config{ClassName: class, Config: cfg})
+	if err != nil {
+		return ly, s.errorf(item, "%v", err)
+	}
+	// Each Build makes the layer anew from its config.
+	ly.config, ly.name = cfg, l.LayerName()
+	return ly, nil
 }
 
 // parseWeights reads {kernel: [[...]], bias: [...]} into tensors.
@@ -549,10 +570,34 @@ func (s *Spec) parseExplain(n *yaml.Node) error {
 }
 
 // Build builds the spec's model, with explicit weights applied and, when
-// the spec has a compile section, compiled. seed draws the weights that are
-// not given. Each call makes a new model, with its own layers, loss,
-// optimizer and metrics.
-func (s *Spec) Build(seed uint64) (*models.Sequential, error) {
+// the spec has a compile section, compiled: the graph's Model for a graph
+// spec, the engine of the Sequential (its Model) otherwise. seed draws
+// the weights that are not given. Each call makes a new model, with its
+// own layers, loss, optimizer and metrics.
+func (s *Spec) Build(seed uint64) (*models.Model, error) {
+	if s.graph == nil {
+		seq, err := s.BuildSequential(seed)
+		if err != nil {
+			return nil, err
+		}
+		return seq.Model, nil
+	}
+	m, lines, err := s.buildGraph(seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.compile(m, lines); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// BuildSequential is Build for a Sequential spec, as a *models.Sequential;
+// a graph spec is an error.
+func (s *Spec) BuildSequential(seed uint64) (*models.Sequential, error) {
+	if s.graph != nil {
+		return nil, s.Errorf("the model is a graph (its layers name their inputs), not a Sequential stack")
+	}
 	m := models.NewSequential()
 	if s.Name != "" {
 		m.Name = s.Name
@@ -580,28 +625,96 @@ func (s *Spec) Build(seed uint64) (*models.Sequential, error) {
 			return nil, &Error{File: s.File, Line: l.line, Msg: err.Error()}
 		}
 	}
-	if s.Compiled {
-		loss, err := losses.Get(s.lossName, s.lossCfg)
-		if err != nil {
-			return nil, s.Errorf("%v", err)
-		}
-		opt, err := optimizers.Get(s.optName, s.optCfg)
-		if err != nil {
-			return nil, s.Errorf("%v", err)
-		}
-		var ms []metrics.Metric
-		for _, name := range s.metricNames {
-			mt, err := metrics.Get(name)
-			if err != nil {
-				return nil, s.Errorf("%v", err)
-			}
-			ms = append(ms, mt)
-		}
-		if err := m.Compile(loss, opt, ms...); err != nil {
-			return nil, s.buildError(err, lines)
-		}
+	if err := s.compile(m.Model, lines); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// buildGraph builds a graph spec's model, not compiled. lines maps the
+// layers' names to their lines.
+func (s *Spec) buildGraph(seed uint64) (*models.Model, map[string]int, error) {
+	g := s.graph
+	made := make([]layers.Layer, len(s.layers))
+	lines := map[string]int{}
+	for i, l := range s.layers {
+		ly, err := layers.FromConfig(layers.Config{ClassName: l.class, Config: l.config})
+		if err != nil {
+			return nil, nil, &Error{File: s.File, Line: l.line, Msg: err.Error()}
+		}
+		made[i] = ly
+	}
+	ts := make([]*layers.KerasTensor, len(g.nodes))
+	for k, n := range g.nodes {
+		xs := make([]*layers.KerasTensor, len(n.inputs))
+		for j, in := range n.inputs {
+			xs[j] = ts[in]
+		}
+		ts[k] = layers.Apply(made[n.layer], xs...)
+		if err := ts[k].Err(); err != nil {
+			return nil, nil, &Error{File: s.File, Line: n.line, Msg: err.Error()}
+		}
+		lines[made[n.layer].LayerName()] = s.layers[n.layer].line
+	}
+	pick := func(ks []int) []*layers.KerasTensor {
+		out := make([]*layers.KerasTensor, len(ks))
+		for i, k := range ks {
+			out[i] = ts[k]
+		}
+		return out
+	}
+	m, err := models.NewModel(pick(g.inputs), pick(g.outputs))
+	if err != nil {
+		return nil, nil, s.buildError(err, lines)
+	}
+	if s.Name != "" {
+		m.Name = s.Name
+	}
+	m.Seed = seed
+	explicit := false
+	for _, l := range s.layers {
+		explicit = explicit || len(l.weights) > 0
+	}
+	if explicit {
+		// Draw the other weights from the seed first, as a Sequential's
+		// Build does, so that the explicit ones are not drawn over.
+		if _, err := m.GetWeights(); err != nil {
+			return nil, nil, s.buildError(err, lines)
+		}
+		for i, l := range s.layers {
+			if err := setWeights(made[i], l.weights); err != nil {
+				return nil, nil, &Error{File: s.File, Line: l.line, Msg: err.Error()}
+			}
+		}
+	}
+	return m, lines, nil
+}
+
+// compile compiles m as the compile section says, if there is one.
+func (s *Spec) compile(m *models.Model, lines map[string]int) error {
+	if !s.Compiled {
+		return nil
+	}
+	loss, err := losses.Get(s.lossName, s.lossCfg)
+	if err != nil {
+		return s.Errorf("%v", err)
+	}
+	opt, err := optimizers.Get(s.optName, s.optCfg)
+	if err != nil {
+		return s.Errorf("%v", err)
+	}
+	var ms []metrics.Metric
+	for _, name := range s.metricNames {
+		mt, err := metrics.Get(name)
+		if err != nil {
+			return s.Errorf("%v", err)
+		}
+		ms = append(ms, mt)
+	}
+	if err := m.Compile(loss, opt, ms...); err != nil {
+		return s.buildError(err, lines)
+	}
+	return nil
 }
 
 // buildError places a model-building error at the line of the layer it

@@ -20,6 +20,8 @@ func FuzzParseSpec(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("model: {layers: [Dense]}"))
+	f.Add([]byte(sharedGraph))
+	f.Add([]byte("model:\n  outputs: [\"d[1]\"]\n  layers:\n    - Input: {shape: [2]}\n    - Dense: {name: d, units: 2}\n    - apply: d\n"))
 	f.Add([]byte("model:\n  layers:\n    - Dense: {units: 3, weights: {kernel: [[1, 2]]}}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		s, err := Parse(src, "fuzz.yaml", "")

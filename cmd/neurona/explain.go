@@ -135,7 +135,10 @@ func explainSpec(path string) (*explanation, error) {
 	if len(s.ExplainInput) == 0 {
 		return nil, s.Errorf("explain.input is missing: add explain: {input: [4.0, 3.0]} with one value per model input")
 	}
-	m, err := s.Build(s.Fit.Seed)
+	if s.Graph() {
+		return nil, s.Errorf("explain walks through Sequential stacks, and this spec's model is a graph (its layers name their inputs)")
+	}
+	m, err := s.BuildSequential(s.Fit.Seed)
 	if err != nil {
 		return nil, err
 	}

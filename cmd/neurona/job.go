@@ -29,7 +29,7 @@ func outputFlags(fs *flag.FlagSet, o *spec.Outputs) {
 
 // job is one training run: a compiled model, its data and what to write.
 type job struct {
-	model        *models.Sequential
+	model        *models.Model
 	train, valid datasets.Split
 	fit          models.FitConfig
 	outputs      spec.Outputs

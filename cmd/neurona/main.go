@@ -120,7 +120,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "examples":
 		if len(args) > 1 {
 			if args[1] == "-h" || args[1] == "--help" || args[1] == "-help" {
-				fmt.Fprint(stdout, "Usage: neurona examples\n\nLists the book's networks that 'neurona run NAME' trains, with what the book reports.\n")
+				fmt.Fprint(stdout, "Usage: neurona examples\n\nLists the book's networks that 'neurona run NAME' trains, with what the book reports,\nthen those that 'neurona summary NAME' prints but that do not train yet.\n")
 				return nil
 			}
 			return usagef("examples: unexpected argument %q", args[1])
@@ -150,6 +150,10 @@ func examplesCommand(stdout io.Writer) error {
 			about = append(about, strings.TrimSpace(text))
 		}
 		fmt.Fprintf(stdout, "%-15s %s\n", name, strings.Join(about, " "))
+	}
+	// Examples written in Go that do not train yet: 'neurona summary NAME'.
+	for _, name := range examples.SummaryOnlyNames() {
+		fmt.Fprintf(stdout, "%-15s %s\n", name, examples.SummaryOnlyAbout(name))
 	}
 	return nil
 }

@@ -231,3 +231,64 @@ func TestSummaryOfBookExample(t *testing.T) {
 		t.Errorf("summary of a missing file: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// tableLines returns the summary tables of a command's output, each from
+// its "Layer (type)" line to its "Non-trainable params:" line, trailing
+// spaces trimmed (the `Model: "name"` line and the closing rule aside).
+func tableLines(text string) [][]string {
+	var out [][]string
+	var cur []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, " ")
+		switch {
+		case strings.HasPrefix(line, "Layer (type)"):
+			cur = []string{line}
+		case cur != nil:
+			cur = append(cur, line)
+			if strings.HasPrefix(line, "Non-trainable params:") {
+				out, cur = append(out, cur), nil
+			}
+		}
+	}
+	return out
+}
+
+// TestSummaryGAN prints the GAN's discriminator and generator, in the
+// notebook's order and with its names, as the notebook's summaries (copied
+// in examples/testdata); 'run gan' refuses in one line, and 'examples'
+// lists gan.
+func TestSummaryGAN(t *testing.T) {
+	out, stderr, code := neurona(t, nil, "summary", "gan")
+	if code != 0 {
+		t.Fatalf("summary gan: exit %d, stderr %q", code, stderr)
+	}
+	got := tableLines(out)
+	if len(got) != 2 {
+		t.Fatalf("summary gan printed %d tables, want 2:\n%s", len(got), out)
+	}
+	for i, file := range []string{"gan-discriminator.summary.txt", "gan-generator.summary.txt"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tableLines(string(b))
+		if len(want) != 1 {
+			t.Fatalf("%s holds %d tables", file, len(want))
+		}
+		if g, w := strings.Join(got[i], "\n"), strings.Join(want[0], "\n"); g != w {
+			t.Errorf("summary %d differs from %s:\n%s\nwant:\n%s", i+1, file, g, w)
+		}
+	}
+	if !strings.Contains(out, `Model: "model_1"`) || !strings.Contains(out, `Model: "model_2"`) {
+		t.Errorf("the models are not model_1 and model_2:\n%s", out)
+	}
+
+	_, stderr, code = neurona(t, nil, "run", "gan")
+	if code != exitError || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "later issue") {
+		t.Errorf("run gan: exit %d, stderr %q; want one line saying training comes later", code, stderr)
+	}
+	out, _, code = neurona(t, nil, "examples")
+	if code != 0 || !regexp.MustCompile(`(?m)^gan +.*[Ss]ummary only`).MatchString(out) {
+		t.Errorf("examples: exit %d, gan is not listed as summary only:\n%s", code, out)
+	}
+}

@@ -248,3 +248,92 @@ fit:
 		}
 	}
 }
+
+// TestGraphSpecEndToEnd trains a graph spec (a layer applied twice, sharing
+// its weights) on a CSV file, then evaluates, predicts with and summarizes
+// the saved graph model.
+func TestGraphSpecEndToEnd(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"houses.csv": housesCSV(300, 3),
+		"new.csv":    "rooms,age,distance\n6,50,5\n8,10,2\n3,90,9\n",
+		"graph.yaml": `
+model:
+  layers:
+    - Input: {name: features, shape: [3]}
+    - Dense: {name: h, units: 16, activation: relu}
+      inputs: [features]
+    - Dense: {name: mix, units: 16, activation: tanh}
+    - apply: mix
+    - Dense: {name: price, units: 1}
+  outputs: [price]
+compile:
+  loss: mse
+  optimizer: {name: adam, learning_rate: 0.01}
+  metrics: [mae]
+data:
+  csv: houses.csv
+  targets: [price]
+  validation_split: 0.2
+  preprocessing: {standardize: true}
+fit: {epochs: 40, batch_size: 16, seed: 2}
+output: {model: graph.nrn}
+explain: {input: [6, 50, 5]}
+`})
+	out, stderr, code := neurona(t, nil, "train", filepath.Join(dir, "graph.yaml"), "--verbose", "2")
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "features (InputLayer)") || !strings.Contains(out, "Total params: 353") ||
+		strings.Count(out, "val_mae: ") != 40 {
+		t.Errorf("training output:\n%s", out)
+	}
+	model := filepath.Join(dir, "graph.nrn")
+	out, stderr, code = neurona(t, nil, "evaluate", model, filepath.Join(dir, "houses.csv"))
+	var loss, mae float64
+	if code != 0 {
+		t.Fatalf("evaluate: exit %d: %s", code, stderr)
+	}
+	if _, err := fmt.Sscanf(out, "loss: %g - mae: %g", &loss, &mae); err != nil || mae > 3 {
+		t.Errorf("evaluate printed %q (mae %v): the graph did not learn", out, mae)
+	}
+	out, stderr, code = neurona(t, nil, "predict", model, filepath.Join(dir, "new.csv"))
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 || lines[0] != "price" {
+		t.Fatalf("predict: exit %d: %s\n%s", code, stderr, out)
+	}
+	var p [3]float64
+	for i := range p {
+		fmt.Sscan(lines[i+1], &p[i])
+	}
+	if !(p[1] > p[0] && p[0] > p[2]) {
+		t.Errorf("predictions %v are not in the order the data implies", p)
+	}
+	out, _, code = neurona(t, nil, "summary", model)
+	if code != 0 || !strings.Contains(out, "mix (Dense)") || !strings.Contains(out, "Total params: 353") {
+		t.Errorf("summary of the saved graph: %d\n%s", code, out)
+	}
+	// A graph with two outputs does not train from one target array.
+	two := strings.Replace(strings.Replace(specText(t, filepath.Join(dir, "graph.yaml")),
+		"outputs: [price]", "outputs: [price, h]", 1), "output: {model: graph.nrn}", "", 1)
+	if err := os.WriteFile(filepath.Join(dir, "two.yaml"), []byte(two), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = neurona(t, nil, "train", filepath.Join(dir, "two.yaml"), "--verbose", "0")
+	if code != exitError || !strings.Contains(stderr, "has 1 inputs and 2 outputs") {
+		t.Errorf("train of a two-output graph: exit %d, %q", code, stderr)
+	}
+	// explain walks through Sequential models only, and says so.
+	_, stderr, code = neurona(t, nil, "explain", filepath.Join(dir, "graph.yaml"))
+	if code != exitError || !strings.Contains(stderr, "explain walks through Sequential stacks") {
+		t.Errorf("explain of a graph spec: exit %d, %q", code, stderr)
+	}
+}
+
+func specText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

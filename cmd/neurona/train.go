@@ -112,6 +112,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := tf.check(fs); err != nil {
 		return err
 	}
+	if about := examples.SummaryOnlyAbout(name); about != "" {
+		return fmt.Errorf("run: the book example %q is summary only for now ('neurona summary %s' prints its models); its training comes with a later issue", name, name)
+	}
 	s, err := spec.Book(name)
 	if errors.Is(err, examples.ErrUnknown) {
 		return usagef("run: %v", err)
@@ -157,6 +160,9 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, s
 	model, err := s.Build(fit.Seed)
 	if err != nil {
 		return err
+	}
+	if in, out := len(model.Inputs()), len(model.Outputs()); in != 1 || out != 1 {
+		return s.Errorf("the data gives one input array and one target array, but the model's graph has %d inputs and %d outputs: neurona train trains graphs with one of each (build the model with spec.Spec.Build to fit it from a program)", in, out)
 	}
 	model.Metadata = s.Metadata()
 	out := s.Output
@@ -217,7 +223,7 @@ func formatRow(v []float32, f string) string {
 }
 
 // formatResults writes Evaluate's values as "loss: 0.1234 - accuracy: 0.9".
-func formatResults(m *models.Sequential, res []float64) string {
+func formatResults(m *models.Model, res []float64) string {
 	names := m.MetricNames()
 	parts := make([]string, len(res))
 	for i, v := range res {
@@ -244,11 +250,27 @@ func summaryCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona summary SPEC.yaml|MODEL|NAME\n\nPrints Keras's summary table of a spec's model, of a saved model or of a\nbook example (NAME is one of: %s).\n", strings.Join(spec.BookNames(), ", "))
+		fmt.Fprintf(fs.Output(), "Usage: neurona summary SPEC.yaml|MODEL|NAME\n\nPrints Keras's summary table of a spec's model, of a saved model or of a\nbook example (NAME is one of: %s).\n", strings.Join(append(spec.BookNames(), examples.SummaryOnlyNames()...), ", "))
 	}
 	path, err := parseArgs(fs, "summary", args, "a spec, a model file or a book example")
 	if err != nil {
 		return err
+	}
+	if ms, ok, err := summaryOnlyModels(path); ok {
+		// A book example written in Go, such as the GAN's two models: each
+		// summary in turn, as the notebook prints them.
+		if err != nil {
+			return err
+		}
+		for i, m := range ms {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			if err := m.Summary(stdout); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	m, err := openModelOrSpec(path)
 	if err != nil {
@@ -257,7 +279,16 @@ func summaryCommand(args []string, stdout, stderr io.Writer) error {
 	return m.Summary(stdout)
 }
 
-func openModelOrSpec(path string) (*models.Sequential, error) {
+// summaryOnlyModels builds the models of a summary-only book example
+// (examples.SummaryOnlyNames) when path names one and is not a file.
+func summaryOnlyModels(path string) ([]*models.Model, bool, error) {
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	return examples.SummaryOnlyModels(path)
+}
+
+func openModelOrSpec(path string) (*models.Model, error) {
 	if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
 		s, err := spec.ParseFile(path)
 		if err != nil {
@@ -271,12 +302,12 @@ func openModelOrSpec(path string) (*models.Sequential, error) {
 			return s.Build(s.Fit.Seed)
 		}
 	}
-	return models.LoadSequential(path)
+	return models.Load(path)
 }
 
 // modelAndData parses "MODEL DATA" after flags and loads the model and the
 // preprocessing saved with it.
-func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequential, *spec.Preprocessing, string, error) {
+func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Model, *spec.Preprocessing, string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, "", err
@@ -287,7 +318,7 @@ func modelAndData(fs *flag.FlagSet, cmd string, args []string) (*models.Sequenti
 		fs.Usage()
 		return nil, nil, "", usagef("%s: name a model file and a data file", cmd)
 	}
-	m, err := models.LoadSequential(fs.Arg(0))
+	m, err := models.Load(fs.Arg(0))
 	if err != nil {
 		return nil, nil, "", err
 	}
