@@ -57,9 +57,9 @@ type Model struct {
 	ensure func() error
 	seq    *Sequential // the Sequential this model is the engine of, if any
 
-	group   []*Model // this model and every model nested in it
-	train   *exec    // the training calls' scratch
-	idle    struct { // the scratch of concurrent calls, reused
+	group []*Model // this model and every model nested in it
+	train *exec    // the training calls' scratch
+	idle  struct { // the scratch of concurrent calls, reused
 		sync.Mutex
 		free []*exec
 	}
