@@ -418,6 +418,9 @@ func (m *Model) PredictOnBatchMulti(xs []*tensor.Tensor) ([]*tensor.Tensor, erro
 	if err := m.checkInputs("", xs); err != nil {
 		return nil, fmt.Errorf("predict on batch: %w", err)
 	}
+	if m.preds == nil { // not compiled: Compile makes it
+		m.preds = make([]*tensor.Tensor, len(m.outputs))
+	}
 	tp := m.tape
 	tp.Reset()
 	tp.SetNoGrad(true)

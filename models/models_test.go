@@ -404,6 +404,15 @@ func TestPredictWithoutCompile(t *testing.T) {
 			t.Fatalf("Predict = %v, want %v", p.Data, want)
 		}
 	}
+	p, err = m.PredictOnBatch(tensor.FromSlice([]float32{1, 2, 3, -1, 0, 1}, 2, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range want {
+		if p.Data[i] != v {
+			t.Fatalf("PredictOnBatch = %v, want %v", p.Data, want)
+		}
+	}
 }
 
 type constInit float32
