@@ -26,6 +26,15 @@ var classes = func() *registry.Registry[Layer] {
 		"GlobalMaxPooling2D":     func() Layer { return &GlobalMaxPooling2D{} },
 		"Flatten":                func() Layer { return &Flatten{} },
 		"Reshape":                func() Layer { return &Reshape{} },
+
+		"Concatenate": func() Layer { return &Concatenate{} },
+		"Add":         func() Layer { return &Add{} },
+		"Subtract":    func() Layer { return &Subtract{} },
+		"Multiply":    func() Layer { return &Multiply{} },
+		"Average":     func() Layer { return &Average{} },
+		"Maximum":     func() Layer { return &Maximum{} },
+		"Minimum":     func() Layer { return &Minimum{} },
+		"Dot":         func() Layer { return &Dot{} },
 	} {
 		r.Register(name, newLayer)
 	}

@@ -42,3 +42,34 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 		t.Errorf("TrainOnBatch allocates %v times per step, want 0", a)
 	}
 }
+
+// TestMultiInputTrainStepAllocatesNothing covers the per-input and
+// per-output checks of a model with several inputs and outputs.
+func TestMultiInputTrainStepAllocatesNothing(t *testing.T) {
+	a, b := layers.NewInput(3), layers.NewInput(2)
+	ya := layers.Apply(&layers.Dense{Units: 2, Activation: activations.Tanh}, a)
+	yb := layers.Apply(&layers.Dense{Units: 1}, b)
+	m, err := NewModel([]*layers.KerasTensor{a, b}, []*layers.KerasTensor{ya, yb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(losses.MeanSquaredError{}, &optimizers.SGD{}, metrics.MAE()); err != nil {
+		t.Fatal(err)
+	}
+	rng := tensor.NewRNG(2)
+	xs := []*tensor.Tensor{tensor.New(4, 3), tensor.New(4, 2)}
+	ys := []*tensor.Tensor{tensor.New(4, 2), tensor.New(4, 1)}
+	for _, x := range append(append([]*tensor.Tensor(nil), xs...), ys...) {
+		rng.Normal(x, 0, 1)
+	}
+	if _, err := m.TrainOnBatchMulti(xs, ys); err != nil { // warm-up
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(50, func() {
+		if _, err := m.TrainOnBatchMulti(xs, ys); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("TrainOnBatchMulti with 2 inputs and 2 outputs allocates %v times per step, want 0", a)
+	}
+}

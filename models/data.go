@@ -20,19 +20,23 @@ func (m *Model) checkData(what string, xs, ys, dst []*tensor.Tensor) ([]*tensor.
 	}
 	out := dst
 	for k, y := range ys {
-		yname := what + "y"
-		if len(ys) > 1 {
-			yname = fmt.Sprintf("%sy[%d] (output %q)", what, k, m.outputName(k))
+		// The name is built only for an error: a training step with
+		// several outputs must not allocate.
+		yname := func() string {
+			if len(ys) > 1 {
+				return fmt.Sprintf("%sy[%d] (output %q)", what, k, m.outputName(k))
+			}
+			return what + "y"
 		}
 		if y == nil {
-			return nil, nil, fmt.Errorf("%s is missing", yname)
+			return nil, nil, fmt.Errorf("%s is missing", yname())
 		}
 		if y.Dims() == 0 || y.Rows() != xs[0].Rows() {
-			return nil, nil, fmt.Errorf("%sx has %d rows but %s has %d: they must match", what, xs[0].Rows(), yname, y.Rows())
+			return nil, nil, fmt.Errorf("%sx has %d rows but %s has %d: they must match", what, xs[0].Rows(), yname(), y.Rows())
 		}
 		shape := m.outputs[k].Shape()
 		if m.sparse[k] {
-			if err := checkLabels(yname, y, shape[len(shape)-1]); err != nil {
+			if err := checkLabels(yname(), y, shape[len(shape)-1]); err != nil {
 				return nil, nil, err
 			}
 			out = append(out, y)
@@ -42,10 +46,10 @@ func (m *Model) checkData(what string, xs, ys, dst []*tensor.Tensor) ([]*tensor.
 			y = y.Reshape(y.Rows(), 1)
 		}
 		if !tensor.EqualShape(y.Shape[1:], shape) {
-			return nil, nil, fmt.Errorf("%s has shape %s but the model's output is %s", yname, tensor.ShapeString(y.Shape), noneShape(shape))
+			return nil, nil, fmt.Errorf("%s has shape %s but the model's output is %s", yname(), tensor.ShapeString(y.Shape), noneShape(shape))
 		}
 		if r, c, bad := firstNaN(y); bad {
-			return nil, nil, fmt.Errorf("%s has a NaN or infinite value at row %d, column %d", yname, r, c)
+			return nil, nil, fmt.Errorf("%s has a NaN or infinite value at row %d, column %d", yname(), r, c)
 		}
 		out = append(out, y)
 	}
@@ -88,21 +92,25 @@ func (m *Model) checkInputs(what string, xs []*tensor.Tensor) error {
 		return fmt.Errorf("%sgot %d input arrays, the model has %d inputs (%s)", what, len(xs), len(m.inputs), m.inputList())
 	}
 	for i, x := range xs {
-		xname := what + "x"
-		if len(xs) > 1 {
-			xname = fmt.Sprintf("%sx[%d] (input %q)", what, i, m.inputName(i))
+		// The name is built only for an error: a training step with
+		// several inputs must not allocate.
+		xname := func() string {
+			if len(xs) > 1 {
+				return fmt.Sprintf("%sx[%d] (input %q)", what, i, m.inputName(i))
+			}
+			return what + "x"
 		}
 		if x == nil {
-			return fmt.Errorf("%s is missing", xname)
+			return fmt.Errorf("%s is missing", xname())
 		}
 		if want := m.inputs[i].Shape(); x.Dims() < 1 || !tensor.EqualShape(x.Shape[1:], want) {
-			return fmt.Errorf("%s has shape %s but the model expects %s", xname, tensor.ShapeString(x.Shape), noneShape(want))
+			return fmt.Errorf("%s has shape %s but the model expects %s", xname(), tensor.ShapeString(x.Shape), noneShape(want))
 		}
 		if i > 0 && x.Rows() != xs[0].Rows() {
-			return fmt.Errorf("%s has %d rows but %sx[0] has %d: they must match", xname, x.Rows(), what, xs[0].Rows())
+			return fmt.Errorf("%s has %d rows but %sx[0] has %d: they must match", xname(), x.Rows(), what, xs[0].Rows())
 		}
 		if r, c, bad := firstNaN(x); bad {
-			return fmt.Errorf("%s has a NaN or infinite value at row %d, column %d", xname, r, c)
+			return fmt.Errorf("%s has a NaN or infinite value at row %d, column %d", xname(), r, c)
 		}
 	}
 	return nil

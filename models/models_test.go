@@ -393,15 +393,24 @@ func TestBadInputErrors(t *testing.T) {
 }
 
 func TestPredictWithoutCompile(t *testing.T) {
-	m := models.NewSequential(&layers.Dense{Units: 2, InputDim: 3, KernelInitializer: constInit(0.5), BiasInitializer: constInit(1)})
-	p, err := m.Predict(tensor.FromSlice([]float32{1, 2, 3, -1, 0, 1}, 2, 3))
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := tensor.FromSlice([]float32{1, 2, 3, -1, 0, 1}, 2, 3)
 	want := []float32{4, 4, 1, 1}
-	for i, v := range want {
-		if p.Data[i] != v {
-			t.Fatalf("Predict = %v, want %v", p.Data, want)
+	for _, predict := range []struct {
+		name string
+		f    func(m *models.Sequential) (*tensor.Tensor, error)
+	}{
+		{"Predict", func(m *models.Sequential) (*tensor.Tensor, error) { return m.Predict(x) }},
+		{"PredictOnBatch", func(m *models.Sequential) (*tensor.Tensor, error) { return m.PredictOnBatch(x) }},
+	} {
+		m := models.NewSequential(&layers.Dense{Units: 2, InputDim: 3, KernelInitializer: constInit(0.5), BiasInitializer: constInit(1)})
+		p, err := predict.f(m)
+		if err != nil {
+			t.Fatalf("%s: %v", predict.name, err)
+		}
+		for i, v := range want {
+			if p.Data[i] != v {
+				t.Fatalf("%s = %v, want %v", predict.name, p.Data, want)
+			}
 		}
 	}
 }
