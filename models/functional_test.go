@@ -121,15 +121,16 @@ func TestFrozenDiscriminator(t *testing.T) {
 	}
 }
 
-func TestSharedLayerAndNestedModelSaveLoad(t *testing.T) {
-	inner := layers.NewInput(5)
+func TestBranchesSharedLayerAndNestedModelSaveLoad(t *testing.T) {
+	inner := layers.NewInput(8)
 	nested := mustModel(t, ins(inner), ins(layers.Apply(&layers.Dense{Units: 3, Activation: activations.Softmax}, inner)))
 	in := layers.NewInput(5)
 	shared := &layers.Dense{Units: 5, Activation: activations.Tanh}
 	h := layers.Apply(shared, in)
 	h = layers.Apply(&layers.BatchNormalization{}, h)
 	h = layers.Apply(shared, h) // the same weights again
-	out := layers.Apply(nested, h)
+	branch := layers.Apply(&layers.Dense{Units: 3, Activation: activations.ReLU}, in)
+	out := layers.Apply(nested, layers.Apply(&layers.Concatenate{}, h, branch))
 	m := mustModel(t, ins(in), ins(out))
 	m.Seed = 7
 	if err := m.Compile(losses.CategoricalCrossentropy{}, &optimizers.Adam{}, &metrics.CategoricalAccuracy{Label: "my_acc"}); err != nil {
@@ -305,6 +306,7 @@ func TestBadGraphs(t *testing.T) {
 	dup1 := layers.Apply(&layers.Dense{Units: 2, Base: layers.Base{Name: "twin"}}, a)
 	dup2 := layers.Apply(&layers.Dense{Units: 2, Base: layers.Base{Name: "twin"}}, dup1)
 	wrong := layers.Apply(&layers.Dense{Units: 2, InputDim: 5, Base: layers.Base{Name: "wants_five"}}, a)
+	misfit := layers.Apply(layers.Named("misfit", &layers.Add{}), ha, layers.Apply(&layers.Dense{Units: 3}, a))
 	cases := []struct {
 		name    string
 		in, out []*kt
@@ -315,6 +317,7 @@ func TestBadGraphs(t *testing.T) {
 		{"two layers with one name", ins(a), ins(dup2), `two layers are named "twin"`},
 		{"declared shape", ins(a), ins(wrong), `layer "wants_five" (Dense) declares input shape (None, 5) but receives (None, 3)`},
 		{"input is not an Input", ins(ha), ins(ha), `must come from Input layers`},
+		{"merge of incompatible shapes", ins(a), ins(misfit), `layer "misfit" (Add)`},
 	}
 	for _, c := range cases {
 		_, err := models.NewModel(c.in, c.out)

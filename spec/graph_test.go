@@ -327,3 +327,66 @@ func TestGraphSpecWeights(t *testing.T) {
 		t.Errorf("dense_1's kernel was not drawn: %v", k.Data)
 	}
 }
+
+// branchSpec is two Dense branches from one input, concatenated.
+const branchSpec = `model:
+  layers:
+    - Input: {name: image, shape: [6]}
+    - Dense: {name: left, units: 4, activation: relu}
+      inputs: [image]
+    - Dense: {name: right, units: 3, activation: tanh}
+      inputs: [image]
+    - Concatenate: {name: merged}
+      inputs: [left, right]
+    - Dense: {name: out, units: 2, activation: softmax}
+compile: {loss: categorical_crossentropy, optimizer: adam, metrics: [accuracy]}
+`
+
+func TestGraphSpecConcatenate(t *testing.T) {
+	s, err := Parse([]byte(branchSpec), "branches.yaml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Build(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := layers.Apply(layers.Named("image", &layers.Input{Shape: []int{6}}))
+	left := layers.Apply(layers.Named("left", &layers.Dense{Units: 4, Activation: "relu"}), in)
+	right := layers.Apply(layers.Named("right", &layers.Dense{Units: 3, Activation: "tanh"}), in)
+	merged := layers.Apply(layers.Named("merged", &layers.Concatenate{}), left, right)
+	out := layers.Apply(layers.Named("out", &layers.Dense{Units: 2, Activation: "softmax"}), merged)
+	want, err := models.NewModel([]*layers.KerasTensor{in}, []*layers.KerasTensor{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Seed = 3
+	want.Name = m.Name
+	var got, exp bytes.Buffer
+	if err := m.Summary(&got); err != nil {
+		t.Fatal(err)
+	}
+	if err := want.Summary(&exp); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != exp.String() || !strings.Contains(got.String(), "right[0][0]") {
+		t.Errorf("spec summary:\n%s\nfunctional API's:\n%s", got.String(), exp.String())
+	}
+	x := tensor.New(5, 6)
+	for i := range x.Data {
+		x.Data[i] = float32(i%7) - 3
+	}
+	pg, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := want.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pw.Data {
+		if pg.Data[i] != pw.Data[i] {
+			t.Fatalf("prediction %d: spec %v, Go %v", i, pg.Data[i], pw.Data[i])
+		}
+	}
+}

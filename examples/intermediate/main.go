@@ -34,7 +34,7 @@ func main() {
 	}
 
 	model := models.NewSequential(
-		&layers.Dense{Units: 64, Activation: activations.ReLU, Base: layers.Base{InputShape: []int{784}}},
+		&layers.Dense{Units: 64, Activation: activations.ReLU, InputDim: 784},
 		&layers.Dense{Units: 64, Activation: activations.ReLU},
 		&layers.Dense{Units: 10, Activation: activations.Softmax},
 	)

@@ -34,7 +34,8 @@ func main() {
 	}
 
 	model := models.NewSequential(
-		&layers.Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: activations.ReLU, Base: layers.Base{InputShape: []int{28, 28, 1}}},
+		&layers.Input{Shape: []int{28, 28, 1}},
+		&layers.Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: activations.ReLU},
 		&layers.Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: activations.ReLU},
 		&layers.MaxPooling2D{PoolSize: [2]int{2, 2}},
 		&layers.Dropout{Rate: 0.25},

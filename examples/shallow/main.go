@@ -34,7 +34,7 @@ func main() {
 	}
 
 	model := models.NewSequential(
-		&layers.Dense{Units: 64, Activation: activations.Sigmoid, Base: layers.Base{InputShape: []int{784}}},
+		&layers.Dense{Units: 64, Activation: activations.Sigmoid, InputDim: 784},
 		&layers.Dense{Units: 10, Activation: activations.Softmax},
 	)
 	if err := model.Summary(os.Stdout); err != nil {
