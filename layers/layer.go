@@ -103,8 +103,47 @@ type Base struct {
 	input   [][]int
 	output  []int
 	weights []*Weight
+	shapes  [][]int // each weight's shape, also for a shape-only layer
 	pending []pendingInit
 	nodes   []*Node // the nodes where this layer was applied, in order
+	// shapeOnly layers record their weights' shapes without storage, so
+	// that an untrusted config's sizes can be checked before anything is
+	// allocated; sizeErr is the first weight whose size is out of range.
+	shapeOnly bool
+	sizeErr   error
+}
+
+// MaxElements bounds the number of values of one weight, and of one
+// sample of a layer's output: a config that asks for more (a Dense with
+// 10⁹ units) is refused when the layer is built, before any allocation.
+// It is 2³¹ − 1, the most a Go slice of float32 indexes safely on every
+// platform and far beyond any model of the book.
+const MaxElements = 1<<31 - 1
+
+// SetShapeOnly makes l, before it is built, record its weights' shapes
+// (WeightShapes) without allocating them. Models use it to check an
+// untrusted config against the weights a file actually holds before
+// building the model for real; a shape-only layer cannot run.
+func SetShapeOnly(l Layer) { l.base().shapeOnly = true }
+
+// WeightShapes returns the shapes of a built layer's weights, in Weights
+// order (also for a shape-only layer).
+func WeightShapes(l Layer) [][]int { return l.base().shapes }
+
+// elements returns the number of values of shape, or an error when a
+// dimension is not positive or the count exceeds MaxElements.
+func elements(shape []int) (int, error) {
+	n := 1
+	for _, d := range shape {
+		if d <= 0 {
+			return 0, fmt.Errorf("shape %s has a non-positive dimension", tensor.ShapeString(shape))
+		}
+		if n > MaxElements/d {
+			return 0, fmt.Errorf("shape %s has more than %d values", tensor.ShapeString(shape), MaxElements)
+		}
+		n *= d
+	}
+	return n, nil
 }
 
 type pendingInit struct {
@@ -152,7 +191,18 @@ func (b *Base) SetOutputShape(shape []int) { b.output = append([]int(nil), shape
 // "layername/name", with the given shape. Its values are drawn from init
 // when the layer is initialized (see Initialize), from the model's seed.
 func (b *Base) AddWeight(name string, shape []int, init initializers.Initializer, trainable bool) *autograd.Var {
-	t := tensor.New(shape...)
+	b.shapes = append(b.shapes, append([]int(nil), shape...))
+	var t *tensor.Tensor
+	if _, err := elements(shape); err != nil {
+		if b.sizeErr == nil {
+			b.sizeErr = fmt.Errorf("weight %q: %w", name, err)
+		}
+		t = tensor.New(0)
+	} else if b.shapeOnly {
+		t = tensor.New(0)
+	} else {
+		t = tensor.New(shape...)
+	}
 	var v *autograd.Var
 	if trainable {
 		v = autograd.NewParam(t)
@@ -189,9 +239,21 @@ func build(l Layer, inputs [][]int, do func() error) error {
 		}
 		return nil
 	}
-	b.weights, b.pending, b.output = nil, nil, nil
-	if err := do(); err != nil {
-		b.weights, b.pending, b.output = nil, nil, nil
+	b.weights, b.pending, b.output, b.shapes, b.sizeErr = nil, nil, nil, nil, nil
+	err := do()
+	if err == nil {
+		err = b.sizeErr
+		if err == nil && b.output != nil {
+			if _, e := elements(b.output); e != nil {
+				err = fmt.Errorf("output: %w", e)
+			}
+		}
+		if err != nil {
+			err = fmt.Errorf("layer %q (%s): %w", b.Name, l.ClassName(), err)
+		}
+	}
+	if err != nil {
+		b.weights, b.pending, b.output, b.shapes = nil, nil, nil, nil
 		return err
 	}
 	b.built = true

@@ -399,6 +399,16 @@ func fromFile(f *saving.File) (*Model, error) {
 	if err := json.Unmarshal([]byte(f.Metadata["config"]), &mc); err != nil {
 		return nil, fmt.Errorf("model config: %w", err)
 	}
+	// The config is untrusted: build it once with shape-only layers and
+	// check every weight's shape against the tensors the file holds before
+	// anything the config asks for is allocated.
+	dry, err := modelFromConfigDepth(mc, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := dry.checkShapes(f); err != nil {
+		return nil, err
+	}
 	m, err := modelFromConfig(mc)
 	if err != nil {
 		return nil, err
@@ -436,9 +446,11 @@ func ModelFromConfig(config []byte) (*Model, error) {
 	return modelFromConfig(mc)
 }
 
-func modelFromConfig(mc modelConfig) (*Model, error) { return modelFromConfigDepth(mc, 0) }
+func modelFromConfig(mc modelConfig) (*Model, error) { return modelFromConfigDepth(mc, 0, false) }
 
-func modelFromConfigDepth(mc modelConfig, depth int) (*Model, error) {
+// modelFromConfigDepth builds the model of a config nested depth deep;
+// shapeOnly builds it with shape-only layers (see layers.SetShapeOnly).
+func modelFromConfigDepth(mc modelConfig, depth int, shapeOnly bool) (*Model, error) {
 	if depth > maxConfigDepth {
 		return nil, fmt.Errorf("models nested more than %d deep", maxConfigDepth)
 	}
@@ -450,7 +462,7 @@ func modelFromConfigDepth(mc modelConfig, depth int) (*Model, error) {
 			if err := json.Unmarshal(e.Config, &sub.Config); err != nil {
 				return nil, fmt.Errorf("layer %d (%s): %w", i, e.ClassName, err)
 			}
-			g, err := modelFromConfigDepth(sub, depth+1)
+			g, err := modelFromConfigDepth(sub, depth+1, shapeOnly)
 			if err != nil {
 				return nil, fmt.Errorf("nested model %q: %w", sub.Config.Name, err)
 			}
@@ -459,6 +471,9 @@ func modelFromConfigDepth(mc modelConfig, depth int) (*Model, error) {
 		l, err := layers.FromConfig(layers.Config{ClassName: e.ClassName, Config: e.Config})
 		if err != nil {
 			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		if shapeOnly {
+			layers.SetShapeOnly(l)
 		}
 		return l, nil
 	}
@@ -608,6 +623,41 @@ func orMissing(err error) error {
 		return err
 	}
 	return errors.New("no such tensor")
+}
+
+// checkShapes checks that the file holds every weight of the model, built
+// shape-only, with its shape.
+func (m *Model) checkShapes(f *saving.File) error {
+	seen := map[*layers.Weight]bool{}
+	var walk func(prefix string, ls []layers.Layer) error
+	walk = func(prefix string, ls []layers.Layer) error {
+		for _, l := range ls {
+			if g := graphOf(l); g != nil {
+				if err := walk(prefix+g.Name+"/", g.ls); err != nil {
+					return err
+				}
+				continue
+			}
+			shapes := layers.WeightShapes(l)
+			for i, w := range l.Weights() {
+				if seen[w] {
+					continue
+				}
+				seen[w] = true
+				name := prefix + w.Name
+				t, ok := f.Get(name)
+				if !ok {
+					return fmt.Errorf("weight %q is missing from the file", name)
+				}
+				if !tensor.EqualShape(t.Shape, shapes[i]) {
+					return fmt.Errorf("weight %q has shape %s in the config but %s in the file", name,
+						tensor.ShapeString(shapes[i]), tensor.ShapeString(t.Shape))
+				}
+			}
+		}
+		return nil
+	}
+	return walk("", m.ls)
 }
 
 // setWeights copies the file's weights into the model, checking that every
