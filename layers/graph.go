@@ -167,6 +167,23 @@ func UniqueName(prefix string) string {
 	return fmt.Sprintf("%s_%d", prefix, names.count[prefix])
 }
 
+// KeepNames records the automatic name counters and returns a function
+// that puts them back, for code that builds a model only to look at it (a
+// size check) and must not use up names.
+func KeepNames() (restore func()) {
+	names.Lock()
+	saved := make(map[string]int, len(names.count))
+	for k, v := range names.count {
+		saved[k] = v
+	}
+	names.Unlock()
+	return func() {
+		names.Lock()
+		names.count = saved
+		names.Unlock()
+	}
+}
+
 // ResetNames restarts every automatic name counter, as Keras's
 // backend.clear_session does.
 func ResetNames() {

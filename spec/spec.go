@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -43,8 +44,15 @@ type Spec struct {
 	ExplainInput   []float32 // explain.input: the input 'neurona explain' walks through
 	ExplainNames   []string  // explain.names: optional names of its features
 
-	layers []layerSpec
-	graph  *graphSpec // the model's graph; nil for a Sequential spec
+	// MaxParams bounds the number of weights the model may have; 0 means
+	// DefaultMaxParams. Build checks it on a shape-only build before it
+	// allocates anything, so a spec that asks for a huge layer is refused
+	// at once.
+	MaxParams int
+
+	layers    []layerSpec
+	graph     *graphSpec // the model's graph; nil for a Sequential spec
+	shapeOnly bool       // build with shape-only layers (checkParams)
 
 	// The compile section, kept as written so that each Build makes its own
 	// loss, optimizer and metrics.
@@ -575,6 +583,9 @@ func (s *Spec) parseExplain(n *yaml.Node) error {
 // the weights that are not given. Each call makes a new model, with its
 // own layers, loss, optimizer and metrics.
 func (s *Spec) Build(seed uint64) (*models.Model, error) {
+	if err := s.checkParams(); err != nil {
+		return nil, err
+	}
 	if s.graph == nil {
 		seq, err := s.BuildSequential(seed)
 		if err != nil {
@@ -598,6 +609,9 @@ func (s *Spec) BuildSequential(seed uint64) (*models.Sequential, error) {
 	if s.graph != nil {
 		return nil, s.Errorf("the model is a graph (its layers name their inputs), not a Sequential stack")
 	}
+	if err := s.checkParams(); err != nil {
+		return nil, err
+	}
 	m := models.NewSequential()
 	if s.Name != "" {
 		m.Name = s.Name
@@ -613,12 +627,18 @@ func (s *Spec) BuildSequential(seed uint64) (*models.Sequential, error) {
 		if err != nil {
 			return nil, &Error{File: s.File, Line: l.line, Msg: err.Error()}
 		}
+		if s.shapeOnly {
+			layers.SetShapeOnly(ly)
+		}
 		made[i] = ly
 		m.Add(ly)
 		lines[ly.LayerName()] = l.line
 	}
 	if err := m.Build(); err != nil {
 		return nil, s.buildError(err, lines)
+	}
+	if s.shapeOnly {
+		return m, nil
 	}
 	for i, l := range s.layers {
 		if err := setWeights(made[i], l.weights); err != nil {
@@ -641,6 +661,9 @@ func (s *Spec) buildGraph(seed uint64) (*models.Model, map[string]int, error) {
 		ly, err := layers.FromConfig(layers.Config{ClassName: l.class, Config: l.config})
 		if err != nil {
 			return nil, nil, &Error{File: s.File, Line: l.line, Msg: err.Error()}
+		}
+		if s.shapeOnly {
+			layers.SetShapeOnly(ly)
 		}
 		made[i] = ly
 	}
@@ -673,7 +696,7 @@ func (s *Spec) buildGraph(seed uint64) (*models.Model, map[string]int, error) {
 	m.Seed = seed
 	explicit := false
 	for _, l := range s.layers {
-		explicit = explicit || len(l.weights) > 0
+		explicit = explicit || len(l.weights) > 0 && !s.shapeOnly
 	}
 	if explicit {
 		// Draw the other weights from the seed first, as a Sequential's
@@ -688,6 +711,67 @@ func (s *Spec) buildGraph(seed uint64) (*models.Model, map[string]int, error) {
 		}
 	}
 	return m, lines, nil
+}
+
+// DefaultMaxParams is the largest model a spec builds unless its MaxParams
+// (the command's --max-params) says otherwise: a billion weights, 4 GB of
+// float32, several times the largest network of the book.
+const DefaultMaxParams = 1_000_000_000
+
+// CheckParams builds the model with shape-only layers (nothing allocated)
+// and refuses it when it has more weights than MaxParams allows. Build
+// calls it; calling it first checks a spec before its data is loaded.
+func (s *Spec) CheckParams() error { return s.checkParams() }
+
+func (s *Spec) checkParams() error {
+	if s.shapeOnly {
+		return nil
+	}
+	limit := s.MaxParams
+	if limit <= 0 {
+		limit = DefaultMaxParams
+	}
+	dry := *s
+	dry.shapeOnly = true
+	defer layers.KeepNames()()
+	var ls []layers.Layer
+	if s.graph == nil {
+		m, err := dry.BuildSequential(0)
+		if err != nil {
+			return err
+		}
+		ls = m.Layers()
+	} else {
+		m, _, err := dry.buildGraph(0)
+		if err != nil {
+			return err
+		}
+		ls = m.Layers()
+	}
+	total := 0
+	for _, l := range ls {
+		for _, shape := range layers.WeightShapes(l) {
+			n := 1
+			for _, d := range shape {
+				n *= d // each weight is at most layers.MaxElements: no overflow
+			}
+			total += n
+			if total > limit {
+				return s.Errorf("the model has more than %s weights (layer %q alone has a weight of shape %s); raise the limit with --max-params if you mean it",
+					commas(limit), l.LayerName(), tensor.ShapeString(shape))
+			}
+		}
+	}
+	return nil
+}
+
+// commas writes n with thousands separators.
+func commas(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // compile compiles m as the compile section says, if there is one.

@@ -24,6 +24,7 @@ type trainFlags struct {
 	epochs, batchSize, verbose int
 	seed                       uint64
 	dataDir                    string
+	maxParams                  int
 	set                        map[string]bool
 	outputs                    spec.Outputs
 }
@@ -34,6 +35,7 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&t.seed, "seed", 0, "seed for weights, shuffling and dropout (default: the spec's)")
 	fs.IntVar(&t.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	fs.StringVar(&t.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the spec's data")
+	fs.IntVar(&t.maxParams, "max-params", spec.DefaultMaxParams, "refuse a model with more weights than this")
 	outputFlags(fs, &t.outputs)
 }
 
@@ -93,6 +95,9 @@ func (tf *trainFlags) check(fs *flag.FlagSet) error {
 	if tf.verbose < 0 || tf.verbose > 2 {
 		return usagef("--verbose must be 0, 1 or 2")
 	}
+	if tf.maxParams <= 0 {
+		return usagef("--max-params must be positive")
+	}
 	return nil
 }
 
@@ -145,6 +150,10 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, s
 	}
 	if tf.set["verbose"] {
 		fit.Verbose = tf.verbose
+	}
+	s.MaxParams = tf.maxParams
+	if err := s.CheckParams(); err != nil { // before the data is loaded
+		return err
 	}
 	if tf.dataDir != "" {
 		if err := s.Data.UseIDX(tf.dataDir); err != nil {
@@ -249,6 +258,7 @@ func overrideOutputs(o *spec.Outputs, flags spec.Outputs) {
 func summaryCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("summary", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	maxParams := fs.Int("max-params", spec.DefaultMaxParams, "refuse a spec whose model has more weights than this")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: neurona summary SPEC.yaml|MODEL|NAME\n\nPrints Keras's summary table of a spec's model, of a saved model or of a\nbook example (NAME is one of: %s).\n", strings.Join(append(spec.BookNames(), examples.SummaryOnlyNames()...), ", "))
 	}
@@ -272,7 +282,7 @@ func summaryCommand(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	m, err := openModelOrSpec(path)
+	m, err := openModelOrSpec(path, *maxParams)
 	if err != nil {
 		return err
 	}
@@ -288,12 +298,13 @@ func summaryOnlyModels(path string) ([]*models.Model, bool, error) {
 	return examples.SummaryOnlyModels(path)
 }
 
-func openModelOrSpec(path string) (*models.Model, error) {
+func openModelOrSpec(path string, maxParams int) (*models.Model, error) {
 	if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
 		s, err := spec.ParseFile(path)
 		if err != nil {
 			return nil, err
 		}
+		s.MaxParams = maxParams
 		return s.Build(s.Fit.Seed)
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(path, `/\.`) {
