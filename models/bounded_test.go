@@ -22,6 +22,7 @@ import (
 // config claims a layer far larger than the file's weights.
 func hugeModelFiles(t *testing.T) map[string]string {
 	dir := t.TempDir()
+	layers.ResetNames()
 	m := models.NewSequential(&layers.Dense{Units: 32, Activation: activations.ReLU, InputDim: 13}, &layers.Dense{Units: 1})
 	if err := m.Compile(losses.MeanSquaredError{}, &optimizers.Adam{}); err != nil {
 		t.Fatal(err)
