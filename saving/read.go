@@ -51,7 +51,9 @@ func ReadFile(path string) (*File, error) {
 }
 
 // Read reads a safetensors file of size bytes from r. Tensors of dtype F32,
-// F16, BF16 and F64 are converted to float32; any other dtype is an error.
+// F16, BF16 and F64 are converted to float32; tensors of dtype I64, I32 and
+// U32 are read exactly into Entry.Ints and also converted to float32 in
+// Entry.Tensor; any other dtype is an error.
 //
 // The file is checked as the safetensors specification requires before any
 // tensor is allocated: the header is at most MaxHeaderSize bytes of UTF-8
@@ -109,6 +111,10 @@ func read(r io.ReaderAt, size int64) (*File, error) {
 	var raw []byte
 	for i, info := range infos {
 		t := tensor.New(info.shape...)
+		var ints *IntTensor
+		if info.dtype.decodeInt != nil {
+			ints = &IntTensor{Shape: slices.Clone(info.shape), Data: make([]int64, len(t.Data))}
+		}
 		nbytes := info.end - info.begin
 		// Decode in chunks so that a tensor never needs a second full-size
 		// buffer; the chunk holds whole elements.
@@ -125,9 +131,12 @@ func read(r io.ReaderAt, size int64) (*File, error) {
 				return nil, err
 			}
 			info.dtype.decode(t.Data[done:done+k], buf)
+			if ints != nil {
+				info.dtype.decodeInt(ints.Data[done:done+k], buf)
+			}
 			done += k
 		}
-		f.Entries[i] = Entry{Name: info.name, Tensor: t}
+		f.Entries[i] = Entry{Name: info.name, Tensor: t, Ints: ints}
 	}
 	return f, nil
 }
@@ -391,7 +400,7 @@ func (p *headerParser) tensor(name string) (tensorInfo, error) {
 			dt, ok := readable[s]
 			if !ok {
 				if otherDtypes[s] {
-					return info, errorf("%s: dtype %s is not supported (neurona reads F32, F16, BF16 and F64)", where, s)
+					return info, errorf("%s: dtype %s is not supported (neurona reads F32, F16, BF16, F64, I64, I32 and U32)", where, s)
 				}
 				return info, errorf("%s: unknown dtype %q", where, s)
 			}
