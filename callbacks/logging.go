@@ -1,19 +1,17 @@
 package callbacks
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
-	"github.com/neurona/neurona/saving"
 	"github.com/neurona/neurona/tensorboard"
 )
 
@@ -149,8 +147,15 @@ func pyFormat(v float64, isInt bool, spec string) (string, error) {
 
 // CSVLogger writes each epoch's logs to a CSV file, as Keras's CSVLogger:
 // a header "epoch,<keys sorted>", then one row per epoch (epochs from 0).
-// The file is rewritten atomically at each epoch, so it is never left
-// half-written.
+//
+// The file is opened at train begin and each epoch appends one line with a
+// single write, then syncs the file to disk, so a crash loses at most the
+// line being written and the cost per epoch does not grow with the file.
+// With Append false the file is truncated at train begin (a new log, as
+// Keras's append=False); with Append true rows are added to an existing
+// file under its own header (read from its first line), and the header is
+// written only when the file is new or empty. A partial last line left by
+// a crash is ended before the first new row.
 type CSVLogger struct {
 	Base
 	Filename string `json:"filename"`
@@ -160,39 +165,82 @@ type CSVLogger struct {
 	Append bool `json:"append,omitempty"`
 
 	keys []string
-	buf  bytes.Buffer
+	f    *os.File
+	line []byte
 	err  error
 }
 
-// Err implements Failer: it returns the first error reading (to append)
-// or writing the file.
+// maxCSVHeader bounds how much of an existing file CSVLogger reads to find
+// its header line when appending.
+const maxCSVHeader = 1 << 20
+
+// Err implements Failer: it returns the first error opening, reading (to
+// append), writing, syncing or closing the file.
 func (c *CSVLogger) Err() error { return c.err }
+
+// fail records err, about the file, and stops training.
+func (c *CSVLogger) fail(what string, err error) {
+	fail(c.Model, &c.err, fmt.Errorf("CSVLogger: %s %s: %w", what, c.Filename, err))
+}
 
 // OnTrainBegin implements Callback.
 func (c *CSVLogger) OnTrainBegin(Logs) {
-	c.buf.Reset()
+	c.close()
 	c.keys = nil
 	c.err = nil
 	if c.Separator == "" {
 		c.Separator = ","
 	}
+	flags := os.O_RDWR | os.O_CREATE | os.O_APPEND
+	if !c.Append {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(c.Filename, flags, 0o644)
+	if err != nil {
+		fail(c.Model, &c.err, fmt.Errorf("CSVLogger: %w", err))
+		return
+	}
+	c.f = f
 	if c.Append {
-		b, err := os.ReadFile(c.Filename)
-		switch {
-		case err == nil:
-			c.buf.Write(b)
-			if first, _, ok := strings.Cut(string(b), "\n"); ok {
-				c.keys = strings.Split(first, c.Separator)[1:]
-			}
-		case !errors.Is(err, fs.ErrNotExist):
-			fail(c.Model, &c.err, fmt.Errorf("CSVLogger: %w", err))
+		if err := c.readHeader(); err != nil {
+			c.fail("reading", err)
 		}
 	}
 }
 
+// readHeader takes the columns from the first line of the file being
+// appended to, and ends a partial last line. Files other than regular ones
+// (a terminal, a pipe, /dev/full) are not read.
+func (c *CSVLogger) readHeader() error {
+	st, err := c.f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+		return err
+	}
+	head := make([]byte, min(st.Size(), maxCSVHeader))
+	n, err := c.f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	first, _, ok := strings.Cut(string(head[:n]), "\n")
+	if !ok && st.Size() > maxCSVHeader {
+		return fmt.Errorf("no header line in its first %d bytes", maxCSVHeader)
+	}
+	if first != "" {
+		c.keys = strings.Split(first, c.Separator)[1:]
+	}
+	var last [1]byte
+	if _, err := c.f.ReadAt(last[:], st.Size()-1); err != nil {
+		return err
+	}
+	if last[0] != '\n' {
+		c.line = append(c.line[:0], '\n')
+	}
+	return nil
+}
+
 // OnEpochEnd implements Callback.
 func (c *CSVLogger) OnEpochEnd(epoch int, logs Logs) {
-	if c.err != nil {
+	if c.err != nil || c.f == nil {
 		return
 	}
 	if c.keys == nil {
@@ -200,28 +248,46 @@ func (c *CSVLogger) OnEpochEnd(epoch int, logs Logs) {
 			c.keys = append(c.keys, k)
 		}
 		sort.Strings(c.keys)
-		c.buf.WriteString("epoch")
+		c.line = append(c.line, "epoch"...)
 		for _, k := range c.keys {
-			c.buf.WriteString(c.Separator + k)
+			c.line = append(c.line, c.Separator...)
+			c.line = append(c.line, k...)
 		}
-		c.buf.WriteByte('\n')
+		c.line = append(c.line, '\n')
 	}
-	c.buf.WriteString(strconv.Itoa(epoch))
+	c.line = strconv.AppendInt(c.line, int64(epoch), 10)
 	for _, k := range c.keys {
-		c.buf.WriteString(c.Separator)
+		c.line = append(c.line, c.Separator...)
 		if v, ok := logs[k]; ok {
-			c.buf.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+			c.line = strconv.AppendFloat(c.line, v, 'g', -1, 64)
 		} else {
-			c.buf.WriteString("NA")
+			c.line = append(c.line, "NA"...)
 		}
 	}
-	c.buf.WriteByte('\n')
-	if err := saving.WriteFileAtomic(c.Filename, func(w io.Writer) error {
-		_, err := w.Write(c.buf.Bytes())
-		return err
-	}); err != nil {
-		fail(c.Model, &c.err, fmt.Errorf("CSVLogger: %w", err))
+	c.line = append(c.line, '\n')
+	_, err := c.f.Write(c.line)
+	c.line = c.line[:0]
+	if err != nil {
+		c.fail("writing", err)
+		return
 	}
+	if err := c.f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		// EINVAL, ENOTSUP: the file (a pipe, a terminal) cannot be synced.
+		c.fail("syncing", err)
+	}
+}
+
+// OnTrainEnd implements Callback: it closes the file.
+func (c *CSVLogger) OnTrainEnd(Logs) { c.close() }
+
+func (c *CSVLogger) close() {
+	if c.f == nil {
+		return
+	}
+	if err := c.f.Close(); err != nil {
+		c.fail("closing", err)
+	}
+	c.f = nil
 }
 
 // TensorBoard writes per-epoch scalars (and, every HistogramFreq epochs,

@@ -32,14 +32,21 @@ var (
 	// ErrCountMismatch means a label file holds a different number of
 	// labels than its image file holds images.
 	ErrCountMismatch = errors.New("label count differs from image count")
+	// ErrTooLarge means an IDX header declares more elements than
+	// MaxIDXElements. Errors wrapping it also wrap ErrInconsistentShape.
+	ErrTooLarge = errors.New("IDX file too large")
 )
 
-// maxIDXElements bounds the element count an IDX header may declare (16 GiB
-// of float32). Allocation is further limited by the data actually present.
-const maxIDXElements = 1 << 32
+// MaxIDXElements is the most elements an IDX header may declare; ReadIDX,
+// ReadIDXFile and LoadIDXDir refuse larger files right after the header
+// (ErrTooLarge), before reading or inflating any data. The default, 2^28
+// elements (1 GiB as float32), is over five times MNIST's training images
+// (47 Mi elements). Raise it before reading larger files; it must not be
+// changed while a read is in progress.
+var MaxIDXElements int64 = 1 << 28
 
 // idxGrowStep is how many elements ReadIDX allocates ahead of the data when
-// it cannot tell how much data its reader holds.
+// it cannot tell how much data its reader holds, or the data is compressed.
 const idxGrowStep = 1 << 20
 
 // maxDeflateRatio bounds how many bytes one byte of deflate data can expand
@@ -69,11 +76,21 @@ var idxDTypes = map[byte]idxDType{
 // an error (ErrInconsistentShape).
 //
 // Bad input gives an error wrapping ErrTruncated, ErrBadMagic,
-// ErrUnsupportedDType or ErrInconsistentShape. Memory is allocated as data
-// arrives (or up front when r reports its length, as *os.File,
-// *bytes.Reader and *strings.Reader do), so a lying header cannot make
-// ReadIDX allocate much more than the input can fill.
+// ErrUnsupportedDType, ErrInconsistentShape or ErrTooLarge (a header
+// declaring more than MaxIDXElements). ReadIDX never inflates more than the
+// header declares plus one decompressor window: data past the declared
+// elements is refused as soon as its first byte arrives. Memory is
+// allocated as data arrives (or up front for raw data when r reports its
+// length, as *os.File, *bytes.Reader and *strings.Reader do, and holds the
+// declared data), so a lying header cannot make ReadIDX allocate much more
+// than the input actually fills.
 func ReadIDX(r io.Reader) (*tensor.Tensor, error) {
+	return readIDX(r, nil)
+}
+
+// readIDX is ReadIDX; check, when not nil, vets the header's shape before
+// any data is read, and its error is returned as is.
+func readIDX(r io.Reader, check func(shape []int) error) (*tensor.Tensor, error) {
 	avail, known := remaining(r)
 	br := bufio.NewReaderSize(r, 1<<16)
 	var src io.Reader = br
@@ -119,14 +136,30 @@ func ReadIDX(r io.Reader) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	shape := make([]int, ndim)
+	for i := range shape {
+		shape[i] = int(binary.BigEndian.Uint32(dimBuf[4*i:]))
+	}
 	total := int64(1)
+	overflow := false // the product does not fit an int64
 	for i := range shape {
 		d := int64(binary.BigEndian.Uint32(dimBuf[4*i:]))
-		shape[i] = int(d)
-		if total != 0 && d > maxIDXElements/total {
-			return nil, fmt.Errorf("%w: shape %v declares more than %d elements", ErrInconsistentShape, shapeOf(dimBuf), int64(maxIDXElements))
+		if d == 0 {
+			total, overflow = 0, false
+			break
 		}
-		total *= d
+		if total > math.MaxInt64/8/d { // 8: the largest element size
+			overflow = true
+		} else {
+			total *= d
+		}
+	}
+	if overflow {
+		return nil, fmt.Errorf("%w: %w: header declares shape %s, more than datasets.MaxIDXElements (%d) elements",
+			ErrTooLarge, ErrInconsistentShape, tensor.ShapeString(shape), MaxIDXElements)
+	}
+	if total > MaxIDXElements {
+		return nil, fmt.Errorf("%w: %w: header declares shape %s, %d elements, more than datasets.MaxIDXElements (%d)",
+			ErrTooLarge, ErrInconsistentShape, tensor.ShapeString(shape), total, MaxIDXElements)
 	}
 	if total > int64(math.MaxInt) {
 		return nil, fmt.Errorf("%w: shape %v does not fit this platform's int", ErrInconsistentShape, shape)
@@ -142,9 +175,17 @@ func ReadIDX(r io.Reader) (*tensor.Tensor, error) {
 			ErrTruncated, tensor.ShapeString(shape), dt.name, dataBytes, avail)
 	}
 
+	if check != nil {
+		if err := check(shape); err != nil {
+			return nil, err
+		}
+	}
+
+	// Raw data of known length holds the declared elements (checked above),
+	// so they are reserved at once; otherwise the buffer grows with the data.
 	n := int(total)
 	alloc := n
-	if !known {
+	if !known || gz {
 		alloc = min(n, idxGrowStep)
 	}
 	out := make([]float32, 0, alloc)
@@ -180,15 +221,6 @@ func ReadIDX(r io.Reader) (*tensor.Tensor, error) {
 		return nil, fmt.Errorf("idx: after the data: %w", err)
 	}
 	return tensor.FromSlice(out, shape...), nil
-}
-
-// shapeOf formats the raw big-endian dimensions of a header.
-func shapeOf(dims []byte) string {
-	shape := make([]int, len(dims)/4)
-	for i := range shape {
-		shape[i] = int(binary.BigEndian.Uint32(dims[4*i:]))
-	}
-	return tensor.ShapeString(shape)
 }
 
 // readFull reads a header part, reporting a short read as ErrTruncated.
@@ -258,12 +290,17 @@ func decodeIDX(out []float32, b []byte, code byte) []float32 {
 // ReadIDXFile reads the IDX file at path, gzip-compressed or raw, as ReadIDX
 // does. Errors name the file.
 func ReadIDXFile(path string) (*tensor.Tensor, error) {
+	return readIDXFile(path, nil)
+}
+
+// readIDXFile is ReadIDXFile with readIDX's header check.
+func readIDXFile(path string, check func(shape []int) error) (*tensor.Tensor, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
-	t, err := ReadIDX(f)
+	t, err := readIDX(f, check)
 	if err != nil {
 		return nil, fmt.Errorf("datasets: %s: %w", path, err)
 	}
@@ -286,8 +323,12 @@ const (
 // cols) for MNIST, and Y the labels, (n,). Label files must be 1-D with one
 // label per image, and the training and test images must have the same
 // per-sample shape.
+//
+// Each label file is read before its image file, and an image file's header
+// is checked against the label count (and the test images' against the
+// training images' sample shape) before any of its data is read or
+// inflated, so a mismatched or oversized image file costs only its header.
 func LoadIDXDir(dir string) (train, test Split, err error) {
-	var ts [4]*tensor.Tensor
 	var names [4]string
 	for i, base := range [4]string{idxTrainImages, idxTrainLabels, idxTestImages, idxTestLabels} {
 		path := filepath.Join(dir, base)
@@ -299,21 +340,50 @@ func LoadIDXDir(dir string) (train, test Split, err error) {
 			path = gz
 		}
 		names[i] = path
-		if ts[i], err = ReadIDXFile(path); err != nil {
-			return Split{}, Split{}, err
-		}
 	}
-	if train, err = PairIDX(ts[0], ts[1], names[0], names[1]); err != nil {
+	if train, err = loadIDXPair(names[0], names[1], nil, ""); err != nil {
 		return Split{}, Split{}, err
 	}
-	if test, err = PairIDX(ts[2], ts[3], names[2], names[3]); err != nil {
+	if test, err = loadIDXPair(names[2], names[3], train.X.Shape[1:], names[0]); err != nil {
 		return Split{}, Split{}, err
-	}
-	if !tensor.EqualShape(train.X.Shape[1:], test.X.Shape[1:]) {
-		return Split{}, Split{}, fmt.Errorf("datasets: %w: %s has samples of shape %s but %s has %s",
-			ErrInconsistentShape, names[0], tensor.ShapeString(train.X.Shape[1:]), names[2], tensor.ShapeString(test.X.Shape[1:]))
 	}
 	return train, test, nil
+}
+
+// loadIDXPair reads the labels file, then the images file, refusing images
+// whose header disagrees with the labels or, when sample is not nil, whose
+// samples are not of that shape (the shape of likeName's samples), before
+// reading their data.
+func loadIDXPair(imagesName, labelsName string, sample []int, likeName string) (Split, error) {
+	labels, err := readIDXFile(labelsName, func(shape []int) error {
+		if len(shape) != 1 {
+			return fmt.Errorf("%w: %s has shape %s, want 1-D labels",
+				ErrInconsistentShape, labelsName, tensor.ShapeString(shape))
+		}
+		return nil
+	})
+	if err != nil {
+		return Split{}, err
+	}
+	images, err := readIDXFile(imagesName, func(shape []int) error {
+		if len(shape) < 2 {
+			return fmt.Errorf("%w: %s has shape %s, want (samples, ...) with at least 2 dimensions",
+				ErrInconsistentShape, imagesName, tensor.ShapeString(shape))
+		}
+		if shape[0] != labels.Dim(0) {
+			return fmt.Errorf("%w: %s holds %d labels but %s holds %d images",
+				ErrCountMismatch, labelsName, labels.Dim(0), imagesName, shape[0])
+		}
+		if sample != nil && !tensor.EqualShape(sample, shape[1:]) {
+			return fmt.Errorf("%w: %s has samples of shape %s but %s has %s", ErrInconsistentShape,
+				likeName, tensor.ShapeString(sample), imagesName, tensor.ShapeString(shape[1:]))
+		}
+		return nil
+	})
+	if err != nil {
+		return Split{}, err
+	}
+	return PairIDX(images, labels, imagesName, labelsName)
 }
 
 // PairIDX checks that images and labels, read from the IDX files named

@@ -194,7 +194,7 @@ func FuzzReadIDX(f *testing.F) {
 // sentinel of this package, or a gzip/deflate format error.
 func fuzzDocumentedError(err error) bool {
 	var corrupt flate.CorruptInputError
-	for _, e := range []error{ErrTruncated, ErrBadMagic, ErrUnsupportedDType, ErrInconsistentShape, gzip.ErrHeader, gzip.ErrChecksum} {
+	for _, e := range []error{ErrTruncated, ErrBadMagic, ErrUnsupportedDType, ErrInconsistentShape, ErrTooLarge, gzip.ErrHeader, gzip.ErrChecksum} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -67,7 +67,7 @@ func readAll(t *testing.T, b []byte) (*tensor.Tensor, error) {
 			t.Fatalf("%s: %v, raw known length: %v", in.name, got, first)
 		}
 		if firstErr != nil {
-			for _, sentinel := range []error{ErrTruncated, ErrBadMagic, ErrUnsupportedDType, ErrInconsistentShape} {
+			for _, sentinel := range []error{ErrTruncated, ErrBadMagic, ErrUnsupportedDType, ErrInconsistentShape, ErrTooLarge} {
 				if errors.Is(firstErr, sentinel) && !errors.Is(err, sentinel) {
 					t.Fatalf("%s: err %v, want it to wrap %v like %v", in.name, err, sentinel, firstErr)
 				}
@@ -180,7 +180,8 @@ func TestReadIDXErrors(t *testing.T) {
 		{"unsupported dtype", idxBytes(0x0A, []uint32{2}, []byte{1, 2}), ErrUnsupportedDType, []string{"0x0a"}},
 		{"zero dims", idxBytes(0x08, nil, []byte{1}), ErrInconsistentShape, []string{"0 dimensions"}},
 		{"too many elements", idxBytes(0x08, []uint32{0xffffffff, 0xffffffff, 2}, nil), ErrInconsistentShape, []string{"(4294967295, 4294967295, 2)"}},
-		{"huge claim", idxBytes(0x0E, []uint32{1 << 16, 1 << 14}, []byte{1, 2, 3}), ErrTruncated, []string{"(65536, 16384)"}},
+		{"huge claim", idxBytes(0x0E, []uint32{1 << 14, 1 << 14}, []byte{1, 2, 3}), ErrTruncated, []string{"(16384, 16384)"}}, // MaxIDXElements
+		{"over the limit", idxBytes(0x08, []uint32{1 << 16, 1 << 14}, []byte{1, 2, 3}), ErrTooLarge, []string{"(65536, 16384)", "MaxIDXElements"}},
 	}
 	for _, c := range cases {
 		_, err := readAll(t, c.data)
@@ -204,7 +205,7 @@ func TestReadIDXGzipErrors(t *testing.T) {
 // A header may claim far more data than the input holds; ReadIDX must fail
 // without allocating for the claim.
 func TestReadIDXBoundedAllocation(t *testing.T) {
-	lie := idxBytes(0x0E, []uint32{1 << 15, 1 << 15}, make([]byte, 64)) // claims 8 GiB of float64
+	lie := idxBytes(0x0E, []uint32{1 << 14, 1 << 14}, make([]byte, 64)) // claims 2 GiB of float64, MaxIDXElements elements
 	gzLie := gzipBytes(t, lie)
 	for _, in := range []struct {
 		name string

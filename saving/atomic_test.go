@@ -29,7 +29,7 @@ func dirNames(t *testing.T, dir string) []string {
 
 func TestWriteFileReadFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "model.safetensors")
-	entries := []Entry{{"dense/kernel", tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 3, 2)}}
+	entries := []Entry{{Name: "dense/kernel", Tensor: tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 3, 2)}}
 	if err := WriteFile(path, entries, map[string]string{"format": "neurona/1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestReadFileErrorNamesPath(t *testing.T) {
 func TestWriteFileAtomicFailure(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "model.safetensors")
-	old := []Entry{{"w", tensor.FromSlice([]float32{1, 2}, 2)}}
+	old := []Entry{{Name: "w", Tensor: tensor.FromSlice([]float32{1, 2}, 2)}}
 	if err := WriteFile(path, old, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -119,13 +119,13 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 	checkOld("panic mid-write")
 
 	// A model that cannot be encoded leaves the old file too.
-	if err := WriteFile(path, []Entry{{"w", nil}}, nil); err == nil {
+	if err := WriteFile(path, []Entry{{Name: "w", Tensor: nil}}, nil); err == nil {
 		t.Error("WriteFile with a nil tensor succeeded")
 	}
 	checkOld("encoding error")
 
 	// Success replaces the content and keeps the old file's mode.
-	newer := []Entry{{"w", tensor.FromSlice([]float32{3, 4, 5}, 3)}}
+	newer := []Entry{{Name: "w", Tensor: tensor.FromSlice([]float32{3, 4, 5}, 3)}}
 	if err := WriteFile(path, newer, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -5,19 +5,59 @@ import (
 	"math"
 )
 
-// dtype is an element type that Read can turn into float32.
+// dtype is an element type that Read can turn into float32 and, for an
+// integer type, into int64 exactly.
 type dtype struct {
-	name   string
-	size   int
-	decode func(dst []float32, src []byte) // len(src) == len(dst)*size
+	name      string
+	size      int
+	decode    func(dst []float32, src []byte) // len(src) == len(dst)*size
+	decodeInt func(dst []int64, src []byte)   // nil for a float type
 }
 
-// readable are the dtypes Read converts to float32. Write always writes F32.
+// readable are the dtypes Read reads. Write writes F32 for a Tensor and I64
+// for Ints.
 var readable = map[string]dtype{
-	"F32":  {"F32", 4, decodeF32},
-	"F16":  {"F16", 2, decodeF16},
-	"BF16": {"BF16", 2, decodeBF16},
-	"F64":  {"F64", 8, decodeF64},
+	"F32":  {"F32", 4, decodeF32, nil},
+	"F16":  {"F16", 2, decodeF16, nil},
+	"BF16": {"BF16", 2, decodeBF16, nil},
+	"F64":  {"F64", 8, decodeF64, nil},
+	"I64":  {"I64", 8, viaInts(decodeI64), decodeI64},
+	"I32":  {"I32", 4, viaInts(decodeI32), decodeI32},
+	"U32":  {"U32", 4, viaInts(decodeU32), decodeU32},
+}
+
+// viaInts makes a float32 decoder of an integer one.
+func viaInts(dec func(dst []int64, src []byte)) func(dst []float32, src []byte) {
+	return func(dst []float32, src []byte) {
+		var buf [512]int64
+		for len(dst) > 0 {
+			k := min(len(dst), len(buf))
+			size := len(src) / len(dst)
+			dec(buf[:k], src[:k*size])
+			for i, v := range buf[:k] {
+				dst[i] = float32(v)
+			}
+			dst, src = dst[k:], src[k*size:]
+		}
+	}
+}
+
+func decodeI64(dst []int64, src []byte) {
+	for i := range dst {
+		dst[i] = int64(binary.LittleEndian.Uint64(src[8*i:]))
+	}
+}
+
+func decodeI32(dst []int64, src []byte) {
+	for i := range dst {
+		dst[i] = int64(int32(binary.LittleEndian.Uint32(src[4*i:])))
+	}
+}
+
+func decodeU32(dst []int64, src []byte) {
+	for i := range dst {
+		dst[i] = int64(binary.LittleEndian.Uint32(src[4*i:]))
+	}
 }
 
 // otherDtypes are the rest of safetensors' dtypes: known, but not read by
@@ -25,7 +65,7 @@ var readable = map[string]dtype{
 var otherDtypes = map[string]bool{
 	"BOOL": true, "U8": true, "I8": true, "F8_E5M2": true, "F8_E4M3": true,
 	"F8_E8M0": true, "F4": true, "F6_E2M3": true, "F6_E3M2": true,
-	"I16": true, "U16": true, "I32": true, "U32": true, "I64": true, "U64": true,
+	"I16": true, "U16": true, "U64": true,
 	"C64": true,
 }
 

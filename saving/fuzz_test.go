@@ -14,10 +14,10 @@ import (
 func FuzzRead(f *testing.F) {
 	var buf bytes.Buffer
 	Write(&buf, []Entry{
-		{"dense_1/kernel", tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)},
-		{"dense_1/bias", tensor.Full(0.5, 3)},
-		{"s", tensor.Full(-1)},
-		{"e", tensor.New(0, 4)},
+		{Name: "dense_1/kernel", Tensor: tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)},
+		{Name: "dense_1/bias", Tensor: tensor.Full(0.5, 3)},
+		{Name: "s", Tensor: tensor.Full(-1)},
+		{Name: "e", Tensor: tensor.New(0, 4)},
 	}, map[string]string{"format": "neurona/1", "config": `{"a":1}`})
 	f.Add(buf.Bytes())
 	f.Add(file(`{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]},"d":{"dtype":"F64","shape":[],"data_offsets":[6,14]}}`,

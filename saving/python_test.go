@@ -19,11 +19,11 @@ func TestPythonSafetensorsLoads(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "model.safetensors")
 	entries := []Entry{
-		{"dense_1/kernel", tensor.FromSlice([]float32{1, -2.5, 3, 4e-3, 5, 6}, 2, 3)},
-		{"dense_1/bias", tensor.FromSlice([]float32{0.5, -0.25, 1e10}, 3)},
-		{"optimizer/m/dense_1/kernel", tensor.Full(0.125, 2, 3)},
-		{"scalar", tensor.Full(7)},
-		{"empty", tensor.New(2, 0)},
+		{Name: "dense_1/kernel", Tensor: tensor.FromSlice([]float32{1, -2.5, 3, 4e-3, 5, 6}, 2, 3)},
+		{Name: "dense_1/bias", Tensor: tensor.FromSlice([]float32{0.5, -0.25, 1e10}, 3)},
+		{Name: "optimizer/m/dense_1/kernel", Tensor: tensor.Full(0.125, 2, 3)},
+		{Name: "scalar", Tensor: tensor.Full(7)},
+		{Name: "empty", Tensor: tensor.New(2, 0)},
 	}
 	metadata := map[string]string{"format": "neurona/1", "config": `{"layers":[]}`}
 	if err := WriteFile(path, entries, metadata); err != nil {

@@ -17,16 +17,31 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-// ReadFile reads the safetensors file at path.
+// ReadFile reads the safetensors file at path. path must be a regular file
+// (or a symbolic link to one): a named pipe, directory, device or socket is
+// refused before it is opened, since opening or reading one may block or
+// never end.
 func ReadFile(path string) (*File, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("saving: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("saving: %s: not a regular file (%s)", path, fileKind(st.Mode()))
+	}
+	// Opened without blocking, in case path was replaced by a FIFO since
+	// the Stat; the open file is checked again.
+	f, err := os.OpenFile(path, os.O_RDONLY|openNoBlock, 0)
 	if err != nil {
 		return nil, fmt.Errorf("saving: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	st, err = f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("saving: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("saving: %s: not a regular file (%s)", path, fileKind(st.Mode()))
 	}
 	file, err := read(f, st.Size())
 	if err != nil {
@@ -36,7 +51,9 @@ func ReadFile(path string) (*File, error) {
 }
 
 // Read reads a safetensors file of size bytes from r. Tensors of dtype F32,
-// F16, BF16 and F64 are converted to float32; any other dtype is an error.
+// F16, BF16 and F64 are converted to float32; tensors of dtype I64, I32 and
+// U32 are read exactly into Entry.Ints and also converted to float32 in
+// Entry.Tensor; any other dtype is an error.
 //
 // The file is checked as the safetensors specification requires before any
 // tensor is allocated: the header is at most MaxHeaderSize bytes of UTF-8
@@ -61,11 +78,21 @@ func read(r io.ReaderAt, size int64) (*File, error) {
 		return nil, err
 	}
 	n := binary.LittleEndian.Uint64(nb[:])
-	if n > MaxHeaderSize {
-		return nil, errorf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
-	}
-	if n > uint64(size-8) {
-		return nil, errorf("header length %d, but only %d bytes follow it (truncated file?)", n, size-8)
+	if n > MaxHeaderSize || n > uint64(size-8) {
+		// A safetensors header is a JSON object: without a '{' after the
+		// length, this is some other kind of file, not a damaged model.
+		var first [1]byte
+		isHeader := size > 8 && readFull(r, first[:], 8) == nil && first[0] == '{'
+		switch {
+		case !isHeader && n > MaxHeaderSize:
+			return nil, errorf("%s: header length %d exceeds the limit of %d bytes (the first 8 bytes are %q)", notModel, n, MaxHeaderSize, nb[:])
+		case !isHeader:
+			return nil, errorf("%s: header length %d, but only %d bytes follow it (the first 8 bytes are %q)", notModel, n, size-8, nb[:])
+		case n > MaxHeaderSize:
+			return nil, errorf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+		default:
+			return nil, errorf("header length %d, but only %d bytes follow it (truncated file?)", n, size-8)
+		}
 	}
 	header := make([]byte, n)
 	if err := readFull(r, header, 8); err != nil {
@@ -84,6 +111,10 @@ func read(r io.ReaderAt, size int64) (*File, error) {
 	var raw []byte
 	for i, info := range infos {
 		t := tensor.New(info.shape...)
+		var ints *IntTensor
+		if info.dtype.decodeInt != nil {
+			ints = &IntTensor{Shape: slices.Clone(info.shape), Data: make([]int64, len(t.Data))}
+		}
 		nbytes := info.end - info.begin
 		// Decode in chunks so that a tensor never needs a second full-size
 		// buffer; the chunk holds whole elements.
@@ -100,12 +131,34 @@ func read(r io.ReaderAt, size int64) (*File, error) {
 				return nil, err
 			}
 			info.dtype.decode(t.Data[done:done+k], buf)
+			if ints != nil {
+				info.dtype.decodeInt(ints.Data[done:done+k], buf)
+			}
 			done += k
 		}
-		f.Entries[i] = Entry{Name: info.name, Tensor: t}
+		f.Entries[i] = Entry{Name: info.name, Tensor: t, Ints: ints}
 	}
 	return f, nil
 }
+
+// fileKind names the type of a file that is not regular.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeCharDevice != 0, m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "file mode " + m.String()
+}
+
+// notModel starts the error for a file that has no safetensors header at all
+// (a CSV file, say), as opposed to a damaged one.
+const notModel = "not a neurona model file (no safetensors header)"
 
 // readFull reads len(buf) bytes at off; a short read is a truncated file.
 func readFull(r io.ReaderAt, buf []byte, off int64) error {
@@ -197,10 +250,10 @@ type headerParser struct {
 
 func parseHeader(header []byte) (map[string]string, []tensorInfo, error) {
 	if !utf8.Valid(header) {
-		return nil, nil, errorf("header is not valid UTF-8")
+		return nil, nil, errorf("%s: header is not valid UTF-8", notModel)
 	}
 	if len(header) == 0 || header[0] != '{' {
-		return nil, nil, errorf("header does not start with '{'")
+		return nil, nil, errorf("%s: header does not start with '{'", notModel)
 	}
 	dec := json.NewDecoder(bytes.NewReader(header))
 	dec.UseNumber()
@@ -347,7 +400,7 @@ func (p *headerParser) tensor(name string) (tensorInfo, error) {
 			dt, ok := readable[s]
 			if !ok {
 				if otherDtypes[s] {
-					return info, errorf("%s: dtype %s is not supported (neurona reads F32, F16, BF16 and F64)", where, s)
+					return info, errorf("%s: dtype %s is not supported (neurona reads F32, F16, BF16, F64, I64, I32 and U32)", where, s)
 				}
 				return info, errorf("%s: unknown dtype %q", where, s)
 			}

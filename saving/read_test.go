@@ -31,7 +31,7 @@ var corrupt = []struct {
 	{"trailing garbage", file(`{} x`, nil), "unexpected data after the JSON object"},
 	{"two objects", file(`{}{}`, nil), "unexpected data after the JSON object"},
 	{"tensor not object", file(`{"a":[0,4]}`, nil), `tensor "a": want "{"`},
-	{"unsupported dtype", file(`{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}`, make([]byte, 8)), `tensor "a": dtype I64 is not supported`},
+	{"unsupported dtype", file(`{"a":{"dtype":"U64","shape":[1],"data_offsets":[0,8]}}`, make([]byte, 8)), `tensor "a": dtype U64 is not supported`},
 	{"unknown dtype", file(`{"a":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)), `tensor "a": unknown dtype "F33"`},
 	{"dtype not string", file(`{"a":{"dtype":32,"shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)), "dtype is the number 32"},
 	{"missing dtype", file(`{"a":{"shape":[1],"data_offsets":[0,4]}}`, make([]byte, 4)), "missing dtype"},
@@ -125,8 +125,8 @@ func TestReadAccepts(t *testing.T) {
 func TestReadEveryTruncation(t *testing.T) {
 	var buf bytes.Buffer
 	err := Write(&buf, []Entry{
-		{"w", tensor.FromSlice([]float32{1, 2, 3, 4}, 2, 2)},
-		{"b", tensor.Full(1, 2)},
+		{Name: "w", Tensor: tensor.FromSlice([]float32{1, 2, 3, 4}, 2, 2)},
+		{Name: "b", Tensor: tensor.Full(1, 2)},
 	}, map[string]string{"format": "neurona/1"})
 	if err != nil {
 		t.Fatal(err)

@@ -37,10 +37,24 @@ const MaxHeaderSize = 100_000_000
 // limit is 64; a larger count can only come from a damaged or hostile file.
 const maxDims = 64
 
-// Entry is one named tensor of a file.
+// Entry is one named tensor of a file: a float32 Tensor, or an exact
+// integer tensor Ints.
 type Entry struct {
 	Name   string
 	Tensor *tensor.Tensor
+	// Ints is an integer tensor, for values float32 cannot hold exactly
+	// (such as indices past 2^24). Write stores it as I64 and needs Tensor
+	// nil. Read sets Ints for tensors of dtype I64, I32 and U32, and sets
+	// Tensor too, to their values converted to float32 (rounded past
+	// 2^24), so that code reading float tensors sees every entry.
+	Ints *IntTensor
+}
+
+// IntTensor is an integer tensor: Data holds the product of Shape values,
+// row-major.
+type IntTensor struct {
+	Shape []int
+	Data  []int64
 }
 
 // File is the content of a model file.
@@ -57,6 +71,17 @@ func (f *File) Get(name string) (*tensor.Tensor, bool) {
 	for _, e := range f.Entries {
 		if e.Name == name {
 			return e.Tensor, true
+		}
+	}
+	return nil, false
+}
+
+// GetInts returns the integer tensor named name, if the file has one (of
+// dtype I64, I32 or U32).
+func (f *File) GetInts(name string) (*IntTensor, bool) {
+	for _, e := range f.Entries {
+		if e.Name == name && e.Ints != nil {
+			return e.Ints, true
 		}
 	}
 	return nil, false

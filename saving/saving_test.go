@@ -43,14 +43,14 @@ func TestRoundTrip(t *testing.T) {
 		big.Data[i] = float32(i) * 0.25
 	}
 	entries := []Entry{
-		{"dense_1/kernel", tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)},
-		{"dense_1/bias", tensor.FromSlice([]float32{-0.5, 0.25, float32(math.Inf(-1))}, 3)},
-		{"scalar", tensor.Full(42)},
-		{"empty", tensor.New(0)},
-		{"empty_inner", tensor.New(2, 0, 3)},
-		{"special", tensor.FromSlice([]float32{float32(math.NaN()), float32(math.Copysign(0, -1)), math.MaxFloat32, math.SmallestNonzeroFloat32}, 2, 2)},
-		{"optimizer/m/dense_1/kernel", big},
-		{"ünïcode \"quoted\" <&>", tensor.Full(7, 1, 1, 1, 1, 1, 1, 1)},
+		{Name: "dense_1/kernel", Tensor: tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)},
+		{Name: "dense_1/bias", Tensor: tensor.FromSlice([]float32{-0.5, 0.25, float32(math.Inf(-1))}, 3)},
+		{Name: "scalar", Tensor: tensor.Full(42)},
+		{Name: "empty", Tensor: tensor.New(0)},
+		{Name: "empty_inner", Tensor: tensor.New(2, 0, 3)},
+		{Name: "special", Tensor: tensor.FromSlice([]float32{float32(math.NaN()), float32(math.Copysign(0, -1)), math.MaxFloat32, math.SmallestNonzeroFloat32}, 2, 2)},
+		{Name: "optimizer/m/dense_1/kernel", Tensor: big},
+		{Name: "ünïcode \"quoted\" <&>", Tensor: tensor.Full(7, 1, 1, 1, 1, 1, 1, 1)},
 	}
 	metadata := map[string]string{
 		"format": "neurona/1",
@@ -116,8 +116,8 @@ func TestRoundTripEmpty(t *testing.T) {
 // safetensors specification.
 func TestGolden(t *testing.T) {
 	entries := []Entry{
-		{"a", tensor.FromSlice([]float32{1, -2}, 2)},
-		{"s", tensor.Full(0.5)},
+		{Name: "a", Tensor: tensor.FromSlice([]float32{1, -2}, 2)},
+		{Name: "s", Tensor: tensor.Full(0.5)},
 	}
 	var buf bytes.Buffer
 	if err := Write(&buf, entries, map[string]string{"format": "neurona/1"}); err != nil {
@@ -211,13 +211,13 @@ func TestWriteErrors(t *testing.T) {
 		md      map[string]string
 		want    string
 	}{
-		{"duplicate", []Entry{{"w", ok}, {"w", ok}}, nil, `tensor "w": duplicate name`},
-		{"nil", []Entry{{"w", nil}}, nil, `tensor "w": nil tensor`},
-		{"reserved", []Entry{{"__metadata__", ok}}, nil, "reserved"},
-		{"bad utf8 name", []Entry{{"\xff", ok}}, nil, "not valid UTF-8"},
+		{"duplicate", []Entry{{Name: "w", Tensor: ok}, {Name: "w", Tensor: ok}}, nil, `tensor "w": duplicate name`},
+		{"nil", []Entry{{Name: "w", Tensor: nil}}, nil, `tensor "w": nil tensor`},
+		{"reserved", []Entry{{Name: "__metadata__", Tensor: ok}}, nil, "reserved"},
+		{"bad utf8 name", []Entry{{Name: "\xff", Tensor: ok}}, nil, "not valid UTF-8"},
 		{"bad utf8 metadata", nil, map[string]string{"k": "\xfe"}, "valid UTF-8"},
-		{"short data", []Entry{{"w", &tensor.Tensor{Data: make([]float32, 3), Shape: []int{2, 2}}}}, nil, `tensor "w": 3 values for shape [2 2]`},
-		{"negative", []Entry{{"w", &tensor.Tensor{Shape: []int{-1}}}}, nil, "negative dimension"},
+		{"short data", []Entry{{Name: "w", Tensor: &tensor.Tensor{Data: make([]float32, 3), Shape: []int{2, 2}}}}, nil, `tensor "w": 3 values for shape [2 2]`},
+		{"negative", []Entry{{Name: "w", Tensor: &tensor.Tensor{Shape: []int{-1}}}}, nil, "negative dimension"},
 	}
 	for _, c := range cases {
 		var buf bytes.Buffer
@@ -244,7 +244,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 }
 
 func TestWritePropagatesWriterError(t *testing.T) {
-	entries := []Entry{{"w", tensor.New(100_000)}}
+	entries := []Entry{{Name: "w", Tensor: tensor.New(100_000)}}
 	err := Write(&failingWriter{left: 1000}, entries, nil)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v, want the writer's error", err)

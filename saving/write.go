@@ -16,9 +16,10 @@ import (
 // metadataKey is the header key that holds the string metadata.
 const metadataKey = "__metadata__"
 
-// Write writes entries and metadata to w as a safetensors file. Every tensor
-// is stored as F32, in the order of entries; metadata keys are written
-// sorted, and an empty metadata map is left out.
+// Write writes entries and metadata to w as a safetensors file. Every
+// Tensor is stored as F32 and every Ints as I64 (an entry has one of the
+// two), in the order of entries; metadata keys are written sorted, and an
+// empty metadata map is left out.
 //
 // Names must be unique, valid UTF-8 and not "__metadata__"; metadata keys
 // and values must be valid UTF-8.
@@ -41,6 +42,20 @@ func write(w io.Writer, entries []Entry, metadata map[string]string) error {
 	bw.Write(header)
 	var chunk [4096]byte
 	for _, e := range entries {
+		if e.Ints != nil {
+			data := e.Ints.Data
+			for len(data) > 0 {
+				k := min(len(data), len(chunk)/8)
+				for i, v := range data[:k] {
+					binary.LittleEndian.PutUint64(chunk[8*i:], uint64(v))
+				}
+				if _, err := bw.Write(chunk[:8*k]); err != nil {
+					return err
+				}
+				data = data[k:]
+			}
+			continue
+		}
 		data := e.Tensor.Data
 		for len(data) > 0 {
 			k := min(len(data), len(chunk)/4)
@@ -95,33 +110,40 @@ func encodeHeader(entries []Entry, metadata map[string]string) ([]byte, error) {
 			return nil, fmt.Errorf("entry %d: name %q is not valid UTF-8", i, e.Name)
 		case seen[e.Name]:
 			return nil, fmt.Errorf("tensor %q: duplicate name", e.Name)
-		case e.Tensor == nil:
+		case e.Tensor == nil && e.Ints == nil:
 			return nil, fmt.Errorf("tensor %q: nil tensor", e.Name)
+		case e.Tensor != nil && e.Ints != nil:
+			return nil, fmt.Errorf("tensor %q: both Tensor and Ints are set", e.Name)
 		}
 		seen[e.Name] = true
-		t := e.Tensor
+		shape, n, dtype, elem := []int(nil), 0, "F32", uint64(4)
+		if e.Ints != nil {
+			shape, n, dtype, elem = e.Ints.Shape, len(e.Ints.Data), "I64", 8
+		} else {
+			shape, n = e.Tensor.Shape, len(e.Tensor.Data)
+		}
 		size := 1
-		for _, d := range t.Shape {
+		for _, d := range shape {
 			if d < 0 {
-				return nil, fmt.Errorf("tensor %q: negative dimension in shape %v", e.Name, t.Shape)
+				return nil, fmt.Errorf("tensor %q: negative dimension in shape %v", e.Name, shape)
 			}
 			size *= d
 		}
-		if len(t.Data) != size {
-			return nil, fmt.Errorf("tensor %q: %d values for shape %v", e.Name, len(t.Data), t.Shape)
+		if n != size {
+			return nil, fmt.Errorf("tensor %q: %d values for shape %v", e.Name, n, shape)
 		}
 		if b.Len() > 1 {
 			b.WriteByte(',')
 		}
 		writeString(&b, e.Name)
-		b.WriteString(`:{"dtype":"F32","shape":[`)
-		for j, d := range t.Shape {
+		b.WriteString(`:{"dtype":"` + dtype + `","shape":[`)
+		for j, d := range shape {
 			if j > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString(strconv.Itoa(d))
 		}
-		end := offset + 4*uint64(size)
+		end := offset + elem*uint64(size)
 		fmt.Fprintf(&b, `],"data_offsets":[%d,%d]}`, offset, end)
 		offset = end
 		if b.Len() > MaxHeaderSize {
