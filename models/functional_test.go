@@ -481,3 +481,46 @@ func TestSetLearningRateZero(t *testing.T) {
 		t.Error("a step at learning rate 0 changed the weights")
 	}
 }
+
+// TestSaveMoreThan2To24Rows: the sample order of a model trained on more
+// than 2^24 rows is saved exactly (as float32 it could not be), and
+// training resumes from the file as it goes on in memory.
+func TestSaveMoreThan2To24Rows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on 16M rows")
+	}
+	n := 1<<24 + 3
+	x, y := tensor.New(n, 1), tensor.New(n, 1)
+	for i := range x.Data {
+		x.Data[i] = float32(i%1000) / 1000
+		y.Data[i] = 2*x.Data[i] + float32(i%7)/7
+	}
+	m := models.NewSequential(&layers.Dense{Units: 1, InputDim: 1})
+	if err := m.Compile(losses.MeanSquaredError{}, &optimizers.SGD{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := models.FitConfig{BatchSize: 1 << 21, Epochs: 1, Seed: 3}
+	if _, err := m.Fit(context.Background(), x, y, cfg); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "big.nrn")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := models.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Epochs, cfg.InitialEpoch = 2, 1
+	h1, err := m.Fit(context.Background(), x, y, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, err := back.Fit(context.Background(), x, y, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := h1.Values["loss"][0], h2.Values["loss"][0]; a != b {
+		t.Errorf("epoch 2 from the file: loss %v, in memory %v", b, a)
+	}
+}

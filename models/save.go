@@ -331,14 +331,13 @@ func (m *Model) fileContents(full bool) ([]saving.Entry, map[string]string, erro
 		if meta["fit"], err = marshal(fs); err != nil {
 			return nil, nil, err
 		}
-		idx := tensor.New(len(st.index))
+		// The sample order is stored exactly, as int64 (files written
+		// before held float32, which Load still reads).
+		idx := &saving.IntTensor{Shape: []int{len(st.index)}, Data: make([]int64, len(st.index))}
 		for i, v := range st.index {
-			idx.Data[i] = float32(v)
+			idx.Data[i] = int64(v)
 		}
-		if len(st.index) > 1<<24 {
-			return nil, nil, errors.New("more than 2^24 training samples: the sample order cannot be saved")
-		}
-		entries = append(entries, saving.Entry{Name: "fit/index", Tensor: idx})
+		entries = append(entries, saving.Entry{Name: "fit/index", Ints: idx})
 	}
 	return entries, meta, nil
 }
@@ -772,21 +771,31 @@ func (m *Model) restoreFit(f *saving.File, state string) error {
 	if err := json.Unmarshal([]byte(state), &fs); err != nil {
 		return fmt.Errorf("training state: %w", err)
 	}
-	idx, ok := f.Get("fit/index")
-	if !ok || idx.Dims() != 1 {
+	var order []int64
+	if it, ok := f.GetInts("fit/index"); ok && len(it.Shape) == 1 {
+		order = it.Data
+	} else if idx, ok := f.Get("fit/index"); ok && idx.Dims() == 1 {
+		// Files written before held the order as float32.
+		order = make([]int64, idx.Size())
+		for i, v := range idx.Data {
+			if float32(int64(v)) != v {
+				return fmt.Errorf("training state: fit/index[%d] = %s is not a permutation entry", i, strconv.FormatFloat(float64(v), 'g', -1, 32))
+			}
+			order[i] = int64(v)
+		}
+	} else {
 		return errors.New("training state: the sample order fit/index is missing")
 	}
-	st := &fitState{seed: fs.Seed, shuffle: tensor.NewRNG(0), dropout: tensor.NewRNG(0), index: make([]int, idx.Size()), nextEpoch: fs.NextEpoch}
+	st := &fitState{seed: fs.Seed, shuffle: tensor.NewRNG(0), dropout: tensor.NewRNG(0), index: make([]int, len(order)), nextEpoch: fs.NextEpoch}
 	st.shuffle.SetState(fs.Shuffle)
 	st.dropout.SetState(fs.Dropout)
 	seen := make([]bool, len(st.index))
-	for i, v := range idx.Data {
-		k := int(v)
-		if float32(k) != v || k < 0 || k >= len(seen) || seen[k] {
-			return fmt.Errorf("training state: fit/index[%d] = %s is not a permutation entry", i, strconv.FormatFloat(float64(v), 'g', -1, 32))
+	for i, v := range order {
+		if v < 0 || v >= int64(len(seen)) || seen[v] {
+			return fmt.Errorf("training state: fit/index[%d] = %d is not a permutation entry", i, v)
 		}
-		seen[k] = true
-		st.index[i] = k
+		seen[v] = true
+		st.index[i] = int(v)
 	}
 	m.fit = st
 	return nil
