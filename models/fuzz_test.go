@@ -2,8 +2,8 @@ package models
 
 import (
 	"fmt"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/layers"
