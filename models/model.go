@@ -34,7 +34,12 @@ import (
 // is first compiled, run or saved, in the order of Layers; a layer already
 // drawn (shared with a model used before) keeps its weights.
 //
-// A Model is used by one goroutine at a time.
+// Predict, PredictMulti, Evaluate and EvaluateMulti are safe for
+// concurrent use: each call works in scratch of its own, reused across
+// calls. Training calls (Fit, TrainOnBatch, TestOnBatch, PredictOnBatch)
+// and Compile, Save and SetWeights are not: a training call that would
+// overlap another call on the model (or on a model nested in it) returns an
+// error instead of corrupting it.
 type Model struct {
 	layers.Base
 	// Seed seeds the initialization of weights not drawn yet.

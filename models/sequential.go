@@ -14,7 +14,7 @@ import (
 // A Sequential builds its layers (creating their weights) once the input
 // shape is known: from the first layer's InputShape/InputDim or from a
 // layers.Input added first. Weights are drawn from the RNG seeded by Seed.
-// A Sequential is used by one goroutine at a time.
+// Its concurrency rules are Model's.
 type Sequential struct {
 	*Model
 
