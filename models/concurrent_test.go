@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/callbacks"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/metrics"
@@ -179,4 +180,36 @@ func BenchmarkServePredict(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestTwoTrainingsAtOnceFail: a second training call while one runs gets
+// an error, and the first one finishes untouched.
+func TestTwoTrainingsAtOnceFail(t *testing.T) {
+	m := servedModel(t)
+	x := randTensor(1, 20000, 20)
+	y := tensor.New(20000, 3)
+	for i := range 20000 {
+		y.Data[3*i+i%3] = 1
+	}
+	started := make(chan struct{})
+	var once sync.Once
+	done := make(chan error)
+	go func() {
+		_, err := m.Fit(context.Background(), x, y, models.FitConfig{BatchSize: 32, Epochs: 2, Callbacks: []callbacks.Callback{
+			&callbacks.Func{BatchEnd: func(b int, _ callbacks.Logs) {
+				once.Do(func() { close(started) })
+			}},
+		}})
+		done <- err
+	}()
+	<-started
+	if _, err := m.TrainOnBatch(x, y); err == nil || !strings.Contains(err.Error(), "training in another call") {
+		t.Errorf("TrainOnBatch during Fit: err = %v", err)
+	}
+	if _, err := m.Fit(context.Background(), x, y, models.FitConfig{BatchSize: 32, Epochs: 1}); err == nil || !strings.Contains(err.Error(), "in another call") {
+		t.Errorf("Fit during Fit: err = %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("the first Fit: %v", err)
+	}
 }
