@@ -3,6 +3,7 @@ package datasets
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -27,7 +28,32 @@ type CSVOptions struct {
 	Features  []string // feature columns by name; empty means every column that is not a target
 	Targets   []string // target columns by name; may be empty (predict input)
 	Name      string   // the file's name, used in errors; default "csv"
+
+	// SkipRows skips this many lines at the start of the file, before the
+	// header (or the first row), such as the count line that sklearn's
+	// files begin with ("150,4,setosa,versicolor,virginica"). Line numbers
+	// in errors still count them.
+	SkipRows int
+	// Whitespace separates fields by any run of spaces and tabs instead of
+	// Delimiter; leading and trailing spaces are ignored and cells cannot
+	// be quoted.
+	Whitespace bool
+	// Exclude names columns that are not features (an ID column) when
+	// Features is empty.
+	Exclude []string
+	// Classes, when set, are the class names of the one target column:
+	// each target cell must be one of them and gives its index.
+	Classes []string
+	// MaxInflated bounds the size of a gzip-compressed file once inflated;
+	// 0 means DefaultMaxInflated.
+	MaxInflated int64
 }
+
+// DefaultMaxInflated is the largest size a gzip-compressed CSV file may
+// inflate to unless CSVOptions.MaxInflated says otherwise: 8 GiB, far more
+// than a table that fits in memory as float32, and a bound on what a gzip
+// bomb (a few MB that inflate to terabytes) can cost.
+const DefaultMaxInflated int64 = 8 << 30
 
 // maxListedColumns is how many column names an error lists before it
 // abbreviates the rest.
@@ -45,7 +71,9 @@ const maxQuotedCell = 40
 // as float32. Spaces around a cell are ignored, fields may be quoted as in
 // RFC 4180 (a quoted cell may span lines), and a UTF-8 byte order mark,
 // \r\n line endings, a trailing newline and empty lines are accepted. Empty
-// cells, NaN, ±Inf and values beyond float32's range are errors.
+// cells, NaN, ±Inf and values beyond float32's range are errors. A file
+// that starts with gzip's magic bytes is inflated as it is read, whatever
+// its name, up to opts.MaxInflated bytes. Header names must be UTF-8.
 //
 // Every error is one line that starts with the file's name (opts.Name) and,
 // where it concerns one place, names the file's line and the column:
@@ -58,14 +86,62 @@ const maxQuotedCell = 40
 //	train.csv: no data rows
 //
 // A line number is the file's 1-based line as a text editor shows it: the
-// header is line 1, and empty lines and lines inside quoted cells count. The
-// line of a cell error is the line where that cell starts.
+// header is line 1, and empty lines, lines inside quoted cells and the
+// lines SkipRows skips count. The line of a cell error is the line where
+// that cell starts.
 func ReadCSV(r io.Reader, opts CSVOptions) (Split, error) {
 	c, err := NewCSVReader(r, opts)
 	if err != nil {
 		return Split{}, err
 	}
+	return c.readAll()
+}
+
+// ReadCSVClasses is ReadCSV for data whose one target column may hold
+// class names, such as iris's "setosa": when every cell of that column is a
+// name rather than a number, Y holds each row's class index in classes,
+// the distinct names sorted (as sklearn's LabelEncoder orders them).
+// classes is nil when the targets are numbers (or opts.Classes gives the
+// classes). A column that mixes names and numbers is an error.
+func ReadCSVClasses(r io.Reader, opts CSVOptions) (s Split, classes []string, err error) {
+	c, err := NewCSVReader(r, opts)
+	if err != nil {
+		return Split{}, nil, err
+	}
+	if len(c.targIdx) == 1 && c.classes == nil {
+		c.detect = &labelDetector{names: map[string]int{}}
+	}
+	if s, err = c.readAll(); err != nil {
+		return Split{}, nil, err
+	}
+	if d := c.detect; d != nil && len(d.order) > 0 {
+		classes = slices.Clone(d.order)
+		slices.Sort(classes)
+		rank := make([]float32, len(d.order))
+		for i, name := range d.order {
+			j, _ := slices.BinarySearch(classes, name)
+			rank[i] = float32(j)
+		}
+		for i, v := range s.Y.Data {
+			s.Y.Data[i] = rank[int(v)]
+		}
+	}
+	return s, classes, nil
+}
+
+// labelDetector follows a target column while ReadCSVClasses reads it:
+// the names seen, in order of first appearance, and where the first name
+// and the first number were.
+type labelDetector struct {
+	names             map[string]int // index in order
+	order             []string
+	nameLine, numLine int // 0 until seen
+	firstName         string
+}
+
+func (c *CSVReader) readAll() (Split, error) {
 	var xs, ys []float32
+	var err error
 	n := 0
 	for {
 		xs, ys, err = c.appendRow(xs, ys)
@@ -87,16 +163,28 @@ func ReadCSV(r io.Reader, opts CSVOptions) (Split, error) {
 	return s, nil
 }
 
+// recordReader reads records: encoding/csv's Reader, or wsReader.
+type recordReader interface {
+	Read() ([]string, error)
+	FieldPos(i int) (line, column int)
+	InputOffset() int64
+}
+
 // CSVReader streams rows in chunks, for predicting on files larger than
 // memory. It accepts the same files as ReadCSV and reports the same errors.
 type CSVReader struct {
-	cr      *csv.Reader
-	name    string
-	columns []string       // every column of the file, by name
-	index   map[string]int // the file column of each name
-	header  bool
-	featIdx []int // the file column of each feature
-	targIdx []int // the file column of each target
+	cr       recordReader
+	name     string
+	columns  []string       // every column of the file, by name
+	index    map[string]int // the file column of each name
+	header   bool
+	lineBase int   // lines skipped (SkipRows) before cr's first line
+	featIdx  []int // the file column of each feature
+	targIdx  []int // the file column of each target
+
+	classes map[string]int // the known classes of the target column
+	names   []string       // the same, in order
+	detect  *labelDetector // ReadCSVClasses's detection
 
 	// pending is a data record read ahead by NewCSVReader (a file without
 	// a header), with the line of each of its fields.
@@ -108,6 +196,57 @@ type CSVReader struct {
 	err    error // sticky error, io.EOF at the end
 	xs, ys []float32
 	x, y   tensor.Tensor
+}
+
+// maxHeaderTap bounds the raw bytes kept to place a bad header byte.
+const maxHeaderTap = 1 << 20
+
+// tapReader keeps a copy of what is read through it while on.
+type tapReader struct {
+	r   io.Reader
+	buf []byte
+	on  bool
+}
+
+func (t *tapReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if t.on {
+		if len(t.buf)+n > maxHeaderTap {
+			t.on, t.buf = false, nil
+		} else {
+			t.buf = append(t.buf, p[:n]...)
+		}
+	}
+	return n, err
+}
+
+// inflateReader bounds what a gzip reader inflates and names its errors.
+type inflateReader struct {
+	r         io.Reader
+	left, max int64
+	name      string
+}
+
+func (g *inflateReader) Read(p []byte) (int, error) {
+	if g.left < 0 {
+		return 0, g.tooBig()
+	}
+	if int64(len(p)) > g.left+1 {
+		p = p[:g.left+1]
+	}
+	n, err := g.r.Read(p)
+	g.left -= int64(n)
+	if g.left < 0 {
+		return 0, g.tooBig()
+	}
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("gzip: %v (the compressed file is damaged or cut short)", err)
+	}
+	return n, err
+}
+
+func (g *inflateReader) tooBig() error {
+	return fmt.Errorf("the gzip-compressed file inflates to more than %d bytes, the limit (CSVOptions.MaxInflated, default DefaultMaxInflated = %d)", g.max, DefaultMaxInflated)
 }
 
 // NewCSVReader returns a reader of the CSV file in r. It reads the header
@@ -122,23 +261,63 @@ func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
 	if delim == 0 {
 		delim = ','
 	}
-	if delim == '\r' || delim == '\n' || delim == '"' || delim == utf8.RuneError || !utf8.ValidRune(delim) {
+	if !opts.Whitespace && (delim == '\r' || delim == '\n' || delim == '"' || delim == utf8.RuneError || !utf8.ValidRune(delim)) {
 		return nil, fmt.Errorf("%s: %q cannot be a CSV delimiter", c.name, delim)
+	}
+	if opts.SkipRows < 0 {
+		return nil, fmt.Errorf("%s: skip_rows must not be negative, got %d", c.name, opts.SkipRows)
 	}
 
 	br := bufio.NewReaderSize(r, 1<<16)
+	if b, _ := br.Peek(2); bytes.Equal(b, []byte{0x1f, 0x8b}) {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: gzip: %v (the file starts as gzip-compressed data but is damaged)", c.name, err)
+		}
+		max := opts.MaxInflated
+		if max <= 0 {
+			max = DefaultMaxInflated
+		}
+		br = bufio.NewReaderSize(&inflateReader{r: gz, left: max, max: max, name: c.name}, 1<<16)
+	}
+	offset := int64(0) // of what br gives next, in the (inflated) file
 	if b, _ := br.Peek(3); bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
+		offset = 3
 	} else if bytes.HasPrefix(b, []byte("\xff\xfe")) || bytes.HasPrefix(b, []byte("\xfe\xff")) {
 		return nil, fmt.Errorf("%s: the file is UTF-16; save it as UTF-8", c.name)
 	}
-	c.cr = csv.NewReader(br)
-	c.cr.Comma = delim
-	// Leading spaces before a quote are allowed, except with a whitespace
-	// delimiter, where trimming would merge empty cells.
-	c.cr.TrimLeadingSpace = !unicode.IsSpace(delim)
-	c.cr.FieldsPerRecord = -1
-	c.cr.ReuseRecord = true
+	for c.lineBase < opts.SkipRows {
+		line, err := br.ReadSlice('\n')
+		for err == bufio.ErrBufferFull {
+			offset += int64(len(line))
+			line, err = br.ReadSlice('\n')
+		}
+		offset += int64(len(line))
+		if err == io.EOF && len(line) > 0 {
+			err = nil
+		}
+		if err == io.EOF {
+			return nil, fmt.Errorf("%s: skip_rows is %d but the file has only %d lines", c.name, opts.SkipRows, c.lineBase)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		c.lineBase++
+	}
+	tap := &tapReader{r: br, on: c.header}
+	if opts.Whitespace {
+		c.cr = &wsReader{br: bufio.NewReader(tap)}
+	} else {
+		cr := csv.NewReader(tap)
+		cr.Comma = delim
+		// Leading spaces before a quote are allowed, except with a whitespace
+		// delimiter, where trimming would merge empty cells.
+		cr.TrimLeadingSpace = !unicode.IsSpace(delim)
+		cr.FieldsPerRecord = -1
+		cr.ReuseRecord = true
+		c.cr = cr
+	}
 
 	first, err := c.read()
 	if err == io.EOF {
@@ -150,8 +329,25 @@ func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
 	if c.header {
 		c.columns = make([]string, len(first))
 		for i, f := range first {
+			if !utf8.ValidString(f) {
+				at := ""
+				if raw := tap.buf; tap.on {
+					raw = raw[:min(len(raw), int(c.cr.InputOffset()))]
+					for i := 0; i < len(raw); {
+						r, size := utf8.DecodeRune(raw[i:])
+						if r == utf8.RuneError && size <= 1 {
+							at = fmt.Sprintf(", byte offset %d (0x%02x)", offset+int64(i), raw[i])
+							break
+						}
+						i += size
+					}
+				}
+				return nil, fmt.Errorf("%s: line %d, column %d of the header%s: the name %s is not UTF-8; save the file as UTF-8",
+					c.name, c.line(i), i+1, at, quoteCell(f))
+			}
 			c.columns[i] = strings.TrimSpace(f)
 		}
+		tap.on, tap.buf = false, nil
 	} else {
 		c.columns = make([]string, len(first))
 		for i := range first {
@@ -176,6 +372,15 @@ func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
 	if c.targIdx, err = c.lookup(opts.Targets, "target"); err != nil {
 		return nil, err
 	}
+	exIdx, err := c.lookup(opts.Exclude, "excluded")
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range exIdx {
+		if slices.Contains(c.targIdx, i) {
+			return nil, fmt.Errorf("%s: column %q is both a target and excluded", c.name, c.columns[i])
+		}
+	}
 	if len(opts.Features) > 0 {
 		if c.featIdx, err = c.lookup(opts.Features, "feature"); err != nil {
 			return nil, err
@@ -184,16 +389,33 @@ func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
 			if slices.Contains(c.targIdx, i) {
 				return nil, fmt.Errorf("%s: column %q is both a feature and a target", c.name, c.columns[i])
 			}
+			if slices.Contains(exIdx, i) {
+				return nil, fmt.Errorf("%s: column %q is both a feature and excluded", c.name, c.columns[i])
+			}
 		}
 	} else {
 		for i := range c.columns {
-			if !slices.Contains(c.targIdx, i) {
+			if !slices.Contains(c.targIdx, i) && !slices.Contains(exIdx, i) {
 				c.featIdx = append(c.featIdx, i)
 			}
 		}
 		if len(c.featIdx) == 0 {
-			return nil, fmt.Errorf("%s: no feature columns: every column is a target (columns: %s)",
-				c.name, listColumns(c.columns))
+			what := "a target"
+			if len(exIdx) > 0 {
+				what += " or excluded"
+			}
+			return nil, fmt.Errorf("%s: no feature columns: every column is %s (columns: %s)",
+				c.name, what, listColumns(c.columns))
+		}
+	}
+	if opts.Classes != nil {
+		if len(c.targIdx) != 1 {
+			return nil, fmt.Errorf("%s: class names need exactly one target column, not %d", c.name, len(c.targIdx))
+		}
+		c.names = opts.Classes
+		c.classes = make(map[string]int, len(opts.Classes))
+		for i, name := range opts.Classes {
+			c.classes[name] = i
 		}
 	}
 	return c, nil
@@ -206,7 +428,7 @@ func (c *CSVReader) lookup(names []string, kind string) ([]int, error) {
 	for k, name := range names {
 		i, ok := c.index[name]
 		if !ok {
-			return nil, fmt.Errorf("%s: missing column %q (columns: %s)", c.name, name, listColumns(c.columns))
+			return nil, fmt.Errorf("%s: missing column %q (columns: %s)%s", c.name, name, listColumns(c.columns), c.numericHeaderHint())
 		}
 		if slices.Contains(idx[:k], i) {
 			return nil, fmt.Errorf("%s: %s column %q is listed twice", c.name, kind, name)
@@ -215,6 +437,22 @@ func (c *CSVReader) lookup(names []string, kind string) ([]int, error) {
 	}
 	return idx, nil
 }
+
+// numericHeaderHint explains a header that starts with a number, which
+// is likely no header.
+func (c *CSVReader) numericHeaderHint() string {
+	if !c.header {
+		return ""
+	}
+	if _, err := strconv.ParseFloat(c.columns[0], 64); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("; the header (line %d) holds numbers: if the file has no header, set header: false; if that line is a count line such as sklearn's \"150,4,setosa,versicolor,virginica\", skip it with skip_rows: %d",
+		c.headerLine(), c.headerLine())
+}
+
+// headerLine is the file line of the header.
+func (c *CSVReader) headerLine() int { return c.lineBase + 1 }
 
 // Columns returns the names of the feature columns, in the order of X's
 // columns.
@@ -289,6 +527,10 @@ func (c *CSVReader) appendRow(xs, ys []float32) ([]float32, []float32, error) {
 	if len(rec) != len(c.columns) {
 		line := c.line(0)
 		c.usePending = false
+		if c.header && c.rows == 0 {
+			return xs, ys, fmt.Errorf("%s: line %d: %d fields, the header has %d: if line %d is not the header (such as sklearn's count line \"150,4,setosa,versicolor,virginica\"), skip the lines above the header with skip_rows: %d",
+				c.name, line, len(rec), len(c.columns), c.headerLine(), c.headerLine())
+		}
 		if c.header {
 			return xs, ys, fmt.Errorf("%s: line %d: %d fields, the header has %d", c.name, line, len(rec), len(c.columns))
 		}
@@ -296,7 +538,11 @@ func (c *CSVReader) appendRow(xs, ys []float32) ([]float32, []float32, error) {
 	}
 	var err error
 	if xs, err = c.appendCells(xs, rec, c.featIdx); err == nil {
-		ys, err = c.appendCells(ys, rec, c.targIdx)
+		if c.classes != nil || c.detect != nil {
+			ys, err = c.appendLabel(ys, rec)
+		} else {
+			ys, err = c.appendCells(ys, rec, c.targIdx)
+		}
 	}
 	c.usePending = false
 	if err != nil {
@@ -320,6 +566,58 @@ func (c *CSVReader) appendCells(dst []float32, rec []string, idx []int) ([]float
 	}
 	return dst, nil
 }
+
+// appendLabel appends the class label of the one target cell of rec: its
+// index in the known classes, or, while detecting, the number or the index
+// of the name in the order names appeared.
+func (c *CSVReader) appendLabel(dst []float32, rec []string) ([]float32, error) {
+	i := c.targIdx[0]
+	cell := strings.TrimSpace(rec[i])
+	if c.classes != nil {
+		k, ok := c.classes[cell]
+		if !ok {
+			return dst, fmt.Errorf("%s: line %d, column %q: %s is not one of the model's classes (%s)",
+				c.name, c.line(i), c.columns[i], quoteCell(cell), listColumns(c.names))
+		}
+		return append(dst, float32(k)), nil
+	}
+	d := c.detect
+	v, err := strconv.ParseFloat(cell, 64)
+	if cell == "" || err != nil && !errors.Is(err, strconv.ErrSyntax) {
+		return dst, c.cellError(i, cell, v, err)
+	}
+	if err == nil {
+		if d.nameLine > 0 {
+			return dst, fmt.Errorf("%s: line %d, column %q: %s is a number, but line %d holds the class name %s: a label column holds names or numbers, not both",
+				c.name, c.line(i), c.columns[i], quoteCell(cell), d.nameLine, quoteCell(d.firstName))
+		}
+		if d.numLine == 0 {
+			d.numLine = c.line(i)
+		}
+		dst, err = c.appendCells(dst, rec, c.targIdx)
+		return dst, err
+	}
+	if d.numLine > 0 {
+		return dst, c.cellError(i, cell, v, err)
+	}
+	k, ok := d.names[cell]
+	if !ok {
+		if d.nameLine == 0 {
+			d.nameLine, d.firstName = c.line(i), strings.Clone(cell)
+		}
+		if len(d.order) >= maxClasses {
+			return dst, fmt.Errorf("%s: line %d, column %q: more than %d distinct class names", c.name, c.line(i), c.columns[i], maxClasses)
+		}
+		k = len(d.order)
+		name := strings.Clone(cell)
+		d.names[name] = k
+		d.order = append(d.order, name)
+	}
+	return append(dst, float32(k)), nil
+}
+
+// maxClasses bounds the distinct class names of a label column.
+const maxClasses = 1 << 16
 
 // cellError explains why cell, in field i of the current record, is not a
 // finite float32.
@@ -360,7 +658,7 @@ func (c *CSVReader) read() ([]string, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s: line %d, byte %d: %w", c.name, pe.Line, pe.Column, pe.Err)
+				return nil, fmt.Errorf("%s: line %d, byte %d: %w", c.name, c.lineBase+pe.Line, pe.Column, pe.Err)
 			}
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
@@ -378,8 +676,55 @@ func (c *CSVReader) line(i int) int {
 		return c.pendingLines[i]
 	}
 	l, _ := c.cr.FieldPos(i)
-	return l
+	return c.lineBase + l
 }
+
+// wsReader reads records whose fields are separated by runs of spaces and
+// tabs, one record a line.
+type wsReader struct {
+	br     *bufio.Reader
+	line   int   // of the last record
+	offset int64 // bytes read
+	cols   []int
+	rec    []string
+}
+
+func (w *wsReader) Read() ([]string, error) {
+	for {
+		s, err := w.br.ReadString('\n')
+		w.offset += int64(len(s))
+		if err != nil && !(err == io.EOF && s != "") {
+			return nil, err
+		}
+		w.line++
+		w.rec, w.cols = w.rec[:0], w.cols[:0]
+		for i := 0; i < len(s); {
+			if b := s[i]; b == ' ' || b == '\t' || b == '\r' || b == '\n' {
+				i++
+				continue
+			}
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '\r' && s[j] != '\n' {
+				j++
+			}
+			w.rec = append(w.rec, s[i:j])
+			w.cols = append(w.cols, i+1)
+			i = j
+		}
+		if len(w.rec) > 0 {
+			return w.rec, nil
+		}
+	}
+}
+
+func (w *wsReader) FieldPos(i int) (int, int) {
+	if i < len(w.cols) {
+		return w.line, w.cols[i]
+	}
+	return w.line, 1
+}
+
+func (w *wsReader) InputOffset() int64 { return w.offset }
 
 // quoteCell quotes a cell for an error message, shortening a long one.
 func quoteCell(cell string) string {

@@ -343,7 +343,7 @@ func TestReadCSVErrors(t *testing.T) {
 		{
 			name:  "long row",
 			input: "a,b\n1,2,3\n",
-			want:  `train.csv: line 2: 3 fields, the header has 2`,
+			want:  `train.csv: line 2: 3 fields, the header has 2: if line 1 is not the header (such as sklearn's count line "150,4,setosa,versicolor,virginica"), skip the lines above the header with skip_rows: 1`,
 		},
 		{
 			name:  "ragged row without header",

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -20,12 +23,17 @@ type Data struct {
 	Line                      int // the section's line; 0 when the spec has none
 	Builtin, CSV, IDX         string
 	Features, Targets         []string // CSV columns; no Features means every column but the targets
+	Exclude                   []string // columns that are not features (an ID)
+	TargetsCSV                string   // a second file holding the targets, row by row
 	Delimiter                 string
 	NoHeader                  bool
+	SkipRows                  int     // lines before the header
 	ValidationSplit           float64 // the fraction of the training data that fit holds out
 	ValidationCSV, TestCSV    string
 	TrainRows, ValidationRows int // when positive, only the first rows are used
 	Prep                      Preprocessing
+
+	loaded *loadedData // set by Load for CSV data
 }
 
 // Preprocessing is the data's preprocessing, with what it learned from the
@@ -44,6 +52,61 @@ type Preprocessing struct {
 	Mean     []float32 `json:"mean,omitempty"`
 	Stddev   []float32 `json:"stddev,omitempty"`
 	OneHot   int       `json:"one_hot,omitempty"`
+	// SkipRows and TargetsCSV are the data's skip_rows and whether its
+	// targets came from a second file (targets_csv).
+	SkipRows   int  `json:"skip_rows,omitempty"`
+	TargetsCSV bool `json:"targets_csv,omitempty"`
+	// Classes are the class names of a target column of names, sorted:
+	// label k is Classes[k].
+	Classes []string `json:"classes,omitempty"`
+	// StdTargets standardizes the targets with TargetMean and TargetStd,
+	// learned from the training rows; predictions are inverted (InvertY).
+	StdTargets bool      `json:"standardize_targets,omitempty"`
+	TargetMean []float32 `json:"target_mean,omitempty"`
+	TargetStd  []float32 `json:"target_stddev,omitempty"`
+	// FittedOn says which rows the statistics were learned from.
+	FittedOn string `json:"fitted_on,omitempty"`
+}
+
+// dataKeys and prepKeys are the keys of the data section and of its
+// preprocessing (the README documents each one).
+var (
+	dataKeys = []string{"builtin", "csv", "idx", "features", "targets", "exclude", "targets_csv", "delimiter", "header", "skip_rows",
+		"validation_split", "validation_csv", "test_csv", "train_rows", "validation_rows", "preprocessing"}
+	prepKeys = []string{"flatten", "reshape", "scale", "standardize", "standardize_targets", "one_hot"}
+)
+
+// loadedData is what Load learned about the CSV data, for Build to check
+// it against the model.
+type loadedData struct {
+	file    string
+	columns []string // the feature columns
+	sample  []int    // the shape of one preprocessed sample
+	labels  []labelSet
+}
+
+type labelSet struct {
+	y      *tensor.Tensor
+	file   string
+	column string
+}
+
+// parseDelimiter reads data.delimiter: one character, "tab" or
+// "whitespace".
+func parseDelimiter(d string) (r rune, whitespace bool, ok bool) {
+	switch d {
+	case "":
+		return 0, false, true
+	case "whitespace":
+		return 0, true, true
+	case "tab":
+		return '\t', false, true
+	}
+	rs := []rune(d)
+	if len(rs) != 1 || rs[0] == '\r' || rs[0] == '\n' || rs[0] == '"' || rs[0] == utf8.RuneError {
+		return 0, false, false
+	}
+	return rs[0], false, true
 }
 
 // MetadataKey is the key of a saved model's metadata under which the
@@ -51,8 +114,7 @@ type Preprocessing struct {
 const MetadataKey = "neurona.data"
 
 func (s *Spec) parseData(n *yaml.Node) error {
-	m, err := s.mapping(n, "data", "builtin", "csv", "idx", "features", "targets", "delimiter", "header",
-		"validation_split", "validation_csv", "test_csv", "train_rows", "validation_rows", "preprocessing")
+	m, err := s.mapping(n, "data", dataKeys...)
 	if err != nil {
 		return err
 	}
@@ -63,7 +125,7 @@ func (s *Spec) parseData(n *yaml.Node) error {
 		key string
 		dst *string
 	}{{"builtin", &d.Builtin}, {"csv", &d.CSV}, {"idx", &d.IDX}, {"delimiter", &d.Delimiter},
-		{"validation_csv", &d.ValidationCSV}, {"test_csv", &d.TestCSV}} {
+		{"validation_csv", &d.ValidationCSV}, {"test_csv", &d.TestCSV}, {"targets_csv", &d.TargetsCSV}} {
 		if v, ok := m[k.key]; ok {
 			if err := s.decode(v, "data."+k.key, "a string", k.dst); err != nil {
 				return err
@@ -80,18 +142,43 @@ func (s *Spec) parseData(n *yaml.Node) error {
 		return s.errorf(m["builtin"], "unknown builtin dataset %q (valid: boston, mnist)", d.Builtin)
 	}
 	d.CSV, d.IDX, d.ValidationCSV, d.TestCSV = s.path(d.CSV), s.path(d.IDX), s.path(d.ValidationCSV), s.path(d.TestCSV)
+	if v, ok := m["delimiter"]; ok {
+		if _, _, ok := parseDelimiter(d.Delimiter); !ok {
+			return s.errorf(v, "data.delimiter must be one character such as \",\", \";\" or \"|\", \"tab\" (or \"\\t\") for tabs, or \"whitespace\" for any run of spaces and tabs; got %q", d.Delimiter)
+		}
+	}
+	if d.TargetsCSV != "" {
+		if d.CSV == "" {
+			return s.errorf(m["targets_csv"], "data.targets_csv holds the targets of data.csv: set csv too")
+		}
+		if d.ValidationCSV != "" || d.TestCSV != "" {
+			return s.errorf(m["targets_csv"], "data.targets_csv cannot be combined with validation_csv or test_csv (their targets would need files of their own): use validation_split")
+		}
+		d.TargetsCSV = s.path(d.TargetsCSV)
+	}
 	for _, k := range []struct {
 		key string
 		dst *[]string
-	}{{"features", &d.Features}, {"targets", &d.Targets}} {
+	}{{"features", &d.Features}, {"targets", &d.Targets}, {"exclude", &d.Exclude}} {
 		if v, ok := m[k.key]; ok {
 			if err := s.decode(v, "data."+k.key, "a list of column names", k.dst); err != nil {
 				return err
 			}
 		}
 	}
-	if d.CSV != "" && len(d.Targets) == 0 {
-		return s.errorf(n, "data.targets must name the CSV's target columns, e.g. targets: [price]")
+	if d.CSV != "" && len(d.Targets) == 0 && d.TargetsCSV == "" {
+		return s.errorf(n, "data.targets must name the CSV's target columns, e.g. targets: [price] (or data.targets_csv a file of targets)")
+	}
+	if len(d.Exclude) > 0 && len(d.Features) > 0 {
+		return s.errorf(m["exclude"], "data.exclude drops columns from the default features: it cannot be combined with data.features, which lists them")
+	}
+	if v, ok := m["skip_rows"]; ok {
+		if err := s.decode(v, "data.skip_rows", "a number of lines", &d.SkipRows); err != nil {
+			return err
+		}
+		if d.SkipRows < 0 {
+			return s.errorf(v, "data.skip_rows must not be negative, got %d", d.SkipRows)
+		}
 	}
 	if v, ok := m["header"]; ok {
 		header := true
@@ -119,7 +206,7 @@ func (s *Spec) parseData(n *yaml.Node) error {
 		}
 	}
 	if p, ok := m["preprocessing"]; ok {
-		pm, err := s.mapping(p, "data.preprocessing", "flatten", "reshape", "scale", "standardize", "one_hot")
+		pm, err := s.mapping(p, "data.preprocessing", prepKeys...)
 		if err != nil {
 			return err
 		}
@@ -133,6 +220,8 @@ func (s *Spec) parseData(n *yaml.Node) error {
 				err = s.decode(v, "preprocessing.scale", "a number such as 0.00392156862745098 (1/255)", &d.Prep.Scale)
 			case "standardize":
 				err = s.decode(v, "preprocessing.standardize", "true or false", &d.Prep.Std)
+			case "standardize_targets":
+				err = s.decode(v, "preprocessing.standardize_targets", "true or false", &d.Prep.StdTargets)
 			case "one_hot":
 				err = s.decode(v, "preprocessing.one_hot", "a number of classes", &d.Prep.OneHot)
 				if err == nil && d.Prep.OneHot < 2 {
@@ -143,20 +232,26 @@ func (s *Spec) parseData(n *yaml.Node) error {
 				return err
 			}
 		}
+		if d.Prep.StdTargets && d.Prep.OneHot > 0 {
+			return s.errorf(p, "preprocessing.standardize_targets is for regression targets; one_hot makes class labels: use one of them")
+		}
 	}
 	d.Prep.Features, d.Prep.Targets, d.Prep.Delim, d.Prep.NoHeader = d.Features, d.Targets, d.Delimiter, d.NoHeader
+	d.Prep.SkipRows, d.Prep.TargetsCSV = d.SkipRows, d.TargetsCSV != ""
 	return nil
 }
 
 // CSVOptions returns the options for reading a CSV file of this data; name
 // names the file in errors, and withTargets reads the target columns too.
 func (p *Preprocessing) CSVOptions(name string, withTargets bool) datasets.CSVOptions {
-	o := datasets.CSVOptions{Features: p.Features, NoHeader: p.NoHeader, Name: name}
+	o := datasets.CSVOptions{Features: p.Features, NoHeader: p.NoHeader, Name: name, SkipRows: p.SkipRows}
 	if withTargets {
-		o.Targets = p.Targets
+		o.Targets, o.Classes = p.Targets, p.Classes
 	}
-	if p.Delim != "" {
-		o.Delimiter = []rune(p.Delim)[0]
+	if r, ws, ok := parseDelimiter(p.Delim); ok {
+		o.Delimiter, o.Whitespace = r, ws
+	} else if p.Delim != "" {
+		o.Delimiter = []rune(p.Delim)[0] // a model saved before delimiters were checked
 	}
 	return o
 }
@@ -168,12 +263,23 @@ func (p *Preprocessing) ReadCSV(path string, withTargets bool) (datasets.Split, 
 }
 
 func readCSVFile(path string, opts datasets.CSVOptions) (datasets.Split, error) {
+	s, _, err := readCSVClasses(path, opts, false)
+	return s, err
+}
+
+// readCSVClasses reads a CSV file; with detect, a target column of names
+// gives class labels and their names.
+func readCSVClasses(path string, opts datasets.CSVOptions, detect bool) (datasets.Split, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return datasets.Split{}, err
+		return datasets.Split{}, nil, err
 	}
 	defer f.Close()
-	return datasets.ReadCSV(f, opts)
+	if detect {
+		return datasets.ReadCSVClasses(f, opts)
+	}
+	s, err := datasets.ReadCSV(f, opts)
+	return s, nil, err
 }
 
 // csvColumns returns the feature columns that opts select in a CSV file.
@@ -203,12 +309,7 @@ func (d *Data) Load() (train, valid, test datasets.Split, err error) {
 	case d.IDX != "":
 		train, valid, err = datasets.LoadIDXDir(d.IDX)
 	default:
-		if train, err = readCSVFile(d.CSV, d.Prep.CSVOptions(d.CSV, true)); err != nil {
-			return
-		}
-		// Record the feature columns the file gave, so that predict reads
-		// the same ones whatever else its input holds.
-		if d.Prep.Features, err = csvColumns(d.CSV, d.Prep.CSVOptions(d.CSV, true)); err != nil {
+		if train, err = d.loadCSV(); err != nil {
 			return
 		}
 		if d.ValidationCSV != "" {
@@ -231,7 +332,24 @@ func (d *Data) Load() (train, valid, test datasets.Split, err error) {
 	if d.ValidationRows > 0 && valid.X != nil {
 		valid = valid.Head(d.ValidationRows)
 	}
-	if err = d.Prep.fit(train); err != nil {
+	// The statistics are learned from the training rows: with a validation
+	// split, fit holds out the last rows (before shuffling, as Keras does),
+	// so they are left out here too.
+	fitRows := train.Len()
+	if d.ValidationSplit > 0 {
+		fitRows = int(float64(train.Len()) * (1 - d.ValidationSplit))
+		if fitRows == 0 {
+			err = fmt.Errorf("%s: validation_split %v of %d rows leaves no training rows", d.Describe(), d.ValidationSplit, train.Len())
+			return
+		}
+	}
+	if d.Prep.Std || d.Prep.StdTargets {
+		d.Prep.FittedOn = fmt.Sprintf("the first %d of %d rows of %s", fitRows, train.Len(), d.Describe())
+		if fitRows < train.Len() {
+			d.Prep.FittedOn += fmt.Sprintf(" (validation_split holds out the last %d)", train.Len()-fitRows)
+		}
+	}
+	if err = d.Prep.fit(train.Head(fitRows)); err != nil {
 		return
 	}
 	name := d.CSV
@@ -245,15 +363,104 @@ func (d *Data) Load() (train, valid, test datasets.Split, err error) {
 		if sp.s.X == nil {
 			continue
 		}
+		if d.loaded != nil && sp.s.Y != nil && d.Prep.OneHot == 0 && !d.Prep.StdTargets && len(d.Prep.Targets) == 1 {
+			d.loaded.labels = append(d.loaded.labels, labelSet{y: sp.s.Y, file: sp.name, column: d.Prep.Targets[0]})
+		}
 		if err = d.Prep.Apply(sp.s, sp.name); err != nil {
 			return
+		}
+		if sp.s == &train && d.loaded != nil {
+			d.loaded.sample = train.X.Shape[1:]
 		}
 	}
 	return
 }
 
-// fit learns the standardization statistics from the training inputs.
+// loadCSV reads the training CSV file, with its targets from the same file
+// or from TargetsCSV, and records its columns and classes in d.Prep.
+func (d *Data) loadCSV() (datasets.Split, error) {
+	opts := d.Prep.CSVOptions(d.CSV, d.TargetsCSV == "")
+	opts.Exclude = d.Exclude
+	opts.Classes = nil
+	d.Prep.Classes = nil
+	train, classes, err := readCSVClasses(d.CSV, opts, true)
+	if err != nil {
+		return train, err
+	}
+	// Record the feature columns the file gave, so that predict reads
+	// the same ones whatever else its input holds.
+	if d.Prep.Features, err = csvColumns(d.CSV, opts); err != nil {
+		return train, err
+	}
+	if d.TargetsCSV != "" {
+		// The targets file has the data file's form (delimiter, header,
+		// skip_rows); its columns are the targets (all of them unless
+		// data.targets names some).
+		topts := d.Prep.CSVOptions(d.TargetsCSV, false)
+		topts.Features = d.Targets
+		y, err := readCSVFile(d.TargetsCSV, topts)
+		if err != nil {
+			return train, err
+		}
+		if y.Len() != train.Len() {
+			return train, fmt.Errorf("%s has %d data rows but its targets file %s has %d: data.targets_csv is joined row by row, so both need the same rows", d.CSV, train.Len(), d.TargetsCSV, y.Len())
+		}
+		if d.Prep.Targets, err = csvColumns(d.TargetsCSV, topts); err != nil {
+			return train, err
+		}
+		train.Y = y.X
+	}
+	if classes != nil {
+		if d.Prep.StdTargets {
+			return train, fmt.Errorf("%s: column %q holds class names (%s), which preprocessing.standardize_targets cannot standardize", d.CSV, d.Prep.Targets[0], strings.Join(firstN(classes, 5), ", "))
+		}
+		if d.Prep.OneHot > 0 && d.Prep.OneHot != len(classes) {
+			return train, fmt.Errorf("%s: column %q holds %d class names (%s) but preprocessing says one_hot: %d: set one_hot: %d", d.CSV, d.Prep.Targets[0], len(classes), strings.Join(firstN(classes, 5), ", "), d.Prep.OneHot, len(classes))
+		}
+		d.Prep.Classes = classes
+	}
+	d.loaded = &loadedData{file: d.CSV, columns: slices.Clone(d.Prep.Features)}
+	return train, nil
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(slices.Clip(s[:n]), "...")
+	}
+	return s
+}
+
+// inputShape returns the shape of one sample of the CSV data, from its
+// header: the number of feature columns, or preprocessing.reshape's shape.
+func (d *Data) inputShape() ([]int, error) {
+	if d.loaded != nil && d.loaded.sample != nil {
+		return d.loaded.sample, nil
+	}
+	opts := d.Prep.CSVOptions(d.CSV, d.TargetsCSV == "")
+	opts.Exclude, opts.Classes = d.Exclude, nil
+	cols, err := csvColumns(d.CSV, opts)
+	if err != nil {
+		return nil, err
+	}
+	if d.Prep.Reshape != nil {
+		return d.Prep.Reshape, nil
+	}
+	return []int{len(cols)}, nil
+}
+
+// fit learns the standardization statistics from the training rows.
 func (p *Preprocessing) fit(train datasets.Split) error {
+	p.TargetMean, p.TargetStd = nil, nil
+	if p.StdTargets {
+		if train.Y == nil {
+			return fmt.Errorf("preprocessing.standardize_targets: the data has no targets")
+		}
+		var st preprocessing.Standardizer
+		if err := st.Fit(train.Y); err != nil {
+			return fmt.Errorf("preprocessing.standardize_targets: %w", err)
+		}
+		p.TargetMean, p.TargetStd = st.Mean, st.Std
+	}
 	if !p.Std {
 		return nil
 	}
@@ -282,6 +489,12 @@ func (p *Preprocessing) Apply(s *datasets.Split, name string) error {
 		return err
 	}
 	s.X = x
+	if p.StdTargets && s.Y != nil {
+		st := preprocessing.Standardizer{Mean: p.TargetMean, Std: p.TargetStd}
+		if s.Y, err = st.Transform(s.Y); err != nil {
+			return fmt.Errorf("%s: targets: %w", name, err)
+		}
+	}
 	if p.OneHot > 0 && s.Y != nil {
 		column := ""
 		if len(p.Targets) == 1 {
@@ -320,6 +533,23 @@ func (p *Preprocessing) ApplyX(x *tensor.Tensor) (*tensor.Tensor, error) {
 		return st.Transform(x)
 	}
 	return x, nil
+}
+
+// InvertY brings predictions of standardized targets (standardize_targets)
+// back to the targets' units, in place; other predictions are left as
+// they are.
+func (p *Preprocessing) InvertY(y *tensor.Tensor) error {
+	if !p.StdTargets {
+		return nil
+	}
+	k := len(p.TargetMean)
+	if k == 0 || len(p.TargetStd) != k || y.RowSize() != k {
+		return fmt.Errorf("the model's %d outputs do not match its %d standardized targets", y.RowSize(), k)
+	}
+	for i, v := range y.Data {
+		y.Data[i] = v*p.TargetStd[i%k] + p.TargetMean[i%k]
+	}
+	return nil
 }
 
 // Marshal returns the preprocessing as the JSON kept under MetadataKey.

@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/metrics"
@@ -586,21 +587,79 @@ func (s *Spec) Build(seed uint64) (*models.Model, error) {
 	if err := s.checkParams(); err != nil {
 		return nil, err
 	}
+	var m *models.Model
 	if s.graph == nil {
 		seq, err := s.BuildSequential(seed)
 		if err != nil {
 			return nil, err
 		}
-		return seq.Model, nil
+		m = seq.Model
+	} else {
+		var lines map[string]int
+		var err error
+		if m, lines, err = s.buildGraph(seed); err != nil {
+			return nil, err
+		}
+		if err := s.compile(m, lines); err != nil {
+			return nil, err
+		}
 	}
-	m, lines, err := s.buildGraph(seed)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.compile(m, lines); err != nil {
+	if err := s.checkData(m); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkData checks the CSV data that Data.Load read against the model: the
+// number of feature columns against its input, and class labels against
+// its classes when the loss takes sparse labels. Its errors name the file
+// and say what to change, before fit would stop on the shapes.
+func (s *Spec) checkData(m *models.Model) error {
+	ld := s.Data.loaded
+	if ld == nil || len(m.Inputs()) != 1 || len(m.Outputs()) != 1 {
+		return nil
+	}
+	want := m.InputShape()
+	if ld.sample != nil && !tensor.EqualShape(ld.sample, want) {
+		have := fmt.Sprintf("%d feature columns (%s)", len(ld.columns), listNames(ld.columns))
+		if len(ld.sample) != 1 || ld.sample[0] != len(ld.columns) {
+			have += ", preprocessed to samples of shape " + tensor.ShapeString(ld.sample)
+		}
+		return s.Errorf("%s has %s, but the model's input expects %s (input_shape %v): choose the feature columns with data.features: [...], drop some with data.exclude: [...], or set model.input_shape to match (or leave it out to take it from the file)",
+			ld.file, have, shapeWords(want), want)
+	}
+	if !s.Compiled {
+		return nil
+	}
+	if l, err := losses.Get(s.lossName, s.lossCfg); err == nil {
+		if sp, ok := l.(losses.Sparse); ok && sp.SparseTargets() {
+			out := m.OutputShape()
+			classes := out[len(out)-1]
+			for _, ls := range ld.labels {
+				if err := datasets.CheckLabels(ls.y, classes, ls.file, ls.column); err != nil {
+					return s.Errorf("%v (the model's output has %d classes; the loss %s takes class indices 0 to %d)", err, classes, s.lossName, classes-1)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// shapeWords describes a sample shape: "4 features" or "samples of shape
+// (28, 28, 1)".
+func shapeWords(shape []int) string {
+	if len(shape) == 1 {
+		return fmt.Sprintf("%d features", shape[0])
+	}
+	return "samples of shape " + tensor.ShapeString(shape)
+}
+
+// listNames lists names for a message, abbreviating a long list.
+func listNames(names []string) string {
+	if len(names) > 20 {
+		return strings.Join(names[:20], ", ") + fmt.Sprintf(", ... (%d in all)", len(names))
+	}
+	return strings.Join(names, ", ")
 }
 
 // BuildSequential is Build for a Sequential spec, as a *models.Sequential;
@@ -617,9 +676,6 @@ func (s *Spec) BuildSequential(seed uint64) (*models.Sequential, error) {
 		m.Name = s.Name
 	}
 	m.Seed = seed
-	if s.InputShape != nil {
-		m.Add(&layers.Input{Shape: s.InputShape})
-	}
 	made := make([]layers.Layer, len(s.layers))
 	lines := map[string]int{}
 	for i, l := range s.layers {
@@ -631,8 +687,21 @@ func (s *Spec) BuildSequential(seed uint64) (*models.Sequential, error) {
 			layers.SetShapeOnly(ly)
 		}
 		made[i] = ly
+	}
+	in := s.InputShape
+	if in == nil && len(made) > 0 && made[0].InputSpec() == nil && s.Data.CSV != "" {
+		// No input shape anywhere: the CSV's feature columns give it.
+		var err error
+		if in, err = s.Data.inputShape(); err != nil {
+			return nil, s.Errorf("the model's input shape is unknown and cannot come from the data: %v; set model.input_shape, e.g. input_shape: [13]", err)
+		}
+	}
+	if in != nil {
+		m.Add(&layers.Input{Shape: in})
+	}
+	for i, ly := range made {
 		m.Add(ly)
-		lines[ly.LayerName()] = l.line
+		lines[ly.LayerName()] = s.layers[i].line
 	}
 	if err := m.Build(); err != nil {
 		return nil, s.buildError(err, lines)

@@ -360,6 +360,8 @@ func evaluateCommand(args []string, stdout, stderr io.Writer) error {
 		_, data, err = datasets.LoadIDXDir(path)
 	} else if len(p.Targets) == 0 {
 		return fmt.Errorf("%s was not trained on CSV data (it names no target columns): evaluate it on an IDX directory", fs.Arg(0))
+	} else if p.TargetsCSV {
+		return fmt.Errorf("%s was trained with its targets in a second file (data.targets_csv); evaluate reads features and targets from one CSV file: put the target columns (%s) beside the features in %s", fs.Arg(0), strings.Join(p.Targets, ", "), path)
 	} else {
 		data, err = p.ReadCSV(path, true)
 	}
@@ -385,7 +387,7 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona predict MODEL INPUT.csv\n\nWrites the model's predictions as CSV on stdout, one row per input row,\nin the input's order. The input has the feature columns the model was\ntrained on (other columns are ignored).\n")
+		fmt.Fprintf(fs.Output(), "Usage: neurona predict MODEL INPUT.csv\n\nWrites the model's predictions as CSV on stdout, one row per input row,\nin the input's order. The input has the feature columns the model was\ntrained on (other columns are ignored). A model trained on class names\nprints the predicted class, then each class's probability; one trained\nwith standardize_targets prints values in the targets' units.\n")
 	}
 	m, p, path, err := modelAndData(fs, "predict", args)
 	if err != nil {
@@ -402,12 +404,20 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	w := csv.NewWriter(stdout)
 	header := make([]string, shapeSize(m.OutputShape()))
+	// A model trained on class names prints the predicted class, then
+	// each class's probability under its name.
+	named := len(p.Classes) > 0 && len(p.Classes) == len(header)
 	for i := range header {
-		if len(p.Targets) == len(header) {
+		if named {
+			header[i] = p.Classes[i]
+		} else if len(p.Targets) == len(header) {
 			header[i] = p.Targets[i]
 		} else {
 			header[i] = "output_" + strconv.Itoa(i)
 		}
+	}
+	if named {
+		header = append([]string{targetName(p.Targets, "class")}, header...)
 	}
 	if err := w.Write(header); err != nil {
 		return err
@@ -428,9 +438,22 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := p.InvertY(pred); err != nil { // standardize_targets: back to the targets' units
+			return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		}
 		for i := range pred.Rows() {
+			cells := row
+			if named {
+				best := 0
+				for j, v := range pred.Row(i) {
+					if v > pred.Row(i)[best] {
+						best = j
+					}
+				}
+				row[0], cells = p.Classes[best], row[1:]
+			}
 			for j, v := range pred.Row(i) {
-				row[j] = strconv.FormatFloat(float64(v), 'g', 7, 32)
+				cells[j] = strconv.FormatFloat(float64(v), 'g', 7, 32)
 			}
 			if err := w.Write(row); err != nil {
 				return err
@@ -439,6 +462,14 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// targetName returns the one target's name, or def.
+func targetName(targets []string, def string) string {
+	if len(targets) == 1 {
+		return targets[0]
+	}
+	return def
 }
 
 func shapeSize(s []int) int {
