@@ -37,6 +37,25 @@ type job struct {
 	speed        *callbacks.LearningSpeed
 }
 
+// testHooks let the tests interrupt a run at chosen points (see
+// TestMain); they are nil in the command.
+var testHooks struct {
+	afterLoad  func(ctx context.Context)        // after the data is loaded
+	afterBatch func(ctx context.Context, n int) // after this run's nth batch, from 1
+}
+
+// hookCallback calls testHooks.afterBatch.
+type hookCallback struct {
+	callbacks.Base
+	ctx context.Context
+	n   int
+}
+
+func (h *hookCallback) OnBatchEnd(int, callbacks.Logs) {
+	h.n++
+	testHooks.afterBatch(h.ctx, h.n)
+}
+
 // errChecker is implemented by callbacks that record their errors.
 type errChecker interface{ Err() error }
 
@@ -56,6 +75,9 @@ func (j *job) run(ctx context.Context, title string, stdout, stderr io.Writer) e
 	}
 	if j.outputs.TensorBoard != "" {
 		cbs = append(cbs, &callbacks.TensorBoard{LogDir: j.outputs.TensorBoard})
+	}
+	if testHooks.afterBatch != nil {
+		cbs = append(cbs, &hookCallback{ctx: ctx})
 	}
 	cfg := j.fit
 	cfg.Output, cfg.Callbacks = stdout, cbs

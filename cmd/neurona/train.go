@@ -166,6 +166,9 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, s
 		return err
 	}
 	st.done()
+	if testHooks.afterLoad != nil {
+		testHooks.afterLoad(ctx)
+	}
 	model, err := s.Build(fit.Seed)
 	if err != nil {
 		return err
