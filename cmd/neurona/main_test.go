@@ -111,8 +111,8 @@ func TestRunRegression(t *testing.T) {
 		t.Fatalf("output does not start with the Keras summary:\n%s", out)
 	}
 	lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(out, wantSummary), "\n"), "\n")
-	if len(lines) != 1+2*32+1 {
-		t.Fatalf("got %d lines after the summary, want 66:\n%s", len(lines), strings.Join(lines, "\n"))
+	if len(lines) != 1+2*32+2 {
+		t.Fatalf("got %d lines after the summary, want 67:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
 	if lines[0] != "Train on 404 samples, validate on 102 samples" {
 		t.Errorf("first line %q", lines[0])
@@ -125,7 +125,10 @@ func TestRunRegression(t *testing.T) {
 			t.Errorf("epoch %d line %q", e, l)
 		}
 	}
-	if !regexp.MustCompile(`^Prediction for validation row 42: -?\d+\.\d\d \(true value 14\.1\)$`).MatchString(lines[len(lines)-1]) {
+	if !regexp.MustCompile(`^Prediction for validation row 42: -?\d+\.\d\d \(true value 14\.1\)$`).MatchString(lines[len(lines)-2]) {
+		t.Errorf("prediction line %q", lines[len(lines)-2])
+	}
+	if !regexp.MustCompile(`^final: loss \d+\.\d{4} val_loss \d+\.\d{4}; best val_loss \d+\.\d{4} at epoch \d+$`).MatchString(lines[len(lines)-1]) {
 		t.Errorf("last line %q", lines[len(lines)-1])
 	}
 	if strings.Contains(out, "\r") {
