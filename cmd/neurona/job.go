@@ -284,11 +284,12 @@ func (j *job) run(ctx context.Context, title string, stderr io.Writer) (*models.
 		}
 	}
 	if g.nanEpoch > 0 && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "neurona: the loss is %v at epoch %d, batch %d: the run diverged\n", g.nanLoss, g.nanEpoch, g.nanBatch)
-		keep()
+		if lastGood != "" {
+			fmt.Fprintf(stderr, "neurona: the last good weights, of the end of epoch %d, are kept in %s\n", g.nanEpoch-1, lastGood)
+		}
 		if j.outputs.Model != "" {
 			if !j.saveNaN {
-				fmt.Fprintf(stderr, "neurona: %s not written: the weights are not finite (--save-nan writes them)\n", j.outputs.Model)
+				fmt.Fprintf(stderr, "neurona: %s not written: the run diverged (--save-nan writes its weights)\n", j.outputs.Model)
 			} else if serr := j.model.Save(j.outputs.Model); serr != nil {
 				fmt.Fprintf(stderr, "neurona: %v\n", serr)
 			} else {
