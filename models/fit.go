@@ -295,6 +295,18 @@ type fitState struct {
 	nextEpoch int
 }
 
+// ResumeEpoch returns the epoch from which Fit continues the training
+// state the model holds (that of its last Fit, or of the file it was
+// loaded from): the epoch after the last complete one, to give as
+// FitConfig.InitialEpoch with the same Seed. ok is false when the model
+// holds no training state.
+func (m *Model) ResumeEpoch() (epoch int, ok bool) {
+	if m.fit == nil {
+		return 0, false
+	}
+	return m.fit.nextEpoch, true
+}
+
 // fitState returns the state for a Fit over n samples: the model's current
 // one when cfg continues it (same seed and sample count, InitialEpoch at the
 // epoch where it stopped), else a fresh one from cfg.Seed.

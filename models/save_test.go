@@ -115,6 +115,12 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if e, ok := regressionModel(t, 11).ResumeEpoch(); ok {
+		t.Errorf("a model never fitted resumes at epoch %d", e)
+	}
+	if e, ok := back.ResumeEpoch(); !ok || e != 3 {
+		t.Errorf("the checkpoint resumes at epoch %d (%v), want 3", e, ok)
+	}
 	rest := cfg
 	rest.InitialEpoch = 3
 	h, err := back.Fit(context.Background(), train.X, train.Y, rest)

@@ -6,8 +6,8 @@
 //	neurona examples           list the book examples
 //
 // Results and progress go to stdout, diagnostics to stderr. The exit code
-// is 0 on success, 1 on an error, 2 on a usage error and 130 when
-// interrupted.
+// is 0 on success, 1 on an error (a diverged run included), 2 on a usage
+// error and 130 when interrupted (SIGINT, SIGTERM or SIGHUP).
 package main
 
 import (
@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/neurona/neurona/examples"
 )
@@ -33,7 +34,9 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (kill, a scheduler) and SIGHUP (a closed terminal) stop a
+	// run as Ctrl-C does.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

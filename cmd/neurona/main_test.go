@@ -8,18 +8,53 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestMain lets the tests run the real command in a fresh process: with
 // NEURONA_TEST_MAIN set, the test binary behaves as neurona itself.
 func TestMain(m *testing.M) {
 	if os.Getenv("NEURONA_TEST_MAIN") == "1" {
+		setInterruptHook(os.Getenv("NEURONA_TEST_INTERRUPT"))
 		main()
 		return
 	}
 	os.Exit(m.Run())
+}
+
+// setInterruptHook makes the command signal itself at a point that spec
+// names: "load:SIG" after the data is loaded, "batch:K:SIG" after the run's
+// Kth batch, SIG being INT, TERM or HUP. The hook then waits for the
+// signal to cancel the run, so that the interrupt lands exactly there.
+func setInterruptHook(spec string) {
+	if spec == "" {
+		return
+	}
+	parts := strings.Split(spec, ":")
+	sig := map[string]os.Signal{"INT": syscall.SIGINT, "TERM": syscall.SIGTERM, "HUP": syscall.SIGHUP}[parts[len(parts)-1]]
+	signal := func(ctx context.Context) {
+		p, _ := os.FindProcess(os.Getpid())
+		_ = p.Signal(sig)
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second): // a signal the command ignores
+		}
+	}
+	switch parts[0] {
+	case "load":
+		testHooks.afterLoad = signal
+	case "batch":
+		k, _ := strconv.Atoi(parts[1])
+		testHooks.afterBatch = func(ctx context.Context, n int) {
+			if n == k {
+				signal(ctx)
+			}
+		}
+	}
 }
 
 // neurona runs the command in a new process with extra environment
@@ -76,8 +111,8 @@ func TestRunRegression(t *testing.T) {
 		t.Fatalf("output does not start with the Keras summary:\n%s", out)
 	}
 	lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(out, wantSummary), "\n"), "\n")
-	if len(lines) != 1+2*32+1 {
-		t.Fatalf("got %d lines after the summary, want 66:\n%s", len(lines), strings.Join(lines, "\n"))
+	if len(lines) != 1+2*32+2 {
+		t.Fatalf("got %d lines after the summary, want 67:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
 	if lines[0] != "Train on 404 samples, validate on 102 samples" {
 		t.Errorf("first line %q", lines[0])
@@ -90,7 +125,10 @@ func TestRunRegression(t *testing.T) {
 			t.Errorf("epoch %d line %q", e, l)
 		}
 	}
-	if !regexp.MustCompile(`^Prediction for validation row 42: -?\d+\.\d\d \(true value 14\.1\)$`).MatchString(lines[len(lines)-1]) {
+	if !regexp.MustCompile(`^Prediction for validation row 42: -?\d+\.\d\d \(true value 14\.1\)$`).MatchString(lines[len(lines)-2]) {
+		t.Errorf("prediction line %q", lines[len(lines)-2])
+	}
+	if !regexp.MustCompile(`^final: loss \d+\.\d{4} val_loss \d+\.\d{4}; best val_loss \d+\.\d{4} at epoch \d+$`).MatchString(lines[len(lines)-1]) {
 		t.Errorf("last line %q", lines[len(lines)-1])
 	}
 	if strings.Contains(out, "\r") {

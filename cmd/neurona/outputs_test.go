@@ -82,8 +82,8 @@ func TestRegressionPlotHistoryAndSave(t *testing.T) {
 }
 
 // TestInterruptWritesCheckpoint sends SIGINT during training: the command
-// finishes the batch, saves the configured checkpoint, says where, and
-// exits 130.
+// finishes the batch, keeps the end-of-epoch checkpoint, says where and how
+// to resume from it, and exits 130.
 func TestInterruptWritesCheckpoint(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains for a few seconds")
@@ -114,7 +114,7 @@ func TestInterruptWritesCheckpoint(t *testing.T) {
 	if !ok || ee.ExitCode() != exitInterrupted {
 		t.Fatalf("exit: %v, stderr %q", err, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "checkpoint written to "+ckpt) {
+	if !strings.Contains(stderr.String(), "--resume "+ckpt) {
 		t.Errorf("stderr %q does not say where the checkpoint is", stderr.String())
 	}
 	if strings.Contains(stderr.String(), "goroutine") {

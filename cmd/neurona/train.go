@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,6 +29,9 @@ type trainFlags struct {
 	maxParams                  int
 	set                        map[string]bool
 	outputs                    spec.Outputs
+	resume                     string // the checkpoint to continue
+	saveNaN                    bool   // --save even the weights of a diverged run
+	format                     string // of the final results: text or json
 }
 
 func (t *trainFlags) register(fs *flag.FlagSet) {
@@ -37,6 +42,9 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the spec's data")
 	fs.IntVar(&t.maxParams, "max-params", spec.DefaultMaxParams, "refuse a model with more weights than this")
 	outputFlags(fs, &t.outputs)
+	fs.StringVar(&t.resume, "resume", "", "continue the run this end-of-epoch --checkpoint file saved, exactly as if it had not stopped")
+	fs.BoolVar(&t.saveNaN, "save-nan", false, "write --save even when the run diverged (a loss that is NaN or infinite)")
+	fs.StringVar(&t.format, "format", "text", "the final results on stdout: text (one line) or json (then the summary and progress go to stderr)")
 }
 
 // parseArgs parses flags around one positional argument.
@@ -83,7 +91,7 @@ func trainCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return trainSpec(ctx, s, tf, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), stdout, stderr)
+	return trainSpec(ctx, s, tf, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), path, stdout, stderr)
 }
 
 func (tf *trainFlags) check(fs *flag.FlagSet) error {
@@ -97,6 +105,9 @@ func (tf *trainFlags) check(fs *flag.FlagSet) error {
 	}
 	if tf.maxParams <= 0 {
 		return usagef("--max-params must be positive")
+	}
+	if tf.format != "text" && tf.format != "json" {
+		return usagef("--format must be text or json, not %q", tf.format)
 	}
 	return nil
 }
@@ -127,11 +138,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	return trainSpec(ctx, s, tf, name, stdout, stderr)
+	return trainSpec(ctx, s, tf, name, "", stdout, stderr)
 }
 
 // trainSpec trains what a spec describes, with command-line overrides.
-func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, stdout, stderr io.Writer) error {
+// specPath is the spec's file, "" for a book example.
+func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath string, stdout, stderr io.Writer) error {
 	if !s.Compiled {
 		return s.Errorf("missing section \"compile\" (loss and optimizer)")
 	}
@@ -160,12 +172,28 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, s
 			return usagef("--data-dir replaces MNIST data; this spec reads %s", s.Data.Describe())
 		}
 	}
-	st := begin(stderr, "Loading "+s.Data.Describe())
-	train, valid, test, err := s.Data.Load()
-	if err != nil {
-		return err
+	human := stdout
+	if tf.format == "json" {
+		human = stderr
 	}
-	st.done()
+	out := s.Output
+	overrideOutputs(&out, tf.outputs)
+	var speed *callbacks.LearningSpeed
+	for _, cb := range s.Fit.Callbacks {
+		if sp, ok := cb.(*callbacks.LearningSpeed); ok {
+			speed = sp
+		}
+	}
+	switch {
+	case speed == nil && tf.outputs.SpeedPlot != "":
+		return usagef("--speed-plot needs the LearningSpeed callback in the spec's fit.callbacks: nothing would be plotted")
+	case speed == nil && out.SpeedPlot != "":
+		return s.Errorf("output.speed_plot needs the LearningSpeed callback in fit.callbacks: nothing would be plotted")
+	case speed != nil && out.SpeedPlot == "":
+		out.SpeedPlot = title + "-speed.png"
+	}
+	// The model comes before the data, so that every output is checked
+	// before the data is loaded.
 	model, err := s.Build(fit.Seed)
 	if err != nil {
 		return err
@@ -173,30 +201,71 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, s
 	if in, out := len(model.Inputs()), len(model.Outputs()); in != 1 || out != 1 {
 		return s.Errorf("the data gives one input array and one target array, but the model's graph has %d inputs and %d outputs: neurona train trains graphs with one of each (build the model with spec.Spec.Build to fit it from a program)", in, out)
 	}
-	model.Metadata = s.Metadata()
-	out := s.Output
-	overrideOutputs(&out, tf.outputs)
-	j := &job{model: model, train: train, valid: valid, outputs: out, fit: fit}
-	for _, cb := range s.Fit.Callbacks {
-		if sp, ok := cb.(*callbacks.LearningSpeed); ok {
-			j.speed = sp
-			if j.outputs.SpeedPlot == "" {
-				j.outputs.SpeedPlot = title + "-speed.png"
-			}
+	if err := checkOutputs(s, tf, out, specPath, model); err != nil {
+		return err
+	}
+	var resumed *models.Model
+	var info runInfo
+	if tf.resume != "" {
+		if resumed, info, err = openResume(s, tf, model, &fit); err != nil {
+			return err
 		}
 	}
+	st := begin(stderr, "Loading "+s.Data.Describe())
+	train, valid, test, err := s.Data.Load()
+	if err != nil {
+		return err
+	}
+	st.done()
+	if testHooks.afterLoad != nil {
+		testHooks.afterLoad(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted while loading the data, before training (nothing written): %w", err)
+	}
+	samples := train.X.Rows()
+	if fit.ValidationSplit > 0 { // as Fit splits
+		samples = int(float64(samples) * (1 - fit.ValidationSplit))
+	}
+	j := &job{model: model, train: train, valid: valid, outputs: out, fit: fit, speed: speed,
+		resume: tf.resume, saveNaN: tf.saveNaN, human: human}
+	if resumed != nil {
+		if err := j.continueFrom(s, resumed, info, samples); err != nil {
+			return err
+		}
+		model = j.model
+	}
+	model.Metadata = s.Metadata()
+	if j.prior != nil {
+		model.Metadata[historyKey] = encodeHistory(j.prior)
+	}
+	ri, _ := json.Marshal(runInfo{Seed: fit.Seed, BatchSize: fit.BatchSize, Shuffle: !fit.NoShuffle, Samples: samples})
+	model.Metadata[runKey] = string(ri)
 	j.callbacks = withoutSpeed(s.Fit.Callbacks)
-	if err := j.run(ctx, title, stdout, stderr); err != nil {
+	hist, err := j.run(ctx, title, stderr)
+	res := &finalResults{format: tf.format, hist: hist, status: "ok"}
+	var de *divergedError
+	switch {
+	case errors.Is(err, context.Canceled):
+		res.status = "interrupted"
+	case errors.As(err, &de):
+		res.status = "diverged"
+	}
+	if err != nil {
+		if hist != nil && len(hist.Epoch) > 0 && res.status != "ok" {
+			res.print(stdout)
+		}
 		return err
 	}
 	if test.X != nil {
 		st := begin(stderr, fmt.Sprintf("Evaluating %d test samples", test.X.Rows()))
-		res, err := model.Evaluate(test.X, test.Y, fit.BatchSize)
+		r, err := model.Evaluate(test.X, test.Y, fit.BatchSize)
 		if err != nil {
 			return err
 		}
 		st.done()
-		fmt.Fprintf(stdout, "Test (%d samples): %s\n", test.X.Rows(), formatResults(model, res))
+		fmt.Fprintf(human, "Test (%d samples): %s\n", test.X.Rows(), formatResults(model, r))
+		res.testNames, res.test = model.MetricNames(), r
 	}
 	if r := s.ShowPrediction; r != nil {
 		if valid.X == nil || *r < 0 || *r >= valid.X.Rows() {
@@ -207,10 +276,92 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title string, s
 			return err
 		}
 		k := pred.RowSize()
-		fmt.Fprintf(stdout, "Prediction for validation row %d: %s (true value %s)\n", *r,
+		fmt.Fprintf(human, "Prediction for validation row %d: %s (true value %s)\n", *r,
 			formatRow(pred.Data[*r*k:(*r+1)*k], "%.2f"), formatRow(valid.Y.Row(*r), "%.4g"))
 	}
-	return nil
+	return res.print(stdout)
+}
+
+// finalResults are what a run prints on stdout at its end, whatever the
+// verbosity: the last epoch's logs and the best epoch of the monitored
+// loss (val_loss, or loss without validation data), as one text line or
+// one JSON object.
+type finalResults struct {
+	format    string
+	status    string // ok, interrupted or diverged
+	hist      *models.History
+	testNames []string
+	test      []float64
+}
+
+// jsonNumber is a float that JSON writes as null when it is not finite.
+type jsonNumber float64
+
+func (v jsonNumber) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(v))
+}
+
+func (r *finalResults) print(w io.Writer) error {
+	h := r.hist
+	if h == nil || len(h.Epoch) == 0 {
+		return nil
+	}
+	last := len(h.Epoch) - 1
+	key := bestKey(h)
+	best := -1
+	for i, v := range h.Values[key] {
+		if !math.IsNaN(v) && (best < 0 || v < h.Values[key][best]) {
+			best = i
+		}
+	}
+	if r.format == "json" {
+		type bestJSON struct {
+			Key   string     `json:"key"`
+			Value jsonNumber `json:"value"`
+			Epoch int        `json:"epoch"`
+		}
+		out := struct {
+			Status string                `json:"status"`
+			Epochs int                   `json:"epochs"`
+			Final  map[string]jsonNumber `json:"final"`
+			Best   *bestJSON             `json:"best,omitempty"`
+			Test   map[string]jsonNumber `json:"test,omitempty"`
+		}{Status: r.status, Epochs: len(h.Epoch), Final: map[string]jsonNumber{}}
+		for _, k := range h.Keys {
+			out.Final[k] = jsonNumber(h.Values[k][last])
+		}
+		if best >= 0 {
+			out.Best = &bestJSON{Key: key, Value: jsonNumber(h.Values[key][best]), Epoch: h.Epoch[best] + 1}
+		}
+		if r.test != nil {
+			out.Test = map[string]jsonNumber{}
+			for i, v := range r.test {
+				out.Test[r.testNames[i]] = jsonNumber(v)
+			}
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	parts := make([]string, len(h.Keys))
+	for i, k := range h.Keys {
+		parts[i] = fmt.Sprintf("%s %.4f", k, h.Values[k][last])
+	}
+	line := "final: " + strings.Join(parts, " ")
+	if best >= 0 {
+		line += fmt.Sprintf("; best %s %.4f at epoch %d", key, h.Values[key][best], h.Epoch[best]+1)
+	}
+	if r.status != "ok" {
+		line += " (" + r.status + ")"
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
 }
 
 func withoutSpeed(cbs []callbacks.Callback) []callbacks.Callback {
@@ -478,4 +629,191 @@ func shapeSize(s []int) int {
 		n *= d
 	}
 	return n
+}
+
+// outputPath is a file or directory a run writes, with where it was named.
+type outputPath struct {
+	flag, key string // the flag ("--save") or, when flag is "", the spec's key
+	path      string
+	dir       bool // a directory (TensorBoard's)
+	plot      bool // a PNG or SVG file
+	ckpt      bool // the --checkpoint file, which may be the --resume one
+}
+
+func (o outputPath) errorf(s *spec.Spec, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	if o.flag != "" {
+		return usagef("%s %s: %s", o.flag, o.path, msg)
+	}
+	return s.Errorf("%s %s: %s", o.key, o.path, msg)
+}
+
+// checkOutputs checks, before the data is loaded, every file the run will
+// write: its directory exists and takes a new file, it is not a
+// directory, a plot is PNG or SVG, no two outputs are the same file, and
+// none is one of the run's inputs (the spec, the data, the --resume
+// checkpoint unless it is also the --checkpoint).
+func checkOutputs(s *spec.Spec, tf trainFlags, out spec.Outputs, specPath string, model *models.Model) error {
+	named := func(flag, key, path string) outputPath {
+		o := outputPath{key: "output." + key, path: path}
+		if flag != "" {
+			o.flag = "--" + flag
+		}
+		return o
+	}
+	from := func(flagVal string, flag string) string {
+		if flagVal != "" {
+			return flag
+		}
+		return ""
+	}
+	f := tf.outputs
+	var outs []outputPath
+	add := func(o outputPath) {
+		if o.path != "" {
+			outs = append(outs, o)
+		}
+	}
+	p := named(from(f.Plot, "plot"), "plot", out.Plot)
+	p.plot = true
+	add(p)
+	sp := named(from(f.SpeedPlot, "speed-plot"), "speed_plot", out.SpeedPlot)
+	sp.plot = true
+	add(sp)
+	add(named(from(f.History, "history"), "history", out.History))
+	add(named(from(f.Model, "save"), "model", out.Model))
+	tb := named(from(f.TensorBoard, "tensorboard"), "tensorboard", out.TensorBoard)
+	tb.dir = true
+	add(tb)
+	// A checkpoint path may hold {epoch} and log keys: check the first
+	// epoch's file.
+	logs := callbacks.Logs{}
+	for _, k := range model.MetricNames() {
+		logs[k], logs["val_"+k] = 0, 0
+	}
+	ckpts := []outputPath{named(from(f.Checkpoint, "checkpoint"), "checkpoint", out.Checkpoint)}
+	for _, cb := range s.Fit.Callbacks {
+		switch c := cb.(type) {
+		case *callbacks.ModelCheckpoint:
+			ckpts = append(ckpts, outputPath{key: "fit.callbacks ModelCheckpoint filepath", path: c.Filepath})
+		case *callbacks.CSVLogger:
+			add(outputPath{key: "fit.callbacks CSVLogger filename", path: c.Filename})
+		case *callbacks.TensorBoard:
+			add(outputPath{key: "fit.callbacks TensorBoard log_dir", path: c.LogDir, dir: true})
+		}
+	}
+	for i, c := range ckpts {
+		if c.path == "" {
+			continue
+		}
+		path, err := callbacks.FormatPath(c.path, 1, logs)
+		if err != nil {
+			return c.errorf(s, "%v", err)
+		}
+		c.path, c.ckpt = path, i == 0
+		add(c)
+	}
+	type input struct {
+		what, path string
+		dir        bool
+	}
+	var ins []input
+	if specPath != "" {
+		ins = append(ins, input{"the spec", specPath, false})
+	}
+	for _, p := range []string{s.Data.CSV, s.Data.ValidationCSV, s.Data.TestCSV} {
+		if p != "" {
+			ins = append(ins, input{"a data file", p, false})
+		}
+	}
+	if s.Data.IDX != "" {
+		ins = append(ins, input{"the data directory", s.Data.IDX, true})
+	}
+	if tf.resume != "" {
+		ins = append(ins, input{"the --resume checkpoint", tf.resume, false})
+	}
+	for i, o := range outs {
+		if err := checkWritable(o); err != "" {
+			return o.errorf(s, "%s", err)
+		}
+		for _, in := range ins {
+			switch {
+			case in.dir && !o.dir && exists(o.path) && sameFile(filepath.Dir(o.path), in.path):
+				return o.errorf(s, "would overwrite a file of %s %s", in.what, in.path)
+			case !in.dir && !(o.ckpt && in.path == tf.resume) && sameFile(o.path, in.path):
+				return o.errorf(s, "would overwrite %s", in.what)
+			}
+		}
+		for _, p := range outs[:i] {
+			if sameFile(o.path, p.path) {
+				name := p.flag
+				if name == "" {
+					name = p.key
+				}
+				return o.errorf(s, "is also the file of %s", name)
+			}
+		}
+	}
+	return nil
+}
+
+// checkWritable returns what stops the run from writing o, or "".
+func checkWritable(o outputPath) string {
+	if o.plot {
+		if ext := strings.ToLower(filepath.Ext(o.path)); ext != ".png" && ext != ".svg" {
+			return fmt.Sprintf("unknown plot format %q: want .png or .svg", filepath.Ext(o.path))
+		}
+	}
+	dir := filepath.Dir(o.path)
+	if st, err := os.Stat(o.path); err == nil {
+		if st.IsDir() != o.dir {
+			if o.dir {
+				return "is a file, not a directory"
+			}
+			return "is a directory"
+		}
+		if o.dir {
+			dir = o.path
+		}
+	} else if o.dir {
+		// TensorBoard creates the directory: its nearest existing parent
+		// must take it.
+		for !exists(dir) && filepath.Dir(dir) != dir {
+			dir = filepath.Dir(dir)
+		}
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Sprintf("the directory %s does not exist", dir)
+	case err != nil:
+		return err.Error()
+	case !st.IsDir():
+		return fmt.Sprintf("%s is not a directory", dir)
+	}
+	tmp, err := os.CreateTemp(dir, ".neurona-check-*")
+	if err != nil {
+		return fmt.Sprintf("the directory %s is not writable: %v", dir, err)
+	}
+	tmp.Close()
+	os.Remove(tmp.Name())
+	return ""
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// sameFile reports whether a and b name the same file: the same file on
+// disk when both exist, else the same absolute path.
+func sameFile(a, b string) bool {
+	sa, ea := os.Stat(a)
+	sb, eb := os.Stat(b)
+	if ea == nil && eb == nil {
+		return os.SameFile(sa, sb)
+	}
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == ab
 }
