@@ -610,6 +610,11 @@ func (s *Spec) Build(seed uint64) (*models.Model, error) {
 	return m, nil
 }
 
+// CheckData checks the data that Data.Load read against a model built by
+// Build before the data was loaded (Build checks it when the data is
+// already loaded). See checkData.
+func (s *Spec) CheckData(m *models.Model) error { return s.checkData(m) }
+
 // checkData checks the CSV data that Data.Load read against the model: the
 // number of feature columns against its input, and class labels against
 // its classes when the loss takes sparse labels. Its errors name the file

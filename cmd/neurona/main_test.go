@@ -330,3 +330,27 @@ func TestSummaryGAN(t *testing.T) {
 		t.Errorf("examples: exit %d, gan is not listed as summary only:\n%s", code, out)
 	}
 }
+
+// TestTrainNamesTheDataThatMisfits: a CSV whose feature columns do not fit
+// the model's input gets the spec package's message (file, columns, fix),
+// not fit's bare shapes, though the command builds the model before it
+// loads the data.
+func TestTrainNamesTheDataThatMisfits(t *testing.T) {
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("a,b,c,d,e,y\n")
+	for i := range 20 {
+		fmt.Fprintf(&csv, "%d,%d,%d,%d,%d,%d\n", i, i+1, i+2, i+3, i+4, i%3)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "d.csv"), []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := "model:\n  input_shape: [4]\n  layers:\n    - Dense: {units: 1}\ncompile: {loss: mse, optimizer: adam}\ndata: {csv: d.csv, targets: [y]}\nfit: {epochs: 1, batch_size: 8}\n"
+	if err := os.WriteFile(filepath.Join(dir, "s.yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := neurona(t, nil, "train", filepath.Join(dir, "s.yaml"), "--verbose", "0")
+	if code != 1 || !strings.Contains(stderr, "d.csv has 5 feature columns (a, b, c, d, e)") || !strings.Contains(stderr, "data.exclude") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -217,6 +217,9 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 		return err
 	}
 	st.done()
+	if err := s.CheckData(model); err != nil { // the model was built before the data loaded
+		return err
+	}
 	if testHooks.afterLoad != nil {
 		testHooks.afterLoad(ctx)
 	}
