@@ -50,6 +50,8 @@ Usage:
                                     print a model's summary table
   neurona evaluate MODEL DATA.csv   print a saved model's loss and metrics on a CSV file
   neurona predict MODEL INPUT.csv   write predictions as CSV on stdout
+  neurona export MODEL --format onnx [-o FILE]
+                                    write a saved model as an ONNX model
   neurona explain SPEC.yaml         walk through a forward pass, neuron by neuron
   neurona explain --model FILE --row N DATA.csv
                                     the same for a saved model and a row of a CSV file
@@ -120,6 +122,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return predictCommand(args[1:], stdout, stderr)
 	case "explain":
 		return explainCommand(args[1:], stdout, stderr)
+	case "export":
+		return exportCommand(args[1:], stdout, stderr)
 	case "examples":
 		if len(args) > 1 {
 			if args[1] == "-h" || args[1] == "--help" || args[1] == "-help" {
