@@ -56,6 +56,8 @@ Usage:
   neurona explain --model FILE --row N DATA.csv
                                     the same for a saved model and a row of a CSV file
   neurona plot LOG.csv              draw learning curves from a CSV history
+  neurona import FILE.keras|FILE.h5 --out MODEL [--spec SPEC.yaml|NAME]
+                                    convert a Keras model (.h5 weights need --spec)
   neurona examples                  list the book examples
   neurona help [COMMAND]            show a command's help
 
@@ -135,6 +137,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return examplesCommand(stdout)
 	case "plot":
 		return plotCommand(args[1:], stdout, stderr)
+	case "import":
+		return importCommand(args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return usagef("unknown command %q", args[0])

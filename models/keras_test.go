@@ -1,0 +1,423 @@
+package models_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/layers"
+	"github.com/neurona/neurona/losses"
+	"github.com/neurona/neurona/metrics"
+	"github.com/neurona/neurona/models"
+	"github.com/neurona/neurona/optimizers"
+	"github.com/neurona/neurona/spec"
+	"github.com/neurona/neurona/tensor"
+)
+
+const kerasDir = "testdata/keras"
+
+// kerasExpected is what make_fixtures.py computed with numpy.
+type kerasExpected struct {
+	Layers []struct {
+		Name    string `json:"name"`
+		Weights []struct {
+			Name   string    `json:"name"`
+			Shape  []int     `json:"shape"`
+			Values []float64 `json:"values"`
+		} `json:"weights"`
+	} `json:"layers"`
+	Input      []float64 `json:"input"`
+	InputShape []int     `json:"input_shape"`
+	Output     []float64 `json:"output"`
+}
+
+func readExpected(t *testing.T, name string) kerasExpected {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(kerasDir, name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e kerasExpected
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// checkPredict runs the model on the fixture's input and compares with
+// numpy's output.
+func checkPredict(t *testing.T, m *models.Model, e kerasExpected, sample []int) {
+	t.Helper()
+	n := len(e.Input)
+	for _, d := range sample {
+		n /= d
+	}
+	x := tensor.New(append([]int{n}, sample...)...)
+	for i, v := range e.Input {
+		x.Data[i] = float32(v)
+	}
+	y, err := m.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(y.Data) != len(e.Output) {
+		t.Fatalf("%d outputs, numpy %d", len(y.Data), len(e.Output))
+	}
+	for i, v := range e.Output {
+		if math.Abs(float64(y.Data[i])-v) > 1e-5 {
+			t.Errorf("output[%d] = %v, numpy %v", i, y.Data[i], v)
+		}
+	}
+}
+
+func kerasDenseModel(units int) *models.Sequential {
+	return models.NewSequential(
+		layers.Named("dense_1", &layers.Dense{Units: 3, Activation: activations.ReLU, InputDim: 4}),
+		layers.Named("batch_normalization_1", &layers.BatchNormalization{}),
+		layers.Named("dropout_1", &layers.Dropout{Rate: 0.5}),
+		layers.Named("dense_2", &layers.Dense{Units: units, Activation: activations.Softmax}),
+	)
+}
+
+// TestLoadKerasWeightsDense loads Keras 2's save_weights layout into a
+// model of the same architecture: every weight equals h5py's, in Keras's
+// order, and the predictions are numpy's.
+func TestLoadKerasWeightsDense(t *testing.T) {
+	m := kerasDenseModel(2)
+	if err := m.LoadKerasWeights(filepath.Join(kerasDir, "keras2_dense.h5")); err != nil {
+		t.Fatal(err)
+	}
+	e := readExpected(t, "keras2_dense.h5")
+	checkWeights(t, m.Model, e)
+	checkPredict(t, m.Model, e, []int{4})
+}
+
+func checkWeights(t *testing.T, m *models.Model, e kerasExpected) {
+	t.Helper()
+	n := 0
+	for _, l := range e.Layers {
+		if len(l.Weights) == 0 {
+			continue
+		}
+		ml, err := m.Layer(l.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws := ml.Weights()
+		for i, w := range l.Weights {
+			for j, v := range w.Values {
+				if ws[i].Var.Value.Data[j] != float32(v) {
+					t.Fatalf("layer %s weight %s[%d] = %v, the file's %v", l.Name, w.Name, j, ws[i].Var.Value.Data[j], v)
+				}
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("no weights compared")
+	}
+}
+
+// TestLoadKerasWeightsConv checks Keras's kernel layout (kh, kw, in, out)
+// through a convolution, a pooling and a flatten.
+func TestLoadKerasWeightsConv(t *testing.T) {
+	m := models.NewSequential(
+		layers.Named("conv2d_1", &layers.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}, Padding: layers.Same,
+			Activation: activations.ReLU, Base: layers.Base{InputShape: []int{6, 6, 1}}}),
+		layers.Named("max_pooling2d_1", &layers.MaxPooling2D{}),
+		layers.Named("flatten_1", &layers.Flatten{}),
+		layers.Named("dense_1", &layers.Dense{Units: 3, Activation: activations.Softmax}),
+	)
+	if err := m.LoadKerasWeights(filepath.Join(kerasDir, "keras2_conv.h5")); err != nil {
+		t.Fatal(err)
+	}
+	e := readExpected(t, "keras2_conv.h5")
+	checkWeights(t, m.Model, e)
+	checkPredict(t, m.Model, e, []int{6, 6, 1})
+}
+
+func TestLoadKerasWeightsErrors(t *testing.T) {
+	file := filepath.Join(kerasDir, "keras2_dense.h5")
+	cases := map[string]struct {
+		m    *models.Sequential
+		want []string
+	}{
+		"shape": {kerasDenseModel(5), []string{`layer "dense_2"`, `"dense_2/kernel:0"`, "(3, 2) in the file", "(3, 5)"}},
+		"missing": {models.NewSequential(
+			layers.Named("dense_1", &layers.Dense{Units: 3, InputDim: 4}),
+			layers.Named("batch_normalization_1", &layers.BatchNormalization{}),
+			layers.Named("dense_2", &layers.Dense{Units: 2}),
+			layers.Named("dense_3", &layers.Dense{Units: 2}),
+		), []string{`model's layer "dense_3" (Dense)`, "no layer of that name"}},
+		"extra": {models.NewSequential(
+			layers.Named("dense_1", &layers.Dense{Units: 3, InputDim: 4}),
+			layers.Named("batch_normalization_1", &layers.BatchNormalization{}),
+			layers.Named("output", &layers.Dense{Units: 2}),
+		), []string{`file has layer "dense_2" (group /dense_2)`, "model does not have", "dense_1, batch_normalization_1, output"}},
+		"count": {models.NewSequential(
+			layers.Named("dense_1", &layers.Dense{Units: 3, InputDim: 4, NoBias: true}),
+			layers.Named("batch_normalization_1", &layers.BatchNormalization{}),
+			layers.Named("dense_2", &layers.Dense{Units: 2}),
+		), []string{`layer "dense_1" (Dense) has 1 weights in the model, 2 in the file`}},
+	}
+	for name, c := range cases {
+		before, err := c.m.GetWeights()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.m.LoadKerasWeights(file)
+		if err == nil {
+			t.Errorf("%s: loaded", name)
+			continue
+		}
+		for _, w := range append(c.want, "keras2_dense.h5") {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not say %q", name, err, w)
+			}
+		}
+		after, _ := c.m.GetWeights()
+		for i := range before {
+			if !slices.Equal(before[i].Data, after[i].Data) {
+				t.Errorf("%s: a failed load changed weight %d", name, i)
+			}
+		}
+	}
+}
+
+// TestLoadKerasSequential reads a Keras 3 .keras archive of a Sequential
+// model: config and weights.
+func TestLoadKerasSequential(t *testing.T) {
+	m, err := models.LoadKeras(filepath.Join(kerasDir, "small_seq.keras"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ClassName() != "Sequential" {
+		t.Errorf("class %s", m.ClassName())
+	}
+	var names []string
+	for _, l := range m.Layers() {
+		names = append(names, l.LayerName()+":"+l.ClassName())
+	}
+	if got, want := strings.Join(names, " "), "dense:Dense batch_normalization:BatchNormalization dropout:Dropout dense_1:Dense"; got != want {
+		t.Errorf("layers %s, want %s", got, want)
+	}
+	e := readExpected(t, "small_seq.keras")
+	checkPredict(t, m, e, e.InputShape)
+}
+
+// TestLoadKerasFunctional reads a functional graph with a convolution,
+// pooling, two branches, Add and Concatenate.
+func TestLoadKerasFunctional(t *testing.T) {
+	m, err := models.LoadKeras(filepath.Join(kerasDir, "small_func.keras"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ClassName() != "Model" || len(m.Layers()) != 10 {
+		t.Errorf("class %s with %d layers", m.ClassName(), len(m.Layers()))
+	}
+	e := readExpected(t, "small_func.keras")
+	checkPredict(t, m, e, e.InputShape)
+}
+
+func TestLoadKerasUnknownLayer(t *testing.T) {
+	_, err := models.LoadKeras(filepath.Join(kerasDir, "unknown_layer.keras"))
+	if err == nil || !strings.Contains(err.Error(), `layer "lstm" (LSTM): layer class "LSTM" is not supported`) ||
+		!strings.Contains(err.Error(), "unknown_layer.keras") {
+		t.Errorf("error %v", err)
+	}
+}
+
+// writeZip writes an archive of the given members; a member named with a
+// "!" suffix is written raw with the header's uncompressed size lying.
+func writeZip(t *testing.T, members map[string][]byte, lie map[string]uint64) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range members {
+		if size, ok := lie[name]; ok {
+			var comp bytes.Buffer
+			fw, _ := flate.NewWriter(&comp, flate.BestCompression)
+			fw.Write(data)
+			fw.Close()
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate,
+				CompressedSize64: uint64(comp.Len()), UncompressedSize64: size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(comp.Bytes())
+			continue
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "bad.keras")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestLoadKerasBounded: sizes in the archive are checked before
+// anything they claim is allocated, and a member that inflates past its
+// header's size is refused.
+func TestLoadKerasBounded(t *testing.T) {
+	h5, err := os.ReadFile("../internal/hdf5/testdata/basic_v0.h5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		members map[string][]byte
+		lie     map[string]uint64
+		want    string
+	}{
+		{map[string][]byte{"config.json": []byte("{}")}, nil, "no model.weights.h5"},
+		{map[string][]byte{"config.json": make([]byte, 10), "model.weights.h5": h5}, map[string]uint64{"config.json": 1 << 40}, "more than the 67108864 allowed"},
+		{map[string][]byte{"config.json": make([]byte, 1<<20), "model.weights.h5": h5}, map[string]uint64{"config.json": 100}, "config.json: zip"},
+		{map[string][]byte{"config.json": []byte("{}"), "model.weights.h5": make([]byte, 1<<22)}, map[string]uint64{"model.weights.h5": 1 << 35}, "zip bomb"},
+		{map[string][]byte{"config.json": []byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"name": "in", "batch_shape": [null, 4]}}, {"class_name": "Dense", "config": {"name": "huge", "units": 2000000000}}]}}`), "model.weights.h5": h5}, nil, `layer "huge"`},
+	}
+	for i, c := range cases {
+		p := writeZip(t, c.members, c.lie)
+		_, err := models.LoadKeras(p)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("case %d: error %v, want %q", i, err, c.want)
+		}
+	}
+}
+
+// deepDir holds the book's deep MNIST net as neurona trained it, for
+// make_fixtures.py (see TestWriteDeepWeights).
+const deepFixture = "testdata/keras/deep_mnist.keras"
+
+func deepMNIST(t *testing.T) (*models.Model, *tensor.Tensor, *tensor.Tensor) {
+	t.Helper()
+	s, err := spec.Book("deep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, valid, _, err := s.Data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Build(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.FitConfig()
+	cfg.Epochs, cfg.Seed, cfg.Verbose, cfg.ValidationX, cfg.ValidationY = 1, 1, 0, valid.X, valid.Y
+	h, err := m.Fit(context.Background(), train.X, train.Y, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("history %v", h)
+	return m, valid.X, valid.Y
+}
+
+// TestWriteDeepWeights trains the book's deep net for one epoch with seed
+// 1 and writes its weights for make_fixtures.py, when NEURONA_WRITE_DEEP
+// names a directory. It records the validation accuracy the acceptance
+// test must reproduce from the .keras file.
+func TestWriteDeepWeights(t *testing.T) {
+	dir := os.Getenv("NEURONA_WRITE_DEEP")
+	if dir == "" {
+		t.Skip("set NEURONA_WRITE_DEEP=DIR to train the deep net and write its weights for make_fixtures.py")
+	}
+	m, vx, vy := deepMNIST(t)
+	res, err := m.Evaluate(vx, vy, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type wf struct {
+		File  string `json:"file"`
+		Shape []int  `json:"shape"`
+	}
+	info := struct {
+		Weights     []wf    `json:"weights"`
+		ValLoss     float64 `json:"val_loss"`
+		ValAccuracy float64 `json:"val_accuracy"`
+		Trained     string  `json:"trained"`
+	}{ValLoss: res[0], ValAccuracy: res[1],
+		Trained: "neurona: spec.Book(\"deep\"), Build(1), Fit 1 epoch, batch 128, seed 1 (models/keras_test.go TestWriteDeepWeights)"}
+	for i, w := range m.Weights() {
+		name := fmt.Sprintf("w%02d.f32", i)
+		var b []byte
+		for _, v := range w.Var.Value.Data {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		info.Weights = append(info.Weights, wf{name, w.Var.Value.Shape})
+	}
+	b, _ := json.MarshalIndent(info, "", " ")
+	if err := os.WriteFile(filepath.Join(dir, "weights.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("val_loss %v val_accuracy %v", res[0], res[1])
+}
+
+// TestLoadKerasDeepMNIST is the acceptance test: the .keras archive of the
+// book's deep net, written by make_fixtures.py with the weights neurona
+// trained, loads with LoadKeras and reproduces the trained model's
+// validation accuracy on the MNIST test set exactly.
+func TestLoadKerasDeepMNIST(t *testing.T) {
+	b, err := os.ReadFile(deepFixture + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		ValAccuracy float64 `json:"val_accuracy"`
+		ValLoss     float64 `json:"val_loss"`
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	m, err := models.LoadKeras(deepFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total, _ := m.CountParams(); total != 59978 {
+		t.Errorf("%d params, the deep net has 59,978", total)
+	}
+	if err := m.Compile(losses.CategoricalCrossentropy{}, &optimizers.Adam{}, metrics.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Book("deep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, valid, _, err := s.Data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Evaluate(valid.X, valid.Y, 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[1] != want.ValAccuracy {
+		t.Errorf("val_accuracy %v, neurona trained %v", res[1], want.ValAccuracy)
+	}
+	if math.Abs(res[0]-want.ValLoss) > 1e-6 {
+		t.Errorf("val_loss %v, neurona trained %v", res[0], want.ValLoss)
+	}
+	if want.ValAccuracy < 0.9 {
+		t.Errorf("recorded accuracy %v: the fixture was not trained", want.ValAccuracy)
+	}
+}
