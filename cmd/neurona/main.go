@@ -162,6 +162,7 @@ func examplesCommand(stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%-15s %s\n", name, strings.Join(about, " "))
 	}
+	fmt.Fprintf(stdout, "%-15s %s\n", "cartpole", cartpoleAbout) // cartpole.go: an agent, not a spec
 	// Examples written in Go that do not train yet: 'neurona summary NAME'.
 	for _, name := range examples.SummaryOnlyNames() {
 		fmt.Fprintf(stdout, "%-15s %s\n", name, examples.SummaryOnlyAbout(name))

@@ -113,6 +113,9 @@ func (tf *trainFlags) check(fs *flag.FlagSet) error {
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "cartpole" { // a DQN agent, not a spec: its own flags
+		return cartpoleCommand(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var tf trainFlags
