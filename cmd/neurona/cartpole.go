@@ -158,6 +158,7 @@ type cartpoleConfig struct {
 	episodes int
 	seed     uint64
 	out      string
+	render   string // a GIF of one greedy episode after training
 }
 
 // runCartPole trains the agent, writing the book's episode lines to w,
@@ -210,6 +211,13 @@ func runCartPole(ctx context.Context, cfg cartpoleConfig, w io.Writer) ([]float6
 			}
 		}
 	}
+	if cfg.render != "" {
+		steps, err := renderEpisode(agent, resets.Int64(), cfg.render)
+		if err != nil {
+			return scores, fmt.Errorf("cartpole: --render: %w", err)
+		}
+		fmt.Fprintf(w, "rendered a greedy episode of %d steps to %s\n", steps, cfg.render)
+	}
 	return scores, nil
 }
 
@@ -235,6 +243,7 @@ func cartpoleCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.IntVar(&cfg.episodes, "episodes", dqnEpisodes, "number of episodes")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the weights, the exploration, the replay sampling and the environment")
 	fs.StringVar(&cfg.out, "out", "", "directory for weights_NNNN.safetensors every 50 episodes, scores.png and scores.csv (default: write nothing)")
+	fs.StringVar(&cfg.render, "render", "", "after training, write one greedy episode to this animated GIF (cart, pole, track)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: neurona run cartpole [flags]\n\n%s.\nPrints the book's line 'episode: e/999, score: S, e: ε' after each episode.\n\nFlags:\n", cartpoleAbout)
 		fs.PrintDefaults()

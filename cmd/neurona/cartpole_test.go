@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"image/gif"
 	"math"
 	"os"
 	"path/filepath"
@@ -156,5 +157,34 @@ func TestCartPoleCommandFlags(t *testing.T) {
 	}
 	if got := strings.Count(out.String(), "\n"); got != 2 {
 		t.Errorf("neurona run cartpole --episodes 2 printed %d lines:\n%s", got, out.String())
+	}
+}
+
+func TestCartPoleRender(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "episode.gif")
+	var out bytes.Buffer
+	if err := cartpoleCommand(context.Background(), []string{"--episodes", "3", "--render", path}, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`rendered a greedy episode of (\d+) steps`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no render line in:\n%s", out.String())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, err := gif.DecodeAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := strconv.Atoi(m[1])
+	if len(g.Image) != steps+1 || steps < 1 || steps > 200 {
+		t.Errorf("GIF has %d frames for %d steps, want steps+1", len(g.Image), steps)
+	}
+	// the first frame shows the cart at the centre: black pixels there
+	if b := g.Image[0].ColorIndexAt(300, 290); b != 1 {
+		t.Errorf("first frame: pixel (300, 290) has color %d, want the cart's black", b)
 	}
 }
