@@ -1,6 +1,7 @@
 package examples
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/neurona/neurona/activations"
@@ -97,6 +98,35 @@ func GAN() (discriminator, generator *models.Model, err error) {
 	return d, g, nil
 }
 
+// GANAdversarial builds the notebook's adversarial model: z = Input(32),
+// pred = d(g(z)), with d frozen (d.SetTrainable(false)), so that only the
+// generator learns through it. Call it after d was compiled, as the
+// notebook does: d keeps training through its own TrainOnBatch. The model
+// is compiled with binary cross-entropy, RMSprop(lr=0.0004, decay=3e-8,
+// clipvalue=1.0) and accuracy.
+func GANAdversarial(d, g *models.Model) (*models.Model, error) {
+	return GANAdversarialWith(d, g, &optimizers.RMSprop{LR: 0.0004, Decay: 3e-8, ClipValue: 1.0}, metrics.Accuracy())
+}
+
+// GANAdversarialWith is GANAdversarial with another optimizer and metric
+// (the awkward GAN's binary_accuracy, or the notebook's commented Adam).
+func GANAdversarialWith(d, g *models.Model, opt optimizers.Optimizer, metric metrics.Metric) (*models.Model, error) {
+	if d == nil || g == nil {
+		return nil, fmt.Errorf("examples.GANAdversarial: needs a discriminator and a generator (got d=%v, g=%v)", d != nil, g != nil)
+	}
+	d.SetTrainable(false)
+	z := layers.NewInput(g.InputShape()...)
+	pred := layers.Apply(d, layers.Apply(g, z))
+	a, err := models.NewModel([]*layers.KerasTensor{z}, []*layers.KerasTensor{pred})
+	if err != nil {
+		return nil, fmt.Errorf("examples.GANAdversarial: %w", err)
+	}
+	if err := a.Compile(losses.BinaryCrossentropy{}, opt, metric); err != nil {
+		return nil, fmt.Errorf("examples.GANAdversarial: compile: %w", err)
+	}
+	return a, nil
+}
+
 // summaryOnly holds the book examples written in Go rather than as specs:
 // their models are built and summarized, but they do not train yet.
 var summaryOnly = map[string]struct {
@@ -104,13 +134,17 @@ var summaryOnly = map[string]struct {
 	build func() ([]*models.Model, error)
 }{
 	"gan": {
-		about: "Chapter 12's GAN on Quick, Draw! apples: the discriminator (4,311,553 params) and the generator (183,713 params). Summary only: its training comes with a later issue.",
+		about: "Chapter 12's GAN on Quick, Draw! apples: the discriminator (4,311,553 params), the generator (183,713 params) and the adversarial model joining them (only the generator trainable). 'neurona run gan' trains it.",
 		build: func() ([]*models.Model, error) {
 			d, g, err := GAN()
 			if err != nil {
 				return nil, err
 			}
-			return []*models.Model{d, g}, nil
+			a, err := GANAdversarial(d, g)
+			if err != nil {
+				return nil, err
+			}
+			return []*models.Model{d, g, a}, nil
 		},
 	},
 }

@@ -164,3 +164,53 @@ func TestCompileDiscriminator(t *testing.T) {
 		}
 	}
 }
+
+// TestGANAdversarialSummary: the adversarial model is the notebook's
+// Model(z, discriminator(generator(z))): an input and two nested-model
+// rows, the notebook's 4,311,553 + 183,713 params, of which only the
+// generator's 177,329 train; its discriminator still trains on its own.
+func TestGANAdversarialSummary(t *testing.T) {
+	layers.ResetNames()
+	d, g, err := GAN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := GANAdversarial(d, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := a.Summary(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows := tableLines(t, b.String())
+	want := []string{
+		"input_3 (InputLayer)         (None, 32)                0",
+		"model_2 (Model)              (None, 28, 28, 1)         183713",
+		"model_1 (Model)              (None, 1)                 4311553",
+		"Total params: 4,495,266",
+		"Trainable params: 177,329",
+		"Non-trainable params: 4,317,937",
+	}
+	for _, w := range want {
+		found := false
+		for _, r := range rows {
+			found = found || r == w
+		}
+		if !found {
+			t.Errorf("the adversarial summary lacks %q:\n%s", w, b.String())
+		}
+	}
+	if first, _, _ := strings.Cut(b.String(), "\n"); first != `Model: "model_3"` {
+		t.Errorf("first line %q, want Model: \"model_3\"", first)
+	}
+	total, trainable := a.CountParams()
+	dTotal, _ := d.CountParams()
+	gTotal, gTrain := g.CountParams()
+	if total != 4311553+183713 || total != dTotal+gTotal || trainable != 177329 || trainable != gTrain {
+		t.Errorf("adversarial params %d (%d trainable), want %d (%d)", total, trainable, dTotal+gTotal, gTrain)
+	}
+	if _, err := GANAdversarial(nil, g); err == nil || !strings.Contains(err.Error(), "GANAdversarial") {
+		t.Errorf("a nil discriminator gave %v", err)
+	}
+}

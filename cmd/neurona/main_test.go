@@ -293,16 +293,16 @@ func tableLines(text string) [][]string {
 
 // TestSummaryGAN prints the GAN's discriminator and generator, in the
 // notebook's order and with its names, as the notebook's summaries (copied
-// in examples/testdata); 'run gan' refuses in one line, and 'examples'
-// lists gan.
+// in examples/testdata), then the adversarial model (two nested-model
+// rows, only the generator trainable); 'examples' lists gan.
 func TestSummaryGAN(t *testing.T) {
 	out, stderr, code := neurona(t, nil, "summary", "gan")
 	if code != 0 {
 		t.Fatalf("summary gan: exit %d, stderr %q", code, stderr)
 	}
 	got := tableLines(out)
-	if len(got) != 2 {
-		t.Fatalf("summary gan printed %d tables, want 2:\n%s", len(got), out)
+	if len(got) != 3 {
+		t.Fatalf("summary gan printed %d tables, want 3:\n%s", len(got), out)
 	}
 	for i, file := range []string{"gan-discriminator.summary.txt", "gan-generator.summary.txt"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "examples", "testdata", file))
@@ -317,17 +317,19 @@ func TestSummaryGAN(t *testing.T) {
 			t.Errorf("summary %d differs from %s:\n%s\nwant:\n%s", i+1, file, g, w)
 		}
 	}
-	if !strings.Contains(out, `Model: "model_1"`) || !strings.Contains(out, `Model: "model_2"`) {
-		t.Errorf("the models are not model_1 and model_2:\n%s", out)
+	if !strings.Contains(out, `Model: "model_1"`) || !strings.Contains(out, `Model: "model_2"`) || !strings.Contains(out, `Model: "model_3"`) {
+		t.Errorf("the models are not model_1, model_2 and model_3:\n%s", out)
 	}
-
-	_, stderr, code = neurona(t, nil, "run", "gan")
-	if code != exitError || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "later issue") {
-		t.Errorf("run gan: exit %d, stderr %q; want one line saying training comes later", code, stderr)
+	adv := strings.Join(got[2], "\n")
+	for _, w := range []string{"model_2 (Model)              (None, 28, 28, 1)         183713",
+		"model_1 (Model)              (None, 1)                 4311553", "Total params: 4,495,266", "Trainable params: 177,329"} {
+		if !strings.Contains(adv, w) {
+			t.Errorf("the adversarial summary lacks %q:\n%s", w, adv)
+		}
 	}
 	out, _, code = neurona(t, nil, "examples")
-	if code != 0 || !regexp.MustCompile(`(?m)^gan +.*[Ss]ummary only`).MatchString(out) {
-		t.Errorf("examples: exit %d, gan is not listed as summary only:\n%s", code, out)
+	if code != 0 || !regexp.MustCompile(`(?m)^gan +.*adversarial`).MatchString(out) {
+		t.Errorf("examples: exit %d, gan is not listed with its adversarial model:\n%s", code, out)
 	}
 }
 

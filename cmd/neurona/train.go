@@ -116,12 +116,17 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(args) > 0 && args[0] == "cartpole" { // a DQN agent, not a spec: its own flags
 		return cartpoleCommand(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && (args[0] == "gan" || args[0] == "gan-awkward") {
+		// The GANs are written in Go (examples/gan.go, gan.go), with
+		// their own flags.
+		return ganCommand(ctx, args[0], args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var tf trainFlags
 	tf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona run NAME [flags]\n\nTrains a book example: the same as 'neurona train examples/specs/NAME.yaml'.\nNAME is one of: %s.\n\nFlags:\n", strings.Join(spec.BookNames(), ", "))
+		fmt.Fprintf(fs.Output(), "Usage: neurona run NAME [flags]\n\nTrains a book example: the same as 'neurona train examples/specs/NAME.yaml'.\nNAME is one of: %s.\n\n'neurona run gan' and 'neurona run gan-awkward' train chapter 12's GANs\n('neurona run gan --help' for their flags).\n\nFlags:\n", strings.Join(spec.BookNames(), ", "))
 		fs.PrintDefaults()
 	}
 	name, err := parseArgs(fs, "run", args, "an example ("+strings.Join(spec.BookNames(), ", ")+")")
