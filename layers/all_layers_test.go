@@ -42,6 +42,31 @@ func TestEveryLayer(t *testing.T) {
 		}, inputs: [][]int{{5, 5, 2}}, batch: 2, want: []int{3, 2, 2}},
 		{name: "GlobalAveragePooling2D", new: func() layers.Layer { return &layers.GlobalAveragePooling2D{} }, inputs: [][]int{{3, 4, 2}}, batch: 2, want: []int{2}},
 		{name: "GlobalMaxPooling2D", new: func() layers.Layer { return &layers.GlobalMaxPooling2D{} }, inputs: [][]int{{3, 4, 2}}, batch: 2, want: []int{2}},
+		{name: "Embedding", new: func() layers.Layer { return &layers.Embedding{InputDim: 7, OutputDim: 3, InputLength: 4} }, inputs: [][]int{{4}}, batch: 3, want: []int{4, 3}, ids: 7},
+		{name: "Embedding 2-D ids", new: func() layers.Layer { return &layers.Embedding{InputDim: 5, OutputDim: 2} }, inputs: [][]int{{2, 3}}, batch: 2, want: []int{2, 3, 2}, ids: 5},
+		{name: "SpatialDropout1D", new: func() layers.Layer { return &layers.SpatialDropout1D{Rate: 0.5} }, inputs: [][]int{{4, 3}}, batch: 3, want: []int{4, 3}},
+		{name: "Conv1D same", new: func() layers.Layer {
+			return &layers.Conv1D{Filters: 3, KernelSize: 3, Strides: 2, Padding: layers.Same, Activation: activations.Tanh}
+		}, inputs: [][]int{{7, 2}}, batch: 2, want: []int{4, 3}},
+		{name: "Conv1D valid", new: func() layers.Layer { return &layers.Conv1D{Filters: 2, KernelSize: 2, NoBias: true} }, inputs: [][]int{{5, 2}}, batch: 2, want: []int{4, 2}},
+		{name: "Conv1D causal dilated", new: func() layers.Layer {
+			return &layers.Conv1D{Filters: 2, KernelSize: 3, Padding: layers.Causal, DilationRate: 2, Activation: activations.Sigmoid}
+		}, inputs: [][]int{{6, 2}}, batch: 2, want: []int{6, 2}},
+		{name: "Conv1D causal strided", new: func() layers.Layer {
+			return &layers.Conv1D{Filters: 2, KernelSize: 2, Strides: 2, Padding: layers.Causal}
+		}, inputs: [][]int{{5, 3}}, batch: 2, want: []int{3, 2}},
+		{name: "Conv1D valid dilated", new: func() layers.Layer { return &layers.Conv1D{Filters: 2, KernelSize: 2, DilationRate: 2} }, inputs: [][]int{{7, 2}}, batch: 2, want: []int{5, 2}},
+		{name: "Conv1D same dilated", new: func() layers.Layer {
+			return &layers.Conv1D{Filters: 2, KernelSize: 3, DilationRate: 2, Padding: layers.Same}
+		}, inputs: [][]int{{5, 2}}, batch: 2, want: []int{5, 2}},
+		{name: "MaxPooling1D", new: func() layers.Layer { return &layers.MaxPooling1D{} }, inputs: [][]int{{5, 2}}, batch: 2, want: []int{2, 2}},
+		{name: "MaxPooling1D same", new: func() layers.Layer {
+			return &layers.MaxPooling1D{PoolSize: 3, Strides: 2, Padding: layers.Same}
+		}, inputs: [][]int{{5, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "AveragePooling1D", new: func() layers.Layer { return &layers.AveragePooling1D{PoolSize: 3, Padding: layers.Same} }, inputs: [][]int{{5, 2}}, batch: 2, want: []int{2, 2}},
+		{name: "AveragePooling1D valid", new: func() layers.Layer { return &layers.AveragePooling1D{PoolSize: 2, Strides: 1} }, inputs: [][]int{{4, 3}}, batch: 2, want: []int{3, 3}},
+		{name: "GlobalMaxPooling1D", new: func() layers.Layer { return &layers.GlobalMaxPooling1D{} }, inputs: [][]int{{4, 3}}, batch: 2, want: []int{3}},
+		{name: "GlobalAveragePooling1D", new: func() layers.Layer { return &layers.GlobalAveragePooling1D{} }, inputs: [][]int{{4, 3}}, batch: 2, want: []int{3}},
 		{name: "Flatten", new: func() layers.Layer { return &layers.Flatten{} }, inputs: [][]int{{3, 2, 2}}, batch: 2, want: []int{12}},
 		{name: "Reshape", new: func() layers.Layer { return &layers.Reshape{TargetShape: []int{-1, 3}} }, inputs: [][]int{{3, 2, 2}}, batch: 2, want: []int{4, 3}},
 	} {

@@ -25,6 +25,14 @@ var classes = func() *registry.Registry[Layer] {
 		"GlobalAveragePooling2D": func() Layer { return &GlobalAveragePooling2D{} },
 		"GlobalMaxPooling2D":     func() Layer { return &GlobalMaxPooling2D{} },
 		"Flatten":                func() Layer { return &Flatten{} },
+
+		"Embedding":              func() Layer { return &Embedding{} },
+		"SpatialDropout1D":       func() Layer { return &SpatialDropout1D{} },
+		"Conv1D":                 func() Layer { return &Conv1D{} },
+		"MaxPooling1D":           func() Layer { return &MaxPooling1D{} },
+		"AveragePooling1D":       func() Layer { return &AveragePooling1D{} },
+		"GlobalMaxPooling1D":     func() Layer { return &GlobalMaxPooling1D{} },
+		"GlobalAveragePooling1D": func() Layer { return &GlobalAveragePooling1D{} },
 		"Reshape":                func() Layer { return &Reshape{} },
 
 		"Concatenate": func() Layer { return &Concatenate{} },

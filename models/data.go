@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -112,8 +113,28 @@ func (m *Model) checkInputs(what string, xs []*tensor.Tensor) error {
 		if r, c, bad := firstNaN(x); bad {
 			return fmt.Errorf("%s has a NaN or infinite value at row %d, column %d", xname(), r, c)
 		}
+		// Layers fed directly by this input that accept only some values
+		// (Embedding's ids) check them here, since Call cannot fail.
+		for _, st := range m.plan {
+			ic, ok := st.layer.(layers.InputChecker)
+			if !ok || !feeds(st.in, m.inSlot[i]) {
+				continue
+			}
+			if err := ic.CheckInput(x); err != nil {
+				return fmt.Errorf("%s: %w", xname(), err)
+			}
+		}
 	}
 	return nil
+}
+
+func feeds(in []int, slot int) bool {
+	for _, s := range in {
+		if s == slot {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Model) inputList() string {
