@@ -121,3 +121,74 @@ type Constant struct{ Value float32 }
 
 // Init implements Initializer.
 func (c Constant) Init(t *tensor.Tensor, _ *tensor.RNG) { t.Fill(c.Value) }
+
+// Orthogonal draws a random orthogonal matrix, as Keras's Orthogonal: the
+// weight is seen as a (product of all but the last dimension) × (last
+// dimension) matrix, filled with the Q factor of a QR decomposition of a
+// standard normal matrix (of its transpose when it is wide), with the
+// signs of R's diagonal folded in so that the draw is uniform over
+// orthogonal matrices, times Gain. Its rows (or columns, whichever are
+// fewer) are orthonormal. A zero Gain means Keras's default, 1. (Keras
+// 2.2.0 takes the factor from an SVD instead; neither matches Keras's
+// values, which come from NumPy's generator.)
+type Orthogonal struct{ Gain float32 }
+
+// Init implements Initializer.
+func (o Orthogonal) Init(t *tensor.Tensor, rng *tensor.RNG) {
+	gain := float64(o.Gain)
+	if gain == 0 {
+		gain = 1
+	}
+	if len(t.Data) == 0 {
+		return
+	}
+	cols := 1
+	if len(t.Shape) > 0 {
+		cols = t.Shape[len(t.Shape)-1]
+	}
+	rows := len(t.Data) / cols
+	// q holds the vectors to orthonormalize, one per row: the columns of
+	// a tall matrix, the rows of a wide one.
+	m, l := cols, rows // m vectors of length l
+	if rows < cols {
+		m, l = rows, cols
+	}
+	q := make([]float64, m*l)
+	for i := range q {
+		q[i] = rng.NormFloat64()
+	}
+	// Modified Gram–Schmidt: R's diagonal comes out positive, which is the
+	// sign correction of a Householder QR.
+	for i := range m {
+		v := q[i*l : (i+1)*l]
+		for j := range i {
+			u := q[j*l : (j+1)*l]
+			var d float64
+			for k := range l {
+				d += u[k] * v[k]
+			}
+			for k := range l {
+				v[k] -= d * u[k]
+			}
+		}
+		var s float64
+		for _, x := range v {
+			s += x * x
+		}
+		s = 1 / math.Sqrt(s)
+		for k := range v {
+			v[k] *= s
+		}
+	}
+	for r := range rows {
+		for c := range cols {
+			var x float64
+			if rows >= cols {
+				x = q[c*l+r] // column c of the tall matrix
+			} else {
+				x = q[r*l+c]
+			}
+			t.Data[r*cols+c] = float32(gain * x)
+		}
+	}
+}

@@ -226,3 +226,42 @@ func TestInitializersDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestOrthogonal(t *testing.T) {
+	for _, shape := range [][]int{{6, 4}, {4, 6}, {5, 5}, {2, 3, 4}} {
+		w := tensor.New(shape...)
+		Orthogonal{Gain: 2}.Init(w, tensor.NewRNG(1))
+		cols := shape[len(shape)-1]
+		rows := w.Size() / cols
+		// The fewer of rows and columns are orthogonal with norm 2.
+		tall := rows >= cols
+		n, l := rows, cols
+		at := func(i, k int) float64 { return float64(w.Data[i*cols+k]) }
+		if tall {
+			n, l = cols, rows
+			at = func(i, k int) float64 { return float64(w.Data[k*cols+i]) }
+		}
+		for i := range n {
+			for j := range n {
+				var d float64
+				for k := range l {
+					d += at(i, k) * at(j, k)
+				}
+				want := 0.0
+				if i == j {
+					want = 4
+				}
+				if math.Abs(d-want) > 1e-5 {
+					t.Fatalf("%v: <%d,%d> = %v, want %v", shape, i, j, d, want)
+				}
+			}
+		}
+		w2 := tensor.New(shape...)
+		Orthogonal{Gain: 2}.Init(w2, tensor.NewRNG(1))
+		for i := range w.Data {
+			if w.Data[i] != w2.Data[i] {
+				t.Fatalf("%v: not reproducible from the seed", shape)
+			}
+		}
+	}
+}
