@@ -585,6 +585,77 @@ func (e *onnxExport) layer(l layers.Layer, name string, args []onnxValue, out []
 		y := e.reduce(name, op, x.name, false, int64(x.axis(1)), int64(x.axis(2)))
 		return onnxValue{name: y, shape: out}, nil
 
+	case *layers.SpatialDropout1D:
+		return x, nil
+
+	case *layers.Embedding:
+		ids := e.node(name+"/ids", "Cast", []string{x.name}, onnx.Int("to", 7)) // int64
+		y := e.node(name, "Gather", []string{e.weight(l.Weights()[0], "", nil), ids}, onnx.Int("axis", 0))
+		return onnxValue{name: y, shape: out}, nil
+
+	case *layers.Conv1D:
+		act, err := l.Activation.Kind()
+		if err != nil {
+			return fail("%v", err)
+		}
+		k, st, dil := l.KernelSize, max(l.Strides, 1), max(l.DilationRate, 1)
+		extent := (k-1)*dil + 1
+		var padL, padR int
+		switch layers.Padding(strings.ToLower(string(l.Padding))) {
+		case "", layers.Valid:
+		case layers.Same:
+			total := max((out[0]-1)*st+extent-x.shape[0], 0)
+			padL, padR = total/2, total-total/2
+		case layers.Causal:
+			padL = extent - 1
+		default:
+			return fail("unknown padding %q", string(l.Padding))
+		}
+		ncw := e.node(name+"/to_ncw", "Transpose", []string{x.name}, onnx.Ints("perm", 0, 2, 1))
+		ws := l.Weights()
+		in := []string{ncw, e.weight(ws[0], "oiw", []int{2, 1, 0})}
+		if !l.NoBias {
+			in = append(in, e.weight(ws[1], "", nil))
+		}
+		y := e.node(name+"/conv", "Conv", in, onnx.Ints("kernel_shape", int64(k)), onnx.Ints("strides", int64(st)),
+			onnx.Ints("pads", int64(padL), int64(padR)), onnx.Ints("dilations", int64(dil)), onnx.Int("group", 1))
+		y = e.node(name, "Transpose", []string{y}, onnx.Ints("perm", 0, 2, 1))
+		return e.activate(name, onnxValue{name: y, shape: out}, act), nil
+
+	case *layers.MaxPooling1D, *layers.AveragePooling1D:
+		var pool, st int
+		var pad layers.Padding
+		op := "MaxPool"
+		if p, ok := l.(*layers.MaxPooling1D); ok {
+			pool, st, pad = p.PoolSize, p.Strides, p.Padding
+		} else {
+			p := l.(*layers.AveragePooling1D)
+			pool, st, pad, op = p.PoolSize, p.Strides, p.Padding, "AveragePool"
+		}
+		if pool == 0 {
+			pool = 2
+		}
+		strides, same, err := windowSettings([2]int{1, st}, [2]int{1, pool}, pad)
+		if err != nil {
+			return fail("%v", err)
+		}
+		pads := tfPads([]int{1, x.shape[0]}, []int{1, out[0]}, [2]int{1, pool}, strides, same)
+		ncw := e.node(name+"/to_ncw", "Transpose", []string{x.name}, onnx.Ints("perm", 0, 2, 1))
+		attrs := []onnx.Attr{onnx.Ints("kernel_shape", int64(pool)), onnx.Ints("strides", int64(strides[1])), onnx.Ints("pads", pads[1], pads[3])}
+		if op == "AveragePool" {
+			attrs = append(attrs, onnx.Int("count_include_pad", 0))
+		}
+		y := e.node(name+"/pool", op, []string{ncw}, attrs...)
+		y = e.node(name, "Transpose", []string{y}, onnx.Ints("perm", 0, 2, 1))
+		return onnxValue{name: y, shape: out}, nil
+
+	case *layers.GlobalAveragePooling1D, *layers.GlobalMaxPooling1D:
+		op := "ReduceMean"
+		if _, ok := l.(*layers.GlobalMaxPooling1D); ok {
+			op = "ReduceMax"
+		}
+		return onnxValue{name: e.reduce(name, op, x.name, false, 1), shape: out}, nil
+
 	case *layers.UpSampling2D:
 		size := defaultPair(l.Size, [2]int{2, 2})
 		x = e.nchw(x)

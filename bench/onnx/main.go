@@ -44,7 +44,11 @@ type inputKind int
 const (
 	unitInputs   inputKind = iota // uniform in [0, 1): MNIST-shaped pixels
 	normalInputs                  // standard normal
+	idInputs                      // integer ids in [0, idVocab), as float32
 )
+
+// idVocab is the vocabulary of idInputs cases.
+const idVocab = 50
 
 // testCase is one model of the check.
 type testCase struct {
@@ -200,9 +204,14 @@ func writeCase(dir string, c testCase, seed uint64, opset int) (Case, error) {
 		xs := make([]*tensor.Tensor, len(mc.Inputs))
 		for i, in := range mc.Inputs {
 			x := tensor.New(append([]int{rows}, in.Shape...)...)
-			if c.inputs == unitInputs {
+			switch c.inputs {
+			case unitInputs:
 				rng.Uniform(x, 0, 1)
-			} else {
+			case idInputs:
+				for j := range x.Data {
+					x.Data[j] = float32(rng.Intn(idVocab))
+				}
+			default:
 				rng.Normal(x, 0, 1)
 			}
 			xs[i] = x
@@ -281,6 +290,8 @@ func randomizeWeights(m *models.Model, rng *tensor.RNG) error {
 			rng.Normal(v, 0, 0.2)
 		case strings.HasSuffix(w.Name, "/gamma"):
 			rng.Uniform(v, 0.5, 1.5)
+		case strings.HasSuffix(w.Name, "/embeddings"):
+			rng.Normal(v, 0, 1) // larger than the ±0.05 draw, so that the ids matter
 		case strings.HasSuffix(w.Name, "/moving_mean"):
 			rng.Normal(v, 0, 0.3)
 		case strings.HasSuffix(w.Name, "/moving_variance"):
@@ -342,6 +353,8 @@ func allCases(seed uint64) []testCase {
 			inputs: normalInputs, build: withSeed(seed, merges)},
 		testCase{name: "conv_pools", about: "Conv2D, AveragePooling2D same, MaxPooling2D same, UpSampling2D, Conv2DTranspose strided, BatchNormalization on images, Global pools, Activation",
 			inputs: unitInputs, build: withSeed(seed, convPools)},
+		testCase{name: "sequences", about: "Embedding, SpatialDropout1D, Conv1D valid/same strided/causal dilated/same dilated, MaxPooling1D same, AveragePooling1D same, GlobalMax/AveragePooling1D",
+			inputs: idInputs, build: withSeed(seed, sequences)},
 		testCase{name: "nested", about: "a functional model applied twice (shared) and a Sequential inside a functional model",
 			inputs: normalInputs, build: withSeed(seed, nested)},
 	)
@@ -409,6 +422,24 @@ func merges() (*models.Model, error) {
 	all := apply(&layers.Concatenate{}, add, sub, avg, mx, mn, dot, cos, mdot, soft)
 	out := apply(layers.Named("merged", &layers.Dense{Units: 4, Activation: activations.Sigmoid}), all)
 	return model([]*layers.KerasTensor{u, v}, out)
+}
+
+// sequences uses the layers of text and sequences (besides the recurrent
+// ones): an Embedding on ids, every Conv1D padding, dilation and the 1-D
+// pools.
+func sequences() (*models.Model, error) {
+	ids := named("ids", 20)
+	x := apply(&layers.Embedding{InputDim: idVocab, OutputDim: 8}, ids)
+	x = apply(&layers.SpatialDropout1D{Rate: 0.3}, x)
+	x = apply(&layers.Conv1D{Filters: 6, KernelSize: 3, Activation: activations.ReLU}, x)                                   // 18×6
+	x = apply(&layers.Conv1D{Filters: 5, KernelSize: 3, Strides: 2, Padding: layers.Same, Activation: activations.Tanh}, x) // 9×5
+	x = apply(&layers.Conv1D{Filters: 4, KernelSize: 2, Padding: layers.Causal, DilationRate: 2}, x)                        // 9×4
+	x = apply(&layers.Conv1D{Filters: 4, KernelSize: 3, Padding: layers.Same, DilationRate: 2, NoBias: true}, x)            // 9×4
+	x = apply(&layers.MaxPooling1D{PoolSize: 3, Strides: 2, Padding: layers.Same}, x)                                       // 5×4
+	x = apply(&layers.AveragePooling1D{PoolSize: 2, Padding: layers.Same}, x)                                               // 3×4
+	both := apply(&layers.Concatenate{}, apply(&layers.GlobalMaxPooling1D{}, x), apply(&layers.GlobalAveragePooling1D{}, x))
+	out := apply(layers.Named("score", &layers.Dense{Units: 1, Activation: activations.Sigmoid}), both)
+	return model([]*layers.KerasTensor{ids}, out)
 }
 
 // convPools uses the image layers the book networks do not: pools with
