@@ -158,9 +158,9 @@ func TestTrainingWhilePredictingFails(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	if refused == 0 {
-		t.Error("no TrainOnBatch was refused while two goroutines predicted")
-	}
+	// Whether the calls overlapped depends on the scheduler; the refusal
+	// itself is checked deterministically by TestTrainingRefusedWhileReading.
+	t.Logf("%d of 200 TrainOnBatch calls were refused while two goroutines predicted", refused)
 }
 
 // BenchmarkServePredict measures Predict throughput on one loaded model
@@ -191,13 +191,13 @@ func TestTwoTrainingsAtOnceFail(t *testing.T) {
 	for i := range 20000 {
 		y.Data[3*i+i%3] = 1
 	}
-	started := make(chan struct{})
+	started, proceed := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	done := make(chan error)
 	go func() {
 		_, err := m.Fit(context.Background(), x, y, models.FitConfig{BatchSize: 32, Epochs: 2, Callbacks: []callbacks.Callback{
 			&callbacks.Func{BatchEnd: func(b int, _ callbacks.Logs) {
-				once.Do(func() { close(started) })
+				once.Do(func() { close(started); <-proceed }) // Fit waits here while the test tries
 			}},
 		}})
 		done <- err
@@ -209,6 +209,7 @@ func TestTwoTrainingsAtOnceFail(t *testing.T) {
 	if _, err := m.Fit(context.Background(), x, y, models.FitConfig{BatchSize: 32, Epochs: 1}); err == nil || !strings.Contains(err.Error(), "in another call") {
 		t.Errorf("Fit during Fit: err = %v", err)
 	}
+	close(proceed)
 	if err := <-done; err != nil {
 		t.Errorf("the first Fit: %v", err)
 	}
