@@ -35,6 +35,10 @@ var classes = func() *registry.Registry[Layer] {
 		"Maximum":     func() Layer { return &Maximum{} },
 		"Minimum":     func() Layer { return &Minimum{} },
 		"Dot":         func() Layer { return &Dot{} },
+
+		"SimpleRNN": func() Layer { return &SimpleRNN{} },
+		"LSTM":      func() Layer { return &LSTM{} },
+		"GRU":       func() Layer { return &GRU{} },
 	} {
 		r.Register(name, newLayer)
 	}

@@ -1,0 +1,530 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/neurona/neurona/internal/cpu"
+)
+
+// RNNCell selects the recurrence of Tape.RNN.
+type RNNCell uint8
+
+// The recurrent cells, with Keras's equations (keras/layers/recurrent.py,
+// Keras 2.2). Gate blocks sit in the kernels' columns in Keras's order.
+const (
+	// SimpleRNNCell: h = act(x·W + b + h₋·U).
+	SimpleRNNCell RNNCell = iota
+	// LSTMCell: gates i, f, c, o; c = f·c₋ + i·act(x_c + h₋·U_c);
+	// h = o·act(c), with i, f, o through the recurrent activation.
+	LSTMCell
+	// GRUCell: gates z, r, h; h = z·h₋ + (1−z)·hh. Without ResetAfter
+	// (Keras 2.2's default) hh = act(x_h + (r·h₋)·U_h) and the bias is one
+	// vector; with it (TF2, cuDNN) hh = act(x_h + r·(h₋·U_h + b_rec_h)) and
+	// the bias is a 2×3U matrix: input bias, then recurrent bias.
+	GRUCell
+)
+
+func (c RNNCell) gates() int {
+	switch c {
+	case LSTMCell:
+		return 4
+	case GRUCell:
+		return 3
+	}
+	return 1
+}
+
+var rnnCellNames = [...]string{"simple_rnn", "lstm", "gru"}
+
+func (c RNNCell) String() string {
+	if int(c) < len(rnnCellNames) {
+		return rnnCellNames[c]
+	}
+	return "RNNCell(?)"
+}
+
+// RNNActivation is an activation of a recurrent cell. Each derivative is
+// computed from the activation's output.
+type RNNActivation uint8
+
+// The activations Tape.RNN applies.
+const (
+	RNNLinear RNNActivation = iota
+	RNNTanh
+	RNNSigmoid
+	// RNNHardSigmoid is Keras's hard_sigmoid: clip(0.2x + 0.5, 0, 1).
+	RNNHardSigmoid
+	RNNReLU
+)
+
+// RNNOptions configures Tape.RNN.
+type RNNOptions struct {
+	Cell RNNCell
+	// Activation (tanh in Keras) and RecurrentActivation (hard_sigmoid in
+	// Keras 2.2) of the cell; SimpleRNN uses only Activation.
+	Activation, RecurrentActivation RNNActivation
+	// ReturnSequences returns every step's h, (batch, steps, units), in
+	// the order processed; otherwise the last one, (batch, units).
+	ReturnSequences bool
+	// GoBackwards processes the steps last to first.
+	GoBackwards bool
+	// ResetAfter selects the GRU's reset-after form (see GRUCell).
+	ResetAfter bool
+}
+
+const (
+	rnnReturnSeq = 1 << iota
+	rnnBackwards
+	rnnResetAfter
+)
+
+var opRNN = register("rnn", rnnBackward)
+
+// rnnAct applies a in place.
+func rnnAct(y []float32, a RNNActivation) {
+	switch a {
+	case RNNLinear:
+	case RNNTanh:
+		cpu.Tanh(y, y)
+	case RNNSigmoid:
+		cpu.Sigmoid(y, y)
+	case RNNHardSigmoid:
+		for i, v := range y {
+			v = 0.2*v + 0.5
+			if v < 0 {
+				v = 0
+			} else if v > 1 {
+				v = 1
+			}
+			y[i] = v
+		}
+	case RNNReLU:
+		cpu.Relu(y, y)
+	default:
+		panic("autograd: unknown recurrent activation")
+	}
+}
+
+// rnnActGrad sets g[i] *= a'(x) where y[i] = a(x).
+func rnnActGrad(g, y []float32, a RNNActivation) {
+	y = y[:len(g)]
+	switch a {
+	case RNNLinear:
+	case RNNTanh:
+		for i, v := range y {
+			g[i] *= 1 - v*v
+		}
+	case RNNSigmoid:
+		for i, v := range y {
+			g[i] *= v * (1 - v)
+		}
+	case RNNHardSigmoid:
+		for i, v := range y {
+			if v > 0 && v < 1 {
+				g[i] *= 0.2
+			} else {
+				g[i] = 0
+			}
+		}
+	case RNNReLU:
+		for i, v := range y {
+			if v <= 0 {
+				g[i] = 0
+			}
+		}
+	}
+}
+
+// rnnDims holds the sizes of an RNN node and the offsets of what it saves.
+type rnnDims struct {
+	b, t, d, u, g int
+	// saved: P (b,t,gu) activated gates; H (b,t+1,u) states; C (b,t+1,u)
+	// cell states and A (b,t,u) act(c) for the LSTM; R (b,t,u) r·h₋ or
+	// h₋·U_h + b_rec_h for the GRU.
+	pOff, hOff, cOff, aOff, rOff, saveLen int
+	// backward scratch: DZ (b,t,gu), dh (b,u), dc (b,u), tmp (b,gu).
+	dzOff, dhOff, dcOff, tmpOff, bwdLen int
+}
+
+func newRNNDims(cell RNNCell, b, t, d, u int) rnnDims {
+	g := cell.gates()
+	r := rnnDims{b: b, t: t, d: d, u: u, g: g}
+	gu := g * u
+	r.pOff = 0
+	r.hOff = b * t * gu
+	n := r.hOff + b*(t+1)*u
+	r.cOff, r.aOff, r.rOff = n, n, n
+	switch cell {
+	case LSTMCell:
+		r.cOff = n
+		r.aOff = n + b*(t+1)*u
+		n = r.aOff + b*t*u
+	case GRUCell:
+		r.rOff = n
+		n += b * t * u
+	}
+	r.saveLen = n
+	r.dzOff = 0
+	r.dhOff = b * t * gu
+	r.dcOff = r.dhOff + b*u
+	r.tmpOff = r.dcOff + b*u
+	r.bwdLen = r.tmpOff + b*gu
+	return r
+}
+
+// steps: the input time index of processing step s, and the H slots of the
+// state before and after it. Slot 0 (forwards) or t (backwards) holds the
+// zero initial state.
+func (r *rnnDims) step(s int, back bool) (tIn, prev, next int) {
+	if back {
+		tIn = r.t - 1 - s
+		return tIn, tIn + 1, tIn
+	}
+	return s, s, s + 1
+}
+
+// RNN runs a recurrent layer over x of shape (batch, steps, features) as
+// one node: the input projections of all steps in one GEMM, then the
+// recurrence, one (batch×units)·(units×gates·units) GEMM per step. w is
+// the kernel (features, gates·units), u the recurrent kernel (units,
+// gates·units), b the bias (gates·units; 2×3·units for the reset-after
+// GRU) or nil. The initial state is zero. Backward is backpropagation
+// through time inside the node, with the kernel's and the input's
+// gradients one GEMM each over all steps.
+func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
+	if x.Value.Dims() != 3 {
+		panic(fmt.Sprintf("autograd: RNN: input of shape %v is not (batch, steps, features)", x.Value.Shape))
+	}
+	bs, ts, d := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2]
+	g := o.Cell.gates()
+	if u.Value.Dims() != 2 || u.Value.Shape[1] != g*u.Value.Shape[0] {
+		panic(fmt.Sprintf("autograd: RNN (%v): recurrent kernel of shape %v", o.Cell, u.Value.Shape))
+	}
+	units := u.Value.Shape[0]
+	gu := g * units
+	if w.Value.Dims() != 2 || w.Value.Shape[0] != d || w.Value.Shape[1] != gu {
+		panic(fmt.Sprintf("autograd: RNN (%v): kernel of shape %v for input %v and %d units", o.Cell, w.Value.Shape, x.Value.Shape, units))
+	}
+	resetAfter := o.Cell == GRUCell && o.ResetAfter
+	if b != nil {
+		want := gu
+		if resetAfter {
+			want = 2 * gu
+		}
+		if b.Value.Size() != want {
+			panic(fmt.Sprintf("autograd: RNN (%v): bias of shape %v for %d units", o.Cell, b.Value.Shape, units))
+		}
+	}
+	r := newRNNDims(o.Cell, bs, ts, d, units)
+	var shape [3]int
+	outShape := shape[:2]
+	shape[0], shape[1] = bs, units
+	if o.ReturnSequences {
+		outShape = shape[:3]
+		shape[1], shape[2] = ts, units
+	}
+	out, nd := tp.output(opRNN, outShape, x, w, u, b)
+	save := tp.Scratch(r.saveLen)
+	tmp := tp.Scratch(bs * gu)
+	rnnForward(&r, o, x.Value.Data, w.Value.Data, u.Value.Data, biasData(b), save.Data, tmp.Data, out.Value.Data)
+	if nd != nil {
+		nd.ints = [4]int{int(o.Cell), int(o.Activation), int(o.RecurrentActivation), 0}
+		if o.ReturnSequences {
+			nd.ints[3] |= rnnReturnSeq
+		}
+		if o.GoBackwards {
+			nd.ints[3] |= rnnBackwards
+		}
+		if resetAfter {
+			nd.ints[3] |= rnnResetAfter
+		}
+		nd.aux[0] = save
+		nd.aux[1] = tp.Scratch(r.bwdLen)
+	}
+	return out
+}
+
+func biasData(b *Var) []float32 {
+	if b == nil {
+		return nil
+	}
+	return b.Value.Data
+}
+
+func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float32) {
+	bs, ts, d, u := r.b, r.t, r.d, r.u
+	gu := r.g * u
+	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
+	p := save[r.pOff:r.hOff]
+	hs := save[r.hOff:]
+	cs := save[r.cOff:]
+	ca := save[r.aOff:]
+	rs := save[r.rOff:]
+	var inBias, recBias []float32
+	if bias != nil {
+		inBias = bias[:gu]
+		if o.Cell == GRUCell && o.ResetAfter {
+			recBias = bias[gu : 2*gu]
+		}
+	}
+	// All steps' input projections at once.
+	cpu.GemmBias(false, false, bs*ts, gu, d, 1, x, d, w, gu, 0, p, gu, inBias, false)
+	back := o.GoBackwards
+	_, first, _ := r.step(0, back)
+	for bi := 0; bi < bs; bi++ {
+		clear(hs[bi*ldH+first*u : bi*ldH+first*u+u])
+		if o.Cell == LSTMCell {
+			clear(cs[bi*ldH+first*u : bi*ldH+first*u+u])
+		}
+	}
+	act, ract := o.Activation, o.RecurrentActivation
+	for s := 0; s < ts; s++ {
+		t, prev, next := r.step(s, back)
+		pa := p[t*gu:]
+		hp := hs[prev*u:]
+		switch o.Cell {
+		case SimpleRNNCell:
+			cpu.Gemm(false, false, bs, u, u, 1, hp, ldH, uw, u, 1, pa, ldP)
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+u]
+				rnnAct(row, act)
+				copy(hs[bi*ldH+next*u:bi*ldH+next*u+u], row)
+			}
+		case LSTMCell:
+			cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+gu]
+				rnnAct(row[:2*u], ract)
+				rnnAct(row[2*u:3*u], act)
+				rnnAct(row[3*u:], ract)
+				ig, fg, cg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:]
+				cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+				cn := cs[bi*ldH+next*u : bi*ldH+next*u+u]
+				for j := range cn {
+					cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
+				}
+				an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
+				copy(an, cn)
+				rnnAct(an, act)
+				hn := hs[bi*ldH+next*u : bi*ldH+next*u+u]
+				for j := range hn {
+					hn[j] = og[j] * an[j]
+				}
+			}
+		case GRUCell:
+			if !o.ResetAfter {
+				cpu.Gemm(false, false, bs, 2*u, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+				for bi := 0; bi < bs; bi++ {
+					row := pa[bi*ldP : bi*ldP+gu]
+					rnnAct(row[:2*u], ract)
+					rg := row[u : 2*u]
+					h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
+					for j := range rh {
+						rh[j] = rg[j] * h0[j]
+					}
+				}
+				cpu.Gemm(false, false, bs, u, u, 1, rs[t*u:], ldU, uw[2*u:], gu, 1, pa[2*u:], ldP)
+			} else {
+				cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 0, tmp, gu)
+				for bi := 0; bi < bs; bi++ {
+					row := pa[bi*ldP : bi*ldP+gu]
+					rec := tmp[bi*gu : bi*gu+gu]
+					if recBias != nil {
+						cpu.Add(rec, rec, recBias)
+					}
+					cpu.Add(row[:2*u], row[:2*u], rec[:2*u])
+					rnnAct(row[:2*u], ract)
+					rg := row[u : 2*u]
+					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
+					copy(rh, rec[2*u:])
+					hh := row[2*u:]
+					for j := range hh {
+						hh[j] += rg[j] * rh[j]
+					}
+				}
+			}
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+gu]
+				hh := row[2*u:]
+				rnnAct(hh, act)
+				zg := row[:u]
+				h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+				hn := hs[bi*ldH+next*u : bi*ldH+next*u+u]
+				for j := range hn {
+					hn[j] = zg[j]*h0[j] + (1-zg[j])*hh[j]
+				}
+			}
+		}
+		if o.ReturnSequences {
+			for bi := 0; bi < bs; bi++ {
+				copy(out[bi*ldU+s*u:bi*ldU+s*u+u], hs[bi*ldH+next*u:bi*ldH+next*u+u])
+			}
+		} else if s == ts-1 {
+			for bi := 0; bi < bs; bi++ {
+				copy(out[bi*u:bi*u+u], hs[bi*ldH+next*u:bi*ldH+next*u+u])
+			}
+		}
+	}
+}
+
+func rnnBackward(nd *node) {
+	in := nd.inputs()
+	x, w, uv, b := in[0], in[1], in[2], in[3]
+	cell := RNNCell(nd.ints[0])
+	act, ract := RNNActivation(nd.ints[1]), RNNActivation(nd.ints[2])
+	flags := nd.ints[3]
+	retSeq, back, resetAfter := flags&rnnReturnSeq != 0, flags&rnnBackwards != 0, flags&rnnResetAfter != 0
+	bs, ts, d := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2]
+	u := uv.Value.Shape[0]
+	r := newRNNDims(cell, bs, ts, d, u)
+	gu := r.g * u
+	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
+	save, bwd := nd.aux[0].Data, nd.aux[1].Data
+	p := save[r.pOff:r.hOff]
+	hs := save[r.hOff:]
+	cs := save[r.cOff:]
+	ca := save[r.aOff:]
+	rs := save[r.rOff:]
+	dzAll := bwd[r.dzOff:r.dhOff]
+	dh := bwd[r.dhOff:r.dcOff]
+	dc := bwd[r.dcOff:r.tmpOff]
+	tmp := bwd[r.tmpOff:r.bwdLen]
+	uw := uv.Value.Data
+	dout := nd.out.Grad.Data
+	var dU, dB, dBrec []float32
+	if uv.Grad != nil {
+		dU = uv.Grad.Data
+	}
+	if b != nil && b.Grad != nil {
+		dB = b.Grad.Data[:gu]
+		if resetAfter {
+			dBrec = b.Grad.Data[gu:]
+		}
+	}
+	clear(dh)
+	clear(dc)
+	for s := ts - 1; s >= 0; s-- {
+		t, prev, next := r.step(s, back)
+		if retSeq {
+			for bi := 0; bi < bs; bi++ {
+				cpu.Axpy(dh[bi*u:bi*u+u], dout[bi*ldU+s*u:bi*ldU+s*u+u], 1)
+			}
+		} else if s == ts-1 {
+			copy(dh, dout)
+		}
+		pa := p[t*gu:]
+		dz := dzAll[t*gu:]
+		hp := hs[prev*u:]
+		switch cell {
+		case SimpleRNNCell:
+			for bi := 0; bi < bs; bi++ {
+				g := dz[bi*ldP : bi*ldP+u]
+				copy(g, dh[bi*u:bi*u+u])
+				rnnActGrad(g, hs[bi*ldH+next*u:bi*ldH+next*u+u], act)
+			}
+		case LSTMCell:
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+gu]
+				ig, fg, cg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:]
+				g := dz[bi*ldP : bi*ldP+gu]
+				di, df, dcg, do := g[:u], g[u:2*u], g[2*u:3*u], g[3*u:]
+				an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
+				cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+				dhr, dcr := dh[bi*u:bi*u+u], dc[bi*u:bi*u+u]
+				// d(act(c)) = dh·o, through act into dc.
+				for j := range dcg {
+					dcg[j] = dhr[j] * og[j]
+					do[j] = dhr[j] * an[j]
+				}
+				rnnActGrad(dcg, an, act)
+				for j := range dcr {
+					dct := dcr[j] + dcg[j]
+					di[j] = dct * cg[j]
+					dcg[j] = dct * ig[j]
+					df[j] = dct * cp[j]
+					dcr[j] = dct * fg[j]
+				}
+				rnnActGrad(g[:2*u], row[:2*u], ract)
+				rnnActGrad(dcg, cg, act)
+				rnnActGrad(do, og, ract)
+			}
+		case GRUCell:
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+gu]
+				zg, hh := row[:u], row[2*u:]
+				g := dz[bi*ldP : bi*ldP+gu]
+				dzg, dhh := g[:u], g[2*u:]
+				h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+				dhr := dh[bi*u : bi*u+u]
+				for j := range dhr {
+					dzg[j] = dhr[j] * (h0[j] - hh[j])
+					dhh[j] = dhr[j] * (1 - zg[j])
+					dhr[j] *= zg[j]
+				}
+				rnnActGrad(dzg, zg, ract)
+				rnnActGrad(dhh, hh, act)
+			}
+			if !resetAfter {
+				// d(r·h₋) = da_h·U_hᵀ, into tmp (bs×u).
+				cpu.Gemm(false, true, bs, u, u, 1, dz[2*u:], ldP, uw[2*u:], gu, 0, tmp, u)
+				for bi := 0; bi < bs; bi++ {
+					rg := pa[bi*ldP+u : bi*ldP+2*u]
+					dr := dz[bi*ldP+u : bi*ldP+2*u]
+					h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+					drh := tmp[bi*u : bi*u+u]
+					dhr := dh[bi*u : bi*u+u]
+					for j := range dr {
+						dr[j] = drh[j] * h0[j]
+						dhr[j] += drh[j] * rg[j]
+					}
+					rnnActGrad(dr, rg, ract)
+				}
+				cpu.Gemm(false, true, bs, u, 2*u, 1, dz, ldP, uw, gu, 1, dh, u)
+				if dU != nil {
+					cpu.Gemm(true, false, u, 2*u, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
+					cpu.Gemm(true, false, u, u, bs, 1, rs[t*u:], ldU, dz[2*u:], ldP, 1, dU[2*u:], gu)
+				}
+			} else {
+				// dRec = [da_z, da_r, da_h·r], into tmp (bs×gu).
+				for bi := 0; bi < bs; bi++ {
+					rg := pa[bi*ldP+u : bi*ldP+2*u]
+					g := dz[bi*ldP : bi*ldP+gu]
+					dr, dah := g[u:2*u], g[2*u:]
+					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
+					for j := range dr {
+						dr[j] = dah[j] * rh[j]
+					}
+					rnnActGrad(dr, rg, ract)
+					rec := tmp[bi*gu : bi*gu+gu]
+					copy(rec[:2*u], g[:2*u])
+					for j := range dah {
+						rec[2*u+j] = dah[j] * rg[j]
+					}
+				}
+				cpu.Gemm(false, true, bs, u, gu, 1, tmp, gu, uw, gu, 1, dh, u)
+				if dU != nil {
+					cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, tmp, gu, 1, dU, gu)
+				}
+				if dBrec != nil {
+					cpu.SumRows(dBrec, tmp)
+				}
+			}
+		}
+		if cell != GRUCell {
+			if dU != nil {
+				cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
+			}
+			cpu.Gemm(false, true, bs, u, gu, 1, dz, ldP, uw, gu, 0, dh, u)
+		}
+	}
+	if dB != nil {
+		cpu.SumRows(dB, dzAll)
+	}
+	if w.Grad != nil {
+		cpu.Gemm(true, false, d, gu, bs*ts, 1, x.Value.Data, d, dzAll, gu, 1, w.Grad.Data, gu)
+	}
+	if x.Grad != nil {
+		cpu.Gemm(false, true, bs*ts, d, gu, 1, dzAll, gu, w.Value.Data, gu, 1, x.Grad.Data, d)
+	}
+}

@@ -1,0 +1,354 @@
+package layers_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/layers"
+	"github.com/neurona/neurona/tensor"
+)
+
+// refCell is an independent float64 implementation of Keras 2.2's
+// recurrent cells (keras/layers/recurrent.py), written from the equations
+// one step and one unit at a time, with no shared code with the fused op.
+type refCell struct {
+	cell       string // "simple", "lstm", "gru"
+	units      int
+	act, ract  func(float64) float64
+	retSeq     bool
+	back       bool
+	resetAfter bool
+	bias       bool
+}
+
+func refTanh(x float64) float64    { return math.Tanh(x) }
+func refSigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+func refHardSigmoid(x float64) float64 {
+	return math.Max(0, math.Min(1, 0.2*x+0.5))
+}
+
+// forward runs the cell over x (b, t, d) with kernel w (d, g·u), recurrent
+// kernel uk (u, g·u) and bias (g·u, or 2·g·u for reset_after), flattened.
+func (c refCell) forward(b, t, d int, x, w, uk, bias []float64) []float64 {
+	u := c.units
+	g := map[string]int{"simple": 1, "lstm": 4, "gru": 3}[c.cell]
+	gu := g * u
+	var out []float64
+	if c.retSeq {
+		out = make([]float64, b*t*u)
+	} else {
+		out = make([]float64, b*u)
+	}
+	// xw(n, step, col) = x_step·W[:, col] + input bias.
+	proj := func(n, step, col int) float64 {
+		s := 0.0
+		for k := 0; k < d; k++ {
+			s += x[(n*t+step)*d+k] * w[k*gu+col]
+		}
+		if c.bias {
+			s += bias[col]
+		}
+		return s
+	}
+	// dotU(h, col) = h·U[:, col].
+	dotU := func(h []float64, col int) float64 {
+		s := 0.0
+		for k := 0; k < u; k++ {
+			s += h[k] * uk[k*gu+col]
+		}
+		return s
+	}
+	for n := 0; n < b; n++ {
+		h := make([]float64, u)
+		cs := make([]float64, u)
+		for s := 0; s < t; s++ {
+			step := s
+			if c.back {
+				step = t - 1 - s
+			}
+			nh := make([]float64, u)
+			switch c.cell {
+			case "simple":
+				for j := 0; j < u; j++ {
+					nh[j] = c.act(proj(n, step, j) + dotU(h, j))
+				}
+			case "lstm":
+				for j := 0; j < u; j++ {
+					i := c.ract(proj(n, step, j) + dotU(h, j))
+					f := c.ract(proj(n, step, u+j) + dotU(h, u+j))
+					cc := c.act(proj(n, step, 2*u+j) + dotU(h, 2*u+j))
+					o := c.ract(proj(n, step, 3*u+j) + dotU(h, 3*u+j))
+					cs[j] = f*cs[j] + i*cc
+					nh[j] = o * c.act(cs[j])
+				}
+			case "gru":
+				z := make([]float64, u)
+				r := make([]float64, u)
+				rb := func(col int) float64 {
+					if c.bias && c.resetAfter {
+						return bias[gu+col]
+					}
+					return 0
+				}
+				for j := 0; j < u; j++ {
+					z[j] = c.ract(proj(n, step, j) + dotU(h, j) + rb(j))
+					r[j] = c.ract(proj(n, step, u+j) + dotU(h, u+j) + rb(u+j))
+				}
+				rh := make([]float64, u)
+				for j := range rh {
+					rh[j] = r[j] * h[j]
+				}
+				for j := 0; j < u; j++ {
+					var rec float64
+					if c.resetAfter {
+						rec = r[j] * (dotU(h, 2*u+j) + rb(2*u+j))
+					} else {
+						rec = dotU(rh, 2*u+j)
+					}
+					hh := c.act(proj(n, step, 2*u+j) + rec)
+					nh[j] = z[j]*h[j] + (1-z[j])*hh
+				}
+			}
+			h = nh
+			if c.retSeq {
+				copy(out[(n*t+s)*u:], h)
+			}
+		}
+		if !c.retSeq {
+			copy(out[n*u:], h)
+		}
+	}
+	return out
+}
+
+func to64(x []float32) []float64 {
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = float64(v)
+	}
+	return y
+}
+
+type refCase struct {
+	name string
+	l    layers.Layer
+	ref  refCell
+}
+
+func refCases() []refCase {
+	var cs []refCase
+	for _, back := range []bool{false, true} {
+		for _, seq := range []bool{false, true} {
+			sfx := ""
+			if back {
+				sfx += "_backwards"
+			}
+			if seq {
+				sfx += "_sequences"
+			}
+			cs = append(cs,
+				refCase{"simple_rnn" + sfx, &layers.SimpleRNN{Units: 3, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}},
+				refCase{"lstm" + sfx, &layers.LSTM{Units: 3, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}},
+				refCase{"lstm_sigmoid" + sfx, &layers.LSTM{Units: 3, RecurrentActivation: activations.Sigmoid, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, bias: true}},
+				refCase{"gru" + sfx, &layers.GRU{Units: 3, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}},
+				refCase{"gru_reset_after" + sfx, &layers.GRU{Units: 3, ResetAfter: true, RecurrentActivation: activations.Sigmoid, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}},
+			)
+		}
+	}
+	cs = append(cs,
+		refCase{"lstm_no_bias", &layers.LSTM{Units: 2, NoBias: true, RecurrentActivation: activations.Sigmoid},
+			refCell{cell: "lstm", units: 2, act: refTanh, ract: refSigmoid}},
+		refCase{"gru_reset_after_no_bias", &layers.GRU{Units: 2, NoBias: true, ResetAfter: true},
+			refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, resetAfter: true}},
+		refCase{"simple_rnn_relu", &layers.SimpleRNN{Units: 4, Activation: activations.ReLU, ReturnSequences: true},
+			refCell{cell: "simple", units: 4, act: func(x float64) float64 { return math.Max(x, 0) }, retSeq: true, bias: true}},
+	)
+	return cs
+}
+
+// TestRecurrentMatchesReference checks the fused recurrent op against
+// refCell: the forward outputs, and the gradients of L = Σ y·R with respect
+// to the input and every weight against float64 central differences of the
+// reference.
+func TestRecurrentMatchesReference(t *testing.T) {
+	const b, steps, d = 2, 5, 3
+	for _, c := range refCases() {
+		t.Run(c.name, func(t *testing.T) {
+			if err := layers.Build(c.l, []int{steps, d}); err != nil {
+				t.Fatal(err)
+			}
+			rng := tensor.NewRNG(7)
+			for _, w := range c.l.Weights() {
+				rng.Normal(w.Var.Value, 0, 0.6)
+			}
+			x := randn(rng, b, steps, d)
+			xv := autograd.NewParam(x)
+			for _, w := range c.l.Weights() {
+				w.Var.ZeroGrad()
+			}
+			tp := autograd.NewTape()
+			y := c.l.Call(&layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1)}, xv)
+			r := randn(tensor.NewRNG(9), y.Value.Shape...)
+			tp.BackwardFrom(y, r)
+
+			args := [][]float64{to64(x.Data)}
+			for _, w := range c.l.Weights() {
+				args = append(args, to64(w.Var.Value.Data))
+			}
+			call := func() []float64 {
+				var bias []float64
+				if len(args) > 3 {
+					bias = args[3]
+				}
+				return c.ref.forward(b, steps, d, args[0], args[1], args[2], bias)
+			}
+			want := call()
+			if len(want) != len(y.Value.Data) {
+				t.Fatalf("output has %d values, the reference %d", len(y.Value.Data), len(want))
+			}
+			for i, v := range want {
+				if math.Abs(float64(y.Value.Data[i])-v) > 1e-5 {
+					t.Fatalf("output[%d] = %v, reference %v", i, y.Value.Data[i], v)
+				}
+			}
+			loss := func() float64 {
+				s := 0.0
+				for i, v := range call() {
+					s += v * float64(r.Data[i])
+				}
+				return s
+			}
+			grads := []*tensor.Tensor{xv.Grad}
+			names := []string{"input"}
+			for _, w := range c.l.Weights() {
+				grads = append(grads, w.Var.Grad)
+				names = append(names, w.Name)
+			}
+			const eps = 1e-6
+			for ai, a := range args {
+				for j := range a {
+					o := a[j]
+					a[j] = o + eps
+					lp := loss()
+					a[j] = o - eps
+					lm := loss()
+					a[j] = o
+					num := (lp - lm) / (2 * eps)
+					if got := float64(grads[ai].Data[j]); math.Abs(got-num) > 1e-4+1e-4*math.Abs(num) {
+						t.Errorf("dL/d %s[%d]: op %.7g, reference %.7g", names[ai], j, got, num)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRecurrentParams checks Keras's parameter counts and weight shapes.
+func TestRecurrentParams(t *testing.T) {
+	for _, c := range []struct {
+		l    layers.Layer
+		want int
+	}{
+		{&layers.GRU{Units: 256}, 246528},
+		{&layers.LSTM{Units: 256}, 328704},
+		{&layers.GRU{Units: 256, ResetAfter: true}, 3 * (64*256 + 256*256 + 2*256)},
+		{&layers.SimpleRNN{Units: 256}, 64*256 + 256*256 + 256},
+	} {
+		if err := layers.Build(c.l, []int{100, 64}); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, w := range c.l.Weights() {
+			n += w.Var.Value.Size()
+		}
+		if n != c.want {
+			t.Errorf("%s: %d parameters, Keras has %d", c.l.ClassName(), n, c.want)
+		}
+	}
+}
+
+// TestRecurrentInit checks the orthogonal recurrent kernel and the LSTM's
+// unit forget bias.
+func TestRecurrentInit(t *testing.T) {
+	l := &layers.LSTM{Units: 4}
+	if err := layers.Build(l, []int{3, 5}); err != nil {
+		t.Fatal(err)
+	}
+	layers.Initialize(l, tensor.NewRNG(1))
+	u := l.Weights()[1].Var.Value // 4×16, orthonormal rows
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 4; j++ {
+			var s float64
+			for k := 0; k < 16; k++ {
+				s += float64(u.Data[i*16+k]) * float64(u.Data[j*16+k])
+			}
+			want := 0.0
+			if i == j {
+				want = 1
+			}
+			if math.Abs(s-want) > 1e-5 {
+				t.Errorf("recurrent kernel rows %d·%d = %v, want %v", i, j, s, want)
+			}
+		}
+	}
+	bias := l.Weights()[2].Var.Value.Data
+	for j, v := range bias {
+		want := float32(0)
+		if j >= 4 && j < 8 {
+			want = 1
+		}
+		if v != want {
+			t.Errorf("bias[%d] = %v, want %v", j, v, want)
+		}
+	}
+}
+
+func TestRecurrentErrors(t *testing.T) {
+	for _, c := range []struct {
+		l     layers.Layer
+		input []int
+		want  string
+	}{
+		{&layers.LSTM{Base: layers.Base{Name: "lstm_x"}, Units: 4, Dropout: 0.2}, []int{3, 2}, `layer "lstm_x" (LSTM): dropout`},
+		{&layers.GRU{Base: layers.Base{Name: "g"}, Units: 4, RecurrentDropout: 0.2}, []int{3, 2}, `layer "g" (GRU): recurrent_dropout`},
+		{&layers.SimpleRNN{Base: layers.Base{Name: "s"}, Units: 4}, []int{3}, `layer "s" (SimpleRNN): input shape`},
+		{&layers.LSTM{Base: layers.Base{Name: "l"}, Units: 4, RecurrentActivation: "softmax"}, []int{3, 2}, `unknown activation "softmax"`},
+		{&layers.GRU{Base: layers.Base{Name: "g"}, Units: 0}, []int{3, 2}, "units must be positive"},
+	} {
+		err := layers.Build(c.l, c.input)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.l.ClassName(), err, c.want)
+		}
+	}
+}
+
+// TestEveryRecurrentLayer runs the recurrent layers through layerTest.
+func TestEveryRecurrentLayer(t *testing.T) {
+	for _, c := range []layerCase{
+		{name: "SimpleRNN", new: func() layers.Layer { return &layers.SimpleRNN{Units: 3} }, inputs: [][]int{{4, 2}}, batch: 2, want: []int{3}},
+		{name: "SimpleRNN sequences backwards", new: func() layers.Layer {
+			return &layers.SimpleRNN{Units: 2, ReturnSequences: true, GoBackwards: true}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "LSTM", new: func() layers.Layer { return &layers.LSTM{Units: 3} }, inputs: [][]int{{4, 2}}, batch: 2, want: []int{3}},
+		{name: "LSTM sigmoid sequences backwards", new: func() layers.Layer {
+			return &layers.LSTM{Units: 2, RecurrentActivation: activations.Sigmoid, ReturnSequences: true, GoBackwards: true}
+		}, inputs: [][]int{{3, 3}}, batch: 2, want: []int{3, 2}},
+		{name: "GRU", new: func() layers.Layer { return &layers.GRU{Units: 3} }, inputs: [][]int{{4, 2}}, batch: 2, want: []int{3}},
+		{name: "GRU reset_after sequences", new: func() layers.Layer {
+			return &layers.GRU{Units: 2, ResetAfter: true, ReturnSequences: true}
+		}, inputs: [][]int{{3, 2}}, batch: 3, want: []int{3, 2}},
+		{name: "GRU reset_after backwards no bias", new: func() layers.Layer {
+			return &layers.GRU{Units: 2, ResetAfter: true, GoBackwards: true, NoBias: true, RecurrentActivation: activations.Sigmoid}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
+	} {
+		layerTest(t, c)
+	}
+}
