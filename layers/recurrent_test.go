@@ -352,3 +352,75 @@ func TestEveryRecurrentLayer(t *testing.T) {
 		layerTest(t, c)
 	}
 }
+
+// TestRecurrentLargeMatchesReference repeats the reference check at sizes
+// where the GEMMs take their blocked, strided paths: the forward pass in
+// full, the gradients on a random sample of entries.
+func TestRecurrentLargeMatchesReference(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	const b, steps, d, u = 5, 6, 19, 37
+	for _, c := range []refCase{
+		{"simple_rnn", &layers.SimpleRNN{Units: u, ReturnSequences: true}, refCell{cell: "simple", units: u, act: refTanh, retSeq: true, bias: true}},
+		{"lstm_backwards", &layers.LSTM{Units: u, GoBackwards: true}, refCell{cell: "lstm", units: u, act: refTanh, ract: refHardSigmoid, back: true, bias: true}},
+		{"gru", &layers.GRU{Units: u, ReturnSequences: true}, refCell{cell: "gru", units: u, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}},
+		{"gru_reset_after", &layers.GRU{Units: u, ResetAfter: true, GoBackwards: true, RecurrentActivation: activations.Sigmoid},
+			refCell{cell: "gru", units: u, act: refTanh, ract: refSigmoid, back: true, resetAfter: true, bias: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := layers.Build(c.l, []int{steps, d}); err != nil {
+				t.Fatal(err)
+			}
+			rng := tensor.NewRNG(8)
+			for _, w := range c.l.Weights() {
+				rng.Normal(w.Var.Value, 0, 0.3)
+			}
+			x := randn(rng, b, steps, d)
+			xv := autograd.NewParam(x)
+			for _, w := range c.l.Weights() {
+				w.Var.ZeroGrad()
+			}
+			tp := autograd.NewTape()
+			y := c.l.Call(&layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1)}, xv)
+			r := randn(tensor.NewRNG(9), y.Value.Shape...)
+			tp.BackwardFrom(y, r)
+			args := [][]float64{to64(x.Data)}
+			grads := []*tensor.Tensor{xv.Grad}
+			for _, w := range c.l.Weights() {
+				args = append(args, to64(w.Var.Value.Data))
+				grads = append(grads, w.Var.Grad)
+			}
+			call := func() []float64 { return c.ref.forward(b, steps, d, args[0], args[1], args[2], args[3]) }
+			for i, v := range call() {
+				if math.Abs(float64(y.Value.Data[i])-v) > 2e-5 {
+					t.Fatalf("output[%d] = %v, reference %v", i, y.Value.Data[i], v)
+				}
+			}
+			loss := func() float64 {
+				s := 0.0
+				for i, v := range call() {
+					s += v * float64(r.Data[i])
+				}
+				return s
+			}
+			pick := tensor.NewRNG(4)
+			for ai, a := range args {
+				perm := make([]int, len(a))
+				pick.Perm(perm)
+				for _, j := range perm[:min(25, len(a))] {
+					o := a[j]
+					a[j] = o + 1e-6
+					lp := loss()
+					a[j] = o - 1e-6
+					lm := loss()
+					a[j] = o
+					num := (lp - lm) / 2e-6
+					if got := float64(grads[ai].Data[j]); math.Abs(got-num) > 2e-4+2e-4*math.Abs(num) {
+						t.Errorf("argument %d [%d]: op %.7g, reference %.7g", ai, j, got, num)
+					}
+				}
+			}
+		})
+	}
+}
