@@ -70,12 +70,18 @@ type RNNOptions struct {
 	GoBackwards bool
 	// ResetAfter selects the GRU's reset-after form (see GRUCell).
 	ResetAfter bool
+	// InputOrder returns a GoBackwards sequence in the input's time order
+	// (the state after input step t at position t) rather than in the
+	// order processed: Bidirectional's backward layer, which Keras
+	// reverses back.
+	InputOrder bool
 }
 
 const (
 	rnnReturnSeq = 1 << iota
 	rnnBackwards
 	rnnResetAfter
+	rnnInputOrder
 )
 
 var opRNN = register("rnn", rnnBackward)
@@ -238,6 +244,9 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 		if resetAfter {
 			nd.ints[3] |= rnnResetAfter
 		}
+		if o.InputOrder {
+			nd.ints[3] |= rnnInputOrder
+		}
 		nd.aux[0] = save
 		nd.aux[1] = tp.Scratch(r.bwdLen)
 	}
@@ -357,8 +366,12 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float
 			}
 		}
 		if o.ReturnSequences {
+			pos := s
+			if o.InputOrder {
+				pos = t
+			}
 			for bi := 0; bi < bs; bi++ {
-				copy(out[bi*ldU+s*u:bi*ldU+s*u+u], hs[bi*ldH+next*u:bi*ldH+next*u+u])
+				copy(out[bi*ldU+pos*u:bi*ldU+pos*u+u], hs[bi*ldH+next*u:bi*ldH+next*u+u])
 			}
 		} else if s == ts-1 {
 			for bi := 0; bi < bs; bi++ {
@@ -375,6 +388,7 @@ func rnnBackward(nd *node) {
 	act, ract := RNNActivation(nd.ints[1]), RNNActivation(nd.ints[2])
 	flags := nd.ints[3]
 	retSeq, back, resetAfter := flags&rnnReturnSeq != 0, flags&rnnBackwards != 0, flags&rnnResetAfter != 0
+	inputOrder := flags&rnnInputOrder != 0
 	bs, ts, d := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2]
 	u := uv.Value.Shape[0]
 	r := newRNNDims(cell, bs, ts, d, u)
@@ -407,8 +421,12 @@ func rnnBackward(nd *node) {
 	for s := ts - 1; s >= 0; s-- {
 		t, prev, next := r.step(s, back)
 		if retSeq {
+			pos := s
+			if inputOrder {
+				pos = t
+			}
 			for bi := 0; bi < bs; bi++ {
-				cpu.Axpy(dh[bi*u:bi*u+u], dout[bi*ldU+s*u:bi*ldU+s*u+u], 1)
+				cpu.Axpy(dh[bi*u:bi*u+u], dout[bi*ldU+pos*u:bi*ldU+pos*u+u], 1)
 			}
 		} else if s == ts-1 {
 			copy(dh, dout)

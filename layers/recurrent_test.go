@@ -1,6 +1,7 @@
 package layers_test
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -422,5 +423,156 @@ func TestRecurrentLargeMatchesReference(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBidirectionalMatchesReference checks Bidirectional against two
+// refCells, the backward one's sequence reversed back, merged.
+func TestBidirectionalMatchesReference(t *testing.T) {
+	const b, steps, d = 2, 4, 3
+	for _, mode := range []layers.MergeMode{"", layers.MergeSum, layers.MergeMul, layers.MergeAve} {
+		for _, seq := range []bool{false, true} {
+			for _, inner := range []struct {
+				l   layers.Layer
+				ref refCell
+			}{
+				{&layers.LSTM{Units: 3, ReturnSequences: seq}, refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, bias: true}},
+				{&layers.GRU{Units: 2, ReturnSequences: seq}, refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, retSeq: seq, bias: true}},
+				{&layers.SimpleRNN{Units: 2, ReturnSequences: seq}, refCell{cell: "simple", units: 2, act: refTanh, retSeq: seq, bias: true}},
+			} {
+				name := fmt.Sprintf("%s_%s_seq%v", inner.l.ClassName(), mode, seq)
+				t.Run(name, func(t *testing.T) {
+					l := &layers.Bidirectional{Layer: inner.l, MergeMode: mode, Base: layers.Base{Name: "bidirectional_1"}}
+					if err := layers.Build(l, []int{steps, d}); err != nil {
+						t.Fatal(err)
+					}
+					rng := tensor.NewRNG(3)
+					for _, w := range l.Weights() {
+						rng.Normal(w.Var.Value, 0, 0.6)
+					}
+					x := randn(rng, b, steps, d)
+					xv := autograd.NewParam(x)
+					tp := autograd.NewTape()
+					y := l.Call(&layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1)}, xv)
+					r := randn(tensor.NewRNG(9), y.Value.Shape...)
+					tp.BackwardFrom(y, r)
+					args := [][]float64{to64(x.Data)}
+					grads := []*tensor.Tensor{xv.Grad}
+					for _, w := range l.Weights() {
+						args = append(args, to64(w.Var.Value.Data))
+						grads = append(grads, w.Var.Grad)
+					}
+					u := inner.ref.units
+					call := func() []float64 {
+						fc, bc := inner.ref, inner.ref
+						bc.back = true
+						yf := fc.forward(b, steps, d, args[0], args[1], args[2], args[3])
+						yb := bc.forward(b, steps, d, args[0], args[4], args[5], args[6])
+						if seq {
+							rev := make([]float64, len(yb))
+							for n := 0; n < b; n++ {
+								for s := 0; s < steps; s++ {
+									copy(rev[(n*steps+s)*u:(n*steps+s+1)*u], yb[(n*steps+steps-1-s)*u:])
+								}
+							}
+							yb = rev
+						}
+						var out []float64
+						for i := 0; i < len(yf); i += u {
+							switch mode {
+							case "":
+								out = append(append(out, yf[i:i+u]...), yb[i:i+u]...)
+							default:
+								for j := i; j < i+u; j++ {
+									v := map[layers.MergeMode]float64{
+										layers.MergeSum: yf[j] + yb[j], layers.MergeMul: yf[j] * yb[j], layers.MergeAve: (yf[j] + yb[j]) / 2,
+									}[mode]
+									out = append(out, v)
+								}
+							}
+						}
+						return out
+					}
+					want := call()
+					if len(want) != len(y.Value.Data) {
+						t.Fatalf("%d outputs, the reference %d", len(y.Value.Data), len(want))
+					}
+					for i, v := range want {
+						if math.Abs(float64(y.Value.Data[i])-v) > 1e-5 {
+							t.Fatalf("output[%d] = %v, reference %v", i, y.Value.Data[i], v)
+						}
+					}
+					loss := func() float64 {
+						s := 0.0
+						for i, v := range call() {
+							s += v * float64(r.Data[i])
+						}
+						return s
+					}
+					for ai, a := range args {
+						for j := range a {
+							o := a[j]
+							a[j] = o + 1e-6
+							lp := loss()
+							a[j] = o - 1e-6
+							lm := loss()
+							a[j] = o
+							num := (lp - lm) / 2e-6
+							if got := float64(grads[ai].Data[j]); math.Abs(got-num) > 1e-4+1e-4*math.Abs(num) {
+								t.Errorf("argument %d [%d]: op %.7g, reference %.7g", ai, j, got, num)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestBidirectionalWeights(t *testing.T) {
+	l := &layers.Bidirectional{Layer: &layers.LSTM{Units: 64}, Base: layers.Base{Name: "bidirectional_2"}}
+	if err := layers.Build(l, []int{200, 64}); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	n := 0
+	for _, w := range l.Weights() {
+		names = append(names, w.Name)
+		n += w.Var.Value.Size()
+	}
+	want := "bidirectional_2/forward_lstm_2/kernel bidirectional_2/forward_lstm_2/recurrent_kernel bidirectional_2/forward_lstm_2/bias " +
+		"bidirectional_2/backward_lstm_2/kernel bidirectional_2/backward_lstm_2/recurrent_kernel bidirectional_2/backward_lstm_2/bias"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("weights %s, want %s", got, want)
+	}
+	if n != 2*4*(64*64+64*64+64) {
+		t.Errorf("%d parameters, want %d", n, 2*4*(64*64+64*64+64))
+	}
+	if !tensor.EqualShape(l.OutputShape(), []int{128}) {
+		t.Errorf("output shape %v, want [128]", l.OutputShape())
+	}
+	bad := &layers.Bidirectional{Layer: &layers.Dense{Units: 2}}
+	if err := layers.Build(bad, []int{3, 2}); err == nil || !strings.Contains(err.Error(), "cannot wrap Dense") {
+		t.Errorf("wrapping Dense: %v", err)
+	}
+}
+
+// TestEveryBidirectionalLayer runs Bidirectional through layerTest.
+func TestEveryBidirectionalLayer(t *testing.T) {
+	for _, c := range []layerCase{
+		// sigmoid: the finite differences' step (0.01) can straddle hard_sigmoid's
+		// kinks; TestBidirectionalMatchesReference checks hard_sigmoid exactly.
+		{name: "Bidirectional LSTM", new: func() layers.Layer { return &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, RecurrentActivation: activations.Sigmoid}} }, inputs: [][]int{{3, 2}}, batch: 2, want: []int{4}},
+		{name: "Bidirectional GRU sequences sum", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.GRU{Units: 2, ReturnSequences: true}, MergeMode: layers.MergeSum}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "Bidirectional SimpleRNN sequences ave", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 2, ReturnSequences: true}, MergeMode: layers.MergeAve}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "Bidirectional GRU reset_after mul", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.GRU{Units: 2, ResetAfter: true}, MergeMode: layers.MergeMul}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
+	} {
+		layerTest(t, c)
 	}
 }

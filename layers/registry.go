@@ -39,6 +39,8 @@ var classes = func() *registry.Registry[Layer] {
 		"SimpleRNN": func() Layer { return &SimpleRNN{} },
 		"LSTM":      func() Layer { return &LSTM{} },
 		"GRU":       func() Layer { return &GRU{} },
+
+		"Bidirectional": func() Layer { return &Bidirectional{} },
 	} {
 		r.Register(name, newLayer)
 	}
