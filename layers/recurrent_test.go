@@ -562,7 +562,9 @@ func TestEveryBidirectionalLayer(t *testing.T) {
 	for _, c := range []layerCase{
 		// sigmoid: the finite differences' step (0.01) can straddle hard_sigmoid's
 		// kinks; TestBidirectionalMatchesReference checks hard_sigmoid exactly.
-		{name: "Bidirectional LSTM", new: func() layers.Layer { return &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, RecurrentActivation: activations.Sigmoid}} }, inputs: [][]int{{3, 2}}, batch: 2, want: []int{4}},
+		{name: "Bidirectional LSTM", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, RecurrentActivation: activations.Sigmoid}}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{4}},
 		{name: "Bidirectional GRU sequences sum", new: func() layers.Layer {
 			return &layers.Bidirectional{Layer: &layers.GRU{Units: 2, ReturnSequences: true}, MergeMode: layers.MergeSum}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
