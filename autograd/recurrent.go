@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/neurona/neurona/internal/cpu"
+	"github.com/neurona/neurona/tensor"
 )
 
 // RNNCell selects the recurrence of Tape.RNN.
@@ -75,6 +76,14 @@ type RNNOptions struct {
 	// order processed: Bidirectional's backward layer, which Keras
 	// reverses back.
 	InputOrder bool
+	// Dropout, when positive, drops inputs as Keras's dropout argument in
+	// training: one mask per gate (1 for SimpleRNN, 4 for LSTM, 3 for GRU,
+	// Keras 2.2's implementation 1) of shape (batch, features), the same
+	// at every step, survivors scaled by 1/(1−Dropout). The masks are drawn
+	// from RNG in the order gate, sample, feature, an element surviving
+	// when RNG.Float32() ≥ Dropout. Leave it 0 at inference.
+	Dropout float32
+	RNG     *tensor.RNG
 }
 
 const (
@@ -148,11 +157,15 @@ type rnnDims struct {
 	// cell states and A (b,t,u) act(c) for the LSTM; R (b,t,u) r·h₋ or
 	// h₋·U_h + b_rec_h for the GRU.
 	pOff, hOff, cOff, aOff, rOff, saveLen int
-	// backward scratch: DZ (b,t,gu), dh (b,u), dc (b,u), tmp (b,gu).
-	dzOff, dhOff, dcOff, tmpOff, bwdLen int
+	// with input dropout: XM (g,b,t,d) the masked inputs of every gate,
+	// after the rest.
+	xmOff int
+	// backward scratch: DZ (b,t,gu), dh (b,u), dc (b,u), tmp (b,gu); with
+	// dropout DX (b,t,d) after them.
+	dzOff, dhOff, dcOff, tmpOff, dxOff, bwdLen int
 }
 
-func newRNNDims(cell RNNCell, b, t, d, u int) rnnDims {
+func newRNNDims(cell RNNCell, b, t, d, u int, masked bool) rnnDims {
 	g := cell.gates()
 	r := rnnDims{b: b, t: t, d: d, u: u, g: g}
 	gu := g * u
@@ -169,12 +182,20 @@ func newRNNDims(cell RNNCell, b, t, d, u int) rnnDims {
 		r.rOff = n
 		n += b * t * u
 	}
+	r.xmOff = n
+	if masked {
+		n += g * b * t * d
+	}
 	r.saveLen = n
 	r.dzOff = 0
 	r.dhOff = b * t * gu
 	r.dcOff = r.dhOff + b*u
 	r.tmpOff = r.dcOff + b*u
-	r.bwdLen = r.tmpOff + b*gu
+	r.dxOff = r.tmpOff + b*gu
+	r.bwdLen = r.dxOff
+	if masked {
+		r.bwdLen += b * t * d
+	}
 	return r
 }
 
@@ -221,7 +242,11 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 			panic(fmt.Sprintf("autograd: RNN (%v): bias of shape %v for %d units", o.Cell, b.Value.Shape, units))
 		}
 	}
-	r := newRNNDims(o.Cell, bs, ts, d, units)
+	if !(o.Dropout >= 0 && o.Dropout < 1) {
+		panic(fmt.Sprintf("autograd: RNN (%v): dropout %v outside [0, 1)", o.Cell, o.Dropout))
+	}
+	masked := o.Dropout > 0
+	r := newRNNDims(o.Cell, bs, ts, d, units, masked)
 	var shape [3]int
 	outShape := shape[:2]
 	shape[0], shape[1] = bs, units
@@ -232,6 +257,29 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 	out, nd := tp.output(opRNN, outShape, x, w, u, b)
 	save := tp.Scratch(r.saveLen)
 	tmp := tp.Scratch(bs * gu)
+	var mask *tensor.Tensor
+	if masked {
+		mask = tp.Scratch(g, bs, d)
+		scale := 1 / (1 - o.Dropout)
+		for i := range mask.Data {
+			if o.RNG.Float32() >= o.Dropout {
+				mask.Data[i] = scale
+			} else {
+				mask.Data[i] = 0
+			}
+		}
+		xm := save.Data[r.xmOff:]
+		xd, md := x.Value.Data, mask.Data
+		for gi := 0; gi < g; gi++ {
+			for bi := 0; bi < bs; bi++ {
+				m := md[(gi*bs+bi)*d : (gi*bs+bi+1)*d]
+				for t := 0; t < ts; t++ {
+					off := ((gi*bs+bi)*ts + t) * d
+					cpu.Mul(xm[off:off+d], xd[(bi*ts+t)*d:(bi*ts+t+1)*d], m)
+				}
+			}
+		}
+	}
 	rnnForward(&r, o, x.Value.Data, w.Value.Data, u.Value.Data, biasData(b), save.Data, tmp.Data, out.Value.Data)
 	if nd != nil {
 		nd.ints = [4]int{int(o.Cell), int(o.Activation), int(o.RecurrentActivation), 0}
@@ -249,6 +297,7 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 		}
 		nd.aux[0] = save
 		nd.aux[1] = tp.Scratch(r.bwdLen)
+		nd.aux[2] = mask
 	}
 	return out
 }
@@ -276,8 +325,20 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float
 			recBias = bias[gu : 2*gu]
 		}
 	}
-	// All steps' input projections at once.
-	cpu.GemmBias(false, false, bs*ts, gu, d, 1, x, d, w, gu, 0, p, gu, inBias, false)
+	// All steps' input projections at once (one GEMM per gate's masked
+	// inputs with dropout).
+	if o.Dropout > 0 {
+		btd := bs * ts * d
+		for gi := 0; gi < r.g; gi++ {
+			var bg []float32
+			if inBias != nil {
+				bg = inBias[gi*u : (gi+1)*u]
+			}
+			cpu.GemmBias(false, false, bs*ts, u, d, 1, save[r.xmOff+gi*btd:], d, w[gi*u:], gu, 0, p[gi*u:], gu, bg, false)
+		}
+	} else {
+		cpu.GemmBias(false, false, bs*ts, gu, d, 1, x, d, w, gu, 0, p, gu, inBias, false)
+	}
 	back := o.GoBackwards
 	_, first, _ := r.step(0, back)
 	for bi := 0; bi < bs; bi++ {
@@ -391,7 +452,8 @@ func rnnBackward(nd *node) {
 	inputOrder := flags&rnnInputOrder != 0
 	bs, ts, d := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2]
 	u := uv.Value.Shape[0]
-	r := newRNNDims(cell, bs, ts, d, u)
+	mask := nd.aux[2]
+	r := newRNNDims(cell, bs, ts, d, u, mask != nil)
 	gu := r.g * u
 	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
 	save, bwd := nd.aux[0].Data, nd.aux[1].Data
@@ -538,6 +600,26 @@ func rnnBackward(nd *node) {
 	}
 	if dB != nil {
 		cpu.SumRows(dB, dzAll)
+	}
+	if mask != nil {
+		btd := bs * ts * d
+		dx := bwd[r.dxOff:r.bwdLen]
+		for gi := 0; gi < r.g; gi++ {
+			if w.Grad != nil {
+				cpu.Gemm(true, false, d, u, bs*ts, 1, save[r.xmOff+gi*btd:], d, dzAll[gi*u:], gu, 1, w.Grad.Data[gi*u:], gu)
+			}
+			if x.Grad != nil {
+				cpu.Gemm(false, true, bs*ts, d, u, 1, dzAll[gi*u:], gu, w.Value.Data[gi*u:], gu, 0, dx, d)
+				for bi := 0; bi < bs; bi++ {
+					m := mask.Data[(gi*bs+bi)*d : (gi*bs+bi+1)*d]
+					for t := 0; t < ts; t++ {
+						off := (bi*ts + t) * d
+						cpu.AddMul(x.Grad.Data[off:off+d], dx[off:off+d], m)
+					}
+				}
+			}
+		}
+		return
 	}
 	if w.Grad != nil {
 		cpu.Gemm(true, false, d, gu, bs*ts, 1, x.Value.Data, d, dzAll, gu, 1, w.Grad.Data, gu)

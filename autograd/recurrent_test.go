@@ -15,6 +15,8 @@ func TestRNNAllocs(t *testing.T) {
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, GoBackwards: true},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid, ResetAfter: true, ReturnSequences: true},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(3)},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(3)},
 	} {
 		g := o.Cell.gates()
 		rng := tensor.NewRNG(1)

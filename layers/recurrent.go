@@ -29,8 +29,10 @@ type SimpleRNN struct {
 	KernelInitializer    initializers.Initializer `json:"-"`
 	RecurrentInitializer initializers.Initializer `json:"-"`
 	BiasInitializer      initializers.Initializer `json:"-"`
-	// Dropout and RecurrentDropout are not supported yet: non-zero values
-	// are refused when the layer is built.
+	// Dropout drops inputs in training, one mask per gate and sequence
+	// (Keras's dropout; see autograd.RNNOptions.Dropout).
+	// RecurrentDropout is not supported yet: a non-zero value is refused
+	// when the layer is built.
 	Dropout          float32 `json:"dropout,omitempty"`
 	RecurrentDropout float32 `json:"recurrent_dropout,omitempty"`
 	// ReturnSequences returns every step's output, (steps, units), rather
@@ -94,6 +96,7 @@ type GRU struct {
 type recurrent struct {
 	kernel, rec, bias *autograd.Var
 	opts              autograd.RNNOptions
+	dropout           float32
 }
 
 // recurrentArgs is what buildRecurrent needs of a layer's config.
@@ -138,8 +141,8 @@ func (r *recurrent) build(b *Base, a recurrentArgs, input []int) error {
 	if a.units <= 0 {
 		return fmt.Errorf("%s: units must be positive, got %d", where, a.units)
 	}
-	if a.dropout != 0 {
-		return fmt.Errorf("%s: dropout %v is not supported yet (only 0)", where, a.dropout)
+	if !(a.dropout >= 0 && a.dropout < 1) {
+		return fmt.Errorf("%s: dropout must be in [0, 1), got %v", where, a.dropout)
 	}
 	if a.recDropout != 0 {
 		return fmt.Errorf("%s: recurrent_dropout %v is not supported yet (only 0)", where, a.recDropout)
@@ -153,6 +156,7 @@ func (r *recurrent) build(b *Base, a recurrentArgs, input []int) error {
 		return fmt.Errorf("%s: recurrent_activation: %w", where, err)
 	}
 	r.opts = o
+	r.dropout = a.dropout
 	if o.ReturnSequences {
 		b.SetOutputShape([]int{input[0], a.units})
 	} else {
@@ -187,7 +191,11 @@ func gatesOf(c autograd.RNNCell) int {
 }
 
 func (r *recurrent) call(c *CallContext, x *autograd.Var) *autograd.Var {
-	return c.Tape.RNN(x, r.kernel, r.rec, r.bias, r.opts)
+	o := r.opts
+	if c.Training && r.dropout > 0 {
+		o.Dropout, o.RNG = r.dropout, c.RNG
+	}
+	return c.Tape.RNN(x, r.kernel, r.rec, r.bias, o)
 }
 
 // ClassName implements Layer.

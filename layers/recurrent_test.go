@@ -23,6 +23,8 @@ type refCell struct {
 	back       bool
 	resetAfter bool
 	bias       bool
+	// masks, when set, are the input dropout masks, (gates, b, d).
+	masks []float64
 }
 
 func refTanh(x float64) float64    { return math.Tanh(x) }
@@ -47,7 +49,11 @@ func (c refCell) forward(b, t, d int, x, w, uk, bias []float64) []float64 {
 	proj := func(n, step, col int) float64 {
 		s := 0.0
 		for k := 0; k < d; k++ {
-			s += x[(n*t+step)*d+k] * w[k*gu+col]
+			xv := x[(n*t+step)*d+k]
+			if c.masks != nil {
+				xv *= c.masks[((col/u)*b+n)*d+k]
+			}
+			s += xv * w[k*gu+col]
 		}
 		if c.bias {
 			s += bias[col]
@@ -134,9 +140,10 @@ func to64(x []float32) []float64 {
 }
 
 type refCase struct {
-	name string
-	l    layers.Layer
-	ref  refCell
+	name    string
+	l       layers.Layer
+	ref     refCell
+	dropout float32 // the layer's; the call is in training mode when set
 }
 
 func refCases() []refCase {
@@ -152,25 +159,33 @@ func refCases() []refCase {
 			}
 			cs = append(cs,
 				refCase{"simple_rnn" + sfx, &layers.SimpleRNN{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}},
+					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}, 0},
 				refCase{"lstm" + sfx, &layers.LSTM{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0},
 				refCase{"lstm_sigmoid" + sfx, &layers.LSTM{Units: 3, RecurrentActivation: activations.Sigmoid, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "lstm", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, bias: true}},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, bias: true}, 0},
 				refCase{"gru" + sfx, &layers.GRU{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0},
 				refCase{"gru_reset_after" + sfx, &layers.GRU{Units: 3, ResetAfter: true, RecurrentActivation: activations.Sigmoid, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "gru", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}, 0},
 			)
 		}
 	}
 	cs = append(cs,
 		refCase{"lstm_no_bias", &layers.LSTM{Units: 2, NoBias: true, RecurrentActivation: activations.Sigmoid},
-			refCell{cell: "lstm", units: 2, act: refTanh, ract: refSigmoid}},
+			refCell{cell: "lstm", units: 2, act: refTanh, ract: refSigmoid}, 0},
 		refCase{"gru_reset_after_no_bias", &layers.GRU{Units: 2, NoBias: true, ResetAfter: true},
-			refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, resetAfter: true}},
+			refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, resetAfter: true}, 0},
 		refCase{"simple_rnn_relu", &layers.SimpleRNN{Units: 4, Activation: activations.ReLU, ReturnSequences: true},
-			refCell{cell: "simple", units: 4, act: func(x float64) float64 { return math.Max(x, 0) }, retSeq: true, bias: true}},
+			refCell{cell: "simple", units: 4, act: func(x float64) float64 { return math.Max(x, 0) }, retSeq: true, bias: true}, 0},
+		refCase{"simple_rnn_dropout", &layers.SimpleRNN{Units: 3, Dropout: 0.4, ReturnSequences: true},
+			refCell{cell: "simple", units: 3, act: refTanh, retSeq: true, bias: true}, 0.4},
+		refCase{"lstm_dropout", &layers.LSTM{Units: 3, Dropout: 0.4, GoBackwards: true},
+			refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0.4},
+		refCase{"gru_dropout", &layers.GRU{Units: 3, Dropout: 0.3, ReturnSequences: true},
+			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0.3},
+		refCase{"gru_reset_after_dropout", &layers.GRU{Units: 3, Dropout: 0.5, ResetAfter: true},
+			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, resetAfter: true, bias: true}, 0.5},
 	)
 	return cs
 }
@@ -196,9 +211,20 @@ func TestRecurrentMatchesReference(t *testing.T) {
 				w.Var.ZeroGrad()
 			}
 			tp := autograd.NewTape()
-			y := c.l.Call(&layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1)}, xv)
+			y := c.l.Call(&layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1), Training: c.dropout > 0}, xv)
 			r := randn(tensor.NewRNG(9), y.Value.Shape...)
 			tp.BackwardFrom(y, r)
+			if c.dropout > 0 {
+				// The masks as the op draws them (autograd.RNNOptions.Dropout).
+				g := map[string]int{"simple": 1, "lstm": 4, "gru": 3}[c.ref.cell]
+				mr := tensor.NewRNG(1)
+				c.ref.masks = make([]float64, g*b*d)
+				for i := range c.ref.masks {
+					if mr.Float32() >= c.dropout {
+						c.ref.masks[i] = 1 / (1 - float64(c.dropout))
+					}
+				}
+			}
 
 			args := [][]float64{to64(x.Data)}
 			for _, w := range c.l.Weights() {
@@ -318,7 +344,7 @@ func TestRecurrentErrors(t *testing.T) {
 		input []int
 		want  string
 	}{
-		{&layers.LSTM{Base: layers.Base{Name: "lstm_x"}, Units: 4, Dropout: 0.2}, []int{3, 2}, `layer "lstm_x" (LSTM): dropout`},
+		{&layers.LSTM{Base: layers.Base{Name: "lstm_x"}, Units: 4, Dropout: 1}, []int{3, 2}, `layer "lstm_x" (LSTM): dropout must be in [0, 1)`},
 		{&layers.GRU{Base: layers.Base{Name: "g"}, Units: 4, RecurrentDropout: 0.2}, []int{3, 2}, `layer "g" (GRU): recurrent_dropout`},
 		{&layers.SimpleRNN{Base: layers.Base{Name: "s"}, Units: 4}, []int{3}, `layer "s" (SimpleRNN): input shape`},
 		{&layers.LSTM{Base: layers.Base{Name: "l"}, Units: 4, RecurrentActivation: "softmax"}, []int{3, 2}, `unknown activation "softmax"`},
@@ -346,6 +372,13 @@ func TestEveryRecurrentLayer(t *testing.T) {
 		{name: "GRU reset_after sequences", new: func() layers.Layer {
 			return &layers.GRU{Units: 2, ResetAfter: true, ReturnSequences: true}
 		}, inputs: [][]int{{3, 2}}, batch: 3, want: []int{3, 2}},
+		{name: "SimpleRNN dropout", new: func() layers.Layer { return &layers.SimpleRNN{Units: 3, Dropout: 0.3} }, inputs: [][]int{{4, 3}}, batch: 2, want: []int{3}},
+		{name: "LSTM dropout", new: func() layers.Layer {
+			return &layers.LSTM{Units: 2, Dropout: 0.3, RecurrentActivation: activations.Sigmoid, ReturnSequences: true}
+		}, inputs: [][]int{{3, 3}}, batch: 2, want: []int{3, 2}},
+		{name: "GRU dropout", new: func() layers.Layer {
+			return &layers.GRU{Units: 2, Dropout: 0.3, RecurrentActivation: activations.Sigmoid, GoBackwards: true}
+		}, inputs: [][]int{{3, 3}}, batch: 2, want: []int{2}},
 		{name: "GRU reset_after backwards no bias", new: func() layers.Layer {
 			return &layers.GRU{Units: 2, ResetAfter: true, GoBackwards: true, NoBias: true, RecurrentActivation: activations.Sigmoid}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
@@ -363,11 +396,11 @@ func TestRecurrentLargeMatchesReference(t *testing.T) {
 	}
 	const b, steps, d, u = 5, 6, 19, 37
 	for _, c := range []refCase{
-		{"simple_rnn", &layers.SimpleRNN{Units: u, ReturnSequences: true}, refCell{cell: "simple", units: u, act: refTanh, retSeq: true, bias: true}},
-		{"lstm_backwards", &layers.LSTM{Units: u, GoBackwards: true}, refCell{cell: "lstm", units: u, act: refTanh, ract: refHardSigmoid, back: true, bias: true}},
-		{"gru", &layers.GRU{Units: u, ReturnSequences: true}, refCell{cell: "gru", units: u, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}},
+		{"simple_rnn", &layers.SimpleRNN{Units: u, ReturnSequences: true}, refCell{cell: "simple", units: u, act: refTanh, retSeq: true, bias: true}, 0},
+		{"lstm_backwards", &layers.LSTM{Units: u, GoBackwards: true}, refCell{cell: "lstm", units: u, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0},
+		{"gru", &layers.GRU{Units: u, ReturnSequences: true}, refCell{cell: "gru", units: u, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0},
 		{"gru_reset_after", &layers.GRU{Units: u, ResetAfter: true, GoBackwards: true, RecurrentActivation: activations.Sigmoid},
-			refCell{cell: "gru", units: u, act: refTanh, ract: refSigmoid, back: true, resetAfter: true, bias: true}},
+			refCell{cell: "gru", units: u, act: refTanh, ract: refSigmoid, back: true, resetAfter: true, bias: true}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if err := layers.Build(c.l, []int{steps, d}); err != nil {
@@ -571,6 +604,9 @@ func TestEveryBidirectionalLayer(t *testing.T) {
 		{name: "Bidirectional SimpleRNN sequences ave", new: func() layers.Layer {
 			return &layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 2, ReturnSequences: true}, MergeMode: layers.MergeAve}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "Bidirectional LSTM dropout sequences", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, Dropout: 0.2, ReturnSequences: true, RecurrentActivation: activations.Sigmoid}}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 4}},
 		{name: "Bidirectional GRU reset_after mul", new: func() layers.Layer {
 			return &layers.Bidirectional{Layer: &layers.GRU{Units: 2, ResetAfter: true}, MergeMode: layers.MergeMul}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
