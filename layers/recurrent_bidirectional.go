@@ -137,8 +137,7 @@ func (l *Bidirectional) innerName() string {
 	if i := strings.LastIndexByte(l.Name, '_'); i >= 0 && i+1 < len(l.Name) {
 		num = l.Name[i+1:]
 	}
-	snake := map[string]string{"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}[l.Layer.ClassName()]
-	return snake + "_" + num
+	return NamePrefix(l.Layer.ClassName()) + "_" + num
 }
 
 // Build implements Layer.

@@ -614,3 +614,34 @@ func TestEveryBidirectionalLayer(t *testing.T) {
 		layerTest(t, c)
 	}
 }
+
+// TestEveryTimeDistributedLayer runs TimeDistributed through layerTest.
+func TestEveryTimeDistributedLayer(t *testing.T) {
+	for _, c := range []layerCase{
+		{name: "TimeDistributed Dense", new: func() layers.Layer {
+			return &layers.TimeDistributed{Layer: &layers.Dense{Units: 3, Activation: activations.Tanh}}
+		}, inputs: [][]int{{4, 2}}, batch: 2, want: []int{4, 3}},
+		{name: "TimeDistributed Conv2D", new: func() layers.Layer {
+			return &layers.TimeDistributed{Layer: &layers.Conv2D{Filters: 2, KernelSize: [2]int{2, 2}}}
+		}, inputs: [][]int{{3, 3, 3, 1}}, batch: 2, want: []int{3, 2, 2, 2}},
+	} {
+		layerTest(t, c)
+	}
+}
+
+func TestTimeDistributedNames(t *testing.T) {
+	l := &layers.TimeDistributed{Layer: &layers.Dense{Units: 5}, Base: layers.Base{Name: "time_distributed_3"}}
+	if err := layers.Build(l, []int{7, 4}); err != nil {
+		t.Fatal(err)
+	}
+	ws := l.Weights()
+	if len(ws) != 2 || ws[0].Name != "time_distributed_3/dense_3/kernel" || ws[1].Name != "time_distributed_3/dense_3/bias" {
+		t.Errorf("weights %s, %s", ws[0].Name, ws[1].Name)
+	}
+	if !tensor.EqualShape(l.OutputShape(), []int{7, 5}) {
+		t.Errorf("output shape %v", l.OutputShape())
+	}
+	if err := layers.Build(&layers.TimeDistributed{Layer: &layers.Dense{Units: 2}}, []int{3}); err == nil || !strings.Contains(err.Error(), "no time axis") {
+		t.Errorf("rank-1 input: %v", err)
+	}
+}

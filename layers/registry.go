@@ -40,7 +40,8 @@ var classes = func() *registry.Registry[Layer] {
 		"LSTM":      func() Layer { return &LSTM{} },
 		"GRU":       func() Layer { return &GRU{} },
 
-		"Bidirectional": func() Layer { return &Bidirectional{} },
+		"Bidirectional":   func() Layer { return &Bidirectional{} },
+		"TimeDistributed": func() Layer { return &TimeDistributed{} },
 	} {
 		r.Register(name, newLayer)
 	}

@@ -43,7 +43,7 @@ func TestFromConfigErrors(t *testing.T) {
 	for _, c := range []struct {
 		class, config, want string
 	}{
-		{"Dens", `{}`, `unknown layer class "Dens" (valid: Activation, Add, Average, AveragePooling2D, BatchNormalization, Bidirectional, Concatenate, Conv2D, Conv2DTranspose, Dense, Dot, Dropout, Flatten, GRU, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LSTM, MaxPooling2D, Maximum, Minimum, Multiply, Reshape, SimpleRNN, Subtract, UpSampling2D)`},
+		{"Dens", `{}`, `unknown layer class "Dens" (valid: Activation, Add, Average, AveragePooling2D, BatchNormalization, Bidirectional, Concatenate, Conv2D, Conv2DTranspose, Dense, Dot, Dropout, Flatten, GRU, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, LSTM, MaxPooling2D, Maximum, Minimum, Multiply, Reshape, SimpleRNN, Subtract, TimeDistributed, UpSampling2D)`},
 		{"Dense", `{"unit": 3}`, `unknown field "unit" (valid: units, activation, no_bias, input_dim, name, input_shape, frozen)`},
 		{"Dense", `{"units": "many"}`, `field "units" must be an integer, not string`},
 		{"Dropout", `{"rate": true}`, `field "rate" must be a number, not bool`},

@@ -8,7 +8,32 @@ import (
 )
 
 func init() {
-	onnxClasses = append(onnxClasses, "SimpleRNN", "LSTM", "GRU", "Bidirectional")
+	onnxClasses = append(onnxClasses, "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed")
+}
+
+// timeDistributed converts TimeDistributed: a Dense applies to the last
+// axis as it is; any other layer runs on the steps folded into the batch,
+// (−1, …), and is unfolded after.
+func (e *onnxExport) timeDistributed(l *layers.TimeDistributed, name string, x onnxValue, out []int) (onnxValue, error) {
+	if _, ok := l.Layer.(*layers.Dense); ok {
+		return e.layer(l.Layer, name, []onnxValue{x}, out)
+	}
+	x = e.nhwc(x)
+	folded := []int64{-1}
+	for _, d := range x.shape[1:] {
+		folded = append(folded, int64(d))
+	}
+	f := e.node(name+"/fold", "Reshape", []string{x.name, e.int64s("shape", folded...)})
+	y, err := e.layer(l.Layer, name+"/"+l.Layer.LayerName(), []onnxValue{{name: f, shape: x.shape[1:]}}, out[1:])
+	if err != nil {
+		return onnxValue{}, err
+	}
+	y = e.nhwc(y)
+	unfolded := []int64{-1}
+	for _, d := range out {
+		unfolded = append(unfolded, int64(d))
+	}
+	return onnxValue{name: e.node(name, "Reshape", []string{y.name, e.int64s("shape", unfolded...)}), shape: out}, nil
 }
 
 // rnnExport is what the ONNX conversion needs of a recurrent layer.
@@ -101,6 +126,9 @@ func gateBias(r rnnExport) []float32 {
 // bidirectional.
 func (e *onnxExport) recurrent(l layers.Layer, name string, x onnxValue, out []int,
 	fail func(string, ...any) (onnxValue, error)) (onnxValue, error) {
+	if td, ok := l.(*layers.TimeDistributed); ok {
+		return e.timeDistributed(td, name, x, out)
+	}
 	dirs := []rnnExport{}
 	direction := "forward"
 	merge := layers.MergeConcat

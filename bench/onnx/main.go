@@ -350,6 +350,8 @@ func allCases(seed uint64) []testCase {
 			inputs: normalInputs, build: withSeed(seed, lstms)},
 		testCase{name: "gru", about: "GRU reset_after false and true, forwards and go_backwards, last state and sequences",
 			inputs: normalInputs, build: withSeed(seed, grus)},
+		testCase{name: "time_distributed", about: "TimeDistributed over Dense and over Conv2D, after an LSTM's sequences",
+			inputs: normalInputs, build: withSeed(seed, timeDistributed)},
 		testCase{name: "bidirectional", about: "Bidirectional SimpleRNN, LSTM, GRU; merge concat, sum, mul, ave; last state and sequences",
 			inputs: normalInputs, build: withSeed(seed, bidirectionals)},
 	)
@@ -513,4 +515,13 @@ func bidirectionals() (*models.Model, error) {
 		&layers.Bidirectional{Layer: &layers.GRU{Units: 2, ResetAfter: true}, MergeMode: layers.MergeAve},
 		&layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 2, ReturnSequences: true}},
 	)
+}
+
+func timeDistributed() (*models.Model, error) {
+	seq := named("sequence", 7, 5)
+	h := apply(&layers.LSTM{Units: 4, ReturnSequences: true}, seq)
+	dense := apply(&layers.TimeDistributed{Layer: &layers.Dense{Units: 3, Activation: activations.Sigmoid}}, h)
+	frames := named("frames", 3, 6, 5, 2)
+	conv := apply(&layers.TimeDistributed{Layer: &layers.Conv2D{Filters: 3, KernelSize: [2]int{3, 2}, Activation: activations.ReLU}}, frames)
+	return model([]*layers.KerasTensor{seq, frames}, dense, conv)
 }
