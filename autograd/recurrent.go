@@ -84,6 +84,11 @@ type RNNOptions struct {
 	// when RNG.Float32() ≥ Dropout. Leave it 0 at inference.
 	Dropout float32
 	RNG     *tensor.RNG
+	// Mask, when set, is Keras's sequence mask, (batch, steps): at a step
+	// whose value is 0 the state is carried over unchanged (and, with
+	// ReturnSequences, the previous output repeated), as Keras's K.rnn
+	// does for the padding that Embedding(mask_zero=True) marks.
+	Mask *tensor.Tensor
 }
 
 const (
@@ -91,6 +96,7 @@ const (
 	rnnBackwards
 	rnnResetAfter
 	rnnInputOrder
+	rnnMasked
 )
 
 var opRNN = register("rnn", rnnBackward)
@@ -188,11 +194,12 @@ type rnnDims struct {
 	// after the rest.
 	xmOff int
 	// backward scratch: DZ (b,t,gu), dh (b,u), dc (b,u), tmp (b,gu); with
-	// dropout DX (b,t,d) after them.
-	dzOff, dhOff, dcOff, tmpOff, dxOff, bwdLen int
+	// dropout DX (b,t,d) after them; with a mask, the masked rows' dh and
+	// dc (b,u each) at the end.
+	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, bwdLen int
 }
 
-func newRNNDims(cell RNNCell, b, t, d, u int, masked bool) rnnDims {
+func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked bool) rnnDims {
 	g := cell.gates()
 	r := rnnDims{b: b, t: t, d: d, u: u, g: g}
 	gu := g * u
@@ -219,9 +226,13 @@ func newRNNDims(cell RNNCell, b, t, d, u int, masked bool) rnnDims {
 	r.dcOff = r.dhOff + b*u
 	r.tmpOff = r.dcOff + b*u
 	r.dxOff = r.tmpOff + b*gu
-	r.bwdLen = r.dxOff
+	r.keepOff = r.dxOff
 	if masked {
-		r.bwdLen += b * t * d
+		r.keepOff += b * t * d
+	}
+	r.bwdLen = r.keepOff
+	if seqMasked {
+		r.bwdLen += 2 * b * u
 	}
 	return r
 }
@@ -273,7 +284,10 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 		panic(fmt.Sprintf("autograd: RNN (%v): dropout %v outside [0, 1)", o.Cell, o.Dropout))
 	}
 	masked := o.Dropout > 0
-	r := newRNNDims(o.Cell, bs, ts, d, units, masked)
+	if o.Mask != nil && (o.Mask.Dims() != 2 || o.Mask.Shape[0] != bs || o.Mask.Shape[1] != ts) {
+		panic(fmt.Sprintf("autograd: RNN (%v): mask of shape %v for input %v", o.Cell, o.Mask.Shape, x.Value.Shape))
+	}
+	r := newRNNDims(o.Cell, bs, ts, d, units, masked, o.Mask != nil)
 	var shape [3]int
 	outShape := shape[:2]
 	shape[0], shape[1] = bs, units
@@ -321,6 +335,16 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 		}
 		if o.InputOrder {
 			nd.ints[3] |= rnnInputOrder
+		}
+		if o.Mask != nil {
+			nd.ints[3] |= rnnMasked
+			nd.idx = tp.IntScratch(bs * ts)
+			for i, v := range o.Mask.Data {
+				nd.idx[i] = 0
+				if v != 0 {
+					nd.idx[i] = 1
+				}
+			}
 		}
 		nd.aux[0] = save
 		nd.aux[1] = tp.Scratch(r.bwdLen)
@@ -453,6 +477,17 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float
 				}
 			}
 		}
+		if o.Mask != nil {
+			for bi := 0; bi < bs; bi++ {
+				if o.Mask.Data[bi*ts+t] != 0 {
+					continue
+				}
+				copy(hs[bi*ldH+next*u:bi*ldH+next*u+u], hs[bi*ldH+prev*u:bi*ldH+prev*u+u])
+				if o.Cell == LSTMCell {
+					copy(cs[bi*ldH+next*u:bi*ldH+next*u+u], cs[bi*ldH+prev*u:bi*ldH+prev*u+u])
+				}
+			}
+		}
 		if o.ReturnSequences {
 			pos := s
 			if o.InputOrder {
@@ -480,7 +515,11 @@ func rnnBackward(nd *node) {
 	bs, ts, d := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2]
 	u := uv.Value.Shape[0]
 	mask := nd.aux[2]
-	r := newRNNDims(cell, bs, ts, d, u, mask != nil)
+	var seqMask []int32
+	if flags&rnnMasked != 0 {
+		seqMask = nd.idx
+	}
+	r := newRNNDims(cell, bs, ts, d, u, mask != nil, seqMask != nil)
 	gu := r.g * u
 	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
 	save, bwd := nd.aux[0].Data, nd.aux[1].Data
@@ -492,7 +531,7 @@ func rnnBackward(nd *node) {
 	dzAll := bwd[r.dzOff:r.dhOff]
 	dh := bwd[r.dhOff:r.dcOff]
 	dc := bwd[r.dcOff:r.tmpOff]
-	tmp := bwd[r.tmpOff:r.bwdLen]
+	tmp := bwd[r.tmpOff:r.dxOff]
 	uw := uv.Value.Data
 	dout := nd.out.Grad.Data
 	var dU, dB, dBrec []float32
@@ -523,6 +562,18 @@ func rnnBackward(nd *node) {
 		pa := p[t*gu:]
 		dz := dzAll[t*gu:]
 		hp := hs[prev*u:]
+		// A masked step passes dh and dc through and contributes nothing:
+		// its rows' dh and dc are kept and restored after the step, its dz
+		// rows zeroed before any GEMM reads them.
+		if seqMask != nil {
+			keep := bwd[r.keepOff:r.bwdLen]
+			for bi := 0; bi < bs; bi++ {
+				if seqMask[bi*ts+t] == 0 {
+					copy(keep[bi*u:bi*u+u], dh[bi*u:bi*u+u])
+					copy(keep[(bs+bi)*u:(bs+bi)*u+u], dc[bi*u:bi*u+u])
+				}
+			}
+		}
 		switch cell {
 		case SimpleRNNCell:
 			for bi := 0; bi < bs; bi++ {
@@ -572,6 +623,7 @@ func rnnBackward(nd *node) {
 				rnnActGrad(dzg, zg, ract)
 				rnnActGrad(dhh, hh, act)
 			}
+			rnnZeroMasked(dz, seqMask, bs, ts, t, ldP, gu)
 			if !resetAfter {
 				// d(r·h₋) = da_h·U_hᵀ, into tmp (bs×u).
 				cpu.Gemm(false, true, bs, u, u, 1, dz[2*u:], ldP, uw[2*u:], gu, 0, tmp, u)
@@ -618,11 +670,21 @@ func rnnBackward(nd *node) {
 				}
 			}
 		}
+		rnnZeroMasked(dz, seqMask, bs, ts, t, ldP, gu)
 		if cell != GRUCell {
 			if dU != nil {
 				cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
 			}
 			cpu.Gemm(false, true, bs, u, gu, 1, dz, ldP, uw, gu, 0, dh, u)
+		}
+		if seqMask != nil {
+			keep := bwd[r.keepOff:r.bwdLen]
+			for bi := 0; bi < bs; bi++ {
+				if seqMask[bi*ts+t] == 0 {
+					copy(dh[bi*u:bi*u+u], keep[bi*u:bi*u+u])
+					copy(dc[bi*u:bi*u+u], keep[(bs+bi)*u:(bs+bi)*u+u])
+				}
+			}
 		}
 	}
 	if dB != nil {
@@ -630,7 +692,7 @@ func rnnBackward(nd *node) {
 	}
 	if mask != nil {
 		btd := bs * ts * d
-		dx := bwd[r.dxOff:r.bwdLen]
+		dx := bwd[r.dxOff:r.keepOff]
 		for gi := 0; gi < r.g; gi++ {
 			if w.Grad != nil {
 				cpu.Gemm(true, false, d, u, bs*ts, 1, save[r.xmOff+gi*btd:], d, dzAll[gi*u:], gu, 1, w.Grad.Data[gi*u:], gu)
@@ -653,5 +715,17 @@ func rnnBackward(nd *node) {
 	}
 	if x.Grad != nil {
 		cpu.Gemm(false, true, bs*ts, d, gu, 1, dzAll, gu, w.Value.Data, gu, 1, x.Grad.Data, d)
+	}
+}
+
+// rnnZeroMasked clears the dz rows of the masked samples at input step t.
+func rnnZeroMasked(dz []float32, seqMask []int32, bs, ts, t, ldP, gu int) {
+	if seqMask == nil {
+		return
+	}
+	for bi := 0; bi < bs; bi++ {
+		if seqMask[bi*ts+t] == 0 {
+			clear(dz[bi*ldP : bi*ldP+gu])
+		}
 	}
 }

@@ -18,6 +18,8 @@ func TestRNNAllocs(t *testing.T) {
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid, ResetAfter: true, ReturnSequences: true},
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(3)},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(3)},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, ResetAfter: true, Mask: halfMask(b, ts)},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, ReturnSequences: true, Mask: halfMask(b, ts)},
 	} {
 		g := o.Cell.gates()
 		rng := tensor.NewRNG(1)
@@ -86,4 +88,17 @@ func TestRNNTanh(t *testing.T) {
 			t.Errorf("tanh(%v) = %v, want %v", x, y[i], want)
 		}
 	}
+}
+
+// halfMask masks the first half of every other sample's steps.
+func halfMask(b, ts int) *tensor.Tensor {
+	m := tensor.New(b, ts)
+	for i := range b {
+		for t := range ts {
+			if i%2 == 1 || t >= ts/2 {
+				m.Data[i*ts+t] = 1
+			}
+		}
+	}
+	return m
 }

@@ -190,8 +190,37 @@ func gatesOf(c autograd.RNNCell) int {
 	return 1
 }
 
+// SequenceMasker is implemented by the layers that take Keras's sequence
+// mask (SimpleRNN, LSTM, GRU, Bidirectional): mask is (batch, steps), 0 at
+// the padded steps, whose state the layer carries over unchanged (see
+// autograd.RNNOptions.Mask). A nil mask is Call.
+type SequenceMasker interface {
+	Layer
+	CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var
+}
+
+// CallMasked implements SequenceMasker.
+func (l *SimpleRNN) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	return l.rnn.callMasked(c, x, mask)
+}
+
+// CallMasked implements SequenceMasker.
+func (l *LSTM) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	return l.rnn.callMasked(c, x, mask)
+}
+
+// CallMasked implements SequenceMasker.
+func (l *GRU) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	return l.rnn.callMasked(c, x, mask)
+}
+
 func (r *recurrent) call(c *CallContext, x *autograd.Var) *autograd.Var {
+	return r.callMasked(c, x, nil)
+}
+
+func (r *recurrent) callMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
 	o := r.opts
+	o.Mask = mask
 	if c.Training && r.dropout > 0 {
 		o.Dropout, o.RNG = r.dropout, c.RNG
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/internal/registry"
+	"github.com/neurona/neurona/tensor"
 )
 
 // MergeMode says how Bidirectional combines its two directions' outputs.
@@ -192,8 +193,14 @@ func (l *Bidirectional) Backward() Layer { return l.bwd }
 
 // Call implements Layer.
 func (l *Bidirectional) Call(c *CallContext, x *autograd.Var) *autograd.Var {
-	yf := l.fwd.Call(c, x)
-	yb := l.bwd.Call(c, x)
+	return l.CallMasked(c, x, nil)
+}
+
+// CallMasked implements SequenceMasker: both directions skip the masked
+// steps.
+func (l *Bidirectional) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	yf := l.fwd.(SequenceMasker).CallMasked(c, x, mask)
+	yb := l.bwd.(SequenceMasker).CallMasked(c, x, mask)
 	tp := c.Tape
 	switch l.MergeMode {
 	case MergeSum:

@@ -25,6 +25,8 @@ type refCell struct {
 	bias       bool
 	// masks, when set, are the input dropout masks, (gates, b, d).
 	masks []float64
+	// seqMask, when set, is the sequence mask (b, t): at 0 the state stays.
+	seqMask []float64
 }
 
 func refTanh(x float64) float64    { return math.Tanh(x) }
@@ -77,6 +79,12 @@ func (c refCell) forward(b, t, d int, x, w, uk, bias []float64) []float64 {
 				step = t - 1 - s
 			}
 			nh := make([]float64, u)
+			if c.seqMask != nil && c.seqMask[n*t+step] == 0 {
+				if c.retSeq {
+					copy(out[(n*t+s)*u:], h)
+				}
+				continue // h and c carried over
+			}
 			switch c.cell {
 			case "simple":
 				for j := 0; j < u; j++ {
@@ -144,7 +152,12 @@ type refCase struct {
 	l       layers.Layer
 	ref     refCell
 	dropout float32 // the layer's; the call is in training mode when set
+	masked  bool    // called with refMask
 }
+
+// refMask is a sequence mask of (2, 5): the first sample padded at the
+// start, the second at the end and in the middle.
+var refMask = []float32{0, 0, 1, 1, 1, 1, 0, 1, 1, 0}
 
 func refCases() []refCase {
 	var cs []refCase
@@ -159,33 +172,58 @@ func refCases() []refCase {
 			}
 			cs = append(cs,
 				refCase{"simple_rnn" + sfx, &layers.SimpleRNN{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}, 0},
+					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}, 0, false},
 				refCase{"lstm" + sfx, &layers.LSTM{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, false},
 				refCase{"lstm_sigmoid" + sfx, &layers.LSTM{Units: 3, RecurrentActivation: activations.Sigmoid, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "lstm", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, bias: true}, 0},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, bias: true}, 0, false},
 				refCase{"gru" + sfx, &layers.GRU{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, false},
 				refCase{"gru_reset_after" + sfx, &layers.GRU{Units: 3, ResetAfter: true, RecurrentActivation: activations.Sigmoid, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "gru", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}, 0},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}, 0, false},
 			)
 		}
 	}
 	cs = append(cs,
 		refCase{"lstm_no_bias", &layers.LSTM{Units: 2, NoBias: true, RecurrentActivation: activations.Sigmoid},
-			refCell{cell: "lstm", units: 2, act: refTanh, ract: refSigmoid}, 0},
+			refCell{cell: "lstm", units: 2, act: refTanh, ract: refSigmoid}, 0, false},
 		refCase{"gru_reset_after_no_bias", &layers.GRU{Units: 2, NoBias: true, ResetAfter: true},
-			refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, resetAfter: true}, 0},
+			refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, resetAfter: true}, 0, false},
 		refCase{"simple_rnn_relu", &layers.SimpleRNN{Units: 4, Activation: activations.ReLU, ReturnSequences: true},
-			refCell{cell: "simple", units: 4, act: func(x float64) float64 { return math.Max(x, 0) }, retSeq: true, bias: true}, 0},
+			refCell{cell: "simple", units: 4, act: func(x float64) float64 { return math.Max(x, 0) }, retSeq: true, bias: true}, 0, false},
 		refCase{"simple_rnn_dropout", &layers.SimpleRNN{Units: 3, Dropout: 0.4, ReturnSequences: true},
-			refCell{cell: "simple", units: 3, act: refTanh, retSeq: true, bias: true}, 0.4},
+			refCell{cell: "simple", units: 3, act: refTanh, retSeq: true, bias: true}, 0.4, false},
 		refCase{"lstm_dropout", &layers.LSTM{Units: 3, Dropout: 0.4, GoBackwards: true},
-			refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0.4},
+			refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0.4, false},
 		refCase{"gru_dropout", &layers.GRU{Units: 3, Dropout: 0.3, ReturnSequences: true},
-			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0.3},
+			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0.3, false},
 		refCase{"gru_reset_after_dropout", &layers.GRU{Units: 3, Dropout: 0.5, ResetAfter: true},
-			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, resetAfter: true, bias: true}, 0.5},
+			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, resetAfter: true, bias: true}, 0.5, false},
+	)
+	for _, back := range []bool{false, true} {
+		for _, seq := range []bool{false, true} {
+			sfx := "_masked"
+			if back {
+				sfx += "_backwards"
+			}
+			if seq {
+				sfx += "_sequences"
+			}
+			cs = append(cs,
+				refCase{"simple_rnn" + sfx, &layers.SimpleRNN{Units: 3, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}, 0, true},
+				refCase{"lstm" + sfx, &layers.LSTM{Units: 3, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, true},
+				refCase{"gru" + sfx, &layers.GRU{Units: 3, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, true},
+				refCase{"gru_reset_after" + sfx, &layers.GRU{Units: 3, ResetAfter: true, ReturnSequences: seq, GoBackwards: back},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}, 0, true},
+			)
+		}
+	}
+	cs = append(cs,
+		refCase{"lstm_masked_dropout", &layers.LSTM{Units: 3, Dropout: 0.3, ReturnSequences: true},
+			refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0.3, true},
 	)
 	return cs
 }
@@ -211,9 +249,28 @@ func TestRecurrentMatchesReference(t *testing.T) {
 				w.Var.ZeroGrad()
 			}
 			tp := autograd.NewTape()
-			y := c.l.Call(&layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1), Training: c.dropout > 0}, xv)
-			r := randn(tensor.NewRNG(9), y.Value.Shape...)
-			tp.BackwardFrom(y, r)
+			var y *autograd.Var
+			var r *tensor.Tensor
+			// Twice on one tape, the second time on the first's scratch
+			// (which must not leak into the result).
+			for range 2 {
+				tp.Reset()
+				xv.ZeroGrad()
+				for _, w := range c.l.Weights() {
+					w.Var.ZeroGrad()
+				}
+				ctx := &layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1), Training: c.dropout > 0}
+				if c.masked {
+					m := tensor.New(b, steps)
+					copy(m.Data, refMask)
+					c.ref.seqMask = to64(refMask)
+					y = c.l.(layers.SequenceMasker).CallMasked(ctx, xv, m)
+				} else {
+					y = c.l.Call(ctx, xv)
+				}
+				r = randn(tensor.NewRNG(9), y.Value.Shape...)
+				tp.BackwardFrom(y, r)
+			}
 			if c.dropout > 0 {
 				// The masks as the op draws them (autograd.RNNOptions.Dropout).
 				g := map[string]int{"simple": 1, "lstm": 4, "gru": 3}[c.ref.cell]
@@ -396,11 +453,11 @@ func TestRecurrentLargeMatchesReference(t *testing.T) {
 	}
 	const b, steps, d, u = 5, 6, 19, 37
 	for _, c := range []refCase{
-		{"simple_rnn", &layers.SimpleRNN{Units: u, ReturnSequences: true}, refCell{cell: "simple", units: u, act: refTanh, retSeq: true, bias: true}, 0},
-		{"lstm_backwards", &layers.LSTM{Units: u, GoBackwards: true}, refCell{cell: "lstm", units: u, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0},
-		{"gru", &layers.GRU{Units: u, ReturnSequences: true}, refCell{cell: "gru", units: u, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0},
+		{"simple_rnn", &layers.SimpleRNN{Units: u, ReturnSequences: true}, refCell{cell: "simple", units: u, act: refTanh, retSeq: true, bias: true}, 0, false},
+		{"lstm_backwards", &layers.LSTM{Units: u, GoBackwards: true}, refCell{cell: "lstm", units: u, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0, false},
+		{"gru", &layers.GRU{Units: u, ReturnSequences: true}, refCell{cell: "gru", units: u, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0, false},
 		{"gru_reset_after", &layers.GRU{Units: u, ResetAfter: true, GoBackwards: true, RecurrentActivation: activations.Sigmoid},
-			refCell{cell: "gru", units: u, act: refTanh, ract: refSigmoid, back: true, resetAfter: true, bias: true}, 0},
+			refCell{cell: "gru", units: u, act: refTanh, ract: refSigmoid, back: true, resetAfter: true, bias: true}, 0, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if err := layers.Build(c.l, []int{steps, d}); err != nil {
