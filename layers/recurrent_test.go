@@ -520,7 +520,11 @@ func TestRecurrentLargeMatchesReference(t *testing.T) {
 // refCells, the backward one's sequence reversed back, merged.
 func TestBidirectionalMatchesReference(t *testing.T) {
 	const b, steps, d = 2, 4, 3
-	for _, mode := range []layers.MergeMode{"", layers.MergeSum, layers.MergeMul, layers.MergeAve} {
+	for _, mode := range []layers.MergeMode{"", layers.MergeSum, layers.MergeMul, layers.MergeAve, "masked"} {
+		masked := mode == "masked"
+		if masked {
+			mode = ""
+		}
 		for _, seq := range []bool{false, true} {
 			for _, inner := range []struct {
 				l   layers.Layer
@@ -530,7 +534,7 @@ func TestBidirectionalMatchesReference(t *testing.T) {
 				{&layers.GRU{Units: 2, ReturnSequences: seq}, refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, retSeq: seq, bias: true}},
 				{&layers.SimpleRNN{Units: 2, ReturnSequences: seq}, refCell{cell: "simple", units: 2, act: refTanh, retSeq: seq, bias: true}},
 			} {
-				name := fmt.Sprintf("%s_%s_seq%v", inner.l.ClassName(), mode, seq)
+				name := fmt.Sprintf("%s_%s_seq%v_masked%v", inner.l.ClassName(), mode, seq, masked)
 				t.Run(name, func(t *testing.T) {
 					l := &layers.Bidirectional{Layer: inner.l, MergeMode: mode, Base: layers.Base{Name: "bidirectional_1"}}
 					if err := layers.Build(l, []int{steps, d}); err != nil {
@@ -543,7 +547,17 @@ func TestBidirectionalMatchesReference(t *testing.T) {
 					x := randn(rng, b, steps, d)
 					xv := autograd.NewParam(x)
 					tp := autograd.NewTape()
-					y := l.Call(&layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1)}, xv)
+					ctx := &layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1)}
+					var y *autograd.Var
+					ref := inner.ref
+					if masked {
+						m := tensor.New(b, steps)
+						copy(m.Data, refMask[:b*steps])
+						ref.seqMask = to64(m.Data)
+						y = l.CallMasked(ctx, xv, m)
+					} else {
+						y = l.Call(ctx, xv)
+					}
 					r := randn(tensor.NewRNG(9), y.Value.Shape...)
 					tp.BackwardFrom(y, r)
 					args := [][]float64{to64(x.Data)}
@@ -554,7 +568,7 @@ func TestBidirectionalMatchesReference(t *testing.T) {
 					}
 					u := inner.ref.units
 					call := func() []float64 {
-						fc, bc := inner.ref, inner.ref
+						fc, bc := ref, ref
 						bc.back = true
 						yf := fc.forward(b, steps, d, args[0], args[1], args[2], args[3])
 						yb := bc.forward(b, steps, d, args[0], args[4], args[5], args[6])
