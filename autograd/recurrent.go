@@ -83,7 +83,11 @@ type RNNOptions struct {
 	// from RNG in the order gate, sample, feature, an element surviving
 	// when RNG.Float32() ≥ Dropout. Leave it 0 at inference.
 	Dropout float32
-	RNG     *tensor.RNG
+	// RecurrentDropout drops the previous state likewise (Keras's
+	// recurrent_dropout): one (batch, units) mask per gate, drawn after
+	// the input masks, applied to h₋ where each gate reads it.
+	RecurrentDropout float32
+	RNG              *tensor.RNG
 	// Mask, when set, is Keras's sequence mask, (batch, steps): at a step
 	// whose value is 0 the state is carried over unchanged (and, with
 	// ReturnSequences, the previous output repeated), as Keras's K.rnn
@@ -97,6 +101,7 @@ const (
 	rnnResetAfter
 	rnnInputOrder
 	rnnMasked
+	rnnRecMasked
 )
 
 var opRNN = register("rnn", rnnBackward)
@@ -193,13 +198,16 @@ type rnnDims struct {
 	// with input dropout: XM (g,b,t,d) the masked inputs of every gate,
 	// after the rest.
 	xmOff int
+	// with recurrent dropout: RM (g,b,u) the masks, after XM.
+	rmOff int
 	// backward scratch: DZ (b,t,gu), dh (b,u), dc (b,u), tmp (b,gu); with
 	// dropout DX (b,t,d) after them; with a mask, the masked rows' dh and
-	// dc (b,u each) at the end.
-	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, bwdLen int
+	// dc (b,u each) after them; with recurrent dropout two (b,u) buffers
+	// at the end.
+	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, hmOff, bwdLen int
 }
 
-func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked bool) rnnDims {
+func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked, recMasked bool) rnnDims {
 	g := cell.gates()
 	r := rnnDims{b: b, t: t, d: d, u: u, g: g}
 	gu := g * u
@@ -220,6 +228,10 @@ func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked bool) rnnDims {
 	if masked {
 		n += g * b * t * d
 	}
+	r.rmOff = n
+	if recMasked {
+		n += g * b * u
+	}
 	r.saveLen = n
 	r.dzOff = 0
 	r.dhOff = b * t * gu
@@ -230,8 +242,12 @@ func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked bool) rnnDims {
 	if masked {
 		r.keepOff += b * t * d
 	}
-	r.bwdLen = r.keepOff
+	r.hmOff = r.keepOff
 	if seqMasked {
+		r.hmOff += 2 * b * u
+	}
+	r.bwdLen = r.hmOff
+	if recMasked {
 		r.bwdLen += 2 * b * u
 	}
 	return r
@@ -283,11 +299,14 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 	if !(o.Dropout >= 0 && o.Dropout < 1) {
 		panic(fmt.Sprintf("autograd: RNN (%v): dropout %v outside [0, 1)", o.Cell, o.Dropout))
 	}
-	masked := o.Dropout > 0
+	if !(o.RecurrentDropout >= 0 && o.RecurrentDropout < 1) {
+		panic(fmt.Sprintf("autograd: RNN (%v): recurrent dropout %v outside [0, 1)", o.Cell, o.RecurrentDropout))
+	}
+	masked, recMasked := o.Dropout > 0, o.RecurrentDropout > 0
 	if o.Mask != nil && (o.Mask.Dims() != 2 || o.Mask.Shape[0] != bs || o.Mask.Shape[1] != ts) {
 		panic(fmt.Sprintf("autograd: RNN (%v): mask of shape %v for input %v", o.Cell, o.Mask.Shape, x.Value.Shape))
 	}
-	r := newRNNDims(o.Cell, bs, ts, d, units, masked, o.Mask != nil)
+	r := newRNNDims(o.Cell, bs, ts, d, units, masked, o.Mask != nil, recMasked)
 	var shape [3]int
 	outShape := shape[:2]
 	shape[0], shape[1] = bs, units
@@ -321,7 +340,19 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 			}
 		}
 	}
-	rnnForward(&r, o, x.Value.Data, w.Value.Data, u.Value.Data, biasData(b), save.Data, tmp.Data, out.Value.Data)
+	var hm []float32
+	if recMasked {
+		rm := save.Data[r.rmOff : r.rmOff+g*bs*units]
+		scale := 1 / (1 - o.RecurrentDropout)
+		for i := range rm {
+			rm[i] = 0
+			if o.RNG.Float32() >= o.RecurrentDropout {
+				rm[i] = scale
+			}
+		}
+		hm = tp.Scratch(bs * units).Data
+	}
+	rnnForward(&r, o, x.Value.Data, w.Value.Data, u.Value.Data, biasData(b), save.Data, tmp.Data, out.Value.Data, hm)
 	if nd != nil {
 		nd.ints = [4]int{int(o.Cell), int(o.Activation), int(o.RecurrentActivation), 0}
 		if o.ReturnSequences {
@@ -335,6 +366,9 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 		}
 		if o.InputOrder {
 			nd.ints[3] |= rnnInputOrder
+		}
+		if recMasked {
+			nd.ints[3] |= rnnRecMasked
 		}
 		if o.Mask != nil {
 			nd.ints[3] |= rnnMasked
@@ -360,7 +394,40 @@ func biasData(b *Var) []float32 {
 	return b.Value.Data
 }
 
-func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float32) {
+// rnnMaskedState writes hp ⊙ m (bs rows of u, hp with stride ldH) into
+// hm (bs×u).
+func rnnMaskedState(hm, hp []float32, ldH int, m []float32, bs, u int) {
+	for bi := 0; bi < bs; bi++ {
+		cpu.Mul(hm[bi*u:bi*u+u], hp[bi*ldH:bi*ldH+u], m[bi*u:bi*u+u])
+	}
+}
+
+// rnnRecMaskedGEMM adds, for each gate g in gates, (hp ⊙ m_g)·U_g into
+// dst's block g (stride ldDst), scaled by beta before.
+func rnnRecMaskedGEMM(dst []float32, ldDst int, hp []float32, ldH int, uw, rm []float32, gates []int, bs, u, gu int, hm []float32, beta float32) {
+	for _, g := range gates {
+		rnnMaskedState(hm, hp, ldH, rm[g*bs*u:], bs, u)
+		cpu.Gemm(false, false, bs, u, u, 1, hm, u, uw[g*u:], gu, beta, dst[g*u:], ldDst)
+	}
+}
+
+// rnnRecMaskedGrads accumulates, for each gate g in gates, dh += (D_g·U_gᵀ)
+// ⊙ m_g and dU_g += (hp ⊙ m_g)ᵀ·D_g, D's block g with stride ldD.
+func rnnRecMaskedGrads(dh, dU, uw, d []float32, ldD int, hp []float32, ldH int, rm []float32, gates []int, bs, u, gu int, hm, tmp []float32) {
+	for _, g := range gates {
+		m := rm[g*bs*u:]
+		if dU != nil {
+			rnnMaskedState(hm, hp, ldH, m, bs, u)
+			cpu.Gemm(true, false, u, u, bs, 1, hm, u, d[g*u:], ldD, 1, dU[g*u:], gu)
+		}
+		cpu.Gemm(false, true, bs, u, u, 1, d[g*u:], ldD, uw[g*u:], gu, 0, tmp, u)
+		cpu.AddMul(dh[:bs*u], tmp[:bs*u], m[:bs*u])
+	}
+}
+
+var rnnGates = [4]int{0, 1, 2, 3}
+
+func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []float32) {
 	bs, ts, d, u := r.b, r.t, r.d, r.u
 	gu := r.g * u
 	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
@@ -369,6 +436,10 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float
 	cs := save[r.cOff:]
 	ca := save[r.aOff:]
 	rs := save[r.rOff:]
+	var rm []float32
+	if o.RecurrentDropout > 0 {
+		rm = save[r.rmOff : r.rmOff+r.g*bs*u]
+	}
 	var inBias, recBias []float32
 	if bias != nil {
 		inBias = bias[:gu]
@@ -405,14 +476,22 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float
 		hp := hs[prev*u:]
 		switch o.Cell {
 		case SimpleRNNCell:
-			cpu.Gemm(false, false, bs, u, u, 1, hp, ldH, uw, u, 1, pa, ldP)
+			if rm != nil {
+				rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:1], bs, u, gu, hm, 1)
+			} else {
+				cpu.Gemm(false, false, bs, u, u, 1, hp, ldH, uw, u, 1, pa, ldP)
+			}
 			for bi := 0; bi < bs; bi++ {
 				row := pa[bi*ldP : bi*ldP+u]
 				rnnAct(row, act)
 				copy(hs[bi*ldH+next*u:bi*ldH+next*u+u], row)
 			}
 		case LSTMCell:
-			cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+			if rm != nil {
+				rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:4], bs, u, gu, hm, 1)
+			} else {
+				cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+			}
 			for bi := 0; bi < bs; bi++ {
 				row := pa[bi*ldP : bi*ldP+gu]
 				rnnAct(row[:2*u], ract)
@@ -434,7 +513,11 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float
 			}
 		case GRUCell:
 			if !o.ResetAfter {
-				cpu.Gemm(false, false, bs, 2*u, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+				if rm != nil {
+					rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:2], bs, u, gu, hm, 1)
+				} else {
+					cpu.Gemm(false, false, bs, 2*u, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+				}
 				for bi := 0; bi < bs; bi++ {
 					row := pa[bi*ldP : bi*ldP+gu]
 					rnnAct(row[:2*u], ract)
@@ -444,10 +527,17 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out []float
 					for j := range rh {
 						rh[j] = rg[j] * h0[j]
 					}
+					if rm != nil {
+						cpu.Mul(rh, rh, rm[(2*bs+bi)*u:(2*bs+bi+1)*u])
+					}
 				}
 				cpu.Gemm(false, false, bs, u, u, 1, rs[t*u:], ldU, uw[2*u:], gu, 1, pa[2*u:], ldP)
 			} else {
-				cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 0, tmp, gu)
+				if rm != nil {
+					rnnRecMaskedGEMM(tmp, gu, hp, ldH, uw, rm, rnnGates[:3], bs, u, gu, hm, 0)
+				} else {
+					cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 0, tmp, gu)
+				}
 				for bi := 0; bi < bs; bi++ {
 					row := pa[bi*ldP : bi*ldP+gu]
 					rec := tmp[bi*gu : bi*gu+gu]
@@ -519,7 +609,14 @@ func rnnBackward(nd *node) {
 	if flags&rnnMasked != 0 {
 		seqMask = nd.idx
 	}
-	r := newRNNDims(cell, bs, ts, d, u, mask != nil, seqMask != nil)
+	recMasked := flags&rnnRecMasked != 0
+	r := newRNNDims(cell, bs, ts, d, u, mask != nil, seqMask != nil, recMasked)
+	var rm, hm, hmTmp []float32
+	if recMasked {
+		rm = nd.aux[0].Data[r.rmOff : r.rmOff+r.g*bs*u]
+		hm = nd.aux[1].Data[r.hmOff : r.hmOff+bs*u]
+		hmTmp = nd.aux[1].Data[r.hmOff+bs*u : r.hmOff+2*bs*u]
+	}
 	gu := r.g * u
 	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
 	save, bwd := nd.aux[0].Data, nd.aux[1].Data
@@ -633,15 +730,29 @@ func rnnBackward(nd *node) {
 					h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 					drh := tmp[bi*u : bi*u+u]
 					dhr := dh[bi*u : bi*u+u]
-					for j := range dr {
-						dr[j] = drh[j] * h0[j]
-						dhr[j] += drh[j] * rg[j]
+					if rm != nil {
+						mh := rm[(2*bs+bi)*u : (2*bs+bi+1)*u]
+						for j := range dr {
+							dr[j] = drh[j] * h0[j] * mh[j]
+							dhr[j] += drh[j] * rg[j] * mh[j]
+						}
+					} else {
+						for j := range dr {
+							dr[j] = drh[j] * h0[j]
+							dhr[j] += drh[j] * rg[j]
+						}
 					}
 					rnnActGrad(dr, rg, ract)
 				}
-				cpu.Gemm(false, true, bs, u, 2*u, 1, dz, ldP, uw, gu, 1, dh, u)
+				if rm != nil {
+					rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:2], bs, u, gu, hm, hmTmp)
+				} else {
+					cpu.Gemm(false, true, bs, u, 2*u, 1, dz, ldP, uw, gu, 1, dh, u)
+					if dU != nil {
+						cpu.Gemm(true, false, u, 2*u, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
+					}
+				}
 				if dU != nil {
-					cpu.Gemm(true, false, u, 2*u, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
 					cpu.Gemm(true, false, u, u, bs, 1, rs[t*u:], ldU, dz[2*u:], ldP, 1, dU[2*u:], gu)
 				}
 			} else {
@@ -661,9 +772,13 @@ func rnnBackward(nd *node) {
 						rec[2*u+j] = dah[j] * rg[j]
 					}
 				}
-				cpu.Gemm(false, true, bs, u, gu, 1, tmp, gu, uw, gu, 1, dh, u)
-				if dU != nil {
-					cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, tmp, gu, 1, dU, gu)
+				if rm != nil {
+					rnnRecMaskedGrads(dh, dU, uw, tmp, gu, hp, ldH, rm, rnnGates[:3], bs, u, gu, hm, hmTmp)
+				} else {
+					cpu.Gemm(false, true, bs, u, gu, 1, tmp, gu, uw, gu, 1, dh, u)
+					if dU != nil {
+						cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, tmp, gu, 1, dU, gu)
+					}
 				}
 				if dBrec != nil {
 					cpu.SumRows(dBrec, tmp)
@@ -672,10 +787,15 @@ func rnnBackward(nd *node) {
 		}
 		rnnZeroMasked(dz, seqMask, bs, ts, t, ldP, gu)
 		if cell != GRUCell {
-			if dU != nil {
-				cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
+			if rm != nil {
+				clear(dh)
+				rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:r.g], bs, u, gu, hm, hmTmp)
+			} else {
+				if dU != nil {
+					cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
+				}
+				cpu.Gemm(false, true, bs, u, gu, 1, dz, ldP, uw, gu, 0, dh, u)
 			}
-			cpu.Gemm(false, true, bs, u, gu, 1, dz, ldP, uw, gu, 0, dh, u)
 		}
 		if seqMask != nil {
 			keep := bwd[r.keepOff:r.bwdLen]

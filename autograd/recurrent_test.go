@@ -19,6 +19,8 @@ func TestRNNAllocs(t *testing.T) {
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(3)},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(3)},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, ResetAfter: true, Mask: halfMask(b, ts)},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, RecurrentDropout: 0.3, Dropout: 0.1, RNG: tensor.NewRNG(4)},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, RecurrentDropout: 0.3, RNG: tensor.NewRNG(4)},
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, ReturnSequences: true, Mask: halfMask(b, ts)},
 	} {
 		g := o.Cell.gates()

@@ -29,10 +29,9 @@ type SimpleRNN struct {
 	KernelInitializer    initializers.Initializer `json:"-"`
 	RecurrentInitializer initializers.Initializer `json:"-"`
 	BiasInitializer      initializers.Initializer `json:"-"`
-	// Dropout drops inputs in training, one mask per gate and sequence
-	// (Keras's dropout; see autograd.RNNOptions.Dropout).
-	// RecurrentDropout is not supported yet: a non-zero value is refused
-	// when the layer is built.
+	// Dropout drops inputs and RecurrentDropout the previous state in
+	// training, one mask per gate and sequence, as Keras 2.2 does (see
+	// autograd.RNNOptions.Dropout and RecurrentDropout).
 	Dropout          float32 `json:"dropout,omitempty"`
 	RecurrentDropout float32 `json:"recurrent_dropout,omitempty"`
 	// ReturnSequences returns every step's output, (steps, units), rather
@@ -97,6 +96,7 @@ type recurrent struct {
 	kernel, rec, bias *autograd.Var
 	opts              autograd.RNNOptions
 	dropout           float32
+	recDropout        float32
 }
 
 // recurrentArgs is what buildRecurrent needs of a layer's config.
@@ -144,8 +144,8 @@ func (r *recurrent) build(b *Base, a recurrentArgs, input []int) error {
 	if !(a.dropout >= 0 && a.dropout < 1) {
 		return fmt.Errorf("%s: dropout must be in [0, 1), got %v", where, a.dropout)
 	}
-	if a.recDropout != 0 {
-		return fmt.Errorf("%s: recurrent_dropout %v is not supported yet (only 0)", where, a.recDropout)
+	if !(a.recDropout >= 0 && a.recDropout < 1) {
+		return fmt.Errorf("%s: recurrent_dropout must be in [0, 1), got %v", where, a.recDropout)
 	}
 	var err error
 	o := a.opts
@@ -156,7 +156,7 @@ func (r *recurrent) build(b *Base, a recurrentArgs, input []int) error {
 		return fmt.Errorf("%s: recurrent_activation: %w", where, err)
 	}
 	r.opts = o
-	r.dropout = a.dropout
+	r.dropout, r.recDropout = a.dropout, a.recDropout
 	if o.ReturnSequences {
 		b.SetOutputShape([]int{input[0], a.units})
 	} else {
@@ -221,8 +221,8 @@ func (r *recurrent) call(c *CallContext, x *autograd.Var) *autograd.Var {
 func (r *recurrent) callMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
 	o := r.opts
 	o.Mask = mask
-	if c.Training && r.dropout > 0 {
-		o.Dropout, o.RNG = r.dropout, c.RNG
+	if c.Training && (r.dropout > 0 || r.recDropout > 0) {
+		o.Dropout, o.RecurrentDropout, o.RNG = r.dropout, r.recDropout, c.RNG
 	}
 	return c.Tape.RNN(x, r.kernel, r.rec, r.bias, o)
 }

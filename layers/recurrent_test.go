@@ -27,6 +27,8 @@ type refCell struct {
 	masks []float64
 	// seqMask, when set, is the sequence mask (b, t): at 0 the state stays.
 	seqMask []float64
+	// recMasks, when set, are the recurrent dropout masks, (gates, b, u).
+	recMasks []float64
 }
 
 func refTanh(x float64) float64    { return math.Tanh(x) }
@@ -62,15 +64,20 @@ func (c refCell) forward(b, t, d int, x, w, uk, bias []float64) []float64 {
 		}
 		return s
 	}
-	// dotU(h, col) = h·U[:, col].
+	// dotU(h, col) = h·U[:, col], h masked by its gate's recurrent mask.
+	var n int
 	dotU := func(h []float64, col int) float64 {
 		s := 0.0
 		for k := 0; k < u; k++ {
-			s += h[k] * uk[k*gu+col]
+			hv := h[k]
+			if c.recMasks != nil {
+				hv *= c.recMasks[((col/u)*b+n)*u+k]
+			}
+			s += hv * uk[k*gu+col]
 		}
 		return s
 	}
-	for n := 0; n < b; n++ {
+	for n = 0; n < b; n++ {
 		h := make([]float64, u)
 		cs := make([]float64, u)
 		for s := 0; s < t; s++ {
@@ -152,6 +159,7 @@ type refCase struct {
 	l       layers.Layer
 	ref     refCell
 	dropout float32 // the layer's; the call is in training mode when set
+	recDrop float32 // likewise the layer's recurrent_dropout
 	masked  bool    // called with refMask
 }
 
@@ -172,33 +180,33 @@ func refCases() []refCase {
 			}
 			cs = append(cs,
 				refCase{"simple_rnn" + sfx, &layers.SimpleRNN{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}, 0, false},
+					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}, 0, 0, false},
 				refCase{"lstm" + sfx, &layers.LSTM{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, false},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, 0, false},
 				refCase{"lstm_sigmoid" + sfx, &layers.LSTM{Units: 3, RecurrentActivation: activations.Sigmoid, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "lstm", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, bias: true}, 0, false},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, bias: true}, 0, 0, false},
 				refCase{"gru" + sfx, &layers.GRU{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, false},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, 0, false},
 				refCase{"gru_reset_after" + sfx, &layers.GRU{Units: 3, ResetAfter: true, RecurrentActivation: activations.Sigmoid, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "gru", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}, 0, false},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}, 0, 0, false},
 			)
 		}
 	}
 	cs = append(cs,
 		refCase{"lstm_no_bias", &layers.LSTM{Units: 2, NoBias: true, RecurrentActivation: activations.Sigmoid},
-			refCell{cell: "lstm", units: 2, act: refTanh, ract: refSigmoid}, 0, false},
+			refCell{cell: "lstm", units: 2, act: refTanh, ract: refSigmoid}, 0, 0, false},
 		refCase{"gru_reset_after_no_bias", &layers.GRU{Units: 2, NoBias: true, ResetAfter: true},
-			refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, resetAfter: true}, 0, false},
+			refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, resetAfter: true}, 0, 0, false},
 		refCase{"simple_rnn_relu", &layers.SimpleRNN{Units: 4, Activation: activations.ReLU, ReturnSequences: true},
-			refCell{cell: "simple", units: 4, act: func(x float64) float64 { return math.Max(x, 0) }, retSeq: true, bias: true}, 0, false},
+			refCell{cell: "simple", units: 4, act: func(x float64) float64 { return math.Max(x, 0) }, retSeq: true, bias: true}, 0, 0, false},
 		refCase{"simple_rnn_dropout", &layers.SimpleRNN{Units: 3, Dropout: 0.4, ReturnSequences: true},
-			refCell{cell: "simple", units: 3, act: refTanh, retSeq: true, bias: true}, 0.4, false},
+			refCell{cell: "simple", units: 3, act: refTanh, retSeq: true, bias: true}, 0.4, 0, false},
 		refCase{"lstm_dropout", &layers.LSTM{Units: 3, Dropout: 0.4, GoBackwards: true},
-			refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0.4, false},
+			refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0.4, 0, false},
 		refCase{"gru_dropout", &layers.GRU{Units: 3, Dropout: 0.3, ReturnSequences: true},
-			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0.3, false},
+			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0.3, 0, false},
 		refCase{"gru_reset_after_dropout", &layers.GRU{Units: 3, Dropout: 0.5, ResetAfter: true},
-			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, resetAfter: true, bias: true}, 0.5, false},
+			refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, resetAfter: true, bias: true}, 0.5, 0, false},
 	)
 	for _, back := range []bool{false, true} {
 		for _, seq := range []bool{false, true} {
@@ -211,19 +219,37 @@ func refCases() []refCase {
 			}
 			cs = append(cs,
 				refCase{"simple_rnn" + sfx, &layers.SimpleRNN{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}, 0, true},
+					refCell{cell: "simple", units: 3, act: refTanh, retSeq: seq, back: back, bias: true}, 0, 0, true},
 				refCase{"lstm" + sfx, &layers.LSTM{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, true},
+					refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, 0, true},
 				refCase{"gru" + sfx, &layers.GRU{Units: 3, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, true},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, bias: true}, 0, 0, true},
 				refCase{"gru_reset_after" + sfx, &layers.GRU{Units: 3, ResetAfter: true, ReturnSequences: seq, GoBackwards: back},
-					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}, 0, true},
+					refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, back: back, resetAfter: true, bias: true}, 0, 0, true},
 			)
 		}
 	}
+	for _, drop := range []float32{0, 0.3} {
+		sfx := "_recurrent_dropout"
+		if drop > 0 {
+			sfx += "_dropout"
+		}
+		cs = append(cs,
+			refCase{name: "simple_rnn" + sfx, l: &layers.SimpleRNN{Units: 3, Dropout: drop, RecurrentDropout: 0.4, ReturnSequences: true},
+				ref: refCell{cell: "simple", units: 3, act: refTanh, retSeq: true, bias: true}, dropout: drop, recDrop: 0.4},
+			refCase{name: "lstm" + sfx, l: &layers.LSTM{Units: 3, Dropout: drop, RecurrentDropout: 0.4, GoBackwards: true},
+				ref: refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, dropout: drop, recDrop: 0.4},
+			refCase{name: "gru" + sfx, l: &layers.GRU{Units: 3, Dropout: drop, RecurrentDropout: 0.4, ReturnSequences: true},
+				ref: refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, dropout: drop, recDrop: 0.4},
+			refCase{name: "gru_reset_after" + sfx, l: &layers.GRU{Units: 3, Dropout: drop, RecurrentDropout: 0.4, ResetAfter: true},
+				ref: refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, resetAfter: true, bias: true}, dropout: drop, recDrop: 0.4},
+		)
+	}
 	cs = append(cs,
+		refCase{name: "gru_masked_recurrent_dropout", l: &layers.GRU{Units: 3, RecurrentDropout: 0.3, ReturnSequences: true},
+			ref: refCell{cell: "gru", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, recDrop: 0.3, masked: true},
 		refCase{"lstm_masked_dropout", &layers.LSTM{Units: 3, Dropout: 0.3, ReturnSequences: true},
-			refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0.3, true},
+			refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0.3, 0, true},
 	)
 	return cs
 }
@@ -259,7 +285,7 @@ func TestRecurrentMatchesReference(t *testing.T) {
 				for _, w := range c.l.Weights() {
 					w.Var.ZeroGrad()
 				}
-				ctx := &layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1), Training: c.dropout > 0}
+				ctx := &layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1), Training: c.dropout > 0 || c.recDrop > 0}
 				if c.masked {
 					m := tensor.New(b, steps)
 					copy(m.Data, refMask)
@@ -271,14 +297,23 @@ func TestRecurrentMatchesReference(t *testing.T) {
 				r = randn(tensor.NewRNG(9), y.Value.Shape...)
 				tp.BackwardFrom(y, r)
 			}
+			// The masks as the op draws them (autograd.RNNOptions.Dropout):
+			// the input masks, then the recurrent ones.
+			g := map[string]int{"simple": 1, "lstm": 4, "gru": 3}[c.ref.cell]
+			mr := tensor.NewRNG(1)
 			if c.dropout > 0 {
-				// The masks as the op draws them (autograd.RNNOptions.Dropout).
-				g := map[string]int{"simple": 1, "lstm": 4, "gru": 3}[c.ref.cell]
-				mr := tensor.NewRNG(1)
 				c.ref.masks = make([]float64, g*b*d)
 				for i := range c.ref.masks {
 					if mr.Float32() >= c.dropout {
 						c.ref.masks[i] = 1 / (1 - float64(c.dropout))
+					}
+				}
+			}
+			if c.recDrop > 0 {
+				c.ref.recMasks = make([]float64, g*b*c.ref.units)
+				for i := range c.ref.recMasks {
+					if mr.Float32() >= c.recDrop {
+						c.ref.recMasks[i] = 1 / (1 - float64(c.recDrop))
 					}
 				}
 			}
@@ -402,7 +437,7 @@ func TestRecurrentErrors(t *testing.T) {
 		want  string
 	}{
 		{&layers.LSTM{Base: layers.Base{Name: "lstm_x"}, Units: 4, Dropout: 1}, []int{3, 2}, `layer "lstm_x" (LSTM): dropout must be in [0, 1)`},
-		{&layers.GRU{Base: layers.Base{Name: "g"}, Units: 4, RecurrentDropout: 0.2}, []int{3, 2}, `layer "g" (GRU): recurrent_dropout`},
+		{&layers.GRU{Base: layers.Base{Name: "g"}, Units: 4, RecurrentDropout: -0.2}, []int{3, 2}, `layer "g" (GRU): recurrent_dropout must be in [0, 1)`},
 		{&layers.SimpleRNN{Base: layers.Base{Name: "s"}, Units: 4}, []int{3}, `layer "s" (SimpleRNN): input shape`},
 		{&layers.LSTM{Base: layers.Base{Name: "l"}, Units: 4, RecurrentActivation: "softmax"}, []int{3, 2}, `unknown activation "softmax"`},
 		{&layers.GRU{Base: layers.Base{Name: "g"}, Units: 0}, []int{3, 2}, "units must be positive"},
@@ -436,6 +471,13 @@ func TestEveryRecurrentLayer(t *testing.T) {
 		{name: "GRU dropout", new: func() layers.Layer {
 			return &layers.GRU{Units: 2, Dropout: 0.3, RecurrentActivation: activations.Sigmoid, GoBackwards: true}
 		}, inputs: [][]int{{3, 3}}, batch: 2, want: []int{2}},
+		{name: "LSTM recurrent_dropout", new: func() layers.Layer {
+			return &layers.LSTM{Units: 2, Dropout: 0.2, RecurrentDropout: 0.3, RecurrentActivation: activations.Sigmoid}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
+		{name: "GRU reset_after recurrent_dropout", new: func() layers.Layer {
+			return &layers.GRU{Units: 2, RecurrentDropout: 0.3, ResetAfter: true, RecurrentActivation: activations.Sigmoid, ReturnSequences: true}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "SimpleRNN recurrent_dropout", new: func() layers.Layer { return &layers.SimpleRNN{Units: 2, RecurrentDropout: 0.3} }, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
 		{name: "GRU reset_after backwards no bias", new: func() layers.Layer {
 			return &layers.GRU{Units: 2, ResetAfter: true, GoBackwards: true, NoBias: true, RecurrentActivation: activations.Sigmoid}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
@@ -453,11 +495,11 @@ func TestRecurrentLargeMatchesReference(t *testing.T) {
 	}
 	const b, steps, d, u = 5, 6, 19, 37
 	for _, c := range []refCase{
-		{"simple_rnn", &layers.SimpleRNN{Units: u, ReturnSequences: true}, refCell{cell: "simple", units: u, act: refTanh, retSeq: true, bias: true}, 0, false},
-		{"lstm_backwards", &layers.LSTM{Units: u, GoBackwards: true}, refCell{cell: "lstm", units: u, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0, false},
-		{"gru", &layers.GRU{Units: u, ReturnSequences: true}, refCell{cell: "gru", units: u, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0, false},
+		{"simple_rnn", &layers.SimpleRNN{Units: u, ReturnSequences: true}, refCell{cell: "simple", units: u, act: refTanh, retSeq: true, bias: true}, 0, 0, false},
+		{"lstm_backwards", &layers.LSTM{Units: u, GoBackwards: true}, refCell{cell: "lstm", units: u, act: refTanh, ract: refHardSigmoid, back: true, bias: true}, 0, 0, false},
+		{"gru", &layers.GRU{Units: u, ReturnSequences: true}, refCell{cell: "gru", units: u, act: refTanh, ract: refHardSigmoid, retSeq: true, bias: true}, 0, 0, false},
 		{"gru_reset_after", &layers.GRU{Units: u, ResetAfter: true, GoBackwards: true, RecurrentActivation: activations.Sigmoid},
-			refCell{cell: "gru", units: u, act: refTanh, ract: refSigmoid, back: true, resetAfter: true, bias: true}, 0, false},
+			refCell{cell: "gru", units: u, act: refTanh, ract: refSigmoid, back: true, resetAfter: true, bias: true}, 0, 0, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if err := layers.Build(c.l, []int{steps, d}); err != nil {
