@@ -56,8 +56,14 @@ func BenchmarkRNN(b *testing.B) {
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid},
 		{Cell: SimpleRNNCell, Activation: RNNTanh},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(1)},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(1)},
 	} {
-		b.Run(o.Cell.String(), func(b *testing.B) {
+		name := o.Cell.String()
+		if o.Dropout > 0 {
+			name += "_dropout"
+		}
+		b.Run(name, func(b *testing.B) {
 			g := o.Cell.gates()
 			rng := tensor.NewRNG(1)
 			rnd := func(shape ...int) *Var {
