@@ -43,6 +43,13 @@ var classes = func() *registry.Registry[Layer] {
 		"Maximum":     func() Layer { return &Maximum{} },
 		"Minimum":     func() Layer { return &Minimum{} },
 		"Dot":         func() Layer { return &Dot{} },
+
+		"SimpleRNN": func() Layer { return &SimpleRNN{} },
+		"LSTM":      func() Layer { return &LSTM{} },
+		"GRU":       func() Layer { return &GRU{} },
+
+		"Bidirectional":   func() Layer { return &Bidirectional{} },
+		"TimeDistributed": func() Layer { return &TimeDistributed{} },
 	} {
 		r.Register(name, newLayer)
 	}

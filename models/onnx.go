@@ -717,6 +717,8 @@ func (e *onnxExport) layer(l layers.Layer, name string, args []onnxValue, out []
 
 	case *layers.Dot:
 		return e.dot(l, name, args, out, fail)
+	case *layers.SimpleRNN, *layers.LSTM, *layers.GRU, *layers.Bidirectional, *layers.TimeDistributed:
+		return e.recurrent(l, name, x, out, fail)
 	}
 	return fail("no conversion for class %s (exportable: %s)", l.ClassName(), strings.Join(onnxClasses, ", "))
 }

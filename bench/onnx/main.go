@@ -284,7 +284,7 @@ func randomizeWeights(m *models.Model, rng *tensor.RNG) error {
 	for _, w := range ws {
 		v := w.Var.Value
 		switch {
-		case strings.HasSuffix(w.Name, "/kernel"):
+		case strings.HasSuffix(w.Name, "/kernel"), strings.HasSuffix(w.Name, "/recurrent_kernel"):
 			// the initializer's draw
 		case strings.HasSuffix(w.Name, "/bias"), strings.HasSuffix(w.Name, "/beta"):
 			rng.Normal(v, 0, 0.2)
@@ -357,6 +357,16 @@ func allCases(seed uint64) []testCase {
 			inputs: idInputs, build: withSeed(seed, sequences)},
 		testCase{name: "nested", about: "a functional model applied twice (shared) and a Sequential inside a functional model",
 			inputs: normalInputs, build: withSeed(seed, nested)},
+		testCase{name: "simple_rnn", about: "SimpleRNN forwards and go_backwards, last state and sequences, tanh and relu",
+			inputs: normalInputs, build: withSeed(seed, simpleRNNs)},
+		testCase{name: "lstm", about: "LSTM forwards and go_backwards, last state and sequences, hard_sigmoid and sigmoid, no bias",
+			inputs: normalInputs, build: withSeed(seed, lstms)},
+		testCase{name: "gru", about: "GRU reset_after false and true, forwards and go_backwards, last state and sequences",
+			inputs: normalInputs, build: withSeed(seed, grus)},
+		testCase{name: "time_distributed", about: "TimeDistributed over Dense and over Conv2D, after an LSTM's sequences",
+			inputs: normalInputs, build: withSeed(seed, timeDistributed)},
+		testCase{name: "bidirectional", about: "Bidirectional SimpleRNN, LSTM, GRU; merge concat, sum, mul, ave; last state and sequences",
+			inputs: normalInputs, build: withSeed(seed, bidirectionals)},
 	)
 	return cs
 }
@@ -487,4 +497,62 @@ func nested() (*models.Model, error) {
 	x1, x2 := named("first", 10), named("second", 10)
 	diff := apply(&layers.Subtract{}, apply(enc, x1), apply(enc, x2))
 	return model([]*layers.KerasTensor{x1, x2}, apply(head.Model, diff))
+}
+
+// recurrentCase applies each layer to one (7, 5) sequence input, each
+// layer's output an output of the model.
+func recurrentCase(ls ...layers.Layer) (*models.Model, error) {
+	in := named("sequence", 7, 5)
+	var outs []*layers.KerasTensor
+	for _, l := range ls {
+		outs = append(outs, apply(l, in))
+	}
+	return model([]*layers.KerasTensor{in}, outs...)
+}
+
+func simpleRNNs() (*models.Model, error) {
+	return recurrentCase(
+		&layers.SimpleRNN{Units: 4},
+		&layers.SimpleRNN{Units: 3, GoBackwards: true},
+		&layers.SimpleRNN{Units: 3, ReturnSequences: true},
+		&layers.SimpleRNN{Units: 2, ReturnSequences: true, GoBackwards: true, Activation: activations.ReLU},
+	)
+}
+
+func lstms() (*models.Model, error) {
+	return recurrentCase(
+		&layers.LSTM{Units: 4},
+		&layers.LSTM{Units: 3, GoBackwards: true},
+		&layers.LSTM{Units: 3, ReturnSequences: true, RecurrentActivation: activations.Sigmoid},
+		&layers.LSTM{Units: 2, ReturnSequences: true, GoBackwards: true, NoBias: true},
+	)
+}
+
+func grus() (*models.Model, error) {
+	return recurrentCase(
+		&layers.GRU{Units: 4},
+		&layers.GRU{Units: 3, GoBackwards: true, ReturnSequences: true},
+		&layers.GRU{Units: 4, ResetAfter: true, RecurrentActivation: activations.Sigmoid},
+		&layers.GRU{Units: 3, ResetAfter: true, GoBackwards: true},
+		&layers.GRU{Units: 2, ResetAfter: true, ReturnSequences: true, NoBias: true},
+	)
+}
+
+func bidirectionals() (*models.Model, error) {
+	return recurrentCase(
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 3}},
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 2, ReturnSequences: true}, MergeMode: layers.MergeMul},
+		&layers.Bidirectional{Layer: &layers.GRU{Units: 3, ReturnSequences: true}, MergeMode: layers.MergeSum},
+		&layers.Bidirectional{Layer: &layers.GRU{Units: 2, ResetAfter: true}, MergeMode: layers.MergeAve},
+		&layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 2, ReturnSequences: true}},
+	)
+}
+
+func timeDistributed() (*models.Model, error) {
+	seq := named("sequence", 7, 5)
+	h := apply(&layers.LSTM{Units: 4, ReturnSequences: true}, seq)
+	dense := apply(&layers.TimeDistributed{Layer: &layers.Dense{Units: 3, Activation: activations.Sigmoid}}, h)
+	frames := named("frames", 3, 6, 5, 2)
+	conv := apply(&layers.TimeDistributed{Layer: &layers.Conv2D{Filters: 3, KernelSize: [2]int{3, 2}, Activation: activations.ReLU}}, frames)
+	return model([]*layers.KerasTensor{seq, frames}, dense, conv)
 }

@@ -99,6 +99,8 @@ const (
 	AttrString AttrKind = 3
 	AttrFloats AttrKind = 6
 	AttrInts   AttrKind = 7
+	// AttrStrings is STRINGS (the recurrent ops' activations).
+	AttrStrings AttrKind = 8
 )
 
 // Attr is an AttributeProto of one of the kinds above.
@@ -110,6 +112,8 @@ type Attr struct {
 	S      string
 	Floats []float32
 	Ints   []int64
+	// Strings holds a STRINGS attribute's values.
+	Strings []string
 }
 
 // Int returns an INT attribute.
@@ -123,6 +127,9 @@ func F(name string, v float32) Attr { return Attr{Name: name, Kind: AttrFloat, F
 
 // String returns a STRING attribute.
 func String(name, v string) Attr { return Attr{Name: name, Kind: AttrString, S: v} }
+
+// Strings returns a STRINGS attribute.
+func Strings(name string, v ...string) Attr { return Attr{Name: name, Kind: AttrStrings, Strings: v} }
 
 // Marshal returns the ModelProto bytes of m.
 func (m *Model) Marshal() []byte {
@@ -210,6 +217,11 @@ func (a *Attr) marshal() []byte {
 		for _, v := range a.Ints {
 			b = protowire.AppendTag(b, 8, protowire.VarintType)
 			b = protowire.AppendVarint(b, uint64(v))
+		}
+	case AttrStrings:
+		for _, v := range a.Strings {
+			b = protowire.AppendTag(b, 9, protowire.BytesType)
+			b = protowire.AppendString(b, v)
 		}
 	}
 	b = protowire.AppendTag(b, 20, protowire.VarintType)

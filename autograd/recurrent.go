@@ -1,0 +1,851 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/neurona/neurona/internal/cpu"
+	"github.com/neurona/neurona/tensor"
+)
+
+// RNNCell selects the recurrence of Tape.RNN.
+type RNNCell uint8
+
+// The recurrent cells, with Keras's equations (keras/layers/recurrent.py,
+// Keras 2.2). Gate blocks sit in the kernels' columns in Keras's order.
+const (
+	// SimpleRNNCell: h = act(x·W + b + h₋·U).
+	SimpleRNNCell RNNCell = iota
+	// LSTMCell: gates i, f, c, o; c = f·c₋ + i·act(x_c + h₋·U_c);
+	// h = o·act(c), with i, f, o through the recurrent activation.
+	LSTMCell
+	// GRUCell: gates z, r, h; h = z·h₋ + (1−z)·hh. Without ResetAfter
+	// (Keras 2.2's default) hh = act(x_h + (r·h₋)·U_h) and the bias is one
+	// vector; with it (TF2, cuDNN) hh = act(x_h + r·(h₋·U_h + b_rec_h)) and
+	// the bias is a 2×3U matrix: input bias, then recurrent bias.
+	GRUCell
+)
+
+func (c RNNCell) gates() int {
+	switch c {
+	case LSTMCell:
+		return 4
+	case GRUCell:
+		return 3
+	}
+	return 1
+}
+
+var rnnCellNames = [...]string{"simple_rnn", "lstm", "gru"}
+
+func (c RNNCell) String() string {
+	if int(c) < len(rnnCellNames) {
+		return rnnCellNames[c]
+	}
+	return "RNNCell(?)"
+}
+
+// RNNActivation is an activation of a recurrent cell. Each derivative is
+// computed from the activation's output.
+type RNNActivation uint8
+
+// The activations Tape.RNN applies.
+const (
+	RNNLinear RNNActivation = iota
+	RNNTanh
+	RNNSigmoid
+	// RNNHardSigmoid is Keras's hard_sigmoid: clip(0.2x + 0.5, 0, 1).
+	RNNHardSigmoid
+	RNNReLU
+)
+
+// RNNOptions configures Tape.RNN.
+type RNNOptions struct {
+	Cell RNNCell
+	// Activation (tanh in Keras) and RecurrentActivation (hard_sigmoid in
+	// Keras 2.2) of the cell; SimpleRNN uses only Activation.
+	Activation, RecurrentActivation RNNActivation
+	// ReturnSequences returns every step's h, (batch, steps, units), in
+	// the order processed; otherwise the last one, (batch, units).
+	ReturnSequences bool
+	// GoBackwards processes the steps last to first.
+	GoBackwards bool
+	// ResetAfter selects the GRU's reset-after form (see GRUCell).
+	ResetAfter bool
+	// InputOrder returns a GoBackwards sequence in the input's time order
+	// (the state after input step t at position t) rather than in the
+	// order processed: Bidirectional's backward layer, which Keras
+	// reverses back.
+	InputOrder bool
+	// Dropout, when positive, drops inputs as Keras's dropout argument in
+	// training: one mask per gate (1 for SimpleRNN, 4 for LSTM, 3 for GRU,
+	// Keras 2.2's implementation 1) of shape (batch, features), the same
+	// at every step, survivors scaled by 1/(1−Dropout). The masks are drawn
+	// from RNG in the order gate, sample, feature, an element surviving
+	// when RNG.Float32() ≥ Dropout. Leave it 0 at inference.
+	Dropout float32
+	// RecurrentDropout drops the previous state likewise (Keras's
+	// recurrent_dropout): one (batch, units) mask per gate, drawn after
+	// the input masks, applied to h₋ where each gate reads it.
+	RecurrentDropout float32
+	RNG              *tensor.RNG
+	// Mask, when set, is Keras's sequence mask, (batch, steps): at a step
+	// whose value is 0 the state is carried over unchanged (and, with
+	// ReturnSequences, the previous output repeated), as Keras's K.rnn
+	// does for the padding that Embedding(mask_zero=True) marks.
+	Mask *tensor.Tensor
+}
+
+const (
+	rnnReturnSeq = 1 << iota
+	rnnBackwards
+	rnnResetAfter
+	rnnInputOrder
+	rnnMasked
+	rnnRecMasked
+)
+
+var opRNN = register("rnn", rnnBackward)
+
+// rnnAct applies a in place.
+func rnnAct(y []float32, a RNNActivation) {
+	switch a {
+	case RNNLinear:
+	case RNNTanh:
+		rnnTanh(y)
+	case RNNSigmoid:
+		cpu.Sigmoid(y, y)
+	case RNNHardSigmoid:
+		for i, v := range y {
+			v = 0.2*v + 0.5
+			if v < 0 {
+				v = 0
+			} else if v > 1 {
+				v = 1
+			}
+			y[i] = v
+		}
+	case RNNReLU:
+		cpu.Relu(y, y)
+	default:
+		panic("autograd: unknown recurrent activation")
+	}
+}
+
+// rnnTanh computes tanh in place as sign(x)·(1−e)/(1+e), e = exp(−2|x|),
+// in float64 with the vectorized exponential (math.Tanh per element is a
+// sixth of an LSTM step).
+func rnnTanh(y []float32) {
+	const block = 256
+	var buf [block]float64
+	for i0 := 0; i0 < len(y); i0 += block {
+		ys := y[i0:min(i0+block, len(y))]
+		e := buf[:len(ys)]
+		for i, v := range ys {
+			a := float64(v)
+			if a < 0 {
+				a = -a
+			}
+			e[i] = -2 * a
+		}
+		cpu.Exp64(e, e)
+		for i, v := range ys {
+			t := (1 - e[i]) / (1 + e[i])
+			if v < 0 {
+				t = -t
+			}
+			ys[i] = float32(t)
+		}
+	}
+}
+
+// rnnActGrad sets g[i] *= a'(x) where y[i] = a(x).
+func rnnActGrad(g, y []float32, a RNNActivation) {
+	y = y[:len(g)]
+	switch a {
+	case RNNLinear:
+	case RNNTanh:
+		for i, v := range y {
+			g[i] *= 1 - v*v
+		}
+	case RNNSigmoid:
+		for i, v := range y {
+			g[i] *= v * (1 - v)
+		}
+	case RNNHardSigmoid:
+		for i, v := range y {
+			if v > 0 && v < 1 {
+				g[i] *= 0.2
+			} else {
+				g[i] = 0
+			}
+		}
+	case RNNReLU:
+		for i, v := range y {
+			if v <= 0 {
+				g[i] = 0
+			}
+		}
+	}
+}
+
+// rnnDims holds the sizes of an RNN node and the offsets of what it saves.
+type rnnDims struct {
+	b, t, d, u, g int
+	// saved: P (b,t,gu) activated gates; H (b,t+1,u) states; C (b,t+1,u)
+	// cell states and A (b,t,u) act(c) for the LSTM; R (b,t,u) r·h₋ or
+	// h₋·U_h + b_rec_h for the GRU.
+	pOff, hOff, cOff, aOff, rOff, saveLen int
+	// with input dropout: XM (g,b,t,d) the masked inputs of every gate,
+	// after the rest.
+	xmOff int
+	// with recurrent dropout: RM (g,b,u) the masks, after XM.
+	rmOff int
+	// backward scratch: DZ (b,t,gu), dh (b,u), dc (b,u), tmp (b,gu); with
+	// dropout DX (b,t,d) after them; with a mask, the masked rows' dh and
+	// dc (b,u each) after them; with recurrent dropout two (b,u) buffers
+	// at the end.
+	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, hmOff, bwdLen int
+}
+
+func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked, recMasked bool) rnnDims {
+	g := cell.gates()
+	r := rnnDims{b: b, t: t, d: d, u: u, g: g}
+	gu := g * u
+	r.pOff = 0
+	r.hOff = b * t * gu
+	n := r.hOff + b*(t+1)*u
+	r.cOff, r.aOff, r.rOff = n, n, n
+	switch cell {
+	case LSTMCell:
+		r.cOff = n
+		r.aOff = n + b*(t+1)*u
+		n = r.aOff + b*t*u
+	case GRUCell:
+		r.rOff = n
+		n += b * t * u
+	}
+	r.xmOff = n
+	if masked {
+		n += g * b * t * d
+	}
+	r.rmOff = n
+	if recMasked {
+		n += g * b * u
+	}
+	r.saveLen = n
+	r.dzOff = 0
+	r.dhOff = b * t * gu
+	r.dcOff = r.dhOff + b*u
+	r.tmpOff = r.dcOff + b*u
+	r.dxOff = r.tmpOff + b*gu
+	r.keepOff = r.dxOff
+	if masked {
+		r.keepOff += b * t * d
+	}
+	r.hmOff = r.keepOff
+	if seqMasked {
+		r.hmOff += 2 * b * u
+	}
+	r.bwdLen = r.hmOff
+	if recMasked {
+		r.bwdLen += 2 * b * u
+	}
+	return r
+}
+
+// steps: the input time index of processing step s, and the H slots of the
+// state before and after it. Slot 0 (forwards) or t (backwards) holds the
+// zero initial state.
+func (r *rnnDims) step(s int, back bool) (tIn, prev, next int) {
+	if back {
+		tIn = r.t - 1 - s
+		return tIn, tIn + 1, tIn
+	}
+	return s, s, s + 1
+}
+
+// RNN runs a recurrent layer over x of shape (batch, steps, features) as
+// one node: the input projections of all steps in one GEMM, then the
+// recurrence, one (batch×units)·(units×gates·units) GEMM per step. w is
+// the kernel (features, gates·units), u the recurrent kernel (units,
+// gates·units), b the bias (gates·units; 2×3·units for the reset-after
+// GRU) or nil. The initial state is zero. Backward is backpropagation
+// through time inside the node, with the kernel's and the input's
+// gradients one GEMM each over all steps.
+func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
+	if x.Value.Dims() != 3 {
+		panic(fmt.Sprintf("autograd: RNN: input of shape %v is not (batch, steps, features)", x.Value.Shape))
+	}
+	bs, ts, d := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2]
+	g := o.Cell.gates()
+	if u.Value.Dims() != 2 || u.Value.Shape[1] != g*u.Value.Shape[0] {
+		panic(fmt.Sprintf("autograd: RNN (%v): recurrent kernel of shape %v", o.Cell, u.Value.Shape))
+	}
+	units := u.Value.Shape[0]
+	gu := g * units
+	if w.Value.Dims() != 2 || w.Value.Shape[0] != d || w.Value.Shape[1] != gu {
+		panic(fmt.Sprintf("autograd: RNN (%v): kernel of shape %v for input %v and %d units", o.Cell, w.Value.Shape, x.Value.Shape, units))
+	}
+	resetAfter := o.Cell == GRUCell && o.ResetAfter
+	if b != nil {
+		want := gu
+		if resetAfter {
+			want = 2 * gu
+		}
+		if b.Value.Size() != want {
+			panic(fmt.Sprintf("autograd: RNN (%v): bias of shape %v for %d units", o.Cell, b.Value.Shape, units))
+		}
+	}
+	if !(o.Dropout >= 0 && o.Dropout < 1) {
+		panic(fmt.Sprintf("autograd: RNN (%v): dropout %v outside [0, 1)", o.Cell, o.Dropout))
+	}
+	if !(o.RecurrentDropout >= 0 && o.RecurrentDropout < 1) {
+		panic(fmt.Sprintf("autograd: RNN (%v): recurrent dropout %v outside [0, 1)", o.Cell, o.RecurrentDropout))
+	}
+	masked, recMasked := o.Dropout > 0, o.RecurrentDropout > 0
+	if o.Mask != nil && (o.Mask.Dims() != 2 || o.Mask.Shape[0] != bs || o.Mask.Shape[1] != ts) {
+		panic(fmt.Sprintf("autograd: RNN (%v): mask of shape %v for input %v", o.Cell, o.Mask.Shape, x.Value.Shape))
+	}
+	r := newRNNDims(o.Cell, bs, ts, d, units, masked, o.Mask != nil, recMasked)
+	var shape [3]int
+	outShape := shape[:2]
+	shape[0], shape[1] = bs, units
+	if o.ReturnSequences {
+		outShape = shape[:3]
+		shape[1], shape[2] = ts, units
+	}
+	out, nd := tp.output(opRNN, outShape, x, w, u, b)
+	save := tp.Scratch(r.saveLen)
+	tmp := tp.Scratch(bs * gu)
+	var mask *tensor.Tensor
+	if masked {
+		mask = tp.Scratch(g, bs, d)
+		scale := 1 / (1 - o.Dropout)
+		for i := range mask.Data {
+			if o.RNG.Float32() >= o.Dropout {
+				mask.Data[i] = scale
+			} else {
+				mask.Data[i] = 0
+			}
+		}
+		xm := save.Data[r.xmOff:]
+		xd, md := x.Value.Data, mask.Data
+		for gi := 0; gi < g; gi++ {
+			for bi := 0; bi < bs; bi++ {
+				m := md[(gi*bs+bi)*d : (gi*bs+bi+1)*d]
+				for t := 0; t < ts; t++ {
+					off := ((gi*bs+bi)*ts + t) * d
+					cpu.Mul(xm[off:off+d], xd[(bi*ts+t)*d:(bi*ts+t+1)*d], m)
+				}
+			}
+		}
+	}
+	var hm []float32
+	if recMasked {
+		rm := save.Data[r.rmOff : r.rmOff+g*bs*units]
+		scale := 1 / (1 - o.RecurrentDropout)
+		for i := range rm {
+			rm[i] = 0
+			if o.RNG.Float32() >= o.RecurrentDropout {
+				rm[i] = scale
+			}
+		}
+		hm = tp.Scratch(bs * units).Data
+	}
+	rnnForward(&r, o, x.Value.Data, w.Value.Data, u.Value.Data, biasData(b), save.Data, tmp.Data, out.Value.Data, hm)
+	if nd != nil {
+		nd.ints = [4]int{int(o.Cell), int(o.Activation), int(o.RecurrentActivation), 0}
+		if o.ReturnSequences {
+			nd.ints[3] |= rnnReturnSeq
+		}
+		if o.GoBackwards {
+			nd.ints[3] |= rnnBackwards
+		}
+		if resetAfter {
+			nd.ints[3] |= rnnResetAfter
+		}
+		if o.InputOrder {
+			nd.ints[3] |= rnnInputOrder
+		}
+		if recMasked {
+			nd.ints[3] |= rnnRecMasked
+		}
+		if o.Mask != nil {
+			nd.ints[3] |= rnnMasked
+			nd.idx = tp.IntScratch(bs * ts)
+			for i, v := range o.Mask.Data {
+				nd.idx[i] = 0
+				if v != 0 {
+					nd.idx[i] = 1
+				}
+			}
+		}
+		nd.aux[0] = save
+		nd.aux[1] = tp.Scratch(r.bwdLen)
+		nd.aux[2] = mask
+	}
+	return out
+}
+
+func biasData(b *Var) []float32 {
+	if b == nil {
+		return nil
+	}
+	return b.Value.Data
+}
+
+// rnnMaskedState writes hp ⊙ m (bs rows of u, hp with stride ldH) into
+// hm (bs×u).
+func rnnMaskedState(hm, hp []float32, ldH int, m []float32, bs, u int) {
+	for bi := 0; bi < bs; bi++ {
+		cpu.Mul(hm[bi*u:bi*u+u], hp[bi*ldH:bi*ldH+u], m[bi*u:bi*u+u])
+	}
+}
+
+// rnnRecMaskedGEMM adds, for each gate g in gates, (hp ⊙ m_g)·U_g into
+// dst's block g (stride ldDst), scaled by beta before.
+func rnnRecMaskedGEMM(dst []float32, ldDst int, hp []float32, ldH int, uw, rm []float32, gates []int, bs, u, gu int, hm []float32, beta float32) {
+	for _, g := range gates {
+		rnnMaskedState(hm, hp, ldH, rm[g*bs*u:], bs, u)
+		cpu.Gemm(false, false, bs, u, u, 1, hm, u, uw[g*u:], gu, beta, dst[g*u:], ldDst)
+	}
+}
+
+// rnnRecMaskedGrads accumulates, for each gate g in gates, dh += (D_g·U_gᵀ)
+// ⊙ m_g and dU_g += (hp ⊙ m_g)ᵀ·D_g, D's block g with stride ldD.
+func rnnRecMaskedGrads(dh, dU, uw, d []float32, ldD int, hp []float32, ldH int, rm []float32, gates []int, bs, u, gu int, hm, tmp []float32) {
+	for _, g := range gates {
+		m := rm[g*bs*u:]
+		if dU != nil {
+			rnnMaskedState(hm, hp, ldH, m, bs, u)
+			cpu.Gemm(true, false, u, u, bs, 1, hm, u, d[g*u:], ldD, 1, dU[g*u:], gu)
+		}
+		cpu.Gemm(false, true, bs, u, u, 1, d[g*u:], ldD, uw[g*u:], gu, 0, tmp, u)
+		cpu.AddMul(dh[:bs*u], tmp[:bs*u], m[:bs*u])
+	}
+}
+
+var rnnGates = [4]int{0, 1, 2, 3}
+
+func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []float32) {
+	bs, ts, d, u := r.b, r.t, r.d, r.u
+	gu := r.g * u
+	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
+	p := save[r.pOff:r.hOff]
+	hs := save[r.hOff:]
+	cs := save[r.cOff:]
+	ca := save[r.aOff:]
+	rs := save[r.rOff:]
+	var rm []float32
+	if o.RecurrentDropout > 0 {
+		rm = save[r.rmOff : r.rmOff+r.g*bs*u]
+	}
+	var inBias, recBias []float32
+	if bias != nil {
+		inBias = bias[:gu]
+		if o.Cell == GRUCell && o.ResetAfter {
+			recBias = bias[gu : 2*gu]
+		}
+	}
+	// All steps' input projections at once (one GEMM per gate's masked
+	// inputs with dropout).
+	if o.Dropout > 0 {
+		btd := bs * ts * d
+		for gi := 0; gi < r.g; gi++ {
+			var bg []float32
+			if inBias != nil {
+				bg = inBias[gi*u : (gi+1)*u]
+			}
+			cpu.GemmBias(false, false, bs*ts, u, d, 1, save[r.xmOff+gi*btd:], d, w[gi*u:], gu, 0, p[gi*u:], gu, bg, false)
+		}
+	} else {
+		cpu.GemmBias(false, false, bs*ts, gu, d, 1, x, d, w, gu, 0, p, gu, inBias, false)
+	}
+	back := o.GoBackwards
+	_, first, _ := r.step(0, back)
+	for bi := 0; bi < bs; bi++ {
+		clear(hs[bi*ldH+first*u : bi*ldH+first*u+u])
+		if o.Cell == LSTMCell {
+			clear(cs[bi*ldH+first*u : bi*ldH+first*u+u])
+		}
+	}
+	act, ract := o.Activation, o.RecurrentActivation
+	for s := 0; s < ts; s++ {
+		t, prev, next := r.step(s, back)
+		pa := p[t*gu:]
+		hp := hs[prev*u:]
+		switch o.Cell {
+		case SimpleRNNCell:
+			if rm != nil {
+				rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:1], bs, u, gu, hm, 1)
+			} else {
+				cpu.Gemm(false, false, bs, u, u, 1, hp, ldH, uw, u, 1, pa, ldP)
+			}
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+u]
+				rnnAct(row, act)
+				copy(hs[bi*ldH+next*u:bi*ldH+next*u+u], row)
+			}
+		case LSTMCell:
+			if rm != nil {
+				rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:4], bs, u, gu, hm, 1)
+			} else {
+				cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+			}
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+gu]
+				rnnAct(row[:2*u], ract)
+				rnnAct(row[2*u:3*u], act)
+				rnnAct(row[3*u:], ract)
+				ig, fg, cg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:]
+				cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+				cn := cs[bi*ldH+next*u : bi*ldH+next*u+u]
+				for j := range cn {
+					cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
+				}
+				an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
+				copy(an, cn)
+				rnnAct(an, act)
+				hn := hs[bi*ldH+next*u : bi*ldH+next*u+u]
+				for j := range hn {
+					hn[j] = og[j] * an[j]
+				}
+			}
+		case GRUCell:
+			if !o.ResetAfter {
+				if rm != nil {
+					rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:2], bs, u, gu, hm, 1)
+				} else {
+					cpu.Gemm(false, false, bs, 2*u, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+				}
+				for bi := 0; bi < bs; bi++ {
+					row := pa[bi*ldP : bi*ldP+gu]
+					rnnAct(row[:2*u], ract)
+					rg := row[u : 2*u]
+					h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
+					for j := range rh {
+						rh[j] = rg[j] * h0[j]
+					}
+					if rm != nil {
+						cpu.Mul(rh, rh, rm[(2*bs+bi)*u:(2*bs+bi+1)*u])
+					}
+				}
+				cpu.Gemm(false, false, bs, u, u, 1, rs[t*u:], ldU, uw[2*u:], gu, 1, pa[2*u:], ldP)
+			} else {
+				if rm != nil {
+					rnnRecMaskedGEMM(tmp, gu, hp, ldH, uw, rm, rnnGates[:3], bs, u, gu, hm, 0)
+				} else {
+					cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 0, tmp, gu)
+				}
+				for bi := 0; bi < bs; bi++ {
+					row := pa[bi*ldP : bi*ldP+gu]
+					rec := tmp[bi*gu : bi*gu+gu]
+					if recBias != nil {
+						cpu.Add(rec, rec, recBias)
+					}
+					cpu.Add(row[:2*u], row[:2*u], rec[:2*u])
+					rnnAct(row[:2*u], ract)
+					rg := row[u : 2*u]
+					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
+					copy(rh, rec[2*u:])
+					hh := row[2*u:]
+					for j := range hh {
+						hh[j] += rg[j] * rh[j]
+					}
+				}
+			}
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+gu]
+				hh := row[2*u:]
+				rnnAct(hh, act)
+				zg := row[:u]
+				h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+				hn := hs[bi*ldH+next*u : bi*ldH+next*u+u]
+				for j := range hn {
+					hn[j] = zg[j]*h0[j] + (1-zg[j])*hh[j]
+				}
+			}
+		}
+		if o.Mask != nil {
+			for bi := 0; bi < bs; bi++ {
+				if o.Mask.Data[bi*ts+t] != 0 {
+					continue
+				}
+				copy(hs[bi*ldH+next*u:bi*ldH+next*u+u], hs[bi*ldH+prev*u:bi*ldH+prev*u+u])
+				if o.Cell == LSTMCell {
+					copy(cs[bi*ldH+next*u:bi*ldH+next*u+u], cs[bi*ldH+prev*u:bi*ldH+prev*u+u])
+				}
+			}
+		}
+		if o.ReturnSequences {
+			pos := s
+			if o.InputOrder {
+				pos = t
+			}
+			for bi := 0; bi < bs; bi++ {
+				copy(out[bi*ldU+pos*u:bi*ldU+pos*u+u], hs[bi*ldH+next*u:bi*ldH+next*u+u])
+			}
+		} else if s == ts-1 {
+			for bi := 0; bi < bs; bi++ {
+				copy(out[bi*u:bi*u+u], hs[bi*ldH+next*u:bi*ldH+next*u+u])
+			}
+		}
+	}
+}
+
+func rnnBackward(nd *node) {
+	in := nd.inputs()
+	x, w, uv, b := in[0], in[1], in[2], in[3]
+	cell := RNNCell(nd.ints[0])
+	act, ract := RNNActivation(nd.ints[1]), RNNActivation(nd.ints[2])
+	flags := nd.ints[3]
+	retSeq, back, resetAfter := flags&rnnReturnSeq != 0, flags&rnnBackwards != 0, flags&rnnResetAfter != 0
+	inputOrder := flags&rnnInputOrder != 0
+	bs, ts, d := x.Value.Shape[0], x.Value.Shape[1], x.Value.Shape[2]
+	u := uv.Value.Shape[0]
+	mask := nd.aux[2]
+	var seqMask []int32
+	if flags&rnnMasked != 0 {
+		seqMask = nd.idx
+	}
+	recMasked := flags&rnnRecMasked != 0
+	r := newRNNDims(cell, bs, ts, d, u, mask != nil, seqMask != nil, recMasked)
+	var rm, hm, hmTmp []float32
+	if recMasked {
+		rm = nd.aux[0].Data[r.rmOff : r.rmOff+r.g*bs*u]
+		hm = nd.aux[1].Data[r.hmOff : r.hmOff+bs*u]
+		hmTmp = nd.aux[1].Data[r.hmOff+bs*u : r.hmOff+2*bs*u]
+	}
+	gu := r.g * u
+	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
+	save, bwd := nd.aux[0].Data, nd.aux[1].Data
+	p := save[r.pOff:r.hOff]
+	hs := save[r.hOff:]
+	cs := save[r.cOff:]
+	ca := save[r.aOff:]
+	rs := save[r.rOff:]
+	dzAll := bwd[r.dzOff:r.dhOff]
+	dh := bwd[r.dhOff:r.dcOff]
+	dc := bwd[r.dcOff:r.tmpOff]
+	tmp := bwd[r.tmpOff:r.dxOff]
+	uw := uv.Value.Data
+	dout := nd.out.Grad.Data
+	var dU, dB, dBrec []float32
+	if uv.Grad != nil {
+		dU = uv.Grad.Data
+	}
+	if b != nil && b.Grad != nil {
+		dB = b.Grad.Data[:gu]
+		if resetAfter {
+			dBrec = b.Grad.Data[gu:]
+		}
+	}
+	clear(dh)
+	clear(dc)
+	for s := ts - 1; s >= 0; s-- {
+		t, prev, next := r.step(s, back)
+		if retSeq {
+			pos := s
+			if inputOrder {
+				pos = t
+			}
+			for bi := 0; bi < bs; bi++ {
+				cpu.Axpy(dh[bi*u:bi*u+u], dout[bi*ldU+pos*u:bi*ldU+pos*u+u], 1)
+			}
+		} else if s == ts-1 {
+			copy(dh, dout)
+		}
+		pa := p[t*gu:]
+		dz := dzAll[t*gu:]
+		hp := hs[prev*u:]
+		// A masked step passes dh and dc through and contributes nothing:
+		// its rows' dh and dc are kept and restored after the step, its dz
+		// rows zeroed before any GEMM reads them.
+		if seqMask != nil {
+			keep := bwd[r.keepOff:r.bwdLen]
+			for bi := 0; bi < bs; bi++ {
+				if seqMask[bi*ts+t] == 0 {
+					copy(keep[bi*u:bi*u+u], dh[bi*u:bi*u+u])
+					copy(keep[(bs+bi)*u:(bs+bi)*u+u], dc[bi*u:bi*u+u])
+				}
+			}
+		}
+		switch cell {
+		case SimpleRNNCell:
+			for bi := 0; bi < bs; bi++ {
+				g := dz[bi*ldP : bi*ldP+u]
+				copy(g, dh[bi*u:bi*u+u])
+				rnnActGrad(g, hs[bi*ldH+next*u:bi*ldH+next*u+u], act)
+			}
+		case LSTMCell:
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+gu]
+				ig, fg, cg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:]
+				g := dz[bi*ldP : bi*ldP+gu]
+				di, df, dcg, do := g[:u], g[u:2*u], g[2*u:3*u], g[3*u:]
+				an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
+				cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+				dhr, dcr := dh[bi*u:bi*u+u], dc[bi*u:bi*u+u]
+				// d(act(c)) = dh·o, through act into dc.
+				for j := range dcg {
+					dcg[j] = dhr[j] * og[j]
+					do[j] = dhr[j] * an[j]
+				}
+				rnnActGrad(dcg, an, act)
+				for j := range dcr {
+					dct := dcr[j] + dcg[j]
+					di[j] = dct * cg[j]
+					dcg[j] = dct * ig[j]
+					df[j] = dct * cp[j]
+					dcr[j] = dct * fg[j]
+				}
+				rnnActGrad(g[:2*u], row[:2*u], ract)
+				rnnActGrad(dcg, cg, act)
+				rnnActGrad(do, og, ract)
+			}
+		case GRUCell:
+			for bi := 0; bi < bs; bi++ {
+				row := pa[bi*ldP : bi*ldP+gu]
+				zg, hh := row[:u], row[2*u:]
+				g := dz[bi*ldP : bi*ldP+gu]
+				dzg, dhh := g[:u], g[2*u:]
+				h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+				dhr := dh[bi*u : bi*u+u]
+				for j := range dhr {
+					dzg[j] = dhr[j] * (h0[j] - hh[j])
+					dhh[j] = dhr[j] * (1 - zg[j])
+					dhr[j] *= zg[j]
+				}
+				rnnActGrad(dzg, zg, ract)
+				rnnActGrad(dhh, hh, act)
+			}
+			rnnZeroMasked(dz, seqMask, bs, ts, t, ldP, gu)
+			if !resetAfter {
+				// d(r·h₋) = da_h·U_hᵀ, into tmp (bs×u).
+				cpu.Gemm(false, true, bs, u, u, 1, dz[2*u:], ldP, uw[2*u:], gu, 0, tmp, u)
+				for bi := 0; bi < bs; bi++ {
+					rg := pa[bi*ldP+u : bi*ldP+2*u]
+					dr := dz[bi*ldP+u : bi*ldP+2*u]
+					h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
+					drh := tmp[bi*u : bi*u+u]
+					dhr := dh[bi*u : bi*u+u]
+					if rm != nil {
+						mh := rm[(2*bs+bi)*u : (2*bs+bi+1)*u]
+						for j := range dr {
+							dr[j] = drh[j] * h0[j] * mh[j]
+							dhr[j] += drh[j] * rg[j] * mh[j]
+						}
+					} else {
+						for j := range dr {
+							dr[j] = drh[j] * h0[j]
+							dhr[j] += drh[j] * rg[j]
+						}
+					}
+					rnnActGrad(dr, rg, ract)
+				}
+				if rm != nil {
+					rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:2], bs, u, gu, hm, hmTmp)
+				} else {
+					cpu.Gemm(false, true, bs, u, 2*u, 1, dz, ldP, uw, gu, 1, dh, u)
+					if dU != nil {
+						cpu.Gemm(true, false, u, 2*u, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
+					}
+				}
+				if dU != nil {
+					cpu.Gemm(true, false, u, u, bs, 1, rs[t*u:], ldU, dz[2*u:], ldP, 1, dU[2*u:], gu)
+				}
+			} else {
+				// dRec = [da_z, da_r, da_h·r], into tmp (bs×gu).
+				for bi := 0; bi < bs; bi++ {
+					rg := pa[bi*ldP+u : bi*ldP+2*u]
+					g := dz[bi*ldP : bi*ldP+gu]
+					dr, dah := g[u:2*u], g[2*u:]
+					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
+					for j := range dr {
+						dr[j] = dah[j] * rh[j]
+					}
+					rnnActGrad(dr, rg, ract)
+					rec := tmp[bi*gu : bi*gu+gu]
+					copy(rec[:2*u], g[:2*u])
+					for j := range dah {
+						rec[2*u+j] = dah[j] * rg[j]
+					}
+				}
+				if rm != nil {
+					rnnRecMaskedGrads(dh, dU, uw, tmp, gu, hp, ldH, rm, rnnGates[:3], bs, u, gu, hm, hmTmp)
+				} else {
+					cpu.Gemm(false, true, bs, u, gu, 1, tmp, gu, uw, gu, 1, dh, u)
+					if dU != nil {
+						cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, tmp, gu, 1, dU, gu)
+					}
+				}
+				if dBrec != nil {
+					cpu.SumRows(dBrec, tmp)
+				}
+			}
+		}
+		rnnZeroMasked(dz, seqMask, bs, ts, t, ldP, gu)
+		if cell != GRUCell {
+			if rm != nil {
+				clear(dh)
+				rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:r.g], bs, u, gu, hm, hmTmp)
+			} else {
+				if dU != nil {
+					cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
+				}
+				cpu.Gemm(false, true, bs, u, gu, 1, dz, ldP, uw, gu, 0, dh, u)
+			}
+		}
+		if seqMask != nil {
+			keep := bwd[r.keepOff:r.bwdLen]
+			for bi := 0; bi < bs; bi++ {
+				if seqMask[bi*ts+t] == 0 {
+					copy(dh[bi*u:bi*u+u], keep[bi*u:bi*u+u])
+					copy(dc[bi*u:bi*u+u], keep[(bs+bi)*u:(bs+bi)*u+u])
+				}
+			}
+		}
+	}
+	if dB != nil {
+		cpu.SumRows(dB, dzAll)
+	}
+	if mask != nil {
+		btd := bs * ts * d
+		dx := bwd[r.dxOff:r.keepOff]
+		for gi := 0; gi < r.g; gi++ {
+			if w.Grad != nil {
+				cpu.Gemm(true, false, d, u, bs*ts, 1, save[r.xmOff+gi*btd:], d, dzAll[gi*u:], gu, 1, w.Grad.Data[gi*u:], gu)
+			}
+			if x.Grad != nil {
+				cpu.Gemm(false, true, bs*ts, d, u, 1, dzAll[gi*u:], gu, w.Value.Data[gi*u:], gu, 0, dx, d)
+				for bi := 0; bi < bs; bi++ {
+					m := mask.Data[(gi*bs+bi)*d : (gi*bs+bi+1)*d]
+					for t := 0; t < ts; t++ {
+						off := (bi*ts + t) * d
+						cpu.AddMul(x.Grad.Data[off:off+d], dx[off:off+d], m)
+					}
+				}
+			}
+		}
+		return
+	}
+	if w.Grad != nil {
+		cpu.Gemm(true, false, d, gu, bs*ts, 1, x.Value.Data, d, dzAll, gu, 1, w.Grad.Data, gu)
+	}
+	if x.Grad != nil {
+		cpu.Gemm(false, true, bs*ts, d, gu, 1, dzAll, gu, w.Value.Data, gu, 1, x.Grad.Data, d)
+	}
+}
+
+// rnnZeroMasked clears the dz rows of the masked samples at input step t.
+func rnnZeroMasked(dz []float32, seqMask []int32, bs, ts, t, ldP, gu int) {
+	if seqMask == nil {
+		return
+	}
+	for bi := 0; bi < bs; bi++ {
+		if seqMask[bi*ts+t] == 0 {
+			clear(dz[bi*ldP : bi*ldP+gu])
+		}
+	}
+}

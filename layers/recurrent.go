@@ -1,0 +1,343 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/initializers"
+	"github.com/neurona/neurona/tensor"
+)
+
+// HardSigmoid names Keras's hard_sigmoid, clip(0.2x + 0.5, 0, 1): Keras
+// 2.2's default recurrent activation. Only the recurrent layers take it.
+const HardSigmoid activations.Name = "hard_sigmoid"
+
+// SimpleRNN is Keras's fully connected recurrent layer:
+// h_t = activation(x_t·kernel + h_{t−1}·recurrent_kernel + bias), from a
+// zero initial state, over inputs of shape (steps, features).
+type SimpleRNN struct {
+	// Units is the size of the state (required).
+	Units int `json:"units"`
+	// Activation defaults to tanh.
+	Activation activations.Name `json:"activation,omitempty"`
+	// NoBias drops the bias (Keras's use_bias=False).
+	NoBias bool `json:"no_bias,omitempty"`
+	// KernelInitializer defaults to GlorotUniform, RecurrentInitializer
+	// to Orthogonal, BiasInitializer to Zeros.
+	KernelInitializer    initializers.Initializer `json:"-"`
+	RecurrentInitializer initializers.Initializer `json:"-"`
+	BiasInitializer      initializers.Initializer `json:"-"`
+	// Dropout drops inputs and RecurrentDropout the previous state in
+	// training, one mask per gate and sequence, as Keras 2.2 does (see
+	// autograd.RNNOptions.Dropout and RecurrentDropout).
+	Dropout          float32 `json:"dropout,omitempty"`
+	RecurrentDropout float32 `json:"recurrent_dropout,omitempty"`
+	// ReturnSequences returns every step's output, (steps, units), rather
+	// than the last one.
+	ReturnSequences bool `json:"return_sequences,omitempty"`
+	// GoBackwards processes the sequence last step first; the returned
+	// sequence is in the order processed, as in Keras.
+	GoBackwards bool `json:"go_backwards,omitempty"`
+
+	Base
+	rnn recurrent
+}
+
+// LSTM is Keras's long short-term memory layer (Hochreiter 1997), with
+// gates i, f, c, o in that order in the kernels' columns.
+type LSTM struct {
+	Units int `json:"units"`
+	// Activation defaults to tanh, RecurrentActivation to hard_sigmoid
+	// (Keras 2.2); "sigmoid" is selectable.
+	Activation          activations.Name `json:"activation,omitempty"`
+	RecurrentActivation activations.Name `json:"recurrent_activation,omitempty"`
+	NoBias              bool             `json:"no_bias,omitempty"`
+	// NoUnitForgetBias turns off Keras's unit_forget_bias (on by default):
+	// the forget gate's bias starts at 1.
+	NoUnitForgetBias     bool                     `json:"no_unit_forget_bias,omitempty"`
+	KernelInitializer    initializers.Initializer `json:"-"`
+	RecurrentInitializer initializers.Initializer `json:"-"`
+	BiasInitializer      initializers.Initializer `json:"-"`
+	Dropout              float32                  `json:"dropout,omitempty"`
+	RecurrentDropout     float32                  `json:"recurrent_dropout,omitempty"`
+	ReturnSequences      bool                     `json:"return_sequences,omitempty"`
+	GoBackwards          bool                     `json:"go_backwards,omitempty"`
+
+	Base
+	rnn recurrent
+}
+
+// GRU is Keras's gated recurrent unit (Cho 2014), with gates z, r, h in
+// that order in the kernels' columns. By default it is Keras 2.2's form
+// (reset gate before the recurrent product, one bias); ResetAfter selects
+// the TF2/cuDNN form, whose bias is 2×(3·units): input then recurrent.
+type GRU struct {
+	Units                int                      `json:"units"`
+	Activation           activations.Name         `json:"activation,omitempty"`
+	RecurrentActivation  activations.Name         `json:"recurrent_activation,omitempty"`
+	NoBias               bool                     `json:"no_bias,omitempty"`
+	KernelInitializer    initializers.Initializer `json:"-"`
+	RecurrentInitializer initializers.Initializer `json:"-"`
+	BiasInitializer      initializers.Initializer `json:"-"`
+	Dropout              float32                  `json:"dropout,omitempty"`
+	RecurrentDropout     float32                  `json:"recurrent_dropout,omitempty"`
+	ReturnSequences      bool                     `json:"return_sequences,omitempty"`
+	GoBackwards          bool                     `json:"go_backwards,omitempty"`
+	ResetAfter           bool                     `json:"reset_after,omitempty"`
+
+	Base
+	rnn recurrent
+}
+
+// recurrent is the built state shared by the recurrent layers.
+type recurrent struct {
+	kernel, rec, bias *autograd.Var
+	opts              autograd.RNNOptions
+	dropout           float32
+	recDropout        float32
+}
+
+// recurrentArgs is what buildRecurrent needs of a layer's config.
+type recurrentArgs struct {
+	class                      string
+	units                      int
+	act, ract                  activations.Name
+	noBias                     bool
+	kernelInit, recInit, bInit initializers.Initializer
+	dropout, recDropout        float32
+	opts                       autograd.RNNOptions
+	unitForgetBias             bool
+}
+
+func rnnActivation(n, def activations.Name) (autograd.RNNActivation, error) {
+	if n == "" {
+		n = def
+	}
+	switch n {
+	case activations.Linear:
+		return autograd.RNNLinear, nil
+	case activations.Tanh:
+		return autograd.RNNTanh, nil
+	case activations.Sigmoid:
+		return autograd.RNNSigmoid, nil
+	case HardSigmoid:
+		return autograd.RNNHardSigmoid, nil
+	case activations.ReLU:
+		return autograd.RNNReLU, nil
+	}
+	return 0, fmt.Errorf("unknown activation %q for a recurrent layer (valid: linear, tanh, sigmoid, hard_sigmoid, relu)", string(n))
+}
+
+func (r *recurrent) build(b *Base, a recurrentArgs, input []int) error {
+	where := fmt.Sprintf("layer %q (%s)", b.Name, a.class)
+	if len(input) != 2 {
+		return fmt.Errorf("%s: input shape %s is not (steps, features)", where, tensor.ShapeString(input))
+	}
+	if err := checkShape(a.class, b.Name, input); err != nil {
+		return err
+	}
+	if a.units <= 0 {
+		return fmt.Errorf("%s: units must be positive, got %d", where, a.units)
+	}
+	if !(a.dropout >= 0 && a.dropout < 1) {
+		return fmt.Errorf("%s: dropout must be in [0, 1), got %v", where, a.dropout)
+	}
+	if !(a.recDropout >= 0 && a.recDropout < 1) {
+		return fmt.Errorf("%s: recurrent_dropout must be in [0, 1), got %v", where, a.recDropout)
+	}
+	var err error
+	o := a.opts
+	if o.Activation, err = rnnActivation(a.act, activations.Tanh); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if o.RecurrentActivation, err = rnnActivation(a.ract, HardSigmoid); err != nil {
+		return fmt.Errorf("%s: recurrent_activation: %w", where, err)
+	}
+	r.opts = o
+	r.dropout, r.recDropout = a.dropout, a.recDropout
+	if o.ReturnSequences {
+		b.SetOutputShape([]int{input[0], a.units})
+	} else {
+		b.SetOutputShape([]int{a.units})
+	}
+	gu := gatesOf(o.Cell) * a.units
+	r.kernel = b.AddWeight("kernel", []int{input[1], gu}, orDefault(a.kernelInit, initializers.GlorotUniform{}), true)
+	r.rec = b.AddWeight("recurrent_kernel", []int{a.units, gu}, orDefault(a.recInit, orthogonal{}), true)
+	r.bias = nil
+	if !a.noBias {
+		init := orDefault(a.bInit, initializers.Zeros{})
+		if a.unitForgetBias {
+			init = unitForgetBias{init, a.units}
+		}
+		shape := []int{gu}
+		if o.Cell == autograd.GRUCell && o.ResetAfter {
+			shape = []int{2, gu}
+		}
+		r.bias = b.AddWeight("bias", shape, init, true)
+	}
+	return nil
+}
+
+func gatesOf(c autograd.RNNCell) int {
+	switch c {
+	case autograd.LSTMCell:
+		return 4
+	case autograd.GRUCell:
+		return 3
+	}
+	return 1
+}
+
+// SequenceMasker is implemented by the layers that take Keras's sequence
+// mask (SimpleRNN, LSTM, GRU, Bidirectional): mask is (batch, steps), 0 at
+// the padded steps, whose state the layer carries over unchanged (see
+// autograd.RNNOptions.Mask). A nil mask is Call.
+type SequenceMasker interface {
+	Layer
+	CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var
+}
+
+// CallMasked implements SequenceMasker.
+func (l *SimpleRNN) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	return l.rnn.callMasked(c, x, mask)
+}
+
+// CallMasked implements SequenceMasker.
+func (l *LSTM) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	return l.rnn.callMasked(c, x, mask)
+}
+
+// CallMasked implements SequenceMasker.
+func (l *GRU) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	return l.rnn.callMasked(c, x, mask)
+}
+
+func (r *recurrent) call(c *CallContext, x *autograd.Var) *autograd.Var {
+	return r.callMasked(c, x, nil)
+}
+
+func (r *recurrent) callMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	o := r.opts
+	o.Mask = mask
+	if c.Training && (r.dropout > 0 || r.recDropout > 0) {
+		o.Dropout, o.RecurrentDropout, o.RNG = r.dropout, r.recDropout, c.RNG
+	}
+	return c.Tape.RNN(x, r.kernel, r.rec, r.bias, o)
+}
+
+// ClassName implements Layer.
+func (*SimpleRNN) ClassName() string { return "SimpleRNN" }
+
+// Build implements Layer.
+func (l *SimpleRNN) Build(input []int) error {
+	return l.rnn.build(&l.Base, recurrentArgs{
+		class: l.ClassName(), units: l.Units, act: l.Activation, noBias: l.NoBias,
+		kernelInit: l.KernelInitializer, recInit: l.RecurrentInitializer, bInit: l.BiasInitializer,
+		dropout: l.Dropout, recDropout: l.RecurrentDropout,
+		opts: autograd.RNNOptions{Cell: autograd.SimpleRNNCell, ReturnSequences: l.ReturnSequences, GoBackwards: l.GoBackwards},
+	}, input)
+}
+
+// Call implements Layer.
+func (l *SimpleRNN) Call(c *CallContext, x *autograd.Var) *autograd.Var { return l.rnn.call(c, x) }
+
+// ClassName implements Layer.
+func (*LSTM) ClassName() string { return "LSTM" }
+
+// Build implements Layer.
+func (l *LSTM) Build(input []int) error {
+	return l.rnn.build(&l.Base, recurrentArgs{
+		class: l.ClassName(), units: l.Units, act: l.Activation, ract: l.RecurrentActivation, noBias: l.NoBias,
+		kernelInit: l.KernelInitializer, recInit: l.RecurrentInitializer, bInit: l.BiasInitializer,
+		dropout: l.Dropout, recDropout: l.RecurrentDropout, unitForgetBias: !l.NoUnitForgetBias,
+		opts: autograd.RNNOptions{Cell: autograd.LSTMCell, ReturnSequences: l.ReturnSequences, GoBackwards: l.GoBackwards},
+	}, input)
+}
+
+// Call implements Layer.
+func (l *LSTM) Call(c *CallContext, x *autograd.Var) *autograd.Var { return l.rnn.call(c, x) }
+
+// ClassName implements Layer.
+func (*GRU) ClassName() string { return "GRU" }
+
+// Build implements Layer.
+func (l *GRU) Build(input []int) error {
+	return l.rnn.build(&l.Base, recurrentArgs{
+		class: l.ClassName(), units: l.Units, act: l.Activation, ract: l.RecurrentActivation, noBias: l.NoBias,
+		kernelInit: l.KernelInitializer, recInit: l.RecurrentInitializer, bInit: l.BiasInitializer,
+		dropout: l.Dropout, recDropout: l.RecurrentDropout,
+		opts: autograd.RNNOptions{Cell: autograd.GRUCell, ReturnSequences: l.ReturnSequences, GoBackwards: l.GoBackwards,
+			ResetAfter: l.ResetAfter},
+	}, input)
+}
+
+// Call implements Layer.
+func (l *GRU) Call(c *CallContext, x *autograd.Var) *autograd.Var { return l.rnn.call(c, x) }
+
+// unitForgetBias is Keras's unit_forget_bias: the inner initializer, then
+// ones over the forget gate's block (the second of four).
+type unitForgetBias struct {
+	inner initializers.Initializer
+	units int
+}
+
+func (i unitForgetBias) Init(t *tensor.Tensor, rng *tensor.RNG) {
+	i.inner.Init(t, rng)
+	for j := i.units; j < 2*i.units && j < len(t.Data); j++ {
+		t.Data[j] = 1
+	}
+}
+
+// orthogonal is Keras's Orthogonal initializer with gain 1, private to the
+// recurrent layers: a standard normal (rows × cols) matrix, rows the
+// product of all but the last dimension, orthonormalized (Gram–Schmidt, in
+// float64) along its shorter side.
+type orthogonal struct{}
+
+func (orthogonal) Init(t *tensor.Tensor, rng *tensor.RNG) {
+	if len(t.Shape) < 2 || len(t.Data) == 0 {
+		rng.Normal(t, 0, 1)
+		return
+	}
+	cols := t.Shape[len(t.Shape)-1]
+	rows := len(t.Data) / cols
+	rng.Normal(t, 0, 1)
+	a := make([]float64, len(t.Data))
+	for i, v := range t.Data {
+		a[i] = float64(v)
+	}
+	// Vectors are rows when rows ≤ cols, else columns.
+	nv, dim := rows, cols
+	at := func(v, k int) *float64 { return &a[v*cols+k] }
+	if rows > cols {
+		nv, dim = cols, rows
+		at = func(v, k int) *float64 { return &a[k*cols+v] }
+	}
+	for v := 0; v < nv; v++ {
+		for w := 0; w < v; w++ {
+			var dot float64
+			for k := 0; k < dim; k++ {
+				dot += *at(v, k) * *at(w, k)
+			}
+			for k := 0; k < dim; k++ {
+				*at(v, k) -= dot * *at(w, k)
+			}
+		}
+		var n float64
+		for k := 0; k < dim; k++ {
+			n += *at(v, k) * *at(v, k)
+		}
+		n = math.Sqrt(n)
+		if n == 0 {
+			n = 1
+		}
+		for k := 0; k < dim; k++ {
+			*at(v, k) /= n
+		}
+	}
+	for i := range t.Data {
+		t.Data[i] = float32(a[i])
+	}
+}

@@ -1,0 +1,214 @@
+package layers
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/internal/registry"
+	"github.com/neurona/neurona/tensor"
+)
+
+// MergeMode says how Bidirectional combines its two directions' outputs.
+type MergeMode string
+
+// The merge modes (Keras's merge_mode). The zero value is MergeConcat.
+const (
+	MergeConcat MergeMode = "concat"
+	MergeSum    MergeMode = "sum"
+	MergeMul    MergeMode = "mul"
+	MergeAve    MergeMode = "ave"
+)
+
+// Bidirectional is Keras's bidirectional wrapper of a recurrent layer
+// (SimpleRNN, LSTM or GRU): a forward copy of Layer and a copy that runs
+// the other way (go_backwards flipped), named forward_NAME and
+// backward_NAME, their outputs merged (the backward copy's sequence put
+// back in the input's time order first, as Keras does). Its weights are
+// the forward copy's, then the backward copy's.
+//
+// An unnamed Layer takes its name from the wrapper's number, as Keras's
+// counters give it in the book's models: lstm_2 inside bidirectional_2.
+type Bidirectional struct {
+	Layer Layer `json:"layer"`
+	// MergeMode defaults to concat.
+	MergeMode MergeMode `json:"merge_mode,omitempty"`
+
+	Base
+	fwd, bwd Layer
+}
+
+// bidirectionalConfig is Bidirectional's serialized form, the wrapped
+// layer as a {class_name, config} object.
+type bidirectionalConfig struct {
+	Layer     *Config   `json:"layer"`
+	MergeMode MergeMode `json:"merge_mode,omitempty"`
+	Base
+}
+
+// MarshalJSON writes the wrapped layer as its class and config.
+func (l *Bidirectional) MarshalJSON() ([]byte, error) {
+	c := bidirectionalConfig{MergeMode: l.MergeMode, Base: Base{Name: l.Name, InputShape: l.InputShape, Frozen: l.Frozen}}
+	if l.Layer != nil {
+		lc, err := ConfigOf(l.Layer)
+		if err != nil {
+			return nil, err
+		}
+		c.Layer = &lc
+	}
+	return json.Marshal(c)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, refusing unknown fields.
+func (l *Bidirectional) UnmarshalJSON(b []byte) error {
+	var c bidirectionalConfig
+	if err := registry.Decode(&c, b); err != nil {
+		return err
+	}
+	l.MergeMode = c.MergeMode
+	l.Name, l.InputShape, l.Frozen = c.Name, c.InputShape, c.Frozen
+	l.Layer = nil
+	if c.Layer != nil {
+		inner, err := FromConfig(*c.Layer)
+		if err != nil {
+			return fmt.Errorf("field \"layer\": %w", err)
+		}
+		l.Layer = inner
+	}
+	return nil
+}
+
+// ClassName implements Layer.
+func (*Bidirectional) ClassName() string { return "Bidirectional" }
+
+// InputSpec implements Layer: the wrapped layer's declared input.
+func (l *Bidirectional) InputSpec() []int {
+	if s := l.Base.InputSpec(); s != nil {
+		return s
+	}
+	if l.Layer != nil {
+		return l.Layer.InputSpec()
+	}
+	return nil
+}
+
+// copyRecurrent returns an unbuilt copy of a recurrent layer named name,
+// going the other way when flip is set.
+func copyRecurrent(l Layer, name string, flip bool) Layer {
+	switch v := l.(type) {
+	case *SimpleRNN:
+		c := *v
+		c.Base, c.rnn = Base{Name: name}, recurrent{}
+		c.GoBackwards = c.GoBackwards != flip
+		return &c
+	case *LSTM:
+		c := *v
+		c.Base, c.rnn = Base{Name: name}, recurrent{}
+		c.GoBackwards = c.GoBackwards != flip
+		return &c
+	case *GRU:
+		c := *v
+		c.Base, c.rnn = Base{Name: name}, recurrent{}
+		c.GoBackwards = c.GoBackwards != flip
+		return &c
+	}
+	return nil
+}
+
+func recurrentOf(l Layer) *recurrent {
+	switch v := l.(type) {
+	case *SimpleRNN:
+		return &v.rnn
+	case *LSTM:
+		return &v.rnn
+	case *GRU:
+		return &v.rnn
+	}
+	return nil
+}
+
+// innerName is the wrapped layer's name: its own, or its class's snake
+// name with the wrapper's number.
+func (l *Bidirectional) innerName() string {
+	if n := l.Layer.LayerName(); n != "" {
+		return n
+	}
+	num := "1"
+	if i := strings.LastIndexByte(l.Name, '_'); i >= 0 && i+1 < len(l.Name) {
+		num = l.Name[i+1:]
+	}
+	return NamePrefix(l.Layer.ClassName()) + "_" + num
+}
+
+// Build implements Layer.
+func (l *Bidirectional) Build(input []int) error {
+	where := fmt.Sprintf("layer %q (Bidirectional)", l.Name)
+	if l.Layer == nil {
+		return fmt.Errorf("%s: no layer to wrap", where)
+	}
+	name := l.innerName()
+	fwd := copyRecurrent(l.Layer, "forward_"+name, false)
+	bwd := copyRecurrent(l.Layer, "backward_"+name, true)
+	if fwd == nil {
+		return fmt.Errorf("%s: cannot wrap %s (only SimpleRNN, LSTM and GRU)", where, l.Layer.ClassName())
+	}
+	switch l.MergeMode {
+	case "", MergeConcat, MergeSum, MergeMul, MergeAve:
+	default:
+		return fmt.Errorf("%s: unknown merge_mode %q (valid: concat, sum, mul, ave)", where, string(l.MergeMode))
+	}
+	if l.shapeOnly {
+		SetShapeOnly(fwd)
+		SetShapeOnly(bwd)
+	}
+	for _, c := range []Layer{fwd, bwd} {
+		if err := Build(c, input); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	recurrentOf(bwd).opts.InputOrder = true
+	out := append([]int(nil), fwd.OutputShape()...)
+	if l.MergeMode == "" || l.MergeMode == MergeConcat {
+		out[len(out)-1] *= 2
+	}
+	l.SetOutputShape(out)
+	for _, c := range []Layer{fwd, bwd} {
+		cb := c.base()
+		for _, w := range cb.weights {
+			w.Name = l.Name + "/" + w.Name
+		}
+		l.weights = append(l.weights, cb.weights...)
+		l.shapes = append(l.shapes, cb.shapes...)
+		l.pending = append(l.pending, cb.pending...)
+		cb.pending = nil
+	}
+	l.fwd, l.bwd = fwd, bwd
+	return nil
+}
+
+// Forward and Backward return the built wrapper's two copies.
+func (l *Bidirectional) Forward() Layer  { return l.fwd }
+func (l *Bidirectional) Backward() Layer { return l.bwd }
+
+// Call implements Layer.
+func (l *Bidirectional) Call(c *CallContext, x *autograd.Var) *autograd.Var {
+	return l.CallMasked(c, x, nil)
+}
+
+// CallMasked implements SequenceMasker: both directions skip the masked
+// steps.
+func (l *Bidirectional) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	yf := l.fwd.(SequenceMasker).CallMasked(c, x, mask)
+	yb := l.bwd.(SequenceMasker).CallMasked(c, x, mask)
+	tp := c.Tape
+	switch l.MergeMode {
+	case MergeSum:
+		return tp.Add(yf, yb)
+	case MergeMul:
+		return tp.Mul(yf, yb)
+	case MergeAve:
+		return tp.Scale(tp.Add(yf, yb), 0.5)
+	}
+	return tp.Concat(-1, yf, yb)
+}
