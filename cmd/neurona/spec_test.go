@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/neurona/neurona/layers"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -202,7 +203,7 @@ fit:
 		code                   int
 	}{
 		{"unknown layer", edit("Dense: {units: 4", "Dens: {units: 4"), data,
-			"spec.yaml:4: unknown layer class \"Dens\" (valid: Activation, Add, Average, AveragePooling2D, BatchNormalization, Concatenate, Conv2D, Conv2DTranspose, Dense, Dot, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, InputLayer, MaxPooling2D, Maximum, Minimum, Multiply, Reshape, Subtract, UpSampling2D)", 1},
+			"spec.yaml:4: unknown layer class \"Dens\" (valid: " + strings.Join(layers.ClassNames(), ", ") + ")", 1},
 		{"unknown activation", edit("relu", "relux"), data,
 			"spec.yaml:4: layer \"dense_1\" (Dense): unknown activation \"relux\" (valid: linear, relu, sigmoid, tanh, softmax)", 1},
 		{"unknown loss", edit("loss: mse", "loss: msq"), data, "spec.yaml:7: unknown loss \"msq\" (valid: ", 1},
