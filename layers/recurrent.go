@@ -2,7 +2,6 @@ package layers
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/autograd"
@@ -164,7 +163,7 @@ func (r *recurrent) build(b *Base, a recurrentArgs, input []int) error {
 	}
 	gu := gatesOf(o.Cell) * a.units
 	r.kernel = b.AddWeight("kernel", []int{input[1], gu}, orDefault(a.kernelInit, initializers.GlorotUniform{}), true)
-	r.rec = b.AddWeight("recurrent_kernel", []int{a.units, gu}, orDefault(a.recInit, orthogonal{}), true)
+	r.rec = b.AddWeight("recurrent_kernel", []int{a.units, gu}, orDefault(a.recInit, initializers.Orthogonal{}), true)
 	r.bias = nil
 	if !a.noBias {
 		init := orDefault(a.bInit, initializers.Zeros{})
@@ -290,54 +289,3 @@ func (i unitForgetBias) Init(t *tensor.Tensor, rng *tensor.RNG) {
 	}
 }
 
-// orthogonal is Keras's Orthogonal initializer with gain 1, private to the
-// recurrent layers: a standard normal (rows × cols) matrix, rows the
-// product of all but the last dimension, orthonormalized (Gram–Schmidt, in
-// float64) along its shorter side.
-type orthogonal struct{}
-
-func (orthogonal) Init(t *tensor.Tensor, rng *tensor.RNG) {
-	if len(t.Shape) < 2 || len(t.Data) == 0 {
-		rng.Normal(t, 0, 1)
-		return
-	}
-	cols := t.Shape[len(t.Shape)-1]
-	rows := len(t.Data) / cols
-	rng.Normal(t, 0, 1)
-	a := make([]float64, len(t.Data))
-	for i, v := range t.Data {
-		a[i] = float64(v)
-	}
-	// Vectors are rows when rows ≤ cols, else columns.
-	nv, dim := rows, cols
-	at := func(v, k int) *float64 { return &a[v*cols+k] }
-	if rows > cols {
-		nv, dim = cols, rows
-		at = func(v, k int) *float64 { return &a[k*cols+v] }
-	}
-	for v := 0; v < nv; v++ {
-		for w := 0; w < v; w++ {
-			var dot float64
-			for k := 0; k < dim; k++ {
-				dot += *at(v, k) * *at(w, k)
-			}
-			for k := 0; k < dim; k++ {
-				*at(v, k) -= dot * *at(w, k)
-			}
-		}
-		var n float64
-		for k := 0; k < dim; k++ {
-			n += *at(v, k) * *at(v, k)
-		}
-		n = math.Sqrt(n)
-		if n == 0 {
-			n = 1
-		}
-		for k := 0; k < dim; k++ {
-			*at(v, k) /= n
-		}
-	}
-	for i := range t.Data {
-		t.Data[i] = float32(a[i])
-	}
-}
