@@ -288,4 +288,3 @@ func (i unitForgetBias) Init(t *tensor.Tensor, rng *tensor.RNG) {
 		t.Data[j] = 1
 	}
 }
-
