@@ -551,3 +551,35 @@ func TestLoadKerasDeepMNIST(t *testing.T) {
 		t.Errorf("recorded accuracy %v: the fixture was not trained", want.ValAccuracy)
 	}
 }
+
+// TestLoadKerasOtherSequenceLayers: AveragePooling1D, SpatialDropout1D
+// and the global 1-D poolings load in place of the fixture's layers
+// (they have no weights; their arithmetic is tested in layers).
+func TestLoadKerasOtherSequenceLayers(t *testing.T) {
+	for _, c := range []struct{ old, new, want string }{
+		{`"MaxPooling1D"`, `"AveragePooling1D"`, "max_pooling1d:AveragePooling1D"},
+		{`{"module": "keras.layers", "class_name": "MaxPooling1D", "config": {"name": "max_pooling1d", "trainable": true,`,
+			`{"module": "keras.layers", "class_name": "SpatialDropout1D", "config": {"name": "max_pooling1d", "trainable": true, "rate": 0.5,`,
+			"max_pooling1d:SpatialDropout1D"},
+	} {
+		m, err := models.LoadKeras(kerasEdit(t, "seq_text.keras", func(s string) string { return strings.Replace(s, c.old, c.new, 1) }))
+		if err != nil {
+			t.Fatalf("%s: %v", c.new, err)
+		}
+		if !strings.Contains(layerList(m), c.want) {
+			t.Errorf("layers %s, want %s", layerList(m), c.want)
+		}
+	}
+	for _, class := range []string{"GlobalMaxPooling1D", "GlobalAveragePooling1D"} {
+		// In place of the Bidirectional, before a Dense of 6 inputs: the
+		// pooled width is 3, so the dense kernel's shape must be refused.
+		_, err := models.LoadKeras(kerasEdit(t, "seq_text.keras", func(s string) string {
+			i := strings.Index(s, `{"module": "keras.layers", "class_name": "Bidirectional"`)
+			j := strings.Index(s, `{"module": "keras.layers", "class_name": "Dense"`)
+			return s[:i] + `{"module": "keras.layers", "class_name": "` + class + `", "config": {"name": "bidirectional", "data_format": "channels_last", "keepdims": false}}, ` + s[j:]
+		}))
+		if err == nil || !strings.Contains(err.Error(), `layer "dense" (Dense): weight 0`) {
+			t.Errorf("%s: error %v, want the dense kernel's shape refused", class, err)
+		}
+	}
+}
