@@ -23,7 +23,9 @@ import (
 // the layers, each layer's group has a weight_names attribute whose names
 // are the paths of its datasets, in the layer's weight order (Keras's
 // kernel then bias; BatchNormalization's gamma, beta, moving_mean,
-// moving_variance, which is neurona's order too). Every layer of the model
+// moving_variance, which is neurona's order too; the recurrent layers'
+// kernel, recurrent_kernel, bias; a Bidirectional's forward then backward
+// layer's, as bidirectional_1/forward_lstm_1/kernel:0 and so on). Every layer of the model
 // that has weights must be in the file with the same number of weights and
 // the same shapes, and every layer of the file with weights must be in the
 // model; layers without weights (Dropout, pooling) are ignored. Nothing is
@@ -192,11 +194,18 @@ const (
 // config.json gives the architecture, a Sequential or a functional model
 // of the layers neurona has, and model.weights.h5 the weights (the group
 // layers/<class name in snake case, numbered as Keras numbers them>/vars,
-// datasets 0, 1, … in the layer's weight order). The model is returned
-// uncompiled: compile it to evaluate or train. An unknown layer class, a
-// setting neurona does not support (channels_first, dilation, a
-// BatchNormalization over another axis) or a weight of the wrong shape is
-// an error that names the layer.
+// datasets 0, 1, … in the layer's weight order; an RNN's are under its
+// cell, layers/<name>/cell/vars, a Bidirectional's under
+// forward_layer/cell and backward_layer/cell, a TimeDistributed's under
+// layer). The 1-D and recurrent layers are read too: Embedding,
+// SpatialDropout1D, Conv1D (causal included), the 1-D poolings, SimpleRNN,
+// LSTM, GRU (reset_after, Keras 3's default, or not), Bidirectional and
+// TimeDistributed. The model is returned uncompiled: compile it to
+// evaluate or train. An unknown layer class, a setting neurona does not
+// support (channels_first, 2-D dilation, a BatchNormalization over another
+// axis, mask_zero, return_state, stateful, unroll, merge_mode None, Keras
+// 3's hard_sigmoid, a backward_layer that is not the forward one reversed)
+// or a weight of the wrong shape is an error that names the layer.
 func LoadKeras(path string) (*Model, error) {
 	m, err := loadKeras(path)
 	if err != nil {
@@ -317,8 +326,37 @@ func memberReaderAt(fh *os.File, f *zip.File, archiveSize int64) (io.ReaderAt, i
 	return strings.NewReader(string(b)), int64(len(b)), nil
 }
 
+// kerasGroup is one vars group of a layer's weights and how many of the
+// layer's weights, in order, it holds.
+type kerasGroup struct {
+	path string
+	n    int
+}
+
+// kerasGroups returns where saving_lib puts a layer's weights, under
+// layers/<key>: its own vars, or its sublayers' (an RNN's cell, a
+// Bidirectional's forward_layer and backward_layer, a TimeDistributed's
+// layer), walked as saving_lib walks the layer's attributes.
+func kerasGroups(l layers.Layer, n int) []kerasGroup {
+	switch v := l.(type) {
+	case *layers.SimpleRNN, *layers.LSTM, *layers.GRU:
+		return []kerasGroup{{"cell/vars", n}}
+	case *layers.Bidirectional:
+		return []kerasGroup{{"forward_layer/cell/vars", n / 2}, {"backward_layer/cell/vars", n - n/2}}
+	case *layers.TimeDistributed:
+		if v.Layer != nil {
+			gs := kerasGroups(v.Layer, n)
+			for i := range gs {
+				gs[i].path = "layer/" + gs[i].path
+			}
+			return gs
+		}
+	}
+	return []kerasGroup{{"vars", n}}
+}
+
 // kerasVars checks (and with set, copies) each layer's weights against
-// the vars group that keys names for it.
+// the vars groups that keys names for it.
 func kerasVars(h5 *hdf5.File, m *Model, keys map[string]string, set bool) (int, error) {
 	n := 0
 	for _, l := range m.ls {
@@ -330,38 +368,47 @@ func kerasVars(h5 *hdf5.File, m *Model, keys map[string]string, set bool) (int, 
 		if !ok {
 			return 0, fmt.Errorf("layer %q has no entry in the weights file", l.LayerName())
 		}
-		gp := "/layers/" + key + "/vars"
-		g, err := h5.Group(gp)
-		if err != nil {
-			return 0, fmt.Errorf("layer %q (%s): its weights: %w", l.LayerName(), l.ClassName(), err)
+		// The layer's own group carries its name, also when its weights
+		// are in a sublayer's.
+		own := "/layers/" + key + "/vars"
+		if g, err := h5.Group(own); err == nil {
+			if a, err := g.Attr("name"); err == nil && len(a.Strings) == 1 && a.Strings[0] != l.LayerName() {
+				return 0, fmt.Errorf("layer %q: its weights group %s is named %q", l.LayerName(), own, a.Strings[0])
+			}
 		}
-		if a, err := g.Attr("name"); err == nil && len(a.Strings) == 1 && a.Strings[0] != l.LayerName() {
-			return 0, fmt.Errorf("layer %q: its weights group %s is named %q", l.LayerName(), gp, a.Strings[0])
-		}
-		names, err := g.Names()
-		if err != nil {
-			return 0, err
-		}
-		if len(names) != len(shapes) {
-			return 0, fmt.Errorf("layer %q (%s) has %d weights, the file's %s has %d", l.LayerName(), l.ClassName(), len(shapes), gp, len(names))
-		}
-		for i, shape := range shapes {
-			d, err := g.Dataset(strconv.Itoa(i))
+		i := 0
+		for _, kg := range kerasGroups(l, len(shapes)) {
+			gp := "/layers/" + key + "/" + kg.path
+			g, err := h5.Group(gp)
 			if err != nil {
-				return 0, fmt.Errorf("layer %q: %w", l.LayerName(), err)
+				return 0, fmt.Errorf("layer %q (%s): its weights: %w", l.LayerName(), l.ClassName(), err)
 			}
-			if !tensor.EqualShape(d.Shape(), shape) {
-				return 0, fmt.Errorf("layer %q (%s): weight %d (%s) has shape %s in the file, the config makes it %s",
-					l.LayerName(), l.ClassName(), i, d.Path(), tensor.ShapeString(d.Shape()), tensor.ShapeString(shape))
+			names, err := g.Names()
+			if err != nil {
+				return 0, err
 			}
-			if set {
-				v, err := d.Float32s()
+			if len(names) != kg.n {
+				return 0, fmt.Errorf("layer %q (%s) has %d weights in %s, the file's %s has %d", l.LayerName(), l.ClassName(), kg.n, kg.path, gp, len(names))
+			}
+			for j := 0; j < kg.n; j, i = j+1, i+1 {
+				shape := shapes[i]
+				d, err := g.Dataset(strconv.Itoa(j))
 				if err != nil {
 					return 0, fmt.Errorf("layer %q: %w", l.LayerName(), err)
 				}
-				copy(l.Weights()[i].Var.Value.Data, v)
+				if !tensor.EqualShape(d.Shape(), shape) {
+					return 0, fmt.Errorf("layer %q (%s): weight %d (%s) has shape %s in the file, the config makes it %s",
+						l.LayerName(), l.ClassName(), i, d.Path(), tensor.ShapeString(d.Shape()), tensor.ShapeString(shape))
+				}
+				if set {
+					v, err := d.Float32s()
+					if err != nil {
+						return 0, fmt.Errorf("layer %q: %w", l.LayerName(), err)
+					}
+					copy(l.Weights()[i].Var.Value.Data, v)
+				}
+				n++
 			}
-			n++
 		}
 	}
 	return n, nil
@@ -591,6 +638,76 @@ func (a *kerasArgs) pair(key string) ([2]int, error) {
 	return [2]int{p[0], p[1]}, nil
 }
 
+// single reads an integer or a list of one integer (Keras 3 writes the
+// 1-D layers' sizes as lists); absent or null is 0.
+func (a *kerasArgs) single(key string) (int, error) {
+	raw, ok := a.m[key]
+	if !ok || string(raw) == "null" {
+		return 0, nil
+	}
+	var n int
+	if json.Unmarshal(raw, &n) == nil {
+		return n, nil
+	}
+	var p []int
+	if err := json.Unmarshal(raw, &p); err != nil || len(p) != 1 {
+		return 0, a.errorf("%s must be an integer or a list of one, got %s", key, truncate(raw))
+	}
+	return p[0], nil
+}
+
+// bidirectionalInner converts Bidirectional's layer (Keras 3 writes the
+// forward layer, named forward_<name>) and checks that its backward_layer
+// is the same layer going the other way, which is the only one neurona
+// builds.
+func bidirectionalInner(a *kerasArgs) (layerEntry, error) {
+	fl, err := kerasNested(a, "layer")
+	if err != nil {
+		return layerEntry{}, err
+	}
+	switch fl.ClassName {
+	case "SimpleRNN", "LSTM", "GRU":
+	default:
+		return layerEntry{}, a.errorf("cannot wrap %s (neurona's Bidirectional takes SimpleRNN, LSTM and GRU)", fl.ClassName)
+	}
+	fwd, fname, err := convertKeras3Fields(fl, false)
+	if err != nil {
+		return layerEntry{}, a.errorf("%v", err)
+	}
+	if _, ok := a.m["backward_layer"]; ok {
+		bl, err := kerasNested(a, "backward_layer")
+		if err != nil {
+			return layerEntry{}, err
+		}
+		bwd, _, err := convertKeras3Fields(bl, false)
+		if err != nil {
+			return layerEntry{}, a.errorf("backward_layer: %v", err)
+		}
+		same := func(m map[string]any, flip bool) string {
+			c := map[string]any{}
+			for k, v := range m {
+				c[k] = v
+			}
+			delete(c, "name")
+			back := c["go_backwards"] == true
+			delete(c, "go_backwards")
+			c["go_backwards"] = back != flip
+			b, _ := json.Marshal(c)
+			return bl.ClassName + string(b)
+		}
+		if bl.ClassName != fl.ClassName || same(fwd, true) != same(bwd, false) {
+			return layerEntry{}, a.errorf("a backward_layer other than the forward layer going backwards is not supported")
+		}
+	}
+	// neurona names the copies forward_<name> and backward_<name>.
+	fwd["name"] = strings.TrimPrefix(fname, "forward_")
+	b, err := json.Marshal(fwd)
+	if err != nil {
+		return layerEntry{}, err
+	}
+	return layerEntry{ClassName: fl.ClassName, Config: b}, nil
+}
+
 // want checks that key is absent, null or one of the values given (as
 // JSON), for settings neurona does not have.
 func (a *kerasArgs) want(key string, valid ...string) error {
@@ -611,23 +728,123 @@ func (a *kerasArgs) want(key string, valid ...string) error {
 // Sequential, whose build_config gives the input shape when there is no
 // InputLayer.
 func convertKeras3Layer(kl keras3Layer, first bool) (layerEntry, string, error) {
+	out, name, err := convertKeras3Fields(kl, first)
+	if err != nil {
+		return layerEntry{}, "", err
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return layerEntry{}, "", err
+	}
+	return layerEntry{ClassName: kl.ClassName, Config: b}, name, nil
+}
+
+// kerasNested reads a wrapper's inner layer (Bidirectional's layer and
+// backward_layer, TimeDistributed's layer): a serialized Keras object.
+func kerasNested(a *kerasArgs, key string) (keras3Layer, error) {
+	var kl keras3Layer
+	have, err := a.get(key, &kl)
+	if err != nil {
+		return kl, err
+	}
+	if !have || kl.ClassName == "" {
+		return kl, a.errorf("no %s to wrap", key)
+	}
+	return kl, nil
+}
+
+// recurrentFields converts the settings Keras 3's SimpleRNN, LSTM and
+// GRU share (rnn.py's RNN and the cells' get_config).
+func recurrentFields(a *kerasArgs, out map[string]any) error {
+	var units int
+	if _, err := a.get("units", &units); err != nil {
+		return err
+	}
+	out["units"] = units
+	act := "tanh"
+	if _, err := a.get("activation", &act); err != nil {
+		return err
+	}
+	out["activation"] = act
+	if a.class != "SimpleRNN" {
+		// Keras 3's default; neurona's is Keras 2.2's hard_sigmoid.
+		ract := "sigmoid"
+		if _, err := a.get("recurrent_activation", &ract); err != nil {
+			return err
+		}
+		if ract == "hard_sigmoid" {
+			// Keras 3's hard_sigmoid is clip(x/6 + 1/2, 0, 1), not
+			// Keras 2.2's clip(0.2x + 0.5, 0, 1), which is neurona's.
+			return a.errorf("recurrent_activation=\"hard_sigmoid\" is not supported (Keras 3's is x/6+1/2, neurona's is Keras 2.2's 0.2x+0.5)")
+		}
+		out["recurrent_activation"] = ract
+	}
+	use := true
+	var drop, rdrop float32
+	var seq, back bool
+	_, e1 := a.get("use_bias", &use)
+	_, e2 := a.get("dropout", &drop)
+	_, e3 := a.get("recurrent_dropout", &rdrop)
+	_, e4 := a.get("return_sequences", &seq)
+	_, e5 := a.get("go_backwards", &back)
+	if err := errors.Join(e1, e2, e3, e4, e5); err != nil {
+		return err
+	}
+	if !use {
+		out["no_bias"] = true
+	}
+	if drop != 0 {
+		out["dropout"] = drop
+	}
+	if rdrop != 0 {
+		out["recurrent_dropout"] = rdrop
+	}
+	if seq {
+		out["return_sequences"] = true
+	}
+	if back {
+		out["go_backwards"] = true
+	}
+	switch a.class {
+	case "LSTM":
+		ufb := true
+		if _, err := a.get("unit_forget_bias", &ufb); err != nil {
+			return err
+		}
+		if !ufb {
+			out["no_unit_forget_bias"] = true
+		}
+	case "GRU":
+		ra := true // Keras 3's default
+		if _, err := a.get("reset_after", &ra); err != nil {
+			return err
+		}
+		if ra {
+			out["reset_after"] = true
+		}
+	}
+	return errors.Join(a.want("return_state", "false"), a.want("stateful", "false"), a.want("unroll", "false"))
+}
+
+// convertKeras3Fields converts one layer's config to neurona's fields.
+func convertKeras3Fields(kl keras3Layer, first bool) (map[string]any, string, error) {
 	a := &kerasArgs{class: kl.ClassName}
 	if err := json.Unmarshal(kl.Config, &a.m); err != nil {
-		return layerEntry{}, "", fmt.Errorf("layer %s: config: %w", kl.ClassName, err)
+		return nil, "", fmt.Errorf("layer %s: config: %w", kl.ClassName, err)
 	}
 	if _, err := a.get("name", &a.name); err != nil {
-		return layerEntry{}, "", err
+		return nil, "", err
 	}
 	if a.name == "" {
 		a.name = kl.Name
 	}
 	if a.name == "" {
-		return layerEntry{}, "", fmt.Errorf("a layer of class %s has no name", kl.ClassName)
+		return nil, "", fmt.Errorf("a layer of class %s has no name", kl.ClassName)
 	}
 	out := map[string]any{"name": a.name}
 	var trainable = true
 	if _, err := a.get("trainable", &trainable); err != nil {
-		return layerEntry{}, "", err
+		return nil, "", err
 	}
 	if !trainable {
 		out["frozen"] = true
@@ -651,7 +868,7 @@ func convertKeras3Layer(kl keras3Layer, first bool) (layerEntry, string, error) 
 		var batch []*int
 		have, err := a.get("batch_input_shape", &batch)
 		if err != nil {
-			return layerEntry{}, "", err
+			return nil, "", err
 		}
 		if !have && kl.BuildConfig != nil {
 			batch, have = kl.BuildConfig.InputShape, kl.BuildConfig.InputShape != nil
@@ -659,7 +876,7 @@ func convertKeras3Layer(kl keras3Layer, first bool) (layerEntry, string, error) 
 		if have {
 			s, err := sampleShape(batch)
 			if err != nil {
-				return layerEntry{}, "", err
+				return nil, "", err
 			}
 			out["input_shape"] = s
 		}
@@ -695,14 +912,14 @@ func convertKeras3Layer(kl keras3Layer, first bool) (layerEntry, string, error) 
 			have, e = a.get("batch_input_shape", &batch)
 		}
 		if e != nil {
-			return layerEntry{}, "", e
+			return nil, "", e
 		}
 		if !have {
-			return layerEntry{}, "", a.errorf("no batch_shape")
+			return nil, "", a.errorf("no batch_shape")
 		}
 		s, e := sampleShape(batch)
 		if e != nil {
-			return layerEntry{}, "", e
+			return nil, "", e
 		}
 		out["shape"] = s
 		err = a.want("sparse", "false")
@@ -770,23 +987,92 @@ func convertKeras3Layer(kl keras3Layer, first bool) (layerEntry, string, error) 
 		_, e2 := a.get("normalize", &norm)
 		out["axes"], out["normalize"] = axes, norm
 		err = errors.Join(e1, e2)
+	case "Embedding":
+		var in, outDim int
+		_, e1 := a.get("input_dim", &in)
+		_, e2 := a.get("output_dim", &outDim)
+		out["input_dim"], out["output_dim"] = in, outDim
+		var il int
+		_, e3 := a.get("input_length", &il) // Keras 2's; Keras 3 has none
+		if il > 0 {
+			out["input_length"] = il
+		}
+		err = errors.Join(e1, e2, e3, a.want("mask_zero", "false"), a.want("sparse", "false"),
+			a.want("quantization_config"))
+	case "SpatialDropout1D":
+		var rate float32
+		if _, err = a.get("rate", &rate); err == nil {
+			out["rate"] = rate
+		}
+	case "Conv1D":
+		var filters int
+		_, e1 := a.get("filters", &filters)
+		k, e2 := a.single("kernel_size")
+		s, e3 := a.single("strides")
+		d, e4 := a.single("dilation_rate")
+		var pad string
+		_, e5 := a.get("padding", &pad)
+		out["filters"], out["kernel_size"], out["padding"] = filters, k, pad
+		if s > 1 {
+			out["strides"] = s
+		}
+		if d > 1 {
+			out["dilation_rate"] = d
+		}
+		err = errors.Join(e1, e2, e3, e4, e5, activation(), bias(), channelsLast(), a.want("groups", "1"))
+	case "MaxPooling1D", "AveragePooling1D":
+		p, e1 := a.single("pool_size")
+		s, e2 := a.single("strides")
+		var pad string
+		_, e3 := a.get("padding", &pad)
+		out["pool_size"], out["padding"] = p, pad
+		if s > 0 {
+			out["strides"] = s
+		}
+		err = errors.Join(e1, e2, e3, channelsLast())
+	case "GlobalMaxPooling1D", "GlobalAveragePooling1D":
+		err = errors.Join(channelsLast(), a.want("keepdims", "false"))
+	case "SimpleRNN", "LSTM", "GRU":
+		err = recurrentFields(a, out)
+	case "Bidirectional":
+		var mode string
+		if _, err = a.get("merge_mode", &mode); err != nil {
+			return nil, "", err
+		}
+		switch mode {
+		case "concat", "sum", "mul", "ave":
+			out["merge_mode"] = mode
+		case "":
+			return nil, "", a.errorf("merge_mode=None (a list of the two outputs) is not supported (neurona has concat, sum, mul, ave)")
+		default:
+			return nil, "", a.errorf("merge_mode=%q is not supported (neurona has concat, sum, mul, ave)", mode)
+		}
+		out["layer"], err = bidirectionalInner(a)
+	case "TimeDistributed":
+		var inner keras3Layer
+		if inner, err = kerasNested(a, "layer"); err != nil {
+			return nil, "", err
+		}
+		e, _, err := convertKeras3Layer(inner, false)
+		if err != nil {
+			return nil, "", a.errorf("%v", err)
+		}
+		out["layer"] = e
 	case "Sequential", "Functional", "Model":
-		return layerEntry{}, "", a.errorf("nested models in a .keras file are not supported yet")
+		return nil, "", a.errorf("nested models in a .keras file are not supported yet")
 	default:
-		return layerEntry{}, "", a.errorf("layer class %q is not supported (valid: %s)", class, strings.Join(keras3Classes, ", "))
+		return nil, "", a.errorf("layer class %q is not supported (valid: %s)", class, strings.Join(keras3Classes, ", "))
 	}
 	if err != nil {
-		return layerEntry{}, "", err
+		return nil, "", err
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return layerEntry{}, "", err
-	}
-	return layerEntry{ClassName: class, Config: b}, a.name, nil
+	return out, a.name, nil
 }
 
 // keras3Classes are the Keras layer classes LoadKeras reads.
-var keras3Classes = []string{"Activation", "Add", "AveragePooling2D", "BatchNormalization", "Concatenate",
-	"Conv2D", "Conv2DTranspose", "Dense", "Dot", "Dropout", "Flatten", "GlobalAveragePooling2D",
-	"GlobalMaxPooling2D", "InputLayer", "Maximum", "MaxPooling2D", "Minimum", "Multiply", "Average",
-	"Reshape", "Subtract", "UpSampling2D"}
+var keras3Classes = []string{"Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D",
+	"BatchNormalization", "Bidirectional", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Dense",
+	"Dot", "Dropout", "Embedding", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+	"GlobalMaxPooling1D", "GlobalMaxPooling2D", "GRU", "InputLayer", "LSTM", "Maximum", "MaxPooling1D",
+	"MaxPooling2D", "Minimum", "Multiply", "Reshape", "SimpleRNN", "SpatialDropout1D", "Subtract",
+	"TimeDistributed", "UpSampling2D"}

@@ -232,9 +232,139 @@ func TestLoadKerasFunctional(t *testing.T) {
 
 func TestLoadKerasUnknownLayer(t *testing.T) {
 	_, err := models.LoadKeras(filepath.Join(kerasDir, "unknown_layer.keras"))
-	if err == nil || !strings.Contains(err.Error(), `layer "lstm" (LSTM): layer class "LSTM" is not supported`) ||
+	if err == nil || !strings.Contains(err.Error(), `layer "conv_lstm1d" (ConvLSTM1D): layer class "ConvLSTM1D" is not supported`) ||
 		!strings.Contains(err.Error(), "unknown_layer.keras") {
 		t.Errorf("error %v", err)
+	}
+}
+
+func layerList(m *models.Model) string {
+	var names []string
+	for _, l := range m.Layers() {
+		names = append(names, l.LayerName()+":"+l.ClassName())
+	}
+	return strings.Join(names, " ")
+}
+
+// TestLoadKerasSequenceText reads Embedding → Conv1D (causal) →
+// MaxPooling1D → Bidirectional(LSTM) → Dense: the RNN's weights are under
+// its cell, the Bidirectional's under forward_layer and backward_layer;
+// numpy computed the output from the equations.
+func TestLoadKerasSequenceText(t *testing.T) {
+	m, err := models.LoadKeras(filepath.Join(kerasDir, "seq_text.keras"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := layerList(m), "embedding:Embedding conv1d:Conv1D max_pooling1d:MaxPooling1D bidirectional:Bidirectional dense:Dense"; got != want {
+		t.Errorf("layers %s, want %s", got, want)
+	}
+	bi, err := m.Layer("bidirectional")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bi.(*layers.Bidirectional)
+	if b.Forward().LayerName() != "forward_lstm" || b.Backward().LayerName() != "backward_lstm" {
+		t.Errorf("directions %s, %s", b.Forward().LayerName(), b.Backward().LayerName())
+	}
+	e := readExpected(t, "seq_text.keras")
+	checkPredict(t, m, e, e.InputShape)
+}
+
+// TestLoadKerasSequenceRNN reads GRU (reset_after, Keras 3's default) →
+// TimeDistributed(Dense) → GRU (reset_after false) → SimpleRNN → Dense.
+func TestLoadKerasSequenceRNN(t *testing.T) {
+	m, err := models.LoadKeras(filepath.Join(kerasDir, "seq_rnn.keras"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := layerList(m), "gru:GRU time_distributed:TimeDistributed gru_1:GRU simple_rnn:SimpleRNN dense_1:Dense"; got != want {
+		t.Errorf("layers %s, want %s", got, want)
+	}
+	for name, ra := range map[string]bool{"gru": true, "gru_1": false} {
+		l, err := m.Layer(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := l.(*layers.GRU); g.ResetAfter != ra || g.RecurrentActivation != activations.Sigmoid {
+			t.Errorf("%s: reset_after %v, recurrent_activation %q", name, g.ResetAfter, g.RecurrentActivation)
+		}
+	}
+	e := readExpected(t, "seq_rnn.keras")
+	checkPredict(t, m, e, e.InputShape)
+}
+
+// TestLoadKerasWeightsSequence reads Keras 2.2's names for Embedding,
+// Bidirectional(LSTM) and GRU (bidirectional_1/forward_lstm_1/kernel:0,
+// …) into the same model built in Go, with Keras 2.2's defaults.
+func TestLoadKerasWeightsSequence(t *testing.T) {
+	m := models.NewSequential(
+		layers.Named("embedding_1", &layers.Embedding{InputDim: 8, OutputDim: 3, InputLength: 4}),
+		layers.Named("bidirectional_1", &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, ReturnSequences: true}}),
+		layers.Named("gru_1", &layers.GRU{Units: 2}),
+		layers.Named("dense_1", &layers.Dense{Units: 3, Activation: activations.Softmax}),
+	)
+	if err := m.LoadKerasWeights(filepath.Join(kerasDir, "keras2_seq.h5")); err != nil {
+		t.Fatal(err)
+	}
+	e := readExpected(t, "keras2_seq.h5")
+	checkWeights(t, m.Model, e)
+	checkPredict(t, m.Model, e, []int{4})
+}
+
+// kerasEdit rewrites a fixture's config.json with edit and returns the
+// new archive's path.
+func kerasEdit(t *testing.T, name string, edit func(string) string) string {
+	t.Helper()
+	z, err := zip.OpenReader(filepath.Join(kerasDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	members := map[string][]byte{}
+	for _, f := range z.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		b.ReadFrom(rc)
+		rc.Close()
+		members[f.Name] = b.Bytes()
+	}
+	c := string(members["config.json"])
+	members["config.json"] = []byte(edit(c))
+	if string(members["config.json"]) == c {
+		t.Fatalf("%s: the edit changed nothing", name)
+	}
+	return writeZip(t, members, nil)
+}
+
+// TestLoadKerasSequenceUnsupported: settings neurona does not have are
+// errors that name the layer.
+func TestLoadKerasSequenceUnsupported(t *testing.T) {
+	replace := func(old, new string) func(string) string {
+		return func(s string) string { return strings.Replace(s, old, new, 1) }
+	}
+	cases := []struct {
+		file string
+		edit func(string) string
+		want string
+	}{
+		{"seq_text.keras", replace(`"mask_zero": false`, `"mask_zero": true`), `layer "embedding" (Embedding): mask_zero=true is not supported`},
+		{"seq_text.keras", replace(`"merge_mode": "concat"`, `"merge_mode": null`), `layer "bidirectional" (Bidirectional): merge_mode=None`},
+		{"seq_text.keras", replace(`"return_state": false`, `"return_state": true`), `layer "forward_lstm" (LSTM): return_state=true is not supported`},
+		{"seq_text.keras", replace(`"units": 3`, `"units": 4`), `layer "bidirectional" (Bidirectional): a backward_layer other than`},
+		{"seq_text.keras", replace(`"dilation_rate": [1]`, `"dilation_rate": [1, 2]`), `layer "conv1d" (Conv1D): dilation_rate must be`},
+		{"seq_rnn.keras", replace(`"stateful": false`, `"stateful": true`), `layer "gru" (GRU): stateful=true is not supported`},
+		{"seq_rnn.keras", replace(`"unroll": false`, `"unroll": true`), `layer "gru" (GRU): unroll=true is not supported`},
+		{"seq_rnn.keras", replace(`"recurrent_activation": "sigmoid"`, `"recurrent_activation": "hard_sigmoid"`), `layer "gru" (GRU): recurrent_activation="hard_sigmoid"`},
+		{"seq_rnn.keras", replace(`"reset_after": false`, `"reset_after": true`), `layer "gru_1" (GRU)`},
+	}
+	for i, c := range cases {
+		_, err := models.LoadKeras(kerasEdit(t, c.file, c.edit))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("case %d: error %v, want %q", i, err, c.want)
+		}
 	}
 }
 
@@ -419,5 +549,37 @@ func TestLoadKerasDeepMNIST(t *testing.T) {
 	}
 	if want.ValAccuracy < 0.9 {
 		t.Errorf("recorded accuracy %v: the fixture was not trained", want.ValAccuracy)
+	}
+}
+
+// TestLoadKerasOtherSequenceLayers: AveragePooling1D, SpatialDropout1D
+// and the global 1-D poolings load in place of the fixture's layers
+// (they have no weights; their arithmetic is tested in layers).
+func TestLoadKerasOtherSequenceLayers(t *testing.T) {
+	for _, c := range []struct{ old, new, want string }{
+		{`"MaxPooling1D"`, `"AveragePooling1D"`, "max_pooling1d:AveragePooling1D"},
+		{`{"module": "keras.layers", "class_name": "MaxPooling1D", "config": {"name": "max_pooling1d", "trainable": true,`,
+			`{"module": "keras.layers", "class_name": "SpatialDropout1D", "config": {"name": "max_pooling1d", "trainable": true, "rate": 0.5,`,
+			"max_pooling1d:SpatialDropout1D"},
+	} {
+		m, err := models.LoadKeras(kerasEdit(t, "seq_text.keras", func(s string) string { return strings.Replace(s, c.old, c.new, 1) }))
+		if err != nil {
+			t.Fatalf("%s: %v", c.new, err)
+		}
+		if !strings.Contains(layerList(m), c.want) {
+			t.Errorf("layers %s, want %s", layerList(m), c.want)
+		}
+	}
+	for _, class := range []string{"GlobalMaxPooling1D", "GlobalAveragePooling1D"} {
+		// In place of the Bidirectional, before a Dense of 6 inputs: the
+		// pooled width is 3, so the dense kernel's shape must be refused.
+		_, err := models.LoadKeras(kerasEdit(t, "seq_text.keras", func(s string) string {
+			i := strings.Index(s, `{"module": "keras.layers", "class_name": "Bidirectional"`)
+			j := strings.Index(s, `{"module": "keras.layers", "class_name": "Dense"`)
+			return s[:i] + `{"module": "keras.layers", "class_name": "` + class + `", "config": {"name": "bidirectional", "data_format": "channels_last", "keepdims": false}}, ` + s[j:]
+		}))
+		if err == nil || !strings.Contains(err.Error(), `layer "dense" (Dense): weight 0`) {
+			t.Errorf("%s: error %v, want the dense kernel's shape refused", class, err)
+		}
 	}
 }

@@ -408,13 +408,260 @@ def keras3_files(deep_dir):
     with open(os.path.join(KERAS_DIR, "small_func.keras.json"), "w") as fh:
         json.dump({"input": x.reshape(-1).tolist(), "input_shape": [6, 6, 1], "output": y.reshape(-1).tolist()}, fh)
 
-    # An unknown layer class (Keras's LSTM), for the error.
-    model = sequential("sequential", [input_layer("input_layer", [3, 2]),
-                                      layer("LSTM", "lstm", units=4)])
-    keras3_file(os.path.join(KERAS_DIR, "unknown_layer.keras"), model, [("LSTM", "lstm", [f32(2, 16)])])
+    # An unknown layer class (Keras's ConvLSTM1D), for the error.
+    model = sequential("sequential", [input_layer("input_layer", [3, 2, 1]),
+                                      layer("ConvLSTM1D", "conv_lstm1d", filters=4, kernel_size=[1])])
+    keras3_file(os.path.join(KERAS_DIR, "unknown_layer.keras"), model,
+                [("ConvLSTM1D", "conv_lstm1d", [f32(1, 1, 16)])])
 
     if deep_dir:
         deep_mnist(deep_dir)
+    keras3_sequence_files()
+    keras2_sequence_file()
+
+
+# ------------------------------------------- sequences (Keras 3 and 2)
+#
+# Their own generator, so that the files above stay as they were.
+srng = np.random.default_rng(20240601)
+
+
+def s32(*shape):
+    return (0.5 * srng.standard_normal(shape)).astype("f4")
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def np_embedding(ids, table):
+    return table[ids.astype(int)]
+
+
+def np_conv1d(x, k, b, padding):
+    """x (n, t, c), k (kw, c, f), stride 1; causal pads kw-1 on the left."""
+    kw = k.shape[0]
+    if padding == "causal":
+        x = np.pad(x, ((0, 0), (kw - 1, 0), (0, 0)))
+    elif padding == "same":
+        p = kw - 1
+        x = np.pad(x, ((0, 0), (p // 2, p - p // 2), (0, 0)))
+    steps = x.shape[1] - kw + 1
+    return np.stack([np.tensordot(x[:, i:i + kw, :], k, axes=([1, 2], [0, 1])) for i in range(steps)], axis=1) + b
+
+
+def np_maxpool1d(x, p):
+    n, t, c = x.shape
+    return x[:, :t // p * p, :].reshape(n, t // p, p, c).max(axis=2)
+
+
+def np_rnn(x, step, units, go_backwards=False, return_sequences=False):
+    """Runs step(x_t, state) -> (h, state) from zero states over x (n, t, f)."""
+    n = x.shape[0]
+    state = (np.zeros((n, units)), np.zeros((n, units)))
+    hs = []
+    order = range(x.shape[1] - 1, -1, -1) if go_backwards else range(x.shape[1])
+    for t in order:
+        h, state = step(x[:, t, :], state)
+        hs.append(h)
+    return np.stack(hs, axis=1) if return_sequences else hs[-1]
+
+
+def lstm_step(k, u, b):
+    def step(xt, state):
+        h, c = state
+        z = xt @ k + h @ u + b
+        i, f, g, o = np.split(z, 4, axis=1)
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        h = sigmoid(o) * np.tanh(c)
+        return h, (h, c)
+    return step
+
+
+def gru_step(k, u, b, reset_after):
+    def step(xt, state):
+        h, _ = state
+        if reset_after:
+            mx, mh = xt @ k + b[0], h @ u + b[1]
+            xz, xr, xh = np.split(mx, 3, axis=1)
+            hz, hr, hh = np.split(mh, 3, axis=1)
+            z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+            cand = np.tanh(xh + r * hh)
+        else:
+            xz, xr, xh = np.split(xt @ k + b, 3, axis=1)
+            uz, ur, uh = np.split(u, 3, axis=1)
+            z, r = sigmoid(xz + h @ uz), sigmoid(xr + h @ ur)
+            cand = np.tanh(xh + (r * h) @ uh)
+        h = z * h + (1 - z) * cand
+        return h, (h, None)
+    return step
+
+
+def simple_step(k, u, b):
+    def step(xt, state):
+        h = np.tanh(xt @ k + state[0] @ u + b)
+        return h, (h, None)
+    return step
+
+
+def rnn_config(cls, name, units, **extra):
+    """A Keras 3 RNN layer's config as get_config writes it."""
+    c = dict(units=units, activation="tanh", use_bias=True, kernel_initializer=initializer("GlorotUniform"),
+             recurrent_initializer=initializer("Orthogonal"), bias_initializer=initializer("Zeros"),
+             kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+             activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+             dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+             go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False)
+    if cls != "SimpleRNN":
+        c["recurrent_activation"] = "sigmoid"
+    if cls == "LSTM":
+        c["unit_forget_bias"] = True
+    if cls == "GRU":
+        c["reset_after"] = True
+    c.update(extra)
+    return layer(cls, name, **c)
+
+
+def keras3_groups_file(path, model, groups):
+    """groups: [(h5 group path, name attribute, [arrays])], written as
+    saving_lib writes them (a group with metadata exists even when empty)."""
+    import io
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        f.create_group("layers")
+        for gp, name, arrays in groups:
+            g = f.create_group(gp)
+            g.attrs["name"] = name
+            for i, a in enumerate(arrays):
+                g.create_dataset(str(i), data=a)
+        f.create_group("optimizer/vars")
+        f["optimizer/vars"].create_dataset("0", data=np.int64(0))
+        f.create_group("vars")
+    meta = {"keras_version": "3.5.0", "date_saved": "2024-06-01@12:00:00"}
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in [("metadata.json", json.dumps(meta)), ("config.json", json.dumps(model)),
+                           ("model.weights.h5", buf.getvalue())]:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2024, 6, 1, 12, 0, 0)), data)
+
+
+def keras3_sequence_files():
+    # Embedding → Conv1D (causal, relu) → MaxPooling1D → Bidirectional(LSTM) → Dense softmax.
+    vocab, dim, steps = 10, 4, 6
+    table = s32(vocab, dim)
+    ck, cb = s32(3, dim, 3), s32(3)
+    fk, fu, fb = s32(3, 12), s32(3, 12), s32(12)
+    bk, bu, bb = s32(3, 12), s32(3, 12), s32(12)
+    dk, db = s32(6, 2), s32(2)
+    ids_input = input_layer("input_layer", [steps])
+    ids_input["config"]["dtype"] = "int32"
+    model = sequential("sequential", [
+        ids_input,
+        layer("Embedding", "embedding", input_dim=vocab, output_dim=dim,
+              embeddings_initializer=initializer("RandomUniform"), embeddings_regularizer=None,
+              activity_regularizer=None, embeddings_constraint=None, mask_zero=False, quantization_config=None),
+        layer("Conv1D", "conv1d", filters=3, kernel_size=[3], strides=[1], padding="causal",
+              data_format="channels_last", dilation_rate=[1], groups=1, activation="relu", use_bias=True,
+              kernel_initializer=initializer("GlorotUniform"), bias_initializer=initializer("Zeros"),
+              kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+              kernel_constraint=None, bias_constraint=None),
+        layer("MaxPooling1D", "max_pooling1d", pool_size=[2], padding="valid", strides=[2],
+              data_format="channels_last"),
+        layer("Bidirectional", "bidirectional", merge_mode="concat",
+              layer=rnn_config("LSTM", "forward_lstm", 3),
+              backward_layer=rnn_config("LSTM", "backward_lstm", 3, go_backwards=True)),
+        dense("dense", 2, "softmax"),
+    ])
+    groups = [("layers/embedding/vars", "embedding", [table]),
+              ("layers/conv1d/vars", "conv1d", [ck, cb]),
+              ("layers/max_pooling1d/vars", "max_pooling1d", []),
+              ("layers/bidirectional/vars", "bidirectional", []),
+              ("layers/bidirectional/forward_layer/vars", "forward_lstm", []),
+              ("layers/bidirectional/forward_layer/cell/vars", "lstm_cell", [fk, fu, fb]),
+              ("layers/bidirectional/backward_layer/vars", "backward_lstm", []),
+              ("layers/bidirectional/backward_layer/cell/vars", "lstm_cell", [bk, bu, bb]),
+              ("layers/dense/vars", "dense", [dk, db])]
+    keras3_groups_file(os.path.join(KERAS_DIR, "seq_text.keras"), model, groups)
+    ids = srng.integers(0, vocab, size=(3, steps))
+    h = np_maxpool1d(relu(np_conv1d(np_embedding(ids, table), ck, cb, "causal")), 2)
+    fwd = np_rnn(h, lstm_step(fk, fu, fb), 3)
+    bwd = np_rnn(h, lstm_step(bk, bu, bb), 3, go_backwards=True)
+    y = softmax(np.concatenate([fwd, bwd], axis=1) @ dk + db)
+    with open(os.path.join(KERAS_DIR, "seq_text.keras.json"), "w") as fh:
+        json.dump({"input": ids.reshape(-1).astype(float).tolist(), "input_shape": [steps],
+                   "output": y.reshape(-1).tolist()}, fh)
+
+    # GRU (reset_after, sequences) → TimeDistributed(Dense) → GRU (Keras 2.2's form, sequences)
+    # → SimpleRNN → Dense.
+    steps, feat = 5, 3
+    g1k, g1u, g1b = s32(feat, 12), s32(4, 12), s32(2, 12)
+    tk, tb = s32(4, 3), s32(3)
+    g2k, g2u, g2b = s32(3, 9), s32(3, 9), s32(9)
+    sk, su, sb = s32(3, 2), s32(2, 2), s32(2)
+    dk, db = s32(2, 2), s32(2)
+    model = sequential("sequential", [
+        input_layer("input_layer", [steps, feat]),
+        rnn_config("GRU", "gru", 4, return_sequences=True),
+        layer("TimeDistributed", "time_distributed", layer=dense("dense", 3, "tanh")),
+        rnn_config("GRU", "gru_1", 3, return_sequences=True, reset_after=False),
+        rnn_config("SimpleRNN", "simple_rnn", 2),
+        dense("dense_1", 2),
+    ])
+    groups = [("layers/gru/vars", "gru", []), ("layers/gru/cell/vars", "gru_cell", [g1k, g1u, g1b]),
+              ("layers/time_distributed/vars", "time_distributed", []),
+              ("layers/time_distributed/layer/vars", "dense", [tk, tb]),
+              ("layers/gru_1/vars", "gru_1", []), ("layers/gru_1/cell/vars", "gru_cell", [g2k, g2u, g2b]),
+              ("layers/simple_rnn/vars", "simple_rnn", []),
+              ("layers/simple_rnn/cell/vars", "simple_rnn_cell", [sk, su, sb]),
+              ("layers/dense/vars", "dense_1", [dk, db])]
+    keras3_groups_file(os.path.join(KERAS_DIR, "seq_rnn.keras"), model, groups)
+    x = s32(2, steps, feat)
+    h = np_rnn(x, gru_step(g1k, g1u, g1b, True), 4, return_sequences=True)
+    h = np.tanh(h @ tk + tb)
+    h = np_rnn(h, gru_step(g2k, g2u, g2b, False), 3, return_sequences=True)
+    h = np_rnn(h, simple_step(sk, su, sb), 2)
+    y = h @ dk + db
+    with open(os.path.join(KERAS_DIR, "seq_rnn.keras.json"), "w") as fh:
+        json.dump({"input": x.reshape(-1).tolist(), "input_shape": [steps, feat],
+                   "output": y.reshape(-1).tolist()}, fh)
+
+
+def keras2_sequence_file():
+    """Keras 2.2's save_weights of Embedding → Bidirectional(LSTM, sequences)
+    → GRU → Dense, with its weight names."""
+    vocab, dim, steps = 8, 3, 4
+    table = s32(vocab, dim)
+    fk, fu, fb = s32(dim, 8), s32(2, 8), s32(8)
+    bk, bu, bb = s32(dim, 8), s32(2, 8), s32(8)
+    gk, gu, gb = s32(4, 6), s32(2, 6), s32(6)
+    dk, db = s32(2, 3), s32(3)
+    layers = [("embedding_1", [("embedding_1/embeddings:0", table)]),
+              ("bidirectional_1", [("bidirectional_1/forward_lstm_1/kernel:0", fk),
+                                   ("bidirectional_1/forward_lstm_1/recurrent_kernel:0", fu),
+                                   ("bidirectional_1/forward_lstm_1/bias:0", fb),
+                                   ("bidirectional_1/backward_lstm_1/kernel:0", bk),
+                                   ("bidirectional_1/backward_lstm_1/recurrent_kernel:0", bu),
+                                   ("bidirectional_1/backward_lstm_1/bias:0", bb)]),
+              ("gru_1", [("gru_1/kernel:0", gk), ("gru_1/recurrent_kernel:0", gu), ("gru_1/bias:0", gb)]),
+              ("dense_1", [("dense_1/kernel:0", dk), ("dense_1/bias:0", db)])]
+    out = keras2_file(os.path.join(KERAS_DIR, "keras2_seq.h5"), layers)
+    ids = srng.integers(0, vocab, size=(2, steps))
+    h = np_embedding(ids, table)
+    # Keras 2.2's defaults: recurrent_activation hard_sigmoid, reset_after False.
+    hard = lambda z: np.clip(0.2 * z + 0.5, 0, 1)
+    global sigmoid
+    soft = sigmoid
+    sigmoid = hard
+    try:
+        fwd = np_rnn(h, lstm_step(fk, fu, fb), 2, return_sequences=True)
+        bwd = np_rnn(h, lstm_step(bk, bu, bb), 2, go_backwards=True, return_sequences=True)
+        h = np.concatenate([fwd, bwd[:, ::-1, :]], axis=2)
+        h = np_rnn(h, gru_step(gk, gu, gb, False), 2)
+    finally:
+        sigmoid = soft
+    y = softmax(h @ dk + db)
+    out["input"], out["output"] = ids.reshape(-1).astype(float).tolist(), y.reshape(-1).tolist()
+    with open(os.path.join(KERAS_DIR, "keras2_seq.h5.json"), "w") as fh:
+        json.dump(out, fh)
 
 
 def deep_mnist(deep_dir):
