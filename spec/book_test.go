@@ -38,6 +38,15 @@ func TestBookParamCounts(t *testing.T) {
 		{"regression", 1185, 96, 32, 8, "loss"},
 		{"learning-speed", 28510, 0, 200, 1, "loss,accuracy"},
 		{"lenet", 1199882, 0, 10, 128, "loss,accuracy"},
+		{"dense-sentiment", 729729, 0, 4, 128, "loss,accuracy"},
+		{"conv-sentiment", 435457, 0, 4, 128, "loss,accuracy"},
+		{"rnn-sentiment", 722433, 0, 16, 128, "loss,accuracy"},
+		{"lstm-sentiment", 968961, 0, 4, 128, "loss,accuracy"},
+		{"gru-sentiment", 886785, 0, 4, 128, "loss,accuracy"},
+		{"bilstm-sentiment", 1297921, 0, 6, 128, "loss,accuracy"},
+		{"stacked-bilstm-sentiment", 804993, 0, 4, 128, "loss,accuracy"},
+		{"conv-lstm-sentiment", 718529, 0, 4, 128, "loss,accuracy"},
+		{"multi-convnet-sentiment", 681601, 0, 4, 128, "loss,accuracy"},
 	}
 	if got, want := len(BookNames()), len(cases); got != want {
 		t.Errorf("%d book examples (%v), the test knows %d", got, BookNames(), want)
@@ -66,7 +75,7 @@ func TestBookParamCounts(t *testing.T) {
 
 func TestBookUnknown(t *testing.T) {
 	_, err := Book("nope")
-	if !errors.Is(err, examples.ErrUnknown) || !strings.Contains(err.Error(), `unknown example "nope" (valid: deep, `) {
+	if !errors.Is(err, examples.ErrUnknown) || !strings.Contains(err.Error(), `unknown example "nope" (valid: bilstm-sentiment, conv-lstm-sentiment, `) {
 		t.Errorf("Book(nope) = %v", err)
 	}
 }
