@@ -2,8 +2,10 @@ package spec
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -32,6 +34,14 @@ type Data struct {
 	ValidationCSV, TestCSV    string
 	TrainRows, ValidationRows int // when positive, only the first rows are used
 	Prep                      Preprocessing
+	// Text data sets (builtin imdb and rt-polarity): the vocabulary
+	// (num_words), the ids turned into the OOV mark (skip_top, IMDB only)
+	// and the length every sequence is padded or truncated to (maxlen,
+	// Keras's pad_sequences with padding and truncating 'pre').
+	NumWords, SkipTop, MaxLen int
+	// IMDBPath is imdb.npz's path (data.path); when empty, the file comes
+	// from IMDBDir, the cache directory ("" means datasets.DataDir()).
+	IMDBPath, IMDBDir string
 
 	loaded *loadedData // set by Load for CSV data
 }
@@ -72,7 +82,8 @@ type Preprocessing struct {
 // preprocessing (the README documents each one).
 var (
 	dataKeys = []string{"builtin", "csv", "idx", "features", "targets", "exclude", "targets_csv", "delimiter", "header", "skip_rows",
-		"validation_split", "validation_csv", "test_csv", "train_rows", "validation_rows", "preprocessing"}
+		"validation_split", "validation_csv", "test_csv", "train_rows", "validation_rows", "preprocessing",
+		"num_words", "skip_top", "maxlen", "path"}
 	prepKeys = []string{"flatten", "reshape", "scale", "standardize", "standardize_targets", "one_hot"}
 )
 
@@ -136,10 +147,13 @@ func (s *Spec) parseData(n *yaml.Node) error {
 		}
 	}
 	if sources != 1 {
-		return s.errorf(n, "data needs exactly one source: builtin (boston, mnist), csv (a file) or idx (a directory)")
+		return s.errorf(n, "data needs exactly one source: builtin (boston, mnist, imdb, rt-polarity), csv (a file) or idx (a directory)")
 	}
-	if d.Builtin != "" && d.Builtin != "boston" && d.Builtin != "mnist" {
-		return s.errorf(m["builtin"], "unknown builtin dataset %q (valid: boston, mnist)", d.Builtin)
+	if d.Builtin != "" && !slices.Contains(builtins, d.Builtin) {
+		return s.errorf(m["builtin"], "unknown builtin dataset %q (valid: %s)", d.Builtin, strings.Join(builtins, ", "))
+	}
+	if err := s.parseTextData(n, m); err != nil {
+		return err
 	}
 	d.CSV, d.IDX, d.ValidationCSV, d.TestCSV = s.path(d.CSV), s.path(d.IDX), s.path(d.ValidationCSV), s.path(d.TestCSV)
 	if v, ok := m["delimiter"]; ok {
@@ -241,6 +255,117 @@ func (s *Spec) parseData(n *yaml.Node) error {
 	return nil
 }
 
+// builtins are the builtin data sets.
+var builtins = []string{"boston", "mnist", "imdb", "rt-polarity"}
+
+// isText tells the builtin text data sets.
+func isText(builtin string) bool { return builtin == "imdb" || builtin == "rt-polarity" }
+
+// parseTextData reads the keys of the text data sets: num_words, skip_top,
+// maxlen and (IMDB) path.
+func (s *Spec) parseTextData(n *yaml.Node, m map[string]*yaml.Node) error {
+	d := &s.Data
+	for _, k := range []struct {
+		key string
+		dst *int
+	}{{"num_words", &d.NumWords}, {"skip_top", &d.SkipTop}, {"maxlen", &d.MaxLen}} {
+		v, ok := m[k.key]
+		if !ok {
+			continue
+		}
+		if !isText(d.Builtin) {
+			return s.errorf(v, "data.%s is for the text data sets (builtin imdb or rt-polarity)", k.key)
+		}
+		if err := s.decode(v, "data."+k.key, "a positive integer", k.dst); err != nil {
+			return err
+		}
+		if *k.dst < 0 || (*k.dst == 0 && k.key == "maxlen") {
+			return s.errorf(v, "data.%s must be positive, got %d", k.key, *k.dst)
+		}
+	}
+	if v, ok := m["path"]; ok {
+		if d.Builtin != "imdb" {
+			return s.errorf(v, "data.path is imdb.npz's path, for builtin imdb")
+		}
+		if err := s.decode(v, "data.path", "a file name", &d.IMDBPath); err != nil {
+			return err
+		}
+		d.IMDBPath = s.path(d.IMDBPath)
+	}
+	if isText(d.Builtin) && d.MaxLen == 0 {
+		return s.errorf(n, "data.maxlen must give the length sequences are padded to (builtin %s), e.g. maxlen: 100", d.Builtin)
+	}
+	if d.Builtin == "rt-polarity" && d.SkipTop > 0 {
+		return s.errorf(m["skip_top"], "data.skip_top is for builtin imdb")
+	}
+	return nil
+}
+
+// IMDBURL is where builtin imdb downloads imdb.npz from when it is not in
+// the cache directory (a variable for tests).
+var IMDBURL = datasets.IMDBURL
+
+// loadIMDB reads IMDB as the notebooks do: load_data(num_words, skip_top),
+// then pad_sequences(maxlen, padding='pre', truncating='pre'). Without
+// the file (and no download), its error is one line that says where to put
+// imdb.npz or to pass --data rt-polarity.
+func (d *Data) loadIMDB() (train, valid datasets.Split, err error) {
+	dir := d.IMDBDir
+	if dir == "" {
+		dir = datasets.DataDir()
+	}
+	tr, te, err := datasets.IMDB(datasets.IMDBOptions{NumWords: d.NumWords, SkipTop: d.SkipTop, Path: d.IMDBPath, Dir: dir, URL: IMDBURL})
+	if err != nil {
+		where := filepath.Join(dir, "imdb.npz")
+		if d.IMDBPath != "" {
+			where = d.IMDBPath
+		}
+		if _, serr := os.Stat(where); errors.Is(serr, os.ErrNotExist) {
+			return train, valid, fmt.Errorf("IMDB: no %s (and it could not be downloaded from %s): put Keras's imdb.npz in %s (the cache directory; $NEURONA_DATA or --data-dir names another) or pass --data rt-polarity to train on the embedded sentences", where, IMDBURL, dir)
+		}
+		return train, valid, fmt.Errorf("IMDB: %s", oneLine(err.Error()))
+	}
+	if train, err = padSplit(tr.X, tr.Y, d.MaxLen); err != nil {
+		return
+	}
+	valid, err = padSplit(te.X, te.Y, d.MaxLen)
+	return
+}
+
+// loadRTPolarity reads the embedded sentence polarity data
+// (datasets.RTPolarity's 90/10 split): a Tokenizer keeping num_words,
+// fitted on the training sentences, turns both splits into sequences,
+// padded to maxlen.
+func (d *Data) loadRTPolarity() (train, valid datasets.Split, err error) {
+	tr, va, err := datasets.RTPolarity()
+	if err != nil {
+		return
+	}
+	tok := &preprocessing.Tokenizer{NumWords: d.NumWords}
+	tok.FitOnTexts(tr.Texts)
+	if train, err = padSplit(tok.TextsToSequences(tr.Texts), tr.Labels, d.MaxLen); err != nil {
+		return
+	}
+	valid, err = padSplit(tok.TextsToSequences(va.Texts), va.Labels, d.MaxLen)
+	return
+}
+
+// padSplit pads sequences to maxlen ('pre', 'pre') with labels as an
+// (n, 1) tensor.
+func padSplit(x [][]int, labels []int, maxlen int) (datasets.Split, error) {
+	xt, err := preprocessing.PadSequences(x, preprocessing.PadOptions{MaxLen: maxlen})
+	if err != nil {
+		return datasets.Split{}, err
+	}
+	y := make([]float32, len(labels))
+	for i, l := range labels {
+		y[i] = float32(l)
+	}
+	return datasets.Split{X: xt, Y: tensor.FromSlice(y, len(y), 1)}, nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // CSVOptions returns the options for reading a CSV file of this data; name
 // names the file in errors, and withTargets reads the target columns too.
 func (p *Preprocessing) CSVOptions(name string, withTargets bool) datasets.CSVOptions {
@@ -306,6 +431,10 @@ func (d *Data) Load() (train, valid, test datasets.Split, err error) {
 		train, valid, err = datasets.BostonHousing()
 	case d.Builtin == "mnist":
 		train, valid, err = mnist.Load()
+	case d.Builtin == "imdb":
+		train, valid, err = d.loadIMDB()
+	case d.Builtin == "rt-polarity":
+		train, valid, err = d.loadRTPolarity()
 	case d.IDX != "":
 		train, valid, err = datasets.LoadIDXDir(d.IDX)
 	default:
@@ -599,5 +728,54 @@ func (d *Data) UseIDX(dir string) error {
 		return fmt.Errorf("MNIST-format IDX files replace MNIST data; this spec reads %s", d.Describe())
 	}
 	d.Builtin, d.IDX = "", dir
+	return nil
+}
+
+// RTPolarityMaxLen is the length --data rt-polarity pads the sentences to:
+// 60 tokens holds all but a few of rt-polarity's sentences (Kim 2014's
+// longest is 56), where IMDB's 100 to 400 would be mostly padding.
+const RTPolarityMaxLen = 60
+
+// UseRTPolarity makes a spec that reads builtin imdb train the same
+// architecture on the embedded rt-polarity sentences instead: the same
+// num_words (the Embedding's input_dim, so the parameter counts are the
+// book's), no skip_top, and sequences padded to maxlen, which becomes the
+// length of the model's input (the Embedding's input_length or the Input's
+// shape).
+func (s *Spec) UseRTPolarity(maxlen int) error {
+	if s.Data.Builtin != "imdb" && s.Data.Builtin != "rt-polarity" {
+		return fmt.Errorf("rt-polarity replaces IMDB data; this spec reads %s", s.Data.Describe())
+	}
+	if maxlen <= 0 {
+		return fmt.Errorf("rt-polarity: maxlen must be positive, got %d", maxlen)
+	}
+	for i := range s.layers {
+		ly := &s.layers[i]
+		var key string
+		var val any
+		switch ly.class {
+		case "Embedding":
+			key, val = "input_length", maxlen
+		case "InputLayer":
+			key, val = "shape", []int{maxlen}
+		default:
+			continue
+		}
+		var cfg map[string]json.RawMessage
+		if err := json.Unmarshal(ly.config, &cfg); err != nil {
+			return err
+		}
+		if _, ok := cfg[key]; !ok {
+			continue // an Embedding after an Input takes its length
+		}
+		b, _ := json.Marshal(val)
+		cfg[key] = b
+		nc, err := json.Marshal(cfg)
+		if err != nil {
+			return err
+		}
+		ly.config = nc
+	}
+	s.Data.Builtin, s.Data.SkipTop, s.Data.MaxLen, s.Data.IMDBPath = "rt-polarity", 0, maxlen, ""
 	return nil
 }

@@ -26,6 +26,7 @@ type trainFlags struct {
 	epochs, batchSize, verbose int
 	seed                       uint64
 	dataDir                    string
+	data                       string // --data: another builtin data set (rt-polarity)
 	maxParams                  int
 	set                        map[string]bool
 	outputs                    spec.Outputs
@@ -39,7 +40,8 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&t.batchSize, "batch-size", 0, "samples per gradient step (default: the spec's)")
 	fs.Uint64Var(&t.seed, "seed", 0, "seed for weights, shuffling and dropout (default: the spec's)")
 	fs.IntVar(&t.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
-	fs.StringVar(&t.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the spec's data")
+	fs.StringVar(&t.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the spec's data (IMDB: the directory of imdb.npz)")
+	fs.StringVar(&t.data, "data", "", "rt-polarity: train an IMDB net on the embedded sentence polarity data instead (padded to 60 tokens)")
 	fs.IntVar(&t.maxParams, "max-params", spec.DefaultMaxParams, "refuse a model with more weights than this")
 	outputFlags(fs, &t.outputs)
 	fs.StringVar(&t.resume, "resume", "", "continue the run this end-of-epoch --checkpoint file saved, exactly as if it had not stopped")
@@ -172,10 +174,21 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 		fit.Verbose = tf.verbose
 	}
 	s.MaxParams = tf.maxParams
+	switch tf.data {
+	case "":
+	case "rt-polarity":
+		if err := s.UseRTPolarity(spec.RTPolarityMaxLen); err != nil {
+			return usagef("--data %v", err)
+		}
+	default:
+		return usagef("--data %q: the only data set it takes is rt-polarity", tf.data)
+	}
 	if err := s.CheckParams(); err != nil { // before the data is loaded
 		return err
 	}
-	if tf.dataDir != "" {
+	if tf.dataDir != "" && s.Data.Builtin == "imdb" {
+		s.Data.IMDBDir = tf.dataDir
+	} else if tf.dataDir != "" {
 		if err := s.Data.UseIDX(tf.dataDir); err != nil {
 			return usagef("--data-dir replaces MNIST data; this spec reads %s", s.Data.Describe())
 		}
