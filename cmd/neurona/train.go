@@ -484,8 +484,12 @@ func openModelOrSpec(path string, maxParams int) (*models.Model, error) {
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(path, `/\.`) {
 		// Not a file: a book example's name, such as lenet.
-		if s, err := spec.Book(path); err == nil {
+		s, err := spec.Book(path)
+		if err == nil {
 			return s.Build(s.Fit.Seed)
+		}
+		if !errors.Is(err, examples.ErrUnknown) {
+			return nil, err // a book example whose spec does not parse
 		}
 	}
 	return models.Load(path)
