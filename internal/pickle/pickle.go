@@ -576,6 +576,9 @@ func (u *unpickler) reduce() error {
 		}
 		return u.push(&Array{})
 	case g == global{"_codecs", "encode"}:
+		if len(t) == 0 {
+			return fmt.Errorf("%w: _codecs.encode called with other than (str, 'latin1')", ErrRefused)
+		}
 		s, ok1 := t[0].(string)
 		enc, ok2 := "", len(t) == 2
 		if ok2 {
