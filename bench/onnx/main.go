@@ -327,8 +327,11 @@ func allCases(seed uint64) []testCase {
 	var cs []testCase
 	for _, name := range append(spec.BookNames(), "forward-propagation") {
 		kind := unitInputs
-		if name == "regression" || name == "forward-propagation" {
+		switch {
+		case name == "regression" || name == "forward-propagation":
 			kind = normalInputs
+		case strings.HasSuffix(name, "-sentiment"): // token ids into an Embedding
+			kind = idInputs
 		}
 		cs = append(cs, testCase{
 			name: name, about: "the book's " + name + " (" + spec.BookFile(name) + ")", inputs: kind,
