@@ -3,6 +3,7 @@ package examples
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/neurona/neurona/internal/kerasfmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,30 +15,15 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-// tableLines returns a summary's lines from its first rule to its
-// "Non-trainable params:" line, trailing spaces trimmed: Keras 2.2.0's
-// table without the `Model: "name"` line neurona prints first (a Keras
-// 2.3 habit that the Sequential summaries share) and without the closing
-// rule Keras prints last.
+// tableLines returns the one summary table in text (see
+// kerasfmt.SummaryTables).
 func tableLines(t *testing.T, text string) []string {
 	t.Helper()
-	var out []string
-	started := false
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimRight(line, " ")
-		if !started && strings.HasPrefix(line, "____") {
-			started = true
-		}
-		if !started {
-			continue
-		}
-		out = append(out, line)
-		if strings.HasPrefix(line, "Non-trainable params:") {
-			return out
-		}
+	tables := kerasfmt.SummaryTables(text)
+	if len(tables) != 1 {
+		t.Fatalf("%d summary tables (Layer (type) ... Non-trainable params) in:\n%s", len(tables), text)
 	}
-	t.Fatalf("no summary table (rule ... Non-trainable params) in:\n%s", text)
-	return nil
+	return tables[0]
 }
 
 // TestGANSummariesMatchNotebook builds the discriminator and then the

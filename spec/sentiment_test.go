@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"github.com/neurona/neurona/internal/kerasfmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,29 +15,15 @@ import (
 var sentimentNames = []string{"dense-sentiment", "conv-sentiment", "rnn-sentiment", "lstm-sentiment", "gru-sentiment",
 	"bilstm-sentiment", "stacked-bilstm-sentiment", "conv-lstm-sentiment", "multi-convnet-sentiment"}
 
-// summaryTable returns a summary's lines from its first rule to its
-// "Non-trainable params:" line, trailing spaces trimmed, as
-// ../shared/tools/compare-summaries.py and examples' tableLines compare
-// them: neurona's `Model: "name"` first line (a Keras 2.3 habit) and the
-// closing rule Keras 2.2 prints after a Sequential table are left out.
+// summaryTable returns the one summary table in text, the part that
+// neurona and Keras 2.2 print alike (see kerasfmt.SummaryTables).
 func summaryTable(t *testing.T, text string) []string {
 	t.Helper()
-	var out []string
-	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		line = strings.TrimRight(line, " ")
-		if out == nil && !strings.HasPrefix(line, "____") {
-			continue
-		}
-		out = append(out, line)
-		if strings.HasPrefix(line, "Non-trainable params:") {
-			return out
-		}
+	tables := kerasfmt.SummaryTables(text)
+	if len(tables) != 1 {
+		t.Fatalf("%d summary tables (Layer (type) ... Non-trainable params) in:\n%s", len(tables), text)
 	}
-	if out == nil {
-		t.Fatalf("no summary table in:\n%s", text)
-	}
-	t.Fatalf("no Non-trainable params line in:\n%s", text)
-	return nil
+	return tables[0]
 }
 
 // TestSentimentSummariesMatchNotebooks compares the nine networks'

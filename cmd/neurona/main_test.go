@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/neurona/neurona/internal/kerasfmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -270,27 +271,6 @@ func TestSummaryOfBookExample(t *testing.T) {
 	}
 }
 
-// tableLines returns the summary tables of a command's output, each from
-// its "Layer (type)" line to its "Non-trainable params:" line, trailing
-// spaces trimmed (the `Model: "name"` line and the closing rule aside).
-func tableLines(text string) [][]string {
-	var out [][]string
-	var cur []string
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimRight(line, " ")
-		switch {
-		case strings.HasPrefix(line, "Layer (type)"):
-			cur = []string{line}
-		case cur != nil:
-			cur = append(cur, line)
-			if strings.HasPrefix(line, "Non-trainable params:") {
-				out, cur = append(out, cur), nil
-			}
-		}
-	}
-	return out
-}
-
 // TestSummaryGAN prints the GAN's discriminator and generator, in the
 // notebook's order and with its names, as the notebook's summaries (copied
 // in examples/testdata), then the adversarial model (two nested-model
@@ -300,7 +280,7 @@ func TestSummaryGAN(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("summary gan: exit %d, stderr %q", code, stderr)
 	}
-	got := tableLines(out)
+	got := kerasfmt.SummaryTables(out)
 	if len(got) != 3 {
 		t.Fatalf("summary gan printed %d tables, want 3:\n%s", len(got), out)
 	}
@@ -309,7 +289,7 @@ func TestSummaryGAN(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := tableLines(string(b))
+		want := kerasfmt.SummaryTables(string(b))
 		if len(want) != 1 {
 			t.Fatalf("%s holds %d tables", file, len(want))
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -168,4 +169,28 @@ func endField(b []byte, start, pos int) []byte {
 func endRow(b []byte, start int) []byte {
 	b = b[:start+len(bytes.TrimRight(b[start:], " "))]
 	return append(b, '\n')
+}
+
+// SummaryTables returns the summary tables in text (a summary as Keras or
+// WriteSummary prints it, or several), each from its "Layer (type)" header
+// to its "Non-trainable params:" line, with trailing spaces trimmed: the
+// part of a summary that neurona and Keras 2.2 print alike (the
+// `Model: "name"` line, the first rule and the closing rule aside). Tests
+// compare summaries through it.
+func SummaryTables(text string) [][]string {
+	var out [][]string
+	var cur []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, " ")
+		switch {
+		case strings.HasPrefix(line, "Layer (type)"):
+			cur = []string{line}
+		case cur != nil:
+			cur = append(cur, line)
+			if strings.HasPrefix(line, "Non-trainable params:") {
+				out, cur = append(out, cur), nil
+			}
+		}
+	}
+	return out
 }
