@@ -294,20 +294,28 @@ func (l *Concatenate) MarshalJSON() ([]byte, error) {
 // inputs.
 func (l *Concatenate) Build(input []int) error { return concatenateMerge.single(l.Name, input) }
 
-// BuildMulti implements MultiInput.
-func (l *Concatenate) BuildMulti(inputs [][]int) error {
-	if err := concatenateMerge.count(l.Name, inputs); err != nil {
-		return err
-	}
-	rank := len(inputs[0]) + 1 // with the batch
-	ax := l.Axis
+// AxisFor returns the axis (counting the batch as 0) that Concatenate
+// joins inputs of the given rank (batch included) along, Axis 0 meaning
+// −1; ok is false when the axis is out of range or the batch.
+func (l *Concatenate) AxisFor(rank int) (ax int, ok bool) {
+	ax = l.Axis
 	if ax == 0 {
 		ax = -1
 	}
 	if ax < 0 {
 		ax += rank
 	}
-	if ax < 1 || ax >= rank {
+	return ax, ax >= 1 && ax < rank
+}
+
+// BuildMulti implements MultiInput.
+func (l *Concatenate) BuildMulti(inputs [][]int) error {
+	if err := concatenateMerge.count(l.Name, inputs); err != nil {
+		return err
+	}
+	rank := len(inputs[0]) + 1 // with the batch
+	ax, ok := l.AxisFor(rank)
+	if !ok {
 		return fmt.Errorf("layer %q (Concatenate): axis %d is out of range for inputs of shape %s (valid: 1 to %d, or -1 to %d; 0 means -1)",
 			l.Name, l.Axis, kerasfmt.AppendShape(nil, inputs[0]), rank-1, -(rank - 1))
 	}

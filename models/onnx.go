@@ -696,15 +696,8 @@ func (e *onnxExport) layer(l layers.Layer, name string, args []onnxValue, out []
 		return onnxValue{name: y, shape: out, nchw: args[0].nchw}, nil
 
 	case *layers.Concatenate:
-		rank := len(x.shape) + 1
-		ax := l.Axis
-		if ax == 0 {
-			ax = -1
-		}
-		if ax < 0 {
-			ax += rank
-		}
-		if ax < 1 || ax >= rank {
+		ax, ok := l.AxisFor(len(x.shape) + 1)
+		if !ok {
 			return fail("axis %d is out of range", l.Axis)
 		}
 		args = e.sameLayout(args)
