@@ -283,12 +283,21 @@ func (m *Model) PredictMulti(xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	defer m.end(false)
 	e := m.getExec()
 	defer m.putExec(e)
-	const bs = 32
 	n := xs[0].Rows()
 	res := make([]*tensor.Tensor, len(m.outputs))
 	for k, o := range m.outputs {
 		res[k] = tensor.New(append([]int{n}, o.Shape()...)...)
 	}
+	m.predictInto(e, res, xs)
+	return res, nil
+}
+
+// predictBatch is the batch size of Predict's forward passes.
+const predictBatch = 32
+
+// predictInto runs the model in inference mode on xs in e, in batches of
+// predictBatch rows, writing each output's predictions into dst.
+func (m *Model) predictInto(e *exec, dst, xs []*tensor.Tensor) {
 	tp := e.tape
 	tp.SetNoGrad(true)
 	defer tp.SetNoGrad(false)
@@ -296,18 +305,18 @@ func (m *Model) PredictMulti(xs []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if len(e.xb) != len(xs) {
 		e.xb = make([]*tensor.Tensor, len(xs))
 	}
-	for lo := 0; lo < n; lo += bs {
-		hi := min(lo+bs, n)
+	n := xs[0].Rows()
+	for lo := 0; lo < n; lo += predictBatch {
+		hi := min(lo+predictBatch, n)
 		tp.Reset()
 		for i, x := range xs {
 			e.xb[i] = rowsView(tp, x, lo, hi)
 		}
 		m.forward(e, e.xb, nil, nil, nil)
-		for k, r := range res {
+		for k, r := range dst {
 			rs := r.RowSize()
 			copy(r.Data[lo*rs:hi*rs], e.preds[k].Data)
 		}
 	}
 	clear(e.xb)
-	return res, nil
 }

@@ -42,22 +42,8 @@ func (m *Model) PredictInto(dst, x *tensor.Tensor) error {
 		return err
 	}
 	defer m.end(false)
-	const bs = 32 // as PredictMulti, so the two agree to the bit
-	tp := e.tape
-	tp.SetNoGrad(true)
-	defer tp.SetNoGrad(false)
-	e.call.Tape, e.call.Training = tp, false
-	if len(e.xb) != 1 {
-		e.xb = make([]*tensor.Tensor, 1)
-	}
-	rs := dst.RowSize()
-	for lo := 0; lo < n; lo += bs {
-		hi := min(lo+bs, n)
-		tp.Reset()
-		e.xb[0] = rowsView(tp, x, lo, hi)
-		m.forward(e, e.xb, nil, nil, nil)
-		copy(dst.Data[lo*rs:hi*rs], e.preds[0].Data)
-	}
-	clear(e.xb)
+	e.y1[0] = dst
+	defer func() { e.y1[0] = nil }()
+	m.predictInto(e, e.y1[:], e.x1[:]) // as PredictMulti, so the two agree to the bit
 	return nil
 }
