@@ -49,15 +49,11 @@ type bidirectionalConfig struct {
 
 // MarshalJSON writes the wrapped layer as its class and config.
 func (l *Bidirectional) MarshalJSON() ([]byte, error) {
-	c := bidirectionalConfig{MergeMode: l.MergeMode, Base: Base{Name: l.Name, InputShape: l.InputShape, Frozen: l.Frozen}}
-	if l.Layer != nil {
-		lc, err := ConfigOf(l.Layer)
-		if err != nil {
-			return nil, err
-		}
-		c.Layer = &lc
+	inner, err := wrappedConfig(l.Layer)
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(c)
+	return json.Marshal(bidirectionalConfig{Layer: inner, MergeMode: l.MergeMode, Base: Base{Name: l.Name, InputShape: l.InputShape, Frozen: l.Frozen}})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, refusing unknown fields.
@@ -66,17 +62,37 @@ func (l *Bidirectional) UnmarshalJSON(b []byte) error {
 	if err := registry.Decode(&c, b); err != nil {
 		return err
 	}
-	l.MergeMode = c.MergeMode
-	l.Name, l.InputShape, l.Frozen = c.Name, c.InputShape, c.Frozen
-	l.Layer = nil
-	if c.Layer != nil {
-		inner, err := FromConfig(*c.Layer)
-		if err != nil {
-			return fmt.Errorf("field \"layer\": %w", err)
-		}
-		l.Layer = inner
+	inner, err := unwrapConfig(c.Layer)
+	if err != nil {
+		return err
 	}
+	l.Layer, l.MergeMode = inner, c.MergeMode
+	l.Name, l.InputShape, l.Frozen = c.Name, c.InputShape, c.Frozen
 	return nil
+}
+
+// wrappedConfig is the config of a wrapper's inner layer (nil for none).
+func wrappedConfig(l Layer) (*Config, error) {
+	if l == nil {
+		return nil, nil
+	}
+	c, err := ConfigOf(l)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// unwrapConfig is a wrapper's inner layer from its config (nil for none).
+func unwrapConfig(c *Config) (Layer, error) {
+	if c == nil {
+		return nil, nil
+	}
+	l, err := FromConfig(*c)
+	if err != nil {
+		return nil, fmt.Errorf("field \"layer\": %w", err)
+	}
+	return l, nil
 }
 
 // ClassName implements Layer.

@@ -28,15 +28,11 @@ type timeDistributedConfig struct {
 
 // MarshalJSON writes the wrapped layer as its class and config.
 func (l *TimeDistributed) MarshalJSON() ([]byte, error) {
-	c := timeDistributedConfig{Base: Base{Name: l.Name, InputShape: l.InputShape, Frozen: l.Frozen}}
-	if l.Layer != nil {
-		lc, err := ConfigOf(l.Layer)
-		if err != nil {
-			return nil, err
-		}
-		c.Layer = &lc
+	inner, err := wrappedConfig(l.Layer)
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(c)
+	return json.Marshal(timeDistributedConfig{Layer: inner, Base: Base{Name: l.Name, InputShape: l.InputShape, Frozen: l.Frozen}})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, refusing unknown fields.
@@ -45,15 +41,12 @@ func (l *TimeDistributed) UnmarshalJSON(b []byte) error {
 	if err := registry.Decode(&c, b); err != nil {
 		return err
 	}
-	l.Name, l.InputShape, l.Frozen = c.Name, c.InputShape, c.Frozen
-	l.Layer = nil
-	if c.Layer != nil {
-		inner, err := FromConfig(*c.Layer)
-		if err != nil {
-			return fmt.Errorf("field \"layer\": %w", err)
-		}
-		l.Layer = inner
+	inner, err := unwrapConfig(c.Layer)
+	if err != nil {
+		return err
 	}
+	l.Layer = inner
+	l.Name, l.InputShape, l.Frozen = c.Name, c.InputShape, c.Frozen
 	return nil
 }
 
