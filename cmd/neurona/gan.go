@@ -16,12 +16,14 @@ import (
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/datasets/mnist"
 	"github.com/neurona/neurona/examples"
+	"github.com/neurona/neurona/examples/ganscore"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/metrics"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/optimizers"
 	"github.com/neurona/neurona/plot"
+	"github.com/neurona/neurona/saving"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -35,6 +37,12 @@ type ganConfig struct {
 	out        string
 	data       string
 	optimizer  string
+	// scorer is the GAN scorer's file (loaded, or trained and cached);
+	// noScore skips the score.
+	scorer  string
+	noScore bool
+	// scorerRows limits the scorer's training digits (tests); 0 is all.
+	scorerRows int
 	// afterCopy, when set (tests), is called after each copy of the
 	// awkward GAN's weights into its frozen discriminator.
 	afterCopy func(i int, trained, frozen *models.Model)
@@ -59,13 +67,15 @@ func ganCommand(ctx context.Context, name string, args []string, stdout, stderr 
 	fs.StringVar(&cfg.out, "out", name+"-output", "directory for the sample grids and the loss and accuracy plots (PNG)")
 	fs.StringVar(&cfg.data, "data", "", "a .npy file of uint8 (N, 784) Quick, Draw! bitmaps such as apple.npy (default: MNIST's 60,000 training digits)")
 	fs.StringVar(&cfg.optimizer, "optimizer", "rmsprop", "rmsprop (the notebook's) or adam (its commented alternative: Adam(lr 0.0008, clipvalue 1) for the discriminator, Adam(lr 0.0004, clipvalue 1) for the adversarial model)")
+	fs.StringVar(&cfg.scorer, "scorer", ganscore.DefaultPath(), "the MNIST classifier that scores the generated digits at the end (MNIST data only): loaded when the file exists, else the book's LeNet is trained for one epoch and saved there")
+	fs.BoolVar(&cfg.noScore, "no-score", false, "skip the sample-quality score at the end")
 	fs.Usage = func() {
 		if cfg.awkward {
 			fmt.Fprintf(fs.Output(), "Usage: neurona run gan-awkward [flags]\n\nTrains awkward-GAN-with-no-warning.ipynb's GAN (Deep Learning Illustrated,\nchapter 12): the adversarial model holds a second, never-compiled\ndiscriminator whose weights are copied layer by layer from the trained one\nbefore each adversarial step, and the discriminator learns from noisy labels\n(real 1 - U(0, 0.1), fake U(0, 0.1)), so its binary_accuracy stays 0.\n")
 		} else {
 			fmt.Fprintf(fs.Output(), "Usage: neurona run gan [flags]\n\nTrains generative_adversarial_network.ipynb's GAN (Deep Learning\nIllustrated, chapter 12): each iteration trains the discriminator on a\nbatch of real images (label 1) and as many generated ones (label 0), then\nthe adversarial model, generator then frozen discriminator, on fresh noise\nwith label 1.\n")
 		}
-		fmt.Fprintf(fs.Output(), "\nThe progress line 'i: [D loss: ..., acc: ...]  [A loss: ..., acc: ...]' prints\nthe notebook's running means: the sum of the values of iterations 0..i\ndivided by i, not i+1, as the notebook does (by 1 at i = 0).\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "\nThe progress line 'i: [D loss: ..., acc: ...]  [A loss: ..., acc: ...]' prints\nthe notebook's running means: the sum of the values of iterations 0..i\ndivided by i, not i+1, as the notebook does (by 1 at i = 0).\n\nAt the end, when the data is MNIST, it prints an Inception-style score of\n1,000 generated digits, exp(E_x KL(p(y|x) || p(y))) with the book's LeNet\n(trained by neurona on MNIST) as the classifier, from 1 to 10, beside the\nscore of 1,000 real test digits, and the share of each digit among the\nsamples classified with p >= 0.9.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -87,8 +97,47 @@ func ganCommand(ctx context.Context, name string, args []string, stdout, stderr 
 	if err != nil {
 		return fmt.Errorf("run %s: %w", name, err)
 	}
-	_, err = trainGAN(ctx, cfg, x, stdout)
-	return err
+	_, g, err := trainGAN(ctx, cfg, x, stdout)
+	if err != nil || cfg.data != "" || cfg.noScore {
+		return err
+	}
+	return scoreGAN(ctx, cfg, g, stdout, stderr)
+}
+
+// scoreGAN prints the score of 1,000 digits drawn from g, with the score of
+// as many real test digits for scale.
+func scoreGAN(ctx context.Context, cfg ganConfig, g *models.Model, stdout, stderr io.Writer) error {
+	scorer, acc, err := ganscore.Scorer(ctx, cfg.scorer, cfg.scorerRows, stderr)
+	if err != nil {
+		return fmt.Errorf("run gan: %w", err)
+	}
+	rng := tensor.NewRNG(cfg.seed*4 + 5)
+	noise := tensor.New(ganscore.Samples, ganZDim)
+	for i := range noise.Data {
+		noise.Data[i] = float32(rng.Float64()*2 - 1)
+	}
+	fake, err := g.Predict(noise)
+	if err != nil {
+		return fmt.Errorf("run gan: generating the scored samples: %w", err)
+	}
+	fs, err := ganscore.Score(scorer, fake)
+	if err != nil {
+		return fmt.Errorf("run gan: scoring the generated digits: %w", err)
+	}
+	_, test, err := mnist.Load()
+	if err != nil {
+		return err
+	}
+	real := tensor.New(ganscore.Samples, 28, 28, 1)
+	for i := range real.Data {
+		real.Data[i] = test.X.Data[i] / 255
+	}
+	rs, err := ganscore.Score(scorer, real)
+	if err != nil {
+		return fmt.Errorf("run gan: scoring the test digits: %w", err)
+	}
+	fmt.Fprintf(stdout, "Inception-style score (LeNet scorer, test accuracy %.4f)\n  generated: %v\n  real test digits: %v\n", acc, fs, rs)
+	return nil
 }
 
 // ganData loads the images, scaled to [0, 1], as (N, 28, 28, 1).
@@ -133,17 +182,18 @@ type ganHistory struct {
 }
 
 // trainGAN is the notebook's train(): it returns every iteration's values.
-func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Writer) (*ganHistory, error) {
+// It also returns the generator.
+func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Writer) (*ganHistory, *models.Model, error) {
 	n := x.Rows()
 	if cfg.batch > n {
-		return nil, fmt.Errorf("run gan: --batch %d is more than the %d images of the data (they are drawn without replacement)", cfg.batch, n)
+		return nil, nil, fmt.Errorf("run gan: --batch %d is more than the %d images of the data (they are drawn without replacement)", cfg.batch, n)
 	}
 	if err := os.MkdirAll(cfg.out, 0o755); err != nil {
-		return nil, fmt.Errorf("run gan: --out: %w", err)
+		return nil, nil, fmt.Errorf("run gan: --out: %w", err)
 	}
 	d, g, a, frozen, err := buildGAN(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rng := tensor.NewRNG(cfg.seed*4 + 3)
 	b := cfg.batch
@@ -166,7 +216,7 @@ func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Wr
 	var sd, sda, sa, saa float64
 	for i := range cfg.iterations {
 		if err := ctx.Err(); err != nil {
-			return h, err
+			return h, nil, err
 		}
 		// np.random.choice(n, b, replace=False): a partial Fisher-Yates.
 		for k := range b {
@@ -178,7 +228,7 @@ func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Wr
 		uniform(noise)
 		fake, err := g.Predict(noise)
 		if err != nil {
-			return h, fmt.Errorf("run gan: iteration %d: generator: %w", i, err)
+			return h, nil, fmt.Errorf("run gan: iteration %d: generator: %w", i, err)
 		}
 		copy(dx.Data, real.Data)
 		copy(dx.Data[len(real.Data):], fake.Data)
@@ -191,12 +241,12 @@ func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Wr
 		}
 		dm, err := d.TrainOnBatch(dx, dy)
 		if err != nil {
-			return h, fmt.Errorf("run gan: iteration %d: discriminator: %w", i, err)
+			return h, nil, fmt.Errorf("run gan: iteration %d: discriminator: %w", i, err)
 		}
 		h.dLoss, h.dAcc = append(h.dLoss, dm[0]), append(h.dAcc, dm[1])
 		if frozen != nil {
 			if err := copyWeights(frozen, d); err != nil {
-				return h, fmt.Errorf("run gan-awkward: iteration %d: %w", i, err)
+				return h, nil, fmt.Errorf("run gan-awkward: iteration %d: %w", i, err)
 			}
 			if cfg.afterCopy != nil {
 				cfg.afterCopy(i, d, frozen)
@@ -205,7 +255,7 @@ func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Wr
 		uniform(noise)
 		am, err := a.TrainOnBatch(noise, ones)
 		if err != nil {
-			return h, fmt.Errorf("run gan: iteration %d: adversarial model: %w", i, err)
+			return h, nil, fmt.Errorf("run gan: iteration %d: adversarial model: %w", i, err)
 		}
 		h.aLoss, h.aAcc = append(h.aLoss, am[0]), append(h.aAcc, am[1])
 		sd, sda, sa, saa = sd+dm[0], sda+dm[1], sa+am[0], saa+am[1]
@@ -216,17 +266,17 @@ func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Wr
 			uniform(grid)
 			imgs, err := g.Predict(grid)
 			if err != nil {
-				return h, fmt.Errorf("run gan: iteration %d: samples: %w", i, err)
+				return h, nil, fmt.Errorf("run gan: iteration %d: samples: %w", i, err)
 			}
 			if err := writeGrid(filepath.Join(cfg.out, fmt.Sprintf("samples_%04d.png", i)), imgs); err != nil {
-				return h, err
+				return h, nil, err
 			}
 		}
 	}
 	if err := plotGAN(cfg.out, h); err != nil {
-		return h, err
+		return h, nil, err
 	}
-	return h, nil
+	return h, g, nil
 }
 
 // buildGAN builds the notebook's models in its order: the discriminator,
@@ -306,15 +356,7 @@ func writeGrid(path string, imgs *tensor.Tensor) error {
 			}
 		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
+	return saving.WriteFileAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
 }
 
 // plotGAN draws the losses and the accuracies over the iterations, as the

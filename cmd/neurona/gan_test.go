@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -87,7 +88,7 @@ func TestGANRunningMeans(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	h, err := trainGAN(context.Background(), ganConfig{iterations: 3, batch: 8, every: 1, seed: 2, out: t.TempDir(), optimizer: "rmsprop"}, x, &out)
+	h, _, err := trainGAN(context.Background(), ganConfig{iterations: 3, batch: 8, every: 1, seed: 2, out: t.TempDir(), optimizer: "rmsprop"}, x, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestGANAwkwardCopiesWeights(t *testing.T) {
 			prev = tb
 		}}
 	var out bytes.Buffer
-	h, err := trainGAN(context.Background(), cfg, x, &out)
+	h, _, err := trainGAN(context.Background(), cfg, x, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,5 +184,43 @@ func TestRunGANBadFlags(t *testing.T) {
 	err := runCommand(context.Background(), []string{"gan", "--data", data, "--out", t.TempDir()}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "--batch 128 is more than the 4 images") {
 		t.Errorf("4 images, batch 128: got %v", err)
+	}
+}
+
+// TestGANScore: at the end of an MNIST run, the generated digits are scored
+// by the (here small, freshly trained and cached) LeNet scorer, beside
+// real test digits. After 2 iterations the generator draws noise, so its
+// score must be far below that of the real digits.
+func TestGANScore(t *testing.T) {
+	x, err := ganData(writeBitmaps(t, 24))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := ganConfig{iterations: 2, batch: 8, every: 100, seed: 1, out: t.TempDir(), optimizer: "rmsprop",
+		scorer: filepath.Join(t.TempDir(), "scorer.nrn"), scorerRows: 12000}
+	_, g, err := trainGAN(context.Background(), cfg, x, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, log bytes.Buffer
+	if err := scoreGAN(context.Background(), cfg, g, &out, &log); err != nil {
+		t.Fatal(err)
+	}
+	var gen, real float64
+	for _, l := range strings.Split(out.String(), "\n") {
+		l = strings.TrimSpace(l)
+		if v, ok := strings.CutPrefix(l, "generated: "); ok {
+			fmt.Sscanf(v, "%g", &gen)
+		}
+		if v, ok := strings.CutPrefix(l, "real test digits: "); ok {
+			fmt.Sscanf(v, "%g", &real)
+		}
+	}
+	t.Logf("%s", out.String())
+	if real < 6 || gen < 1 || gen > real/2 {
+		t.Errorf("scores: generated %v, real %v; want real ≥ 6 and 1 ≤ generated ≤ real/2 for an untrained generator\n%s", gen, real, out.String())
+	}
+	if _, err := os.Stat(cfg.scorer); err != nil {
+		t.Errorf("the scorer was not cached: %v", err)
 	}
 }
