@@ -470,10 +470,15 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []f
 		}
 	}
 	act, ract := o.Activation, o.RecurrentActivation
+	rj := getRNNJob()
+	defer putRNNJob(rj)
+	rj.hs, rj.cs, rj.ca, rj.rs, rj.tmp, rj.rm, rj.recBias = hs, cs, ca, rs, tmp, rm, recBias
+	rj.ldP, rj.ldH, rj.ldU, rj.u, rj.gu, rj.bs, rj.act, rj.ract = ldP, ldH, ldU, u, gu, bs, act, ract
 	for s := 0; s < ts; s++ {
 		t, prev, next := r.step(s, back)
 		pa := p[t*gu:]
 		hp := hs[prev*u:]
+		rj.pa, rj.t, rj.prev, rj.next = pa, t, prev, next
 		switch o.Cell {
 		case SimpleRNNCell:
 			if rm != nil {
@@ -481,36 +486,14 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []f
 			} else {
 				cpu.Gemm(false, false, bs, u, u, 1, hp, ldH, uw, u, 1, pa, ldP)
 			}
-			for bi := 0; bi < bs; bi++ {
-				row := pa[bi*ldP : bi*ldP+u]
-				rnnAct(row, act)
-				copy(hs[bi*ldH+next*u:bi*ldH+next*u+u], row)
-			}
+			rj.run(rowSimpleFwd, bs)
 		case LSTMCell:
 			if rm != nil {
 				rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:4], bs, u, gu, hm, 1)
 			} else {
 				cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
 			}
-			for bi := 0; bi < bs; bi++ {
-				row := pa[bi*ldP : bi*ldP+gu]
-				rnnAct(row[:2*u], ract)
-				rnnAct(row[2*u:3*u], act)
-				rnnAct(row[3*u:], ract)
-				ig, fg, cg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:]
-				cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
-				cn := cs[bi*ldH+next*u : bi*ldH+next*u+u]
-				for j := range cn {
-					cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
-				}
-				an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
-				copy(an, cn)
-				rnnAct(an, act)
-				hn := hs[bi*ldH+next*u : bi*ldH+next*u+u]
-				for j := range hn {
-					hn[j] = og[j] * an[j]
-				}
-			}
+			rj.run(rowLSTMFwd, bs)
 		case GRUCell:
 			if !o.ResetAfter {
 				if rm != nil {
@@ -518,19 +501,7 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []f
 				} else {
 					cpu.Gemm(false, false, bs, 2*u, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
 				}
-				for bi := 0; bi < bs; bi++ {
-					row := pa[bi*ldP : bi*ldP+gu]
-					rnnAct(row[:2*u], ract)
-					rg := row[u : 2*u]
-					h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
-					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
-					for j := range rh {
-						rh[j] = rg[j] * h0[j]
-					}
-					if rm != nil {
-						cpu.Mul(rh, rh, rm[(2*bs+bi)*u:(2*bs+bi+1)*u])
-					}
-				}
+				rj.run(rowGRUResetFwd, bs)
 				cpu.Gemm(false, false, bs, u, u, 1, rs[t*u:], ldU, uw[2*u:], gu, 1, pa[2*u:], ldP)
 			} else {
 				if rm != nil {
@@ -538,34 +509,9 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []f
 				} else {
 					cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 0, tmp, gu)
 				}
-				for bi := 0; bi < bs; bi++ {
-					row := pa[bi*ldP : bi*ldP+gu]
-					rec := tmp[bi*gu : bi*gu+gu]
-					if recBias != nil {
-						cpu.Add(rec, rec, recBias)
-					}
-					cpu.Add(row[:2*u], row[:2*u], rec[:2*u])
-					rnnAct(row[:2*u], ract)
-					rg := row[u : 2*u]
-					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
-					copy(rh, rec[2*u:])
-					hh := row[2*u:]
-					for j := range hh {
-						hh[j] += rg[j] * rh[j]
-					}
-				}
+				rj.run(rowGRUAfterFwd, bs)
 			}
-			for bi := 0; bi < bs; bi++ {
-				row := pa[bi*ldP : bi*ldP+gu]
-				hh := row[2*u:]
-				rnnAct(hh, act)
-				zg := row[:u]
-				h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
-				hn := hs[bi*ldH+next*u : bi*ldH+next*u+u]
-				for j := range hn {
-					hn[j] = zg[j]*h0[j] + (1-zg[j])*hh[j]
-				}
-			}
+			rj.run(rowGRUFinalFwd, bs)
 		}
 		if o.Mask != nil {
 			for bi := 0; bi < bs; bi++ {
@@ -643,6 +589,10 @@ func rnnBackward(nd *node) {
 	}
 	clear(dh)
 	clear(dc)
+	rj := getRNNJob()
+	defer putRNNJob(rj)
+	rj.hs, rj.cs, rj.ca, rj.rs, rj.tmp, rj.rm, rj.dh, rj.dc = hs, cs, ca, rs, tmp, rm, dh, dc
+	rj.ldP, rj.ldH, rj.ldU, rj.u, rj.gu, rj.bs, rj.act, rj.ract = ldP, ldH, ldU, u, gu, bs, act, ract
 	for s := ts - 1; s >= 0; s-- {
 		t, prev, next := r.step(s, back)
 		if retSeq {
@@ -659,6 +609,7 @@ func rnnBackward(nd *node) {
 		pa := p[t*gu:]
 		dz := dzAll[t*gu:]
 		hp := hs[prev*u:]
+		rj.pa, rj.dz, rj.t, rj.prev, rj.next = pa, dz, t, prev, next
 		// A masked step passes dh and dc through and contributes nothing:
 		// its rows' dh and dc are kept and restored after the step, its dz
 		// rows zeroed before any GEMM reads them.
@@ -673,77 +624,16 @@ func rnnBackward(nd *node) {
 		}
 		switch cell {
 		case SimpleRNNCell:
-			for bi := 0; bi < bs; bi++ {
-				g := dz[bi*ldP : bi*ldP+u]
-				copy(g, dh[bi*u:bi*u+u])
-				rnnActGrad(g, hs[bi*ldH+next*u:bi*ldH+next*u+u], act)
-			}
+			rj.run(rowSimpleBwd, bs)
 		case LSTMCell:
-			for bi := 0; bi < bs; bi++ {
-				row := pa[bi*ldP : bi*ldP+gu]
-				ig, fg, cg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:]
-				g := dz[bi*ldP : bi*ldP+gu]
-				di, df, dcg, do := g[:u], g[u:2*u], g[2*u:3*u], g[3*u:]
-				an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
-				cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
-				dhr, dcr := dh[bi*u:bi*u+u], dc[bi*u:bi*u+u]
-				// d(act(c)) = dh·o, through act into dc.
-				for j := range dcg {
-					dcg[j] = dhr[j] * og[j]
-					do[j] = dhr[j] * an[j]
-				}
-				rnnActGrad(dcg, an, act)
-				for j := range dcr {
-					dct := dcr[j] + dcg[j]
-					di[j] = dct * cg[j]
-					dcg[j] = dct * ig[j]
-					df[j] = dct * cp[j]
-					dcr[j] = dct * fg[j]
-				}
-				rnnActGrad(g[:2*u], row[:2*u], ract)
-				rnnActGrad(dcg, cg, act)
-				rnnActGrad(do, og, ract)
-			}
+			rj.run(rowLSTMBwd, bs)
 		case GRUCell:
-			for bi := 0; bi < bs; bi++ {
-				row := pa[bi*ldP : bi*ldP+gu]
-				zg, hh := row[:u], row[2*u:]
-				g := dz[bi*ldP : bi*ldP+gu]
-				dzg, dhh := g[:u], g[2*u:]
-				h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
-				dhr := dh[bi*u : bi*u+u]
-				for j := range dhr {
-					dzg[j] = dhr[j] * (h0[j] - hh[j])
-					dhh[j] = dhr[j] * (1 - zg[j])
-					dhr[j] *= zg[j]
-				}
-				rnnActGrad(dzg, zg, ract)
-				rnnActGrad(dhh, hh, act)
-			}
+			rj.run(rowGRUBwd, bs)
 			rnnZeroMasked(dz, seqMask, bs, ts, t, ldP, gu)
 			if !resetAfter {
 				// d(r·h₋) = da_h·U_hᵀ, into tmp (bs×u).
 				cpu.Gemm(false, true, bs, u, u, 1, dz[2*u:], ldP, uw[2*u:], gu, 0, tmp, u)
-				for bi := 0; bi < bs; bi++ {
-					rg := pa[bi*ldP+u : bi*ldP+2*u]
-					dr := dz[bi*ldP+u : bi*ldP+2*u]
-					h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
-					drh := tmp[bi*u : bi*u+u]
-					dhr := dh[bi*u : bi*u+u]
-					if rm != nil {
-						mh := rm[(2*bs+bi)*u : (2*bs+bi+1)*u]
-						for j := range dr {
-							dr[j] = drh[j] * h0[j] * mh[j]
-							dhr[j] += drh[j] * rg[j] * mh[j]
-						}
-					} else {
-						for j := range dr {
-							dr[j] = drh[j] * h0[j]
-							dhr[j] += drh[j] * rg[j]
-						}
-					}
-					rnnActGrad(dr, rg, ract)
-				}
+				rj.run(rowGRUResetBwd, bs)
 				if rm != nil {
 					rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:2], bs, u, gu, hm, hmTmp)
 				} else {
@@ -757,21 +647,7 @@ func rnnBackward(nd *node) {
 				}
 			} else {
 				// dRec = [da_z, da_r, da_h·r], into tmp (bs×gu).
-				for bi := 0; bi < bs; bi++ {
-					rg := pa[bi*ldP+u : bi*ldP+2*u]
-					g := dz[bi*ldP : bi*ldP+gu]
-					dr, dah := g[u:2*u], g[2*u:]
-					rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
-					for j := range dr {
-						dr[j] = dah[j] * rh[j]
-					}
-					rnnActGrad(dr, rg, ract)
-					rec := tmp[bi*gu : bi*gu+gu]
-					copy(rec[:2*u], g[:2*u])
-					for j := range dah {
-						rec[2*u+j] = dah[j] * rg[j]
-					}
-				}
+				rj.run(rowGRUAfterBwd, bs)
 				if rm != nil {
 					rnnRecMaskedGrads(dh, dU, uw, tmp, gu, hp, ldH, rm, rnnGates[:3], bs, u, gu, hm, hmTmp)
 				} else {

@@ -30,6 +30,10 @@ func TestMain(m *testing.M) {
 		fmt.Print(historyBits())
 		os.Exit(0)
 	}
+	if os.Getenv("NEURONA_HISTORY_CHILD") == "rnn" {
+		fmt.Print(recurrentHistoryBits())
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 
@@ -73,11 +77,55 @@ func historyBits() string {
 	return b.String()
 }
 
+// recurrentHistoryBits trains an LSTM and a GRU over embedded tokens
+// (the gate work of each step is split over the workers by sample) and
+// returns the History's values as exact bit patterns.
+func recurrentHistoryBits() string {
+	rng := tensor.NewRNG(6)
+	x := tensor.New(256, 20)
+	y := tensor.New(256, 1)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Intn(50))
+	}
+	for i := range y.Data {
+		y.Data[i] = float32(rng.Intn(2))
+	}
+	m := models.NewSequential(
+		&layers.Embedding{InputDim: 50, OutputDim: 16, InputLength: 20},
+		&layers.LSTM{Units: 48, Dropout: 0.2, ReturnSequences: true},
+		&layers.GRU{Units: 40, Dropout: 0.2},
+		&layers.Dense{Units: 1, Activation: activations.Sigmoid},
+	)
+	m.Seed = 4
+	if err := m.Compile(losses.BinaryCrossentropy{}, &optimizers.Adam{}, metrics.Accuracy()); err != nil {
+		panic(err)
+	}
+	h, err := m.Fit(context.Background(), x, y, models.FitConfig{BatchSize: 64, Epochs: 2, Seed: 4, ValidationSplit: 0.25})
+	if err != nil {
+		panic(err)
+	}
+	var b strings.Builder
+	for _, k := range h.Keys {
+		for _, v := range h.Values[k] {
+			fmt.Fprintf(&b, "%s %016x\n", k, math.Float64bits(v))
+		}
+	}
+	return b.String()
+}
+
 func TestHistoryIdenticalAcrossGOMAXPROCS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three trainings")
 	}
-	want := historyBits()
+	for _, c := range []struct {
+		child string
+		bits  func() string
+	}{{"1", historyBits}, {"rnn", recurrentHistoryBits}} {
+		t.Run(c.child, func(t *testing.T) { identicalAcrossGOMAXPROCS(t, c.child, c.bits()) })
+	}
+}
+
+func identicalAcrossGOMAXPROCS(t *testing.T, child, want string) {
 	if strings.Count(want, "\n") != 8 {
 		t.Fatalf("unexpected history:\n%s", want)
 	}
@@ -87,7 +135,7 @@ func TestHistoryIdenticalAcrossGOMAXPROCS(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(exe, "-test.run", "^$")
-		cmd.Env = append(os.Environ(), "NEURONA_HISTORY_CHILD=1", "GOMAXPROCS="+procs)
+		cmd.Env = append(os.Environ(), "NEURONA_HISTORY_CHILD="+child, "GOMAXPROCS="+procs)
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("GOMAXPROCS=%s: %v", procs, err)
