@@ -204,7 +204,9 @@ type rnnDims struct {
 	// dropout DX (b,t,d) after them; with a mask, the masked rows' dh and
 	// dc (b,u each) after them; with recurrent dropout two (b,u) buffers
 	// at the end.
-	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, hmOff, bwdLen int
+	// and last, Uᵀ (gu,u), transposed once per backward pass for the
+	// per-step dh GEMMs.
+	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, hmOff, utOff, bwdLen int
 }
 
 func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked, recMasked bool) rnnDims {
@@ -246,10 +248,11 @@ func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked, recMasked bool)
 	if seqMasked {
 		r.hmOff += 2 * b * u
 	}
-	r.bwdLen = r.hmOff
+	r.utOff = r.hmOff
 	if recMasked {
-		r.bwdLen += 2 * b * u
+		r.utOff += 2 * b * u
 	}
+	r.bwdLen = r.utOff + gu*u
 	return r
 }
 
@@ -589,6 +592,14 @@ func rnnBackward(nd *node) {
 	}
 	clear(dh)
 	clear(dc)
+	// ut = Uᵀ, so that the per-step dh = dz·Uᵀ GEMMs read a row-major B.
+	ut := bwd[r.utOff:r.bwdLen]
+	for i := 0; i < u; i++ {
+		row := uw[i*gu : i*gu+gu]
+		for k, v := range row {
+			ut[k*u+i] = v
+		}
+	}
 	rj := getRNNJob()
 	defer putRNNJob(rj)
 	rj.hs, rj.cs, rj.ca, rj.rs, rj.tmp, rj.rm, rj.dh, rj.dc = hs, cs, ca, rs, tmp, rm, dh, dc
@@ -614,7 +625,7 @@ func rnnBackward(nd *node) {
 		// its rows' dh and dc are kept and restored after the step, its dz
 		// rows zeroed before any GEMM reads them.
 		if seqMask != nil {
-			keep := bwd[r.keepOff:r.bwdLen]
+			keep := bwd[r.keepOff:r.hmOff]
 			for bi := 0; bi < bs; bi++ {
 				if seqMask[bi*ts+t] == 0 {
 					copy(keep[bi*u:bi*u+u], dh[bi*u:bi*u+u])
@@ -632,12 +643,12 @@ func rnnBackward(nd *node) {
 			rnnZeroMasked(dz, seqMask, bs, ts, t, ldP, gu)
 			if !resetAfter {
 				// d(r·h₋) = da_h·U_hᵀ, into tmp (bs×u).
-				cpu.Gemm(false, true, bs, u, u, 1, dz[2*u:], ldP, uw[2*u:], gu, 0, tmp, u)
+				cpu.Gemm(false, false, bs, u, u, 1, dz[2*u:], ldP, ut[2*u*u:], u, 0, tmp, u)
 				rj.run(rowGRUResetBwd, bs)
 				if rm != nil {
 					rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:2], bs, u, gu, hm, hmTmp)
 				} else {
-					cpu.Gemm(false, true, bs, u, 2*u, 1, dz, ldP, uw, gu, 1, dh, u)
+					cpu.Gemm(false, false, bs, u, 2*u, 1, dz, ldP, ut, u, 1, dh, u)
 					if dU != nil {
 						cpu.Gemm(true, false, u, 2*u, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
 					}
@@ -651,7 +662,7 @@ func rnnBackward(nd *node) {
 				if rm != nil {
 					rnnRecMaskedGrads(dh, dU, uw, tmp, gu, hp, ldH, rm, rnnGates[:3], bs, u, gu, hm, hmTmp)
 				} else {
-					cpu.Gemm(false, true, bs, u, gu, 1, tmp, gu, uw, gu, 1, dh, u)
+					cpu.Gemm(false, false, bs, u, gu, 1, tmp, gu, ut, u, 1, dh, u)
 					if dU != nil {
 						cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, tmp, gu, 1, dU, gu)
 					}
@@ -670,11 +681,11 @@ func rnnBackward(nd *node) {
 				if dU != nil {
 					cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
 				}
-				cpu.Gemm(false, true, bs, u, gu, 1, dz, ldP, uw, gu, 0, dh, u)
+				cpu.Gemm(false, false, bs, u, gu, 1, dz, ldP, ut, u, 0, dh, u)
 			}
 		}
 		if seqMask != nil {
-			keep := bwd[r.keepOff:r.bwdLen]
+			keep := bwd[r.keepOff:r.hmOff]
 			for bi := 0; bi < bs; bi++ {
 				if seqMask[bi*ts+t] == 0 {
 					copy(dh[bi*u:bi*u+u], keep[bi*u:bi*u+u])
