@@ -276,6 +276,7 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 				m.comm.Steps++
 				m.comm.Step += time.Since(t0)
 				m.comm.Exposed += exposed
+				m.comm.Reduce = time.Duration(dp.reduceNs)
 				loss = l
 				localSeen += lhi - llo
 			}

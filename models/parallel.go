@@ -12,10 +12,11 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-// bucketFloats is the size at which a bucket of gradients closes: the
-// weights are grouped, from the last layer back (the order in which the
-// backward pass finishes them), into buckets of at least this many
-// floats, each all-reduced as soon as its last gradient is final.
+// bucketFloats is the size of a bucket of gradients: the weights are
+// grouped, from the last layer back (the order in which the backward pass
+// finishes them), into buckets of at most this many floats (a larger
+// weight has a bucket of its own), each all-reduced as soon as its last
+// gradient is final.
 const bucketFloats = 1 << 14
 
 // CommStats is what data-parallel Fit measured of its communication.
@@ -72,14 +73,21 @@ func (m *Model) newDataParallel(c distributed.Collective, seed uint64) *dataPara
 	dp.bucketOf = make([]int, len(m.params))
 	var cur []int
 	floats := 0
+	closeBucket := func() {
+		dp.buckets = append(dp.buckets, cur)
+		dp.flat = append(dp.flat, make([]float32, floats))
+		cur, floats = nil, 0
+	}
 	for k := len(m.params) - 1; k >= 0; k-- {
-		cur = append(cur, k)
-		floats += m.params[k].Grad.Size()
-		if floats >= bucketFloats || k == 0 {
-			dp.buckets = append(dp.buckets, cur)
-			dp.flat = append(dp.flat, make([]float32, floats))
-			cur, floats = nil, 0
+		sz := m.params[k].Grad.Size()
+		if len(cur) > 0 && floats+sz > bucketFloats {
+			closeBucket()
 		}
+		cur = append(cur, k)
+		floats += sz
+	}
+	if len(cur) > 0 {
+		closeBucket()
 	}
 	if len(dp.buckets) == 0 { // no trainable weights: the loss alone
 		dp.buckets = [][]int{nil}
