@@ -5,7 +5,7 @@
 #  1. compares `neurona run regression --seed S` for S = 1..10: the
 #     per-epoch val_loss histories must be bit-identical (the CSV values
 #     are printed with 17 significant digits, a float64 round trip);
-#  2. times the deep MNIST net (5 epochs), alternating A B A B for RUNS
+#  2. times the deep MNIST net (bench/mnist, 5 epochs), alternating A B A B for RUNS
 #     pairs (default 5), and prints the median seconds per epoch of each.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,8 +14,9 @@ runs=${RUNS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git archive "$base" | tar -x -C "$tmp" --one-top-level=base
-(cd "$tmp/base" && CGO_ENABLED=0 go build -o "$tmp/A" ./cmd/neurona)
+(cd "$tmp/base" && CGO_ENABLED=0 go build -o "$tmp/A" ./cmd/neurona && CGO_ENABLED=0 go build -o "$tmp/mA" ./bench/mnist)
 CGO_ENABLED=0 go build -o "$tmp/B" ./cmd/neurona
+CGO_ENABLED=0 go build -o "$tmp/mB" ./bench/mnist
 for s in $(seq 1 10); do
   for v in A B; do
     "$tmp/$v" run regression --seed "$s" --verbose 0 --history "$tmp/$v-$s.csv" >/dev/null
@@ -29,8 +30,7 @@ done
 echo "regression, seeds 1..10: histories (val_loss included) bit-identical between $base and the working tree"
 for i in $(seq "$runs"); do
   for v in A B; do
-    "$tmp/$v" run deep --epochs 5 --verbose 2 2>/dev/null | grep -o ' - [0-9.]*s - ' | grep -o '[0-9.]*' | tr '\n' ' ' >>"$tmp/t-$v"
-    echo >>"$tmp/t-$v"
+    "$tmp/m$v" --net deep --epochs 5 --seeds 1 | python3 -c 'import json,sys; print(*json.loads(sys.stdin.readline())["epoch_seconds"])' >>"$tmp/t-$v"
   done
 done
 python3 - "$tmp/t-A" "$tmp/t-B" "$base" <<'PY'

@@ -74,3 +74,13 @@ func (d *distFlags) setup(fit *models.FitConfig, out *spec.Outputs, stdout, huma
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// globalBatch is the samples per gradient step: the batch size, times
+// the ranks of a --distributed run. Checkpoints record it, so that a run
+// resumes on any number of ranks with the same global batch.
+func globalBatch(fit models.FitConfig) int {
+	if fit.Collective != nil {
+		return fit.BatchSize * fit.Collective.Size()
+	}
+	return fit.BatchSize
+}

@@ -273,7 +273,7 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 	if j.prior != nil {
 		model.Metadata[historyKey] = encodeHistory(j.prior)
 	}
-	ri, _ := json.Marshal(runInfo{Seed: fit.Seed, BatchSize: fit.BatchSize, Shuffle: !fit.NoShuffle, Samples: samples})
+	ri, _ := json.Marshal(runInfo{Seed: fit.Seed, BatchSize: globalBatch(fit), Shuffle: !fit.NoShuffle, Samples: samples})
 	model.Metadata[runKey] = string(ri)
 	j.callbacks = withoutSpeed(s.Fit.Callbacks)
 	distModel = model
