@@ -206,3 +206,40 @@ func sameWeights(t *testing.T, ms []*models.Model) {
 		}
 	}
 }
+
+// pair is a world of two in which this process plays both ranks' parts
+// by itself: its reductions are the identity. It lets the allocation test
+// run data-parallel Fit's bookkeeping without a second rank.
+type pair struct{ distributed.Local }
+
+func (pair) Size() int { return 2 }
+
+// TestDataParallelStepAllocs: a data-parallel step allocates nothing once
+// warm: four more epochs of 125 steps each cost fewer than 100
+// allocations (the per-epoch validation views and reductions).
+func TestDataParallelStepAllocs(t *testing.T) {
+	layers.ResetNames()
+	rng := tensor.NewRNG(3)
+	x, y := tensor.New(2000, 6), tensor.New(2000, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	for i := range 2000 {
+		y.Data[i*3+rng.Intn(3)] = 1
+	}
+	m := parallelModel(t, 1, true)
+	fit := func(epochs int) float64 {
+		return testing.AllocsPerRun(1, func() {
+			cfg := models.FitConfig{BatchSize: 8, Epochs: epochs, Seed: 4, Collective: pair{}, ValidationX: x, ValidationY: y}
+			if _, err := m.Fit(context.Background(), x, y, cfg); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	fit(1)
+	one, five := fit(1), fit(5)
+	t.Logf("allocations: 1 epoch %v, 5 epochs %v", one, five)
+	if five-one >= 100 {
+		t.Fatalf("1 epoch: %v allocations, 5 epochs: %v: data-parallel steps allocate", one, five)
+	}
+}
