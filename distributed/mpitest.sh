@@ -7,7 +7,8 @@
 # the latter oversubscribed); bit-identical weights on every rank after
 # Fit; 2 ranks x batch 64 against 1 process x batch 128 (History within
 # 1e-5 relative on the deep net without BatchNormalization/Dropout, final
-# val_accuracy within 0.005 on the deep net itself); a rank killed
+# val_accuracy within 0.005 on the deep net itself); a stand-in MPICH
+# library refused with a message; a rank killed
 # mid-epoch and a rank stalled mid-epoch both end the run non-zero within
 # 30 s with a message.
 set -euo pipefail
@@ -92,6 +93,18 @@ failtest() { # failtest SIGNAL: send SIGNAL to rank 1 mid-epoch; the run must en
   grep -v '^ *$' "$tmp/err" | head -4 | sed 's/^/  | /'
   [ "$rc" -ne 0 ] && python3 -c "import sys; sys.exit(0 if $dt < 30 else 1)"
 }
+if command -v cc >/dev/null; then
+  echo "== another MPI is refused: a stand-in for MPICH (its symbols, integer handles)"
+  printf 'int MPI_Init_thread(void){return 0;}\nint MPIR_Err_return_comm(void){return 0;}\n' >"$tmp/fake.c"
+  cc -shared -fPIC -o "$tmp/libmpich-fake.so" "$tmp/fake.c"
+  if OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=1 NEURONA_MPI_LIB="$tmp/libmpich-fake.so" \
+      "$tmp/neurona-mpi" run regression --distributed --epochs 1 --verbose 0 >/dev/null 2>"$tmp/err"; then
+    echo "a non-Open MPI library was accepted" >&2; exit 1
+  fi
+  cat "$tmp/err"
+  grep -q MPICH "$tmp/err" && grep -q "supports Open MPI" "$tmp/err"
+fi
+
 echo "== a rank killed mid-epoch (SIGKILL): the others stop non-zero within 30 s"
 failtest KILL
 echo "== a rank stalled mid-epoch (SIGSTOP): the watchdog (--dist-timeout 10s) stops the others"
