@@ -30,6 +30,7 @@ type trainer struct {
 	stop   bool
 	fit    *fitState
 	result []float64 // *OnBatch's values, reused
+	comm   CommStats // the last data-parallel Fit's
 }
 
 // CompileConfig configures CompileWith: one loss for every output or a

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 
 	"github.com/neurona/neurona/autograd"
 	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/distributed"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -44,6 +46,18 @@ type FitConfig struct {
 	Seed uint64
 	// Callbacks receive the training events.
 	Callbacks []callbacks.Callback
+	// Collective, when set with more than one rank, trains data-parallel
+	// (see docs/distributed.md): every rank calls Fit with the same data,
+	// seed and configuration; rank 0's weights are copied to the others at
+	// the start; each rank takes its share of every global batch of
+	// BatchSize × ranks samples from the same shuffled order; gradients are
+	// averaged across ranks in buckets while the backward pass runs;
+	// BatchNormalization's statistics stay per rank (Keras's default);
+	// validation is sharded and its results reduced. Callbacks, the
+	// progress bar and so checkpoints run on rank 0 only; a callback that
+	// stops training or changes the learning rate takes effect on every
+	// rank at the end of the epoch. nil trains in this process alone.
+	Collective distributed.Collective
 }
 
 // History records the per-epoch logs of Fit, as Keras's History.
@@ -162,22 +176,54 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 			ps.SetParams(params)
 		}
 	}
+	var dp *dataParallel
+	if c := cfg.Collective; c != nil && c.Size() > 1 {
+		dp = m.newDataParallel(c, cfg.Seed)
+		defer dp.close()
+		m.comm = CommStats{Buckets: len(dp.buckets)}
+		if dp.rank != 0 {
+			cbs, bar = nil, nil
+		} else {
+			params.BatchSize = min(cfg.BatchSize*dp.size, n)
+		}
+	}
 	for _, cb := range cbs {
 		cb.OnTrainBegin(logs)
 	}
-	if err := callbackError(cbs); err != nil {
+	if dp != nil {
+		nValid := 0
+		if validate {
+			nValid = vxs[0].Rows()
+		}
+		if err := dp.start(m, cfg, n, nValid, callbackError(cbs)); err != nil {
+			return hist, err
+		}
+		if dp.rank != 0 {
+			m.trainExec().call.RNG = dp.dropout
+		}
+	} else if err := callbackError(cbs); err != nil {
 		return hist, err
 	}
 
 	bs := min(cfg.BatchSize, n)
+	gbs := bs // the global batch
+	if dp != nil {
+		gbs = min(cfg.BatchSize*dp.size, n)
+		bs = (gbs + dp.size - 1) / dp.size
+	}
 	pf := newPrefetcher(xs, ys, bs)
 	defer pf.task.Wait()
-	batches := (n + bs - 1) / bs
+	batches := (n + gbs - 1) / gbs
 
 	for epoch := cfg.InitialEpoch; epoch < cfg.Epochs; epoch++ {
 		clear(logs)
 		for _, cb := range cbs {
 			cb.OnEpochBegin(epoch, logs)
+		}
+		if dp != nil { // a scheduler on rank 0 may have set the learning rate
+			if _, _, err := dp.syncControl(m, false); err != nil {
+				return hist, err
+			}
 		}
 		pf.task.Wait() // a gather in flight reads idx
 		if !cfg.NoShuffle {
@@ -186,29 +232,64 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 		m.resetMetrics()
 		clear(partSums)
 		var lossSum float64
+		localSeen := 0
 		for b := 0; b < batches; b++ {
 			if err := ctx.Err(); err != nil {
 				return hist, fmt.Errorf("fit: stopped before epoch %d, batch %d: %w", epoch+1, b+1, err)
 			}
-			lo, hi := b*bs, min((b+1)*bs, n)
-			if b == 0 { // nothing prefetched the first batch
-				pf.prepare(0, idx[lo:hi])
-			}
-			xb, yb := pf.take(b % 2)
-			if b+1 < batches {
-				pf.prepare((b+1)%2, idx[hi:min(hi+bs, n)])
+			lo, hi := b*gbs, min((b+1)*gbs, n)
+			var loss float64
+			if dp == nil {
+				if b == 0 { // nothing prefetched the first batch
+					pf.prepare(0, idx[lo:hi])
+				}
+				xb, yb := pf.take(b % 2)
+				if b+1 < batches {
+					pf.prepare((b+1)%2, idx[hi:min(hi+bs, n)])
+				} else {
+					pf.prepare(0, nil)
+				}
+				for _, cb := range cbs {
+					cb.OnBatchBegin(b, logs)
+				}
+				loss = m.trainStep(xb, yb, pf.start, parts)
 			} else {
-				pf.prepare(0, nil)
+				llo, lhi := dp.shard(lo, hi)
+				if b == 0 {
+					pf.prepare(0, idx[llo:lhi])
+				}
+				xb, yb := pf.take(b % 2)
+				if b+1 < batches {
+					nlo, nhi := dp.shard(hi, min(hi+gbs, n))
+					pf.prepare((b+1)%2, idx[nlo:nhi])
+				} else {
+					pf.prepare(0, nil)
+				}
+				for _, cb := range cbs {
+					cb.OnBatchBegin(b, logs)
+				}
+				t0 := time.Now()
+				l, exposed, err := m.trainStepDP(dp, xb, yb, pf.start, parts, lhi-llo, hi-lo)
+				if err != nil {
+					return hist, fmt.Errorf("fit: epoch %d, batch %d: %w", epoch+1, b+1, err)
+				}
+				m.comm.Steps++
+				m.comm.Step += time.Since(t0)
+				m.comm.Exposed += exposed
+				m.comm.Reduce = time.Duration(dp.reduceNs)
+				loss = l
+				localSeen += lhi - llo
 			}
-			for _, cb := range cbs {
-				cb.OnBatchBegin(b, logs)
-			}
-			loss := m.trainStep(xb, yb, pf.start, parts)
 			lossSum += loss * float64(hi-lo)
 			values[0] = lossSum / float64(hi)
 			i := 1
 			for k := range parts {
-				partSums[k] += parts[k] * float64(hi-lo)
+				w := float64(hi - lo)
+				if dp != nil {
+					l1, h1 := dp.shard(lo, hi)
+					w = float64(h1 - l1) // this rank's rows; reduced at the epoch's end
+				}
+				partSums[k] += parts[k] * w
 				values[i] = partSums[k] / float64(hi)
 				i++
 			}
@@ -225,17 +306,30 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 				cb.OnBatchEnd(b, logs)
 			}
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				if !m.stop { // no callback (TerminateOnNaN) took charge
+				// Data-parallel, the loss is the global batch's, the same on
+				// every rank: all stop here together.
+				if !m.stop || dp != nil { // no callback (TerminateOnNaN) took charge
 					return hist, fmt.Errorf("fit: loss is %v at epoch %d, batch %d: training stopped", loss, epoch+1, b+1)
 				}
 				break
 			}
-			if m.stop {
+			if m.stop && dp == nil { // data-parallel: at the epoch's end, on every rank
 				break
 			}
 		}
+		if dp != nil {
+			if err := dp.epochEnd(m, values[:nTrain], partSums, localSeen, n); err != nil {
+				return hist, fmt.Errorf("fit: after epoch %d: %w", epoch+1, err)
+			}
+		}
 		if validate {
-			vals, err := m.evaluate(ctx, m.trainExec(), vxs, vys, bs)
+			var vals []float64
+			var err error
+			if dp == nil {
+				vals, err = m.evaluate(ctx, m.trainExec(), vxs, vys, bs)
+			} else {
+				vals, err = dp.validate(ctx, m, vxs, vys, bs, nTrain)
+			}
 			if err != nil {
 				return hist, fmt.Errorf("fit: validation after epoch %d: %w", epoch+1, err)
 			}
@@ -249,6 +343,17 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 		}
 		for _, cb := range cbs {
 			cb.OnEpochEnd(epoch, logs)
+		}
+		if dp != nil {
+			failed := (bar != nil && bar.Err() != nil) || callbackError(cbs) != nil
+			stop, rootFailed, err := dp.syncControl(m, failed)
+			if err != nil {
+				return hist, err
+			}
+			if rootFailed && dp.rank != 0 {
+				return hist, fmt.Errorf("fit: rank 0 stopped with an error after epoch %d", epoch+1)
+			}
+			m.stop = stop
 		}
 		if bar != nil && bar.Err() != nil {
 			return hist, fmt.Errorf("fit: writing progress: %w", bar.Err())

@@ -520,8 +520,8 @@ func openResume(s *spec.Spec, tf trainFlags, built *models.Model, fit *models.Fi
 	switch {
 	case tf.set["seed"] && tf.seed != info.Seed:
 		return nil, info, usagef("--resume: the checkpoint was trained with --seed %d, not %d", info.Seed, tf.seed)
-	case fit.BatchSize != info.BatchSize:
-		return nil, info, usagef("--resume: the checkpoint was trained with batches of %d, not %d", info.BatchSize, fit.BatchSize)
+	case globalBatch(*fit) != info.BatchSize:
+		return nil, info, usagef("--resume: the checkpoint was trained with batches of %d, not %d", info.BatchSize, globalBatch(*fit))
 	case fit.NoShuffle == info.Shuffle:
 		return nil, info, fmt.Errorf("--resume: the checkpoint was trained with shuffle %v, the spec says %v", info.Shuffle, !fit.NoShuffle)
 	case fit.Epochs <= next:

@@ -33,6 +33,7 @@ type trainFlags struct {
 	resume                     string // the checkpoint to continue
 	saveNaN                    bool   // --save even the weights of a diverged run
 	format                     string // of the final results: text or json
+	dist                       distFlags
 }
 
 func (t *trainFlags) register(fs *flag.FlagSet) {
@@ -47,6 +48,7 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.resume, "resume", "", "continue the run this end-of-epoch --checkpoint file saved, exactly as if it had not stopped")
 	fs.BoolVar(&t.saveNaN, "save-nan", false, "write --save even when the run diverged (a loss that is NaN or infinite)")
 	fs.StringVar(&t.format, "format", "text", "the final results on stdout: text (one line) or json (then the summary and progress go to stderr)")
+	t.dist.register(fs) // distributed.go
 }
 
 // parseArgs parses flags around one positional argument.
@@ -153,7 +155,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // trainSpec trains what a spec describes, with command-line overrides.
 // specPath is the spec's file, "" for a book example.
-func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath string, stdout, stderr io.Writer) error {
+func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath string, stdout, stderr io.Writer) (retErr error) {
+	var distModel *models.Model // the model a --distributed run trains
 	if !s.Compiled {
 		return s.Errorf("missing section \"compile\" (loss and optimizer)")
 	}
@@ -213,6 +216,13 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 	case speed != nil && out.SpeedPlot == "":
 		out.SpeedPlot = title + "-speed.png"
 	}
+	if tf.dist.on { // distributed.go: rank 0 alone prints and writes
+		done, err := tf.dist.setup(&fit, &out, &stdout, &human, &stderr)
+		if err != nil {
+			return err
+		}
+		defer func() { done(distModel, retErr) }()
+	}
 	// The model comes before the data, so that every output is checked
 	// before the data is loaded.
 	model, err := s.Build(fit.Seed)
@@ -263,9 +273,10 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 	if j.prior != nil {
 		model.Metadata[historyKey] = encodeHistory(j.prior)
 	}
-	ri, _ := json.Marshal(runInfo{Seed: fit.Seed, BatchSize: fit.BatchSize, Shuffle: !fit.NoShuffle, Samples: samples})
+	ri, _ := json.Marshal(runInfo{Seed: fit.Seed, BatchSize: globalBatch(fit), Shuffle: !fit.NoShuffle, Samples: samples})
 	model.Metadata[runKey] = string(ri)
 	j.callbacks = withoutSpeed(s.Fit.Callbacks)
+	distModel = model
 	hist, err := j.run(ctx, title, stderr)
 	res := &finalResults{format: tf.format, hist: hist, status: "ok"}
 	var de *divergedError
