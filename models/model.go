@@ -95,11 +95,11 @@ type step struct {
 type maskKind uint8
 
 const (
-	maskNone    maskKind = iota // no mask comes out
-	maskProduce                 // the layer computes one (Embedding)
-	maskPass                    // the input's mask comes out unchanged
-	maskConsume                 // the layer reads it; none comes out
-	maskConsumePass             // the layer reads it and passes it on (sequences)
+	maskNone        maskKind = iota // no mask comes out
+	maskProduce                     // the layer computes one (Embedding)
+	maskPass                        // the input's mask comes out unchanged
+	maskConsume                     // the layer reads it; none comes out
+	maskConsumePass                 // the layer reads it and passes it on (sequences)
 )
 
 // logitsMode selects which steps run without their final activation.
