@@ -65,3 +65,37 @@ func TestMaskOnUnmaskableLayer(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestMaskZeroSaveLoad: Save and Load keep mask_zero, and the loaded model
+// still ignores the padding (same output as the saved one on padded ids).
+func TestMaskZeroSaveLoad(t *testing.T) {
+	layers.ResetNames()
+	m := models.NewSequential(&layers.Embedding{InputDim: 10, OutputDim: 3, MaskZero: true, InputLength: 5}, &layers.LSTM{Units: 4}, &layers.Dense{Units: 1})
+	if err := m.Compile(losses.MeanSquaredError{}, &optimizers.SGD{LR: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.FromSlice([]float32{0, 0, 3, 1, 7}, 1, 5)
+	a, err := m.PredictOnBatch(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = a.Clone()
+	path := t.TempDir() + "/m.neurona"
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	l, err := models.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := l.Layers()[0].(*layers.Embedding); !ok || !e.MaskZero {
+		t.Fatalf("loaded first layer %#v, want an Embedding with MaskZero", l.Layers()[0])
+	}
+	b, err := l.PredictOnBatch(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Data[0] != b.Data[0] {
+		t.Errorf("loaded model gives %v, saved %v", b.Data, a.Data)
+	}
+}
