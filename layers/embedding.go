@@ -31,9 +31,9 @@ type Embedding struct {
 	// InputLength, when set, declares the input shape (InputLength,), as
 	// Keras's input_length.
 	InputLength int `json:"input_length,omitempty"`
-	// MaskZero marks id 0 as padding (Keras's mask_zero). It is recorded
-	// in the config; masks are not propagated yet, so a model that sets it
-	// is refused when built.
+	// MaskZero marks id 0 as padding (Keras's mask_zero): the layer then
+	// gives the model a mask, (batch, steps), 1 where the id is not 0,
+	// which the recurrent layers read (see MaskProducer).
 	MaskZero bool `json:"mask_zero,omitempty"`
 	// EmbeddingsInitializer defaults to RandomUniform(−0.05, 0.05).
 	EmbeddingsInitializer initializers.Initializer `json:"-"`
@@ -67,9 +67,6 @@ func (l *Embedding) Build(input []int) error {
 	if l.InputLength > 0 && input[0] != l.InputLength {
 		return fmt.Errorf("layer %q (Embedding): input_length is %d, but the input shape %s has %d steps",
 			l.Name, l.InputLength, tensor.ShapeString(input), input[0])
-	}
-	if l.MaskZero {
-		return fmt.Errorf("layer %q (Embedding): mask_zero is not supported yet (no layer takes masks)", l.Name)
 	}
 	l.SetOutputShape(append(append([]int(nil), input...), l.OutputDim))
 	l.table = l.AddWeight("embeddings", []int{l.InputDim, l.OutputDim},

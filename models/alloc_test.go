@@ -73,3 +73,35 @@ func TestMultiInputTrainStepAllocatesNothing(t *testing.T) {
 		t.Errorf("TrainOnBatchMulti with 2 inputs and 2 outputs allocates %v times per step, want 0", a)
 	}
 }
+
+// TestMaskedTrainStepAllocatesNothing: Embedding(mask_zero) → LSTM, the
+// mask computed and carried every step, allocates nothing once warm.
+func TestMaskedTrainStepAllocatesNothing(t *testing.T) {
+	layers.ResetNames()
+	m := NewSequential(
+		&layers.Embedding{InputDim: 20, OutputDim: 4, MaskZero: true, InputLength: 6},
+		&layers.SpatialDropout1D{Rate: 0.2},
+		&layers.LSTM{Units: 5, ReturnSequences: true},
+		&layers.Bidirectional{Layer: &layers.GRU{Units: 3}},
+		&layers.Dense{Units: 1, Activation: activations.Linear},
+	)
+	if err := m.Compile(losses.MeanSquaredError{}, &optimizers.Adam{}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.New(4, 6), tensor.New(4, 1)
+	for i := range x.Data {
+		if i%6 >= 2 {
+			x.Data[i] = float32(1 + i%19)
+		}
+	}
+	if _, err := m.TrainOnBatch(x, y); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(50, func() {
+		if _, err := m.TrainOnBatch(x, y); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("masked TrainOnBatch allocates %v times per step, want 0", a)
+	}
+}

@@ -23,10 +23,29 @@ import (
 type graphState struct {
 	vals []*autograd.Var
 	args [][]*autograd.Var // by step; nil for one-input steps
+	// masks are the slots' sequence masks (nil: none); maskBuf the
+	// storage of the masks that steps compute, by slot, reused.
+	masks   []*tensor.Tensor
+	maskBuf []*tensor.Tensor
+}
+
+// produceMask computes step s's mask for the input x into its slot's
+// buffer, resized for this batch without allocating once warm.
+func (st *graphState) produceMask(s *step, x *tensor.Tensor) *tensor.Tensor {
+	b := st.maskBuf[s.out]
+	if b == nil || cap(b.Data) < len(x.Data) {
+		b = tensor.New(x.Shape...)
+		st.maskBuf[s.out] = b
+	}
+	b.Data = b.Data[:len(x.Data)]
+	b.Shape = append(b.Shape[:0], x.Shape...)
+	s.layer.(layers.MaskProducer).ComputeMask(x, b)
+	return b
 }
 
 func (m *Model) newState() *graphState {
-	st := &graphState{vals: make([]*autograd.Var, m.nSlots), args: make([][]*autograd.Var, len(m.plan))}
+	st := &graphState{vals: make([]*autograd.Var, m.nSlots), args: make([][]*autograd.Var, len(m.plan)),
+		masks: make([]*tensor.Tensor, m.nSlots), maskBuf: make([]*tensor.Tensor, m.nSlots)}
 	for i, s := range m.plan {
 		if s.multi != nil {
 			st.args[i] = make([]*autograd.Var, len(s.in))

@@ -85,7 +85,22 @@ type step struct {
 	// output is a model output; useLogits: Compile chose to, because the
 	// output's loss absorbs that activation.
 	logits, useLogits bool
+	// mask is how the step treats Keras's sequence mask (see layers'
+	// MaskProducer); maskIn is its input's mask slot, or -1 without one.
+	mask   maskKind
+	maskIn int
 }
+
+// maskKind is what a step does with masks.
+type maskKind uint8
+
+const (
+	maskNone        maskKind = iota // no mask comes out
+	maskProduce                     // the layer computes one (Embedding)
+	maskPass                        // the input's mask comes out unchanged
+	maskConsume                     // the layer reads it; none comes out
+	maskConsumePass                 // the layer reads it and passes it on (sequences)
+)
 
 // logitsMode selects which steps run without their final activation.
 type logitsMode uint8
@@ -256,6 +271,9 @@ func (m *Model) setGraph(inputs, outputs []*layers.KerasTensor) error {
 		}
 		m.plan = append(m.plan, s)
 	}
+	if err := m.planMasks(); err != nil {
+		return err
+	}
 	m.group = m.group[:0]
 	m.group = append(m.group, m)
 	seen := map[*Model]bool{m: true}
@@ -294,11 +312,67 @@ func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode lo
 				args[j] = st.vals[k]
 			}
 			out = s.multi.CallMulti(c, args)
+		case s.maskIn >= 0 && s.mask >= maskConsume:
+			out = s.layer.(layers.SequenceMasker).CallMasked(c, st.vals[s.in[0]], st.masks[s.maskIn])
 		default:
 			out = s.layer.Call(c, st.vals[s.in[0]])
 		}
 		st.vals[s.out] = out
+		switch s.mask {
+		case maskProduce:
+			st.masks[s.out] = st.produceMask(s, st.vals[s.in[0]].Value)
+		case maskPass, maskConsumePass:
+			st.masks[s.out] = st.masks[s.maskIn]
+		}
 	}
+}
+
+// planMasks decides, step by step, where Keras's masks go: from an
+// Embedding with mask_zero through the layers that pass masks on to the
+// recurrent layers that read them. A layer that receives a mask and
+// cannot take one is an error naming it, as Keras raises.
+func (m *Model) planMasks() error {
+	has := map[int]bool{}
+	for i := range m.plan {
+		s := &m.plan[i]
+		s.mask, s.maskIn = maskNone, -1
+		masked := false
+		for _, k := range s.in {
+			if has[k] {
+				masked = true
+			}
+		}
+		if masked {
+			if s.multi != nil || len(s.in) != 1 {
+				return fmt.Errorf("model: layer %s (%s) does not support masking (it takes several inputs, one of them masked)", s.layer.LayerName(), s.layer.ClassName())
+			}
+			s.maskIn = s.in[0]
+			if p, ok := s.layer.(layers.MaskPasser); ok && p.PassesMask() {
+				s.mask = maskPass
+			} else if _, ok := s.layer.(layers.SequenceMasker); ok {
+				s.mask = maskConsume
+				// return_sequences: the output keeps the steps.
+				if len(s.layer.OutputShape()) == 2 {
+					s.mask = maskConsumePass
+				}
+			} else {
+				return fmt.Errorf("model: layer %s (%s) does not support masking, but its input is masked (by an Embedding with mask_zero)", s.layer.LayerName(), s.layer.ClassName())
+			}
+		}
+		if p, ok := s.layer.(layers.MaskProducer); ok && p.ProducesMask() {
+			if masked {
+				return fmt.Errorf("model: layer %s (%s) makes a mask but its input is masked already", s.layer.LayerName(), s.layer.ClassName())
+			}
+			if len(s.in) != 1 || s.multi != nil {
+				return fmt.Errorf("model: layer %s (%s) makes a mask from one input only", s.layer.LayerName(), s.layer.ClassName())
+			}
+			s.mask = maskProduce
+		}
+		if s.mask != maskNone && s.mask != maskConsume {
+			has[s.out] = true
+		}
+	}
+	return nil
 }
 
 // ready builds a lazily built model and draws the weights not drawn yet.
