@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/dashboard"
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/examples"
 	"github.com/neurona/neurona/models"
@@ -33,6 +34,7 @@ type trainFlags struct {
 	resume                     string // the checkpoint to continue
 	saveNaN                    bool   // --save even the weights of a diverged run
 	format                     string // of the final results: text or json
+	dashboard                  string // --dashboard: the address to serve the run on
 }
 
 func (t *trainFlags) register(fs *flag.FlagSet) {
@@ -46,6 +48,7 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	outputFlags(fs, &t.outputs)
 	fs.StringVar(&t.resume, "resume", "", "continue the run this end-of-epoch --checkpoint file saved, exactly as if it had not stopped")
 	fs.BoolVar(&t.saveNaN, "save-nan", false, "write --save even when the run diverged (a loss that is NaN or infinite)")
+	fs.Var(dashFlag{&t.dashboard}, "dashboard", "serve the run live in the browser (--dashboard=ADDR for another address than "+dashboard.DefaultAddr+")")
 	fs.StringVar(&t.format, "format", "text", "the final results on stdout: text (one line) or json (then the summary and progress go to stderr)")
 }
 
@@ -266,6 +269,11 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 	ri, _ := json.Marshal(runInfo{Seed: fit.Seed, BatchSize: fit.BatchSize, Shuffle: !fit.NoShuffle, Samples: samples})
 	model.Metadata[runKey] = string(ri)
 	j.callbacks = withoutSpeed(s.Fit.Callbacks)
+	stopDash, err := startDashboard(ctx, tf.dashboard, j, title, stderr)
+	if err != nil {
+		return err
+	}
+	defer stopDash()
 	hist, err := j.run(ctx, title, stderr)
 	res := &finalResults{format: tf.format, hist: hist, status: "ok"}
 	var de *divergedError
