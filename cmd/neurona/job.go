@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/dashboard"
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/plot"
@@ -40,6 +41,7 @@ type job struct {
 	outputs      spec.Outputs
 	callbacks    []callbacks.Callback
 	speed        *callbacks.LearningSpeed
+	dash         *dashboard.Callback // --dashboard, after speed
 	// prior is the history of the epochs a resumed run continues (from
 	// the checkpoint resume names); nil for a new run.
 	prior   *models.History
@@ -245,6 +247,9 @@ func (j *job) run(ctx context.Context, title string, stderr io.Writer) (*models.
 	}
 	if j.speed != nil {
 		cbs = append(cbs, j.speed)
+	}
+	if j.dash != nil {
+		cbs = append(cbs, j.dash)
 	}
 	if j.outputs.History != "" {
 		if j.prior != nil {

@@ -58,6 +58,7 @@ Usage:
   neurona plot LOG.csv              draw learning curves from a CSV history
   neurona import FILE.keras|FILE.h5 --out MODEL [--spec SPEC.yaml|NAME]
                                     convert a Keras model (.h5 weights need --spec)
+  neurona dashboard DIR             serve past runs in the browser
   neurona examples                  list the book examples
   neurona help [COMMAND]            show a command's help
 
@@ -135,6 +136,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return usagef("examples: unexpected argument %q", args[1])
 		}
 		return examplesCommand(stdout)
+	case "dashboard":
+		return dashboardCommand(ctx, args[1:], stdout, stderr)
 	case "plot":
 		return plotCommand(args[1:], stdout, stderr)
 	case "import":

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/dashboard"
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/examples"
 	"github.com/neurona/neurona/models"
@@ -34,6 +35,7 @@ type trainFlags struct {
 	saveNaN                    bool   // --save even the weights of a diverged run
 	format                     string // of the final results: text or json
 	dist                       distFlags
+	dashboard                  string // --dashboard: the address to serve the run on
 }
 
 func (t *trainFlags) register(fs *flag.FlagSet) {
@@ -47,6 +49,7 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	outputFlags(fs, &t.outputs)
 	fs.StringVar(&t.resume, "resume", "", "continue the run this end-of-epoch --checkpoint file saved, exactly as if it had not stopped")
 	fs.BoolVar(&t.saveNaN, "save-nan", false, "write --save even when the run diverged (a loss that is NaN or infinite)")
+	fs.Var(dashFlag{&t.dashboard}, "dashboard", "serve the run live in the browser (--dashboard=ADDR for another address than "+dashboard.DefaultAddr+")")
 	fs.StringVar(&t.format, "format", "text", "the final results on stdout: text (one line) or json (then the summary and progress go to stderr)")
 	t.dist.register(fs) // distributed.go
 }
@@ -277,6 +280,14 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 	model.Metadata[runKey] = string(ri)
 	j.callbacks = withoutSpeed(s.Fit.Callbacks)
 	distModel = model
+	if tf.dist.on && tf.dashboard != "" {
+		return usagef("--dashboard does not work with --distributed yet: serve a rank 0 checkpoint's history with 'neurona dashboard DIR' instead")
+	}
+	stopDash, err := startDashboard(ctx, tf.dashboard, j, title, stderr)
+	if err != nil {
+		return err
+	}
+	defer stopDash()
 	hist, err := j.run(ctx, title, stderr)
 	res := &finalResults{format: tf.format, hist: hist, status: "ok"}
 	var de *divergedError
