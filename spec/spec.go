@@ -42,8 +42,13 @@ type Spec struct {
 	// ShowPrediction, when not nil, is the validation row whose prediction
 	// a run prints (output.show_prediction).
 	ShowPrediction *int
-	ExplainInput   []float32 // explain.input: the input 'neurona explain' walks through
-	ExplainNames   []string  // explain.names: optional names of its features
+	// ROCAUCEpoch, when not nil, asks for the ROC AUC of the validation
+	// predictions at the end of training, as the book's sentiment
+	// notebooks print it, with the weights that the ModelCheckpoint saved
+	// at this epoch (counted from 1; 0 is the best val_loss epoch).
+	ROCAUCEpoch  *int
+	ExplainInput []float32 // explain.input: the input 'neurona explain' walks through
+	ExplainNames []string  // explain.names: optional names of its features
 
 	// MaxParams bounds the number of weights the model may have; 0 means
 	// DefaultMaxParams. Build checks it on a shape-only build before it
@@ -533,7 +538,7 @@ func (s *Spec) path(p string) string {
 }
 
 func (s *Spec) parseOutput(n *yaml.Node) error {
-	m, err := s.mapping(n, "output", "model", "history", "plot", "speed_plot", "tensorboard", "checkpoint", "show_prediction")
+	m, err := s.mapping(n, "output", "model", "history", "plot", "speed_plot", "tensorboard", "checkpoint", "show_prediction", "roc_auc")
 	if err != nil {
 		return err
 	}
@@ -542,6 +547,17 @@ func (s *Spec) parseOutput(n *yaml.Node) error {
 		"tensorboard": &s.Output.TensorBoard, "checkpoint": &s.Output.Checkpoint,
 	}
 	for k, v := range m {
+		if k == "roc_auc" {
+			e := 0
+			if err := s.decode(v, "output.roc_auc", "an epoch number (0: the best val_loss epoch)", &e); err != nil {
+				return err
+			}
+			if e < 0 {
+				return s.errorf(v, "output.roc_auc: epoch %d: want 1 or more, or 0 for the best val_loss epoch", e)
+			}
+			s.ROCAUCEpoch = &e
+			continue
+		}
 		if k == "show_prediction" {
 			row := 0
 			if err := s.decode(v, "output.show_prediction", "a row number", &row); err != nil {

@@ -36,6 +36,7 @@ type trainFlags struct {
 	format                     string // of the final results: text or json
 	dist                       distFlags
 	dashboard                  string // --dashboard: the address to serve the run on
+	aucEpoch                   int    // --auc-epoch: the epoch whose weights the ROC AUC line scores
 }
 
 func (t *trainFlags) register(fs *flag.FlagSet) {
@@ -51,6 +52,7 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&t.saveNaN, "save-nan", false, "write --save even when the run diverged (a loss that is NaN or infinite)")
 	fs.Var(dashFlag{&t.dashboard}, "dashboard", "serve the run live in the browser (--dashboard=ADDR for another address than "+dashboard.DefaultAddr+")")
 	fs.StringVar(&t.format, "format", "text", "the final results on stdout: text (one line) or json (then the summary and progress go to stderr)")
+	fs.IntVar(&t.aucEpoch, "auc-epoch", 0, "print the ROC AUC of the validation predictions (one binary output) made with the weights of this epoch, as the book's sentiment notebooks do; 0 is the epoch of the lowest val_loss (default: the spec's output.roc_auc, which the nine sentiment nets set to the notebook's epoch)")
 	t.dist.register(fs) // distributed.go
 }
 
@@ -312,6 +314,11 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 		st.done()
 		fmt.Fprintf(human, "Test (%d samples): %s\n", test.X.Rows(), formatResults(model, r))
 		res.testNames, res.test = model.MetricNames(), r
+	}
+	if e, ok := aucEpoch(s, tf); ok {
+		if err := printROCAUC(human, s, model, hist, valid, e); err != nil {
+			return err
+		}
 	}
 	if r := s.ShowPrediction; r != nil {
 		if valid.X == nil || *r < 0 || *r >= valid.X.Rows() {
