@@ -309,19 +309,36 @@ const (
 	jobGlobalPoolBack
 )
 
-var winJobs struct {
+// freeList recycles parallel jobs (with their method values, which would
+// allocate if made again).
+type freeList[T any] struct {
 	sync.Mutex
-	free []*winJob
+	free []*T
 }
 
-func getJob(g convGeom) *winJob {
-	winJobs.Lock()
-	var j *winJob
-	if n := len(winJobs.free); n > 0 {
-		j = winJobs.free[n-1]
-		winJobs.free = winJobs.free[:n-1]
+// get returns a recycled job, or nil.
+func (l *freeList[T]) get() *T {
+	l.Lock()
+	defer l.Unlock()
+	n := len(l.free)
+	if n == 0 {
+		return nil
 	}
-	winJobs.Unlock()
+	j := l.free[n-1]
+	l.free = l.free[:n-1]
+	return j
+}
+
+func (l *freeList[T]) put(j *T) {
+	l.Lock()
+	l.free = append(l.free, j)
+	l.Unlock()
+}
+
+var winJobs freeList[winJob]
+
+func getJob(g convGeom) *winJob {
+	j := winJobs.get()
 	if j == nil {
 		j = &winJob{}
 		j.fn = j.run
@@ -332,9 +349,7 @@ func getJob(g convGeom) *winJob {
 
 func putJob(j *winJob) {
 	j.a, j.b, j.c, j.d, j.idx = nil, nil, nil, nil, nil
-	winJobs.Lock()
-	winJobs.free = append(winJobs.free, j)
-	winJobs.Unlock()
+	winJobs.put(j)
 }
 
 // parallel runs step kind over n items, each costing about cost floats of

@@ -1,10 +1,6 @@
 package autograd
 
-import (
-	"sync"
-
-	"github.com/neurona/neurona/internal/cpu"
-)
+import "github.com/neurona/neurona/internal/cpu"
 
 // rnnJob carries the per-sample gate work of one recurrent time step to
 // cpu.ParallelFor: the samples of a batch are independent within a step,
@@ -36,19 +32,10 @@ const (
 	rowGRUAfterBwd
 )
 
-var rnnJobs struct {
-	sync.Mutex
-	free []*rnnJob
-}
+var rnnJobs freeList[rnnJob]
 
 func getRNNJob() *rnnJob {
-	rnnJobs.Lock()
-	var j *rnnJob
-	if n := len(rnnJobs.free); n > 0 {
-		j = rnnJobs.free[n-1]
-		rnnJobs.free = rnnJobs.free[:n-1]
-	}
-	rnnJobs.Unlock()
+	j := rnnJobs.get()
 	if j == nil {
 		j = &rnnJob{}
 		j.fn = j.rows
@@ -59,9 +46,7 @@ func getRNNJob() *rnnJob {
 func putRNNJob(j *rnnJob) {
 	fn := j.fn
 	*j = rnnJob{fn: fn}
-	rnnJobs.Lock()
-	rnnJobs.free = append(rnnJobs.free, j)
-	rnnJobs.Unlock()
+	rnnJobs.put(j)
 }
 
 // run does phase kind for the samples [0, n).

@@ -68,6 +68,11 @@ func historyBits() string {
 	if err != nil {
 		panic(err)
 	}
+	return exactHistory(h)
+}
+
+// exactHistory writes h's values as exact bit patterns, a line each.
+func exactHistory(h *models.History) string {
 	var b strings.Builder
 	for _, k := range h.Keys {
 		for _, v := range h.Values[k] {
@@ -104,13 +109,7 @@ func recurrentHistoryBits() string {
 	if err != nil {
 		panic(err)
 	}
-	var b strings.Builder
-	for _, k := range h.Keys {
-		for _, v := range h.Values[k] {
-			fmt.Fprintf(&b, "%s %016x\n", k, math.Float64bits(v))
-		}
-	}
-	return b.String()
+	return exactHistory(h)
 }
 
 func TestHistoryIdenticalAcrossGOMAXPROCS(t *testing.T) {
