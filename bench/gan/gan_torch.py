@@ -9,6 +9,8 @@ notebook A21), with Keras 2.2's semantics written out where PyTorch differs:
   is torch momentum 0.1 with Keras's epsilon 1e-3.
 - RMSprop(lr, decay, clipvalue 1.0) as Keras 2.2: rho 0.9, epsilon 1e-7,
   lr / (1 + decay * iterations), every gradient clipped to [-1, 1].
+- Flatten runs over NCHW, not Keras's NHWC: that only permutes the rows
+  of the last Dense's kernel, which are drawn i.i.d., so nothing changes.
 - binary_crossentropy on probabilities clipped to [1e-7, 1 - 1e-7];
   accuracy is binary accuracy at 0.5.
 - The generator's predict (fakes for the discriminator) runs in inference
@@ -62,19 +64,7 @@ def discriminator(depth=64, p=0.4):
     for i, s in enumerate([2, 2, 2, 1]):
         layers += [SameConv(cin, depth << i, 5, s, size), nn.ReLU(), nn.Dropout(p)]
         cin, size = depth << i, -(-size // s)
-    return nn.Sequential(*layers, nn.Flatten(), Flatten2Keras(cin, size), nn.Linear(cin * size * size, 1), nn.Sigmoid())
-
-
-class Flatten2Keras(nn.Module):
-    """Identity in value; Keras flattens NHWC, PyTorch NCHW. The order only
-    permutes the Dense's rows, which are initialized i.i.d., so nothing
-    needs permuting; this marker keeps the layer list readable."""
-
-    def __init__(self, c, s):
-        super().__init__()
-
-    def forward(self, x):
-        return x
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(cin * size * size, 1), nn.Sigmoid())
 
 
 def bn(c):

@@ -74,13 +74,13 @@ class Net(nn.Module):
         if self.kind == "conv":
             h = torch.relu(self.conv(h.transpose(1, 2))).amax(dim=2)
             h = self.fdrop(torch.relu(self.fc(h)))
-        elif self.kind == "stacked":
+        elif self.kind in ("bilstm", "stacked"):
             s, _ = self.rnn(self.drop(h))
-            s, _ = self.rnn2(self.drop2(s))
-            h = s[:, -1] if False else torch.cat([s[:, -1, :s.shape[2] // 2], s[:, 0, s.shape[2] // 2:]], 1)
-        elif self.kind == "bilstm":
-            s, _ = self.rnn(self.drop(h))
-            h = torch.cat([s[:, -1, :s.shape[2] // 2], s[:, 0, s.shape[2] // 2:]], 1)
+            if self.kind == "stacked":
+                s, _ = self.rnn2(self.drop2(s))
+            # the forward direction's last step and the backward one's first
+            half = s.shape[2] // 2
+            h = torch.cat([s[:, -1, :half], s[:, 0, half:]], 1)
         else:
             s, _ = self.rnn(self.drop(h))
             h = s[:, -1]
