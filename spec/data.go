@@ -42,6 +42,15 @@ type Data struct {
 	// IMDBPath is imdb.npz's path (data.path); when empty, the file comes
 	// from IMDBDir, the cache directory ("" means datasets.DataDir()).
 	IMDBPath, IMDBDir string
+	// ImageDir is the directory of builtin flowers17's image_NNNN.jpg files
+	// (data.dir); when empty they come from the cache directory,
+	// downloaded when absent.
+	ImageDir string
+	// Seed seeds the shuffle that builtin flowers17 applies when loading
+	// (data.seed, tflearn's permutation); without it (SeedSet false) the
+	// fit's seed is used.
+	Seed    uint32
+	SeedSet bool
 
 	loaded *loadedData // set by Load for CSV data
 }
@@ -83,7 +92,7 @@ type Preprocessing struct {
 var (
 	dataKeys = []string{"builtin", "csv", "idx", "features", "targets", "exclude", "targets_csv", "delimiter", "header", "skip_rows",
 		"validation_split", "validation_csv", "test_csv", "train_rows", "validation_rows", "preprocessing",
-		"num_words", "skip_top", "maxlen", "path"}
+		"num_words", "skip_top", "maxlen", "path", "dir", "seed"}
 	prepKeys = []string{"flatten", "reshape", "scale", "standardize", "standardize_targets", "one_hot"}
 )
 
@@ -147,12 +156,15 @@ func (s *Spec) parseData(n *yaml.Node) error {
 		}
 	}
 	if sources != 1 {
-		return s.errorf(n, "data needs exactly one source: builtin (boston, mnist, imdb, rt-polarity), csv (a file) or idx (a directory)")
+		return s.errorf(n, "data needs exactly one source: builtin (boston, mnist, imdb, rt-polarity, flowers17), csv (a file) or idx (a directory)")
 	}
 	if d.Builtin != "" && !slices.Contains(builtins, d.Builtin) {
 		return s.errorf(m["builtin"], "unknown builtin dataset %q (valid: %s)", d.Builtin, strings.Join(builtins, ", "))
 	}
 	if err := s.parseTextData(n, m); err != nil {
+		return err
+	}
+	if err := s.parseImageData(m); err != nil {
 		return err
 	}
 	d.CSV, d.IDX, d.ValidationCSV, d.TestCSV = s.path(d.CSV), s.path(d.IDX), s.path(d.ValidationCSV), s.path(d.TestCSV)
@@ -256,7 +268,7 @@ func (s *Spec) parseData(n *yaml.Node) error {
 }
 
 // builtins are the builtin data sets.
-var builtins = []string{"boston", "mnist", "imdb", "rt-polarity"}
+var builtins = []string{"boston", "mnist", "imdb", "rt-polarity", "flowers17"}
 
 // isText tells the builtin text data sets.
 func isText(builtin string) bool { return builtin == "imdb" || builtin == "rt-polarity" }
@@ -298,6 +310,42 @@ func (s *Spec) parseTextData(n *yaml.Node, m map[string]*yaml.Node) error {
 	if d.Builtin == "rt-polarity" && d.SkipTop > 0 {
 		return s.errorf(m["skip_top"], "data.skip_top is for builtin imdb")
 	}
+	return nil
+}
+
+// parseImageData reads the keys of the image data set flowers17: dir and
+// seed.
+func (s *Spec) parseImageData(m map[string]*yaml.Node) error {
+	d := &s.Data
+	if v, ok := m["dir"]; ok {
+		if d.Builtin != "flowers17" {
+			return s.errorf(v, "data.dir is the directory of the flowers17 images, for builtin flowers17")
+		}
+		if err := s.decode(v, "data.dir", "a directory", &d.ImageDir); err != nil {
+			return err
+		}
+		d.ImageDir = s.path(d.ImageDir)
+	}
+	if v, ok := m["seed"]; ok {
+		if d.Builtin != "flowers17" {
+			return s.errorf(v, "data.seed seeds the shuffle of builtin flowers17 when it loads")
+		}
+		if err := s.decode(v, "data.seed", "a seed (0 to 4294967295)", &d.Seed); err != nil {
+			return err
+		}
+		d.SeedSet = true
+	}
+	return nil
+}
+
+// UseImageDir makes builtin flowers17 read its images from dir; other
+// data cannot be replaced so: UseImageDir returns an error and leaves d as
+// it is.
+func (d *Data) UseImageDir(dir string) error {
+	if d.Builtin != "flowers17" {
+		return fmt.Errorf("a directory of image_NNNN.jpg files replaces flowers17 data; this spec reads %s", d.Describe())
+	}
+	d.ImageDir = dir
 	return nil
 }
 
@@ -435,6 +483,10 @@ func (d *Data) Load() (train, valid, test datasets.Split, err error) {
 		train, valid, err = d.loadIMDB()
 	case d.Builtin == "rt-polarity":
 		train, valid, err = d.loadRTPolarity()
+	case d.Builtin == "flowers17":
+		// tflearn's oxflower17.load_data(one_hot=True): the whole set,
+		// shuffled; the spec's validation_split holds out its end.
+		train, err = datasets.Flowers17(datasets.Flowers17Options{Dir: d.ImageDir, Seed: d.Seed})
 	case d.IDX != "":
 		train, valid, err = datasets.LoadIDXDir(d.IDX)
 	default:

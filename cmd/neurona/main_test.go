@@ -173,7 +173,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{nil, exitUsage, "no command given"},
 		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
-		{[]string{"run", "nope"}, exitUsage, `unknown example "nope" (valid: bilstm-sentiment, conv-lstm-sentiment, conv-sentiment, deep, dense-sentiment, gru-sentiment, intermediate, learning-speed, lenet, lstm-sentiment, multi-convnet-sentiment, regression, rnn-sentiment, shallow, stacked-bilstm-sentiment)`},
+		{[]string{"run", "nope"}, exitUsage, `unknown example "nope" (valid: alexnet, bilstm-sentiment, conv-lstm-sentiment, conv-sentiment, deep, dense-sentiment, gru-sentiment, intermediate, learning-speed, lenet, lstm-sentiment, multi-convnet-sentiment, regression, rnn-sentiment, shallow, stacked-bilstm-sentiment, vggnet)`},
 		{[]string{"run", "regression", "--epochs", "x"}, exitUsage, "invalid value"},
 		{[]string{"run", "regression", "--verbose", "3"}, exitUsage, "--verbose must be 0, 1 or 2"},
 		{[]string{"run", "--help"}, exitOK, "Usage: neurona run NAME"},

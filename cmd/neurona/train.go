@@ -44,7 +44,7 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&t.batchSize, "batch-size", 0, "samples per gradient step (default: the spec's)")
 	fs.Uint64Var(&t.seed, "seed", 0, "seed for weights, shuffling and dropout (default: the spec's)")
 	fs.IntVar(&t.verbose, "verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
-	fs.StringVar(&t.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the spec's data (IMDB: the directory of imdb.npz)")
+	fs.StringVar(&t.dataDir, "data-dir", "", "read MNIST-format IDX files from this directory instead of the spec's data (IMDB: the directory of imdb.npz; flowers17: the directory of the image_NNNN.jpg files)")
 	fs.StringVar(&t.data, "data", "", "rt-polarity: train an IMDB net on the embedded sentence polarity data instead (padded to 60 tokens)")
 	fs.IntVar(&t.maxParams, "max-params", spec.DefaultMaxParams, "refuse a model with more weights than this")
 	outputFlags(fs, &t.outputs)
@@ -194,8 +194,15 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 	if err := s.CheckParams(); err != nil { // before the data is loaded
 		return err
 	}
+	if !s.Data.SeedSet { // flowers17's shuffle at load, as tflearn's under np.random.seed
+		s.Data.Seed = uint32(fit.Seed)
+	}
 	if tf.dataDir != "" && s.Data.Builtin == "imdb" {
 		s.Data.IMDBDir = tf.dataDir
+	} else if tf.dataDir != "" && s.Data.Builtin == "flowers17" {
+		if err := s.Data.UseImageDir(tf.dataDir); err != nil {
+			return usagef("--data-dir: %v", err)
+		}
 	} else if tf.dataDir != "" {
 		if err := s.Data.UseIDX(tf.dataDir); err != nil {
 			return usagef("--data-dir replaces MNIST data; this spec reads %s", s.Data.Describe())
