@@ -30,10 +30,12 @@
 // bit. Upscaling (a target larger than the image) uses the unscaled filter,
 // as PIL does. The aspect ratio is not kept.
 //
-// Decoded JPEGs can differ from PIL's (libjpeg's) by a level or so because
-// Go's inverse DCT is not libjpeg's; after a 224×224 resize the difference
-// is at most a few levels and well under one level on average (the package's
-// tests state the measured bounds).
+// Decoded JPEGs can differ from PIL's (libjpeg's) by a level or so on some
+// pixels because Go's inverse DCT rounds differently from libjpeg's. Over
+// 272 of the Oxford 17 Flowers photographs resized to 224×224, the largest
+// difference from PIL was 3 levels and the mean 0.038 levels (96% of the
+// samples identical); the tests check the committed fixtures against the
+// bounds measured on them.
 package img
 
 import (
