@@ -3,25 +3,36 @@ package img
 import (
 	"image"
 	"image/color"
+	"math/bits"
 	"sync"
 )
 
-// bufPool recycles the large 8-bit buffers (decoded images, the resize's
-// intermediate image) between calls, so that loading a directory of photos
-// does not allocate a fresh megabyte or two per image.
-var bufPool sync.Pool
+// bufPools recycle the large 8-bit buffers (decoded images, the resize's
+// intermediate image and result) between calls, so that loading a
+// directory of photographs does not allocate a fresh megabyte or two per
+// image. Pool i holds buffers of capacity 1<<i.
+var bufPools [64]sync.Pool
 
 // getBuf returns a byte slice of length n, recycled when one is at hand.
+// Its contents are arbitrary.
 func getBuf(n int) []uint8 {
-	if p, ok := bufPool.Get().(*[]uint8); ok && cap(*p) >= n {
+	i := bits.Len(uint(n - 1))
+	if n <= 0 {
+		i = 0
+	}
+	if p, ok := bufPools[i].Get().(*[]uint8); ok {
 		return (*p)[:n]
 	}
-	return make([]uint8, n)
+	return make([]uint8, n, 1<<i)
 }
 
-// putBuf hands b back to the pool.
+// putBuf hands b, which getBuf returned, back to its pool.
 func putBuf(b []uint8) {
-	bufPool.Put(&b)
+	c := cap(b)
+	if c == 0 || c&(c-1) != 0 {
+		return // not one of getBuf's
+	}
+	bufPools[bits.Len(uint(c))-1].Put(&b)
 }
 
 // release returns m's samples to the pool; m must not be used afterwards.

@@ -90,6 +90,7 @@ func DecodeResized(r io.Reader, w, h int) (*Image, error) {
 	}
 	out := resize8(m, w, h)
 	m.release()
+	defer out.release()
 	return out.float(), nil
 }
 

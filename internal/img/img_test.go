@@ -355,7 +355,7 @@ func BenchmarkResize(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(src.pix)))
 	for b.Loop() {
-		resize8(src, 224, 224)
+		resize8(src, 224, 224).release()
 	}
 }
 
@@ -405,6 +405,6 @@ func BenchmarkHorizontal(b *testing.B) {
 	c := precompute(src.w, 224)
 	dst := &rgb8{w: 224, h: src.h, pix: make([]uint8, 224*src.h*3)}
 	for b.Loop() {
-		horizontal(dst, src, 0, c)
+		horizontal(dst, src, 0, &c)
 	}
 }
