@@ -152,13 +152,13 @@ func Flowers17(opts Flowers17Options) (Split, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			m := new(img.Image) // reused from image to image
 			for !failed.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
-				m, err := img.Load(paths[order[i]], size, size)
-				if err != nil {
+				if err := loadInto(m, paths[order[i]], size); err != nil {
 					mu.Lock()
 					if i < errAt {
 						errAt, first = i, err
@@ -179,6 +179,19 @@ func Flowers17(opts Flowers17Options) (Split, error) {
 		return Split{}, fmt.Errorf("datasets: Flowers17: %w", first)
 	}
 	return Split{X: x, Y: y}, nil
+}
+
+// loadInto decodes the image file at path into m, resized to size×size.
+func loadInto(m *img.Image, path string, size int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := img.DecodeResizedInto(m, f, size, size); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // flowers17Name matches the data set's file names and captures the number.

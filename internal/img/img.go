@@ -81,17 +81,29 @@ func Decode(r io.Reader) (*Image, error) {
 // Resize. The full-size image is kept in 8-bit samples only, so this uses a
 // quarter of the memory of Decode followed by Resize.
 func DecodeResized(r io.Reader, w, h int) (*Image, error) {
+	dst := new(Image)
+	if err := DecodeResizedInto(dst, r, w, h); err != nil {
+		return nil, err
+	}
+	return dst, nil
+}
+
+// DecodeResizedInto is DecodeResized writing its result into dst, whose Pix
+// is reused when its capacity holds the w×h×3 samples: a loop over many
+// files then allocates no result per image. dst is left as it was on error.
+func DecodeResizedInto(dst *Image, r io.Reader, w, h int) error {
 	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("img: invalid size %d×%d", w, h)
+		return fmt.Errorf("img: invalid size %d×%d", w, h)
 	}
 	m, err := decode8(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	out := resize8(m, w, h)
 	m.release()
-	defer out.release()
-	return out.float(), nil
+	out.floatInto(dst)
+	out.release()
+	return nil
 }
 
 // Load decodes the image file at path and resizes it to w×h, as
@@ -117,11 +129,21 @@ type rgb8 struct {
 }
 
 func (m *rgb8) float() *Image {
-	out := &Image{W: m.w, H: m.h, Pix: make([]float32, len(m.pix))}
-	for i, v := range m.pix {
-		out.Pix[i] = float32(v)
-	}
+	out := new(Image)
+	m.floatInto(out)
 	return out
+}
+
+// floatInto writes m into dst, reusing dst.Pix when it is large enough.
+func (m *rgb8) floatInto(dst *Image) {
+	n := len(m.pix)
+	if cap(dst.Pix) < n {
+		dst.Pix = make([]float32, n)
+	}
+	dst.W, dst.H, dst.Pix = m.w, m.h, dst.Pix[:n]
+	for i, v := range m.pix {
+		dst.Pix[i] = float32(v)
+	}
 }
 
 // decode8 decodes r into 8-bit RGB. It reads the header first and refuses

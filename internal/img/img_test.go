@@ -408,3 +408,28 @@ func BenchmarkHorizontal(b *testing.B) {
 		horizontal(dst, src, 0, &c)
 	}
 }
+
+func TestDecodeResizedInto(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "image_1201.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := DecodeResized(bytes.NewReader(b), 40, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := &Image{Pix: make([]float32, 5000)}
+	p := &dst.Pix[0]
+	if err := DecodeResizedInto(dst, bytes.NewReader(b), 40, 30); err != nil {
+		t.Fatal(err)
+	}
+	if &dst.Pix[0] != p || dst.W != 40 || dst.H != 30 || len(dst.Pix) != 3600 {
+		t.Fatalf("got %d×%d, %d samples, reused %v", dst.W, dst.H, len(dst.Pix), &dst.Pix[0] == p)
+	}
+	if maxd, _ := diff(t, dst, want); maxd != 0 {
+		t.Fatal("DecodeResizedInto differs from DecodeResized")
+	}
+	if err := DecodeResizedInto(dst, bytes.NewReader(b[:100]), 40, 30); err == nil || dst.W != 40 {
+		t.Fatalf("truncated: err %v, dst %d×%d", err, dst.W, dst.H)
+	}
+}
