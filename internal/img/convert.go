@@ -123,10 +123,17 @@ func toRGB8(im image.Image) *rgb8 {
 	case *image.Paletted:
 		var pal [256][3]uint8
 		for i, c := range s.Palette {
-			if i < 256 {
-				n := color.NRGBA64Model.Convert(c).(color.NRGBA64)
-				pal[i] = [3]uint8{uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)}
+			if i >= 256 {
+				break
 			}
+			if n, ok := c.(color.NRGBA); ok {
+				// image/png's entries with transparency: keep their colour
+				// even where fully transparent, as PIL does.
+				pal[i] = [3]uint8{n.R, n.G, n.B}
+				continue
+			}
+			n := color.NRGBA64Model.Convert(c).(color.NRGBA64)
+			pal[i] = [3]uint8{uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)}
 		}
 		for y := range h {
 			row := s.Pix[y*s.Stride : y*s.Stride+w]

@@ -3,6 +3,14 @@
 // Image.resize(size, Image.LANCZOS) (formerly Image.ANTIALIAS) does, so that
 // neurona's image loaders match tflearn's and Keras's, which use PIL.
 //
+// # Formats
+//
+// JPEG (baseline and progressive; Go's decoder does not read arithmetic-coded
+// or 12-bit JPEGs, which are errors) and PNG (every colour type and bit
+// depth) are registered; a format that another package of the program
+// registers with package image is read too. The EXIF orientation is not
+// applied, as PIL's Image.open does not apply it either.
+//
 // # Colour conversion
 //
 // Decode always returns three channels, converted as PIL's

@@ -211,8 +211,9 @@ func TestConversions(t *testing.T) {
 	nrgba := image.NewNRGBA(r)
 	nrgba.SetNRGBA(1, 0, color.NRGBA{200, 100, 50, 10})
 	nrgba.SetNRGBA(2, 1, color.NRGBA{1, 2, 3, 255})
-	pal := image.NewPaletted(r, color.Palette{color.NRGBA{9, 8, 7, 255}, color.NRGBA{30, 60, 90, 128}})
+	pal := image.NewPaletted(r, color.Palette{color.NRGBA{9, 8, 7, 255}, color.NRGBA{30, 60, 90, 128}, color.NRGBA{11, 22, 33, 0}})
 	pal.SetColorIndex(0, 1, 1)
+	pal.SetColorIndex(1, 1, 2)
 	n64 := image.NewNRGBA64(r)
 	n64.SetNRGBA64(1, 0, color.NRGBA64{0xc8ff, 0x6400, 0x3210, 0x1000})
 	g16 := image.NewGray16(r)
@@ -229,6 +230,7 @@ func TestConversions(t *testing.T) {
 		{"nrgba opaque", nrgba, 2, 1, [3]float32{1, 2, 3}},
 		{"paletted", pal, 0, 1, [3]float32{30, 60, 90}},
 		{"paletted 0", pal, 2, 1, [3]float32{9, 8, 7}},
+		{"paletted transparent", pal, 1, 1, [3]float32{11, 22, 33}},
 		{"nrgba64", n64, 1, 0, [3]float32{0xc8, 0x64, 0x32}},
 		{"gray16", g16, 2, 1, [3]float32{0xab, 0xab, 0xab}},
 		{"gray", g, 1, 1, [3]float32{77, 77, 77}},
