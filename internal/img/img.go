@@ -40,10 +40,11 @@
 //
 // Decoded JPEGs can differ from PIL's (libjpeg's) by a level or so on some
 // pixels because Go's inverse DCT rounds differently from libjpeg's. Over
-// 272 of the Oxford 17 Flowers photographs resized to 224×224, the largest
-// difference from PIL was 3 levels and the mean 0.038 levels (96% of the
-// samples identical); the tests check the committed fixtures against the
-// bounds measured on them.
+// all 1,360 Oxford 17 Flowers photographs resized to 224×224, the largest
+// difference from PIL 9.4 was 3 levels (86 of 205 million samples) and the
+// mean 0.038 levels, with 96.2% of the samples identical and 3.8% one level
+// off; the tests check the committed fixtures against the bounds measured
+// on them.
 package img
 
 import (
