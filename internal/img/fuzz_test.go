@@ -21,6 +21,13 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(good)
 	f.Add(good[:len(good)/2])
+	for _, name := range []string{"s422.jpg", "s444.jpg", "cmyk.jpg", "tiny.png"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Add([]byte("\xff\xd8\xff\xe0 garbage"))
 	f.Add([]byte("\x89PNG\r\n\x1a\n"))
 	var b bytes.Buffer
