@@ -73,7 +73,9 @@ type Flowers17Options struct {
 	// Size is the side of the square images returned, 224 when 0.
 	Size int
 	// Seed seeds the shuffle: NumPy's legacy np.random.seed(Seed) followed
-	// by np.random.permutation(n), as tflearn's shuffle draws it.
+	// by np.random.permutation(n) of the files in name order, as tflearn's
+	// shuffle draws it. (tflearn permutes the files in os.listdir order,
+	// which the file system decides, so its exact order cannot be had.)
 	Seed uint32
 	// NoShuffle keeps the images in file (and so class) order, tflearn's
 	// shuffle=False.
