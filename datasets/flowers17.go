@@ -96,6 +96,14 @@ type Flowers17Options struct {
 // the class of image_NNNN.jpg is (NNNN−1) div 80. X and Y are shuffled
 // together by one seeded permutation unless NoShuffle is set.
 //
+// One difference from tflearn: tflearn moves the images into class folders
+// named "0" ... "16" and numbers the classes in the sorted order of those
+// names ("0", "1", "10", "11", ..., "16", "2", ..., "9"), so its one-hot
+// column for class c is that of c's name in this order (class 10 is its
+// column 2, class 2 its column 9). Flowers17 keeps column c for class c, the
+// data set's own numbering; the two differ by a fixed permutation of the
+// columns, which no model's accuracy can tell apart.
+//
 // The files are those Flowers17Files lists. Grayscale, CMYK, paletted and
 // alpha images are converted to RGB as PIL's convert('RGB') does, and images
 // smaller than Size are upscaled with the same filter. A file that does not
