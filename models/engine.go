@@ -26,6 +26,12 @@ type trainer struct {
 	sparse      []bool             // per output: the loss takes class indices
 	params      []*autograd.Var    // the weights training updates, fixed at Compile
 	paramNames  []string
+	// frozen are the model's other weights with a gradient (those of
+	// layers frozen at Compile, or trained by another model), and
+	// frozenGrads holds their gradients while a training step runs
+	// without them: see detachFrozen.
+	frozen      []*autograd.Var
+	frozenGrads []*tensor.Tensor
 
 	stop   bool
 	fit    *fitState
@@ -164,6 +170,18 @@ func (m *Model) prepare() error {
 		m.paramNames = append(m.paramNames, w.Name)
 	}
 	m.opt.Build(m.params)
+	train := map[*autograd.Var]bool{}
+	for _, p := range m.params {
+		train[p] = true
+	}
+	m.frozen = m.frozen[:0]
+	for _, w := range m.Weights() {
+		if v := w.Var; v.Grad != nil && !train[v] {
+			train[v] = true // once, if shared
+			m.frozen = append(m.frozen, v)
+		}
+	}
+	m.frozenGrads = make([]*tensor.Tensor, len(m.frozen))
 	m.idle.Lock()
 	m.idle.free = nil // their metrics are the old compile's
 	m.idle.Unlock()
@@ -275,9 +293,31 @@ func (m *Model) forward(e *exec, xs, ys []*tensor.Tensor, afterFirst func(), los
 	return total
 }
 
+// detachFrozen takes the gradients of the weights this model does not
+// train away for the length of a training step, so that the tape treats
+// them as constants: nothing is recorded for a frozen base fed by the
+// input (transfer learning's VGG19 then costs a forward pass), and the
+// weight gradients of frozen layers that a gradient flows through (the
+// GAN's discriminator in the adversarial model) are not computed. The
+// model's group is held for training meanwhile, so no other call reads
+// them. attachFrozen puts them back.
+func (m *Model) detachFrozen() {
+	for i, v := range m.frozen {
+		m.frozenGrads[i], v.Grad = v.Grad, nil
+	}
+}
+
+func (m *Model) attachFrozen() {
+	for i, v := range m.frozen {
+		v.Grad, m.frozenGrads[i] = m.frozenGrads[i], nil
+	}
+}
+
 // trainStep runs one gradient step on a batch and returns its loss. It
 // allocates nothing once it has run on a batch of this size.
 func (m *Model) trainStep(xs, ys []*tensor.Tensor, afterFirst func(), lossParts []float64) float64 {
+	m.detachFrozen()
+	defer m.attachFrozen()
 	e := m.trainExec()
 	tp := e.tape
 	tp.Reset()

@@ -186,6 +186,8 @@ func (dp *dataParallel) reduce(b int) error {
 // bucket while the backward pass runs, before the optimizer applies them.
 // It returns the global batch's loss (the same on every rank).
 func (m *Model) trainStepDP(dp *dataParallel, xs, ys []*tensor.Tensor, afterFirst func(), lossParts []float64, local, global int) (float64, time.Duration, error) {
+	m.detachFrozen()
+	defer m.attachFrozen()
 	e := m.trainExec()
 	tp := e.tape
 	tp.Reset()
