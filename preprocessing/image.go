@@ -265,7 +265,10 @@ func (a mat3) mul(b mat3) mat3 {
 	var c mat3
 	for i := range 3 {
 		for j := range 3 {
-			c[i][j] = a[i][0]*b[0][j] + a[i][1]*b[1][j] + a[i][2]*b[2][j]
+			// The conversions keep the compiler from fusing the products
+			// and sums (FMA on arm64), so that results are numpy's
+			// everywhere.
+			c[i][j] = float64(a[i][0]*b[0][j]) + float64(a[i][1]*b[1][j]) + float64(a[i][2]*b[2][j])
 		}
 	}
 	return c
@@ -437,8 +440,9 @@ func affine(dst, src []float32, h, w, c int, m mat3, mode FillMode, cval float64
 			fc := float64(col)
 			// scipy < 1.16's order of the sums (later ones start from the
 			// offset): the rounding decides points on the image's edge.
-			ir := fr*m[0][0] + fc*m[0][1] + m[0][2]
-			ic := fr*m[1][0] + fc*m[1][1] + m[1][2]
+			// (No fused multiply-adds: see mat3.mul.)
+			ir := float64(fr*m[0][0]) + float64(fc*m[0][1]) + m[0][2]
+			ic := float64(fr*m[1][0]) + float64(fc*m[1][1]) + m[1][2]
 			out := dst[(r*w+col)*c : (r*w+col+1)*c]
 			r0, r1, wr0, wr1, okr := taps(ir, h, mode)
 			if !okr {
@@ -455,10 +459,10 @@ func affine(dst, src []float32, h, w, c int, m mat3, mode FillMode, cval float64
 			p10 := src[(r1*w+c0)*c:]
 			p11 := src[(r1*w+c1)*c:]
 			for k := range out {
-				t := float64(p00[k]) * wr0 * wc0
-				t += float64(p01[k]) * wr0 * wc1
-				t += float64(p10[k]) * wr1 * wc0
-				t += float64(p11[k]) * wr1 * wc1
+				t := float64(float64(p00[k]) * wr0 * wc0)
+				t += float64(float64(p01[k]) * wr0 * wc1)
+				t += float64(float64(p10[k]) * wr1 * wc0)
+				t += float64(float64(p11[k]) * wr1 * wc1)
 				out[k] = float32(t)
 			}
 		}

@@ -74,17 +74,20 @@ func hammingFilter(x float64) float64 {
 		return 0
 	}
 	x *= math.Pi
-	return math.Sin(x) / x * (float64(float32(0.54)) + float64(float32(0.46))*math.Cos(x))
+	return math.Sin(x) / x * (float64(float32(0.54)) + float64(float64(float32(0.46))*math.Cos(x)))
 }
 
 func bicubicFilter(x float64) float64 {
 	const a = -0.5
 	x = math.Abs(x)
+	// The conversions keep the compiler from fusing multiply-adds (on
+	// arm64), which PIL's x86 build does not do.
 	if x < 1 {
-		return ((a+2)*x-(a+3))*x*x + 1
+		return float64(float64(float64((a+2)*x)-(a+3))*x*x) + 1
 	}
 	if x < 2 {
-		return (((x-5)*x+8)*x - 4) * a
+		p := float64((x-5)*x) + 8
+		return (float64(p*x) - 4) * a
 	}
 	return 0
 }
