@@ -3,8 +3,10 @@ package preprocessing
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/neurona/neurona/tensor"
 )
@@ -266,5 +268,58 @@ func TestFlowRescaleAfterTransform(t *testing.T) {
 	}
 	if !slices.Contains(vals, "1") {
 		t.Errorf("no filled point: %v", vals)
+	}
+}
+
+// TestFlowAllocations: once warm, a pass of augmented batches allocates
+// nothing (the batches, the workers' scratch and the transform's output
+// are reused).
+func TestFlowAllocations(t *testing.T) {
+	x, y := testImages(50, 16, 16)
+	it, err := augment.Flow(x, y, FlowOptions{BatchSize: 8, Seed: 3, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	pass := 0
+	run := func() {
+		for i := range it.Len() {
+			if _, _, err := it.Batch(pass, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pass++
+	}
+	run()
+	if a := testing.AllocsPerRun(5, run); a > 0 {
+		t.Errorf("%v allocations per pass of %d batches", a, it.Len())
+	}
+}
+
+// TestStreamWorkersStop: Close stops the workers, and so does dropping an
+// iterator without closing it.
+func TestStreamWorkersStop(t *testing.T) {
+	x, y := testImages(10, 4, 4)
+	before := runtime.NumGoroutine()
+	for range 3 {
+		it, err := augment.Flow(x, y, FlowOptions{BatchSize: 3, Workers: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := it.Batch(0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	it, _ := augment.Flow(x, y, FlowOptions{BatchSize: 3, Workers: 4})
+	it.Batch(0, 1)
+	it.Close()
+	it.Close() // a second Close is harmless
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines, %d before: workers left running", n, before)
 	}
 }
