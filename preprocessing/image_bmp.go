@@ -124,7 +124,15 @@ func decodeBMP(r io.Reader) (*img.Image, error) {
 		return nil, fmt.Errorf("bmp: seeking the pixel data: %w", err)
 	}
 	stride := (w*int64(bpp) + 31) / 32 * 4
-	row := make([]byte, stride)
+	// The rows are read before the image is allocated, so that a short
+	// file declaring a large image fails without allocating it.
+	raw := make([]byte, 0, min(stride*h, 1<<20))
+	for y := range h {
+		raw = append(raw, make([]byte, stride)...)
+		if _, err := io.ReadFull(r, raw[y*stride:]); err != nil {
+			return nil, fmt.Errorf("bmp: reading row %d of %d: %w", y, h, err)
+		}
+	}
 	m := &img.Image{W: int(w), H: int(h), Pix: make([]float32, w*h*3)}
 	var shifts, widths [3]int
 	for i, mk := range masks {
@@ -144,9 +152,7 @@ func decodeBMP(r io.Reader) (*img.Image, error) {
 		return float32(x * 255 / (1<<widths[i] - 1))
 	}
 	for y := range h {
-		if _, err := io.ReadFull(r, row); err != nil {
-			return nil, fmt.Errorf("bmp: reading row %d of %d: %w", y, h, err)
-		}
+		row := raw[y*stride : (y+1)*stride]
 		oy := h - 1 - y
 		if topDown {
 			oy = y
