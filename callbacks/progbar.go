@@ -15,6 +15,10 @@ import (
 // ParamsSetter, as Keras's callback params do.
 type Params struct {
 	Epochs, Samples, ValidationSamples, BatchSize int
+	// Steps, when positive, is the number of batches per epoch of a
+	// training on a dataset (Keras's fit_generator): the progress bar then
+	// counts batches, and Samples and BatchSize are unset.
+	Steps int
 	// Keys lists the logged names in order: loss, the metrics, then the
 	// validation ones.
 	Keys []string
@@ -64,7 +68,7 @@ func (p *ProgbarLogger) OnTrainBegin(Logs) {
 		p.values[i].Name = k
 	}
 	p.err = nil
-	p.bar = kerasfmt.NewProgbar(p.Output, p.params.Samples, p.Verbose, interactive, time.Now())
+	p.bar = kerasfmt.NewProgbar(p.Output, p.total(), p.Verbose, interactive, time.Now())
 	if p.params.ValidationSamples > 0 {
 		p.write(fmt.Fprintf(p.Output, "Train on %d samples, validate on %d samples\n", p.params.Samples, p.params.ValidationSamples))
 	}
@@ -76,14 +80,25 @@ func (p *ProgbarLogger) write(_ int, err error) { fail(p.Model, &p.err, err) }
 func (p *ProgbarLogger) OnEpochBegin(epoch int, _ Logs) {
 	p.epoch = epoch
 	p.write(0, kerasfmt.WriteEpochHeader(p.Output, epoch+1, p.params.Epochs))
-	p.bar.Reset(p.params.Samples, time.Now())
+	p.bar.Reset(p.total(), time.Now())
+}
+
+// total is the progress bar's target: samples, or batches (Steps).
+func (p *ProgbarLogger) total() int {
+	if p.params.Steps > 0 {
+		return p.params.Steps
+	}
+	return p.params.Samples
 }
 
 // OnBatchEnd implements Callback. The last batch is drawn by OnEpochEnd,
 // with the validation values, as Keras does.
 func (p *ProgbarLogger) OnBatchEnd(batch int, logs Logs) {
 	seen := (batch + 1) * p.params.BatchSize
-	if seen >= p.params.Samples {
+	if p.params.Steps > 0 {
+		seen = batch + 1
+	}
+	if seen >= p.total() {
 		return
 	}
 	n := p.fill(logs, false)

@@ -80,7 +80,10 @@ func (c *Callback) SetModel(m callbacks.Model) {
 // SetParams implements callbacks.ParamsSetter.
 func (c *Callback) SetParams(p callbacks.Params) {
 	c.params = p
-	if p.BatchSize > 0 {
+	switch {
+	case p.Steps > 0:
+		c.steps = p.Steps
+	case p.BatchSize > 0:
 		c.steps = (p.Samples + p.BatchSize - 1) / p.BatchSize
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/applications"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/metrics"
@@ -145,6 +146,23 @@ var summaryOnly = map[string]struct {
 				return nil, err
 			}
 			return []*models.Model{d, g, a}, nil
+		},
+	},
+	"vgg19": {
+		about: "Keras's VGG19 application without its top (applications.VGG19), the base of chapter 10's transfer learning: 20,024,384 params, Keras's layer names.",
+		build: func() ([]*models.Model, error) {
+			m, err := applications.VGG19(false)
+			return []*models.Model{m}, err
+		},
+	},
+	"transfer-learning": {
+		about: "Chapter 10's transfer learning: a frozen VGG19 base, Flatten, Dropout and a 2-class softmax (20,074,562 params, 50,178 trainable); ImageNet's weights cannot be had here, so the base starts random.",
+		build: func() ([]*models.Model, error) {
+			m, err := TransferLearning(2)
+			if err != nil {
+				return nil, err
+			}
+			return []*models.Model{m.Model}, nil
 		},
 	},
 }

@@ -35,8 +35,9 @@ type Dataset interface {
 // ArrayDataset is in-memory arrays as a Dataset: batches of BatchSize rows
 // (the last one shorter), in a new random order on every pass unless
 // NoShuffle is set. The order of pass p is the seeded shuffle of the order
-// of pass p−1, as Fit's; the batches are views of gathered copies held by
-// the dataset.
+// of pass p−1 with Fit's shuffling stream, so FitDataset over an
+// ArrayDataset and Fit over the same arrays, batch size and seed train
+// alike. The batches are views of gathered copies held by the dataset.
 type ArrayDataset struct {
 	xs, ys    []*tensor.Tensor
 	bs        int
@@ -109,7 +110,7 @@ func (d *ArrayDataset) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
 		for j := range d.idx {
 			d.idx[j] = j
 		}
-		d.rng = tensor.NewRNG(d.seed)
+		d.rng = tensor.NewRNG(d.seed).Split() // Fit's shuffling stream
 		d.pass = -1
 	}
 	for d.pass < pass {
@@ -133,4 +134,51 @@ func (d *ArrayDataset) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
 	gather(d.xs, d.xb, d.xview)
 	gather(d.ys, d.yb, d.yview)
 	return d.xview, d.yview, nil
+}
+
+// checkDataset validates a Dataset argument and the number of batches to
+// take from it (0: one pass).
+func checkDataset(what string, ds Dataset, steps int) (int, error) {
+	if ds == nil {
+		return 0, fmt.Errorf("%s: no dataset", what)
+	}
+	n := ds.Len()
+	if n <= 0 {
+		return 0, fmt.Errorf("%s: the dataset has no batches", what)
+	}
+	if steps < 0 {
+		return 0, fmt.Errorf("%s: steps must not be negative, got %d", what, steps)
+	}
+	if steps == 0 {
+		steps = n
+	}
+	return steps, nil
+}
+
+// datasetBatch returns the batch at position pos of ds's stream of
+// passes, checked against the model: pos counts batches from the start of
+// pass 0, so pos = pass·Len + i.
+func (m *Model) datasetBatch(what string, ds Dataset, pos int, targets bool, dst []*tensor.Tensor) (xs, ys []*tensor.Tensor, err error) {
+	n := ds.Len()
+	pass, i := pos/n, pos%n
+	xs, ys, err = ds.Batch(pass, i)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%sbatch %d of pass %d: %w", what, i+1, pass+1, err)
+	}
+	if !targets {
+		if err := m.checkInputs(what, xs); err != nil {
+			return nil, nil, fmt.Errorf("batch %d of pass %d: %w", i+1, pass+1, err)
+		}
+		if xs[0].Rows() == 0 {
+			return nil, nil, fmt.Errorf("%sbatch %d of pass %d is empty", what, i+1, pass+1)
+		}
+		return xs, nil, nil
+	}
+	if xs, ys, err = m.checkData(what, xs, ys, dst[:0]); err != nil {
+		return nil, nil, fmt.Errorf("batch %d of pass %d: %w", i+1, pass+1, err)
+	}
+	if xs[0].Rows() == 0 {
+		return nil, nil, fmt.Errorf("%sbatch %d of pass %d is empty", what, i+1, pass+1)
+	}
+	return xs, ys, nil
 }

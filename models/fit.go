@@ -46,6 +46,14 @@ type FitConfig struct {
 	Seed uint64
 	// Callbacks receive the training events.
 	Callbacks []callbacks.Callback
+	// StepsPerEpoch is the number of batches an epoch of FitDataset takes
+	// (0: one pass over the dataset). Fit ignores it.
+	StepsPerEpoch int
+	// ValidationData is FitDataset's validation data, evaluated for
+	// ValidationSteps batches (0: one pass) at the end of each epoch.
+	ValidationData Dataset
+	// ValidationSteps: see ValidationData.
+	ValidationSteps int
 	// Collective, when set with more than one rank, trains data-parallel
 	// (see docs/distributed.md): every rank calls Fit with the same data,
 	// seed and configuration; rank 0's weights are copied to the others at

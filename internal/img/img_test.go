@@ -349,3 +349,19 @@ func crc32PNG(b []byte) []byte {
 	c := crc32.ChecksumIEEE(b)
 	return []byte{byte(c >> 24), byte(c >> 16), byte(c >> 8), byte(c)}
 }
+
+func BenchmarkHorizontal(b *testing.B) {
+	f, err := os.ReadFile(filepath.Join("testdata", "image_0001.jpg"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := decode8(bytes.NewReader(f))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := precompute(src.w, 224)
+	dst := &rgb8{w: 224, h: src.h, pix: make([]uint8, 224*src.h*3)}
+	for b.Loop() {
+		horizontal(dst, src, 0, c)
+	}
+}

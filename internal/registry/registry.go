@@ -228,7 +228,12 @@ func (r *Registry[T]) renameKeys(c []byte) ([]byte, error) {
 // to, refusing unknown fields and trailing data, with errors that name the
 // field and, for an unknown one, list the valid ones (see FieldNames). No
 // error carries encoding/json's "json: " prefix.
+//
+// A single integer given for a field that holds a fixed number of them
+// (a kernel size or strides of [2]int) stands for that integer repeated,
+// as Keras's normalize_tuple reads kernel_size=3 as (3, 3).
 func Decode(ptr any, config []byte) error {
+	config = repeatInts(ptr, config)
 	dec := json.NewDecoder(bytes.NewReader(config))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(ptr); err != nil {
@@ -238,6 +243,79 @@ func Decode(ptr any, config []byte) error {
 		return errors.New("unexpected data after the config object")
 	}
 	return nil
+}
+
+// repeatInts rewrites, in the JSON object config, each integer given for
+// a field of ptr's struct that is an array of integers into that array
+// with the integer repeated. Anything else is left for Decode to judge.
+func repeatInts(ptr any, config []byte) []byte {
+	t := reflect.TypeOf(ptr)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return config
+	}
+	arrays := map[string]int{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				walk(f.Type)
+				continue
+			}
+			if !f.IsExported() || f.Type.Kind() != reflect.Array {
+				continue
+			}
+			switch f.Type.Elem().Kind() {
+			case reflect.Int, reflect.Int32, reflect.Int64:
+			default:
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			arrays[name] = f.Type.Len()
+		}
+	}
+	walk(t)
+	if len(arrays) == 0 {
+		return config
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(config, &fields) != nil {
+		return config
+	}
+	changed := false
+	for name, n := range arrays {
+		v, ok := fields[name]
+		if !ok {
+			continue
+		}
+		var k int64
+		if json.Unmarshal(v, &k) != nil {
+			continue
+		}
+		rep := make([]int64, n)
+		for i := range rep {
+			rep[i] = k
+		}
+		fields[name], _ = json.Marshal(rep)
+		changed = true
+	}
+	if !changed {
+		return config
+	}
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return config
+	}
+	return out
 }
 
 // describe turns encoding/json's errors into messages that say what is

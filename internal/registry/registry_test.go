@@ -177,3 +177,32 @@ func TestFieldNames(t *testing.T) {
 		t.Errorf("FieldNames(nil) = %v", got)
 	}
 }
+
+type window struct {
+	inner
+	Kernel  [2]int `json:"kernel_size"`
+	Strides [3]int `json:"strides"`
+	Rates   []int  `json:"rates"`
+}
+
+// A single integer for an array field of integers repeats, as Keras's
+// normalize_tuple; lists, other types and bad values are left to Decode.
+func TestDecodeRepeatsInts(t *testing.T) {
+	var w window
+	if err := Decode(&w, []byte(`{"kernel_size": 3, "strides": [1, 2, 3], "rates": [4], "color": "red"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if w.Kernel != [2]int{3, 3} || w.Strides != [3]int{1, 2, 3} || len(w.Rates) != 1 || w.Color != "red" {
+		t.Errorf("decoded %+v", w)
+	}
+	var v window
+	if err := Decode(&v, []byte(`{"strides": 2}`)); err != nil || v.Strides != [3]int{2, 2, 2} {
+		t.Errorf("strides 2: %+v, %v", v, err)
+	}
+	for _, bad := range []string{`{"kernel_size": 2.5}`, `{"kernel_size": "3"}`, `{"rates": 3}`} {
+		var b window
+		if err := Decode(&b, []byte(bad)); err == nil {
+			t.Errorf("%s decoded to %+v", bad, b)
+		}
+	}
+}
