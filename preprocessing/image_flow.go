@@ -356,7 +356,7 @@ func (s *stream) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
 	s.cur = b
 	for k, e := range b.errs[:b.size] {
 		if e != nil {
-			return nil, nil, fmt.Errorf("preprocessing: batch %d of pass %d, sample %d: %w", i, pass, b.idx[k], e)
+			return nil, nil, fmt.Errorf("preprocessing: sample %d: %w", b.idx[k], e)
 		}
 	}
 	hwc := s.h * s.w * s.c
