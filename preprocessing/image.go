@@ -480,6 +480,12 @@ func fill(out []float32, v float32) {
 // scipy.ndimage's NI_GeometricTransform computes them; ok is false when
 // the point takes the constant value.
 func taps(x float64, n int, mode FillMode) (i0, i1 int, w0, w1 float64, ok bool) {
+	if x >= 0 && x < float64(n-1) {
+		// Inside: what follows reduces to this for every mode.
+		i0 = int(x)
+		w0 = 1 - (x - float64(i0))
+		return i0, i0 + 1, w0, 1 - w0, true
+	}
 	if !(x > -maxCoord && x < maxCoord) {
 		return 0, 0, 0, 0, false
 	}

@@ -52,3 +52,23 @@ func TestResizePIL(t *testing.T) {
 		t.Error("unknown filter: no error")
 	}
 }
+
+// BenchmarkResize500To224 resizes a 500×375 photograph to 224×224.
+func BenchmarkResize500To224(b *testing.B) {
+	src := make([]float32, 500*375*3)
+	for i := range src {
+		src[i] = float32(i % 251)
+	}
+	dst := make([]float32, 224*224*3)
+	for _, in := range []Interpolation{InterpNearest, InterpBilinear} {
+		b.Run(string(in), func(b *testing.B) {
+			var r resizer
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := r.resizeRGB(dst, src, 500, 375, 224, 224, 3, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

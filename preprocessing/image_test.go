@@ -260,3 +260,22 @@ func FuzzApplyTransform(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkApplyTransform224 is A11's augmentation (rotation up to 30°,
+// horizontal flip, reflect) of one 224×224 RGB image.
+func BenchmarkApplyTransform224(b *testing.B) {
+	x := tensor.New(224, 224, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(i % 255)
+	}
+	dst := tensor.New(224, 224, 3)
+	g := &ImageDataGenerator{RotationRange: 30, HorizontalFlip: true, FillMode: FillReflect}
+	p := TransformParams{Theta: 21, Zx: 1, Zy: 1, FlipHorizontal: true}
+	b.SetBytes(int64(4 * len(x.Data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := g.ApplyTransformTo(dst, x, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
