@@ -39,9 +39,10 @@ type DirectoryIterator struct {
 // FlowFromDirectory returns the images of dir as a stream of batches:
 // Keras's ImageDataGenerator.flow_from_directory with color_mode "rgb".
 //
-// dir holds one folder per class. The classes are the folders of dir
-// (hidden ones too, symbolic links to folders too), sorted by name, and
-// numbered in that order; a class folder without images is kept as a
+// dir holds one folder per class. The classes are opts.Classes in their
+// order, or else the folders of dir (hidden ones too, symbolic links to
+// folders too) sorted by name, numbered in that order; a class folder
+// without images is kept as a
 // class with no samples, as Keras keeps it (it still has a column in the
 // one-hot targets). The images of a class are the files of its folder and
 // of its sub-folders (symbolic links to folders are not followed) whose
@@ -70,8 +71,23 @@ func (g *ImageDataGenerator) FlowFromDirectory(dir string, opts FlowOptions) (*D
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	classes, err := classFolders(dir)
-	if err != nil {
+	var classes []string
+	if len(o.Classes) > 0 {
+		seen := map[string]bool{}
+		for _, c := range o.Classes {
+			fi, err := os.Stat(filepath.Join(dir, c))
+			switch {
+			case err != nil:
+				return nil, fmt.Errorf("preprocessing: FlowFromDirectory: class %q: %w", c, err)
+			case !fi.IsDir():
+				return nil, fmt.Errorf("preprocessing: FlowFromDirectory: class %q: %s is not a folder", c, filepath.Join(dir, c))
+			case seen[c] || c == "" || strings.ContainsAny(c, `/\`) || c == "." || c == "..":
+				return nil, fmt.Errorf("preprocessing: FlowFromDirectory: class %q: want distinct folder names of %s", c, dir)
+			}
+			seen[c] = true
+		}
+		classes = slices.Clone(o.Classes)
+	} else if classes, err = classFolders(dir); err != nil {
 		return nil, err
 	}
 	it := &DirectoryIterator{dir: dir, classes: classes, numClass: len(classes), mode: o.ClassMode, interp: o.Interpolation}

@@ -324,3 +324,53 @@ func TestFlowFromDirectoryBoundedMemory(t *testing.T) {
 		t.Errorf("heap in use reached %.1f MB streaming %.0f MB of images: want under %.0f MB", mb(peak), decoded, mb(bound))
 	}
 }
+
+func TestFlowFromDirectoryClasses(t *testing.T) {
+	it, err := (&ImageDataGenerator{}).FlowFromDirectory(imagesDir, FlowOptions{TargetSize: [2]int{4, 4}, NoShuffle: true, Classes: []string{"dog", "cat"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	if !slices.Equal(it.ClassNames(), []string{"dog", "cat"}) || !slices.Equal(it.Classes(), []int{0, 0, 0, 0, 1, 1, 1}) ||
+		it.Filenames()[0] != "dog/d1.bmp" || it.NumClasses() != 2 {
+		t.Errorf("classes %v, labels %v, files %v", it.ClassNames(), it.Classes(), it.Filenames())
+	}
+	_, ys, err := it.Batch(0, 0)
+	if err != nil || ys[0].Shape[1] != 2 || ys[0].Row(0)[0] != 1 || ys[0].Row(6)[1] != 1 {
+		t.Errorf("targets %v %v", ys, err)
+	}
+	for _, bad := range [][]string{{"cat", "lion"}, {"cat", "cat"}, {"../images"}, {"dog/notes.txt"}} {
+		if _, err := (&ImageDataGenerator{}).FlowFromDirectory(imagesDir, FlowOptions{Classes: bad}); err == nil {
+			t.Errorf("classes %q: no error", bad)
+		}
+	}
+}
+
+type panicSource struct{}
+
+func (panicSource) load(j int, dst []float32, _ *worker) error {
+	if j == 2 {
+		panic("bug")
+	}
+	return nil
+}
+func (panicSource) label(int, []float32) {}
+
+// A panic in a worker (a bug) fails the batch instead of the program.
+func TestStreamRecoversPanics(t *testing.T) {
+	o, _ := FlowOptions{BatchSize: 2, NoShuffle: true, Workers: 2}.withDefaults()
+	s, err := newStream(&ImageDataGenerator{}, panicSource{}, 4, 2, 2, 1, nil, false, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, _, err := s.Batch(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Batch(0, 1); err == nil || !strings.Contains(err.Error(), "bug") {
+		t.Fatalf("got %v", err)
+	}
+	if _, _, err := s.Batch(0, 0); err != nil {
+		t.Fatalf("after a panic: %v", err)
+	}
+}

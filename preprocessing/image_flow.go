@@ -53,6 +53,12 @@ type FlowOptions struct {
 	// Workers is the number of goroutines that load, resize and transform
 	// images; zero means GOMAXPROCS. The batches do not depend on it.
 	Workers int
+	// Classes, when not empty, names the class folders of
+	// FlowFromDirectory and their order (Keras's classes argument):
+	// class i is Classes[i], whatever the folders' names sort as. A
+	// missing folder is an error (Keras would give the class no samples).
+	// Flow ignores it.
+	Classes []string
 	// ReadAhead is the number of batches of the same pass prepared while
 	// the caller works on the current one; zero means 2, negative none.
 	// The stream holds ReadAhead+1 batches in memory.
@@ -251,9 +257,21 @@ func (s *stream) start() {
 func runWorker(tasks <-chan task) {
 	ws := &worker{}
 	for t := range tasks {
-		t.s.process(t.b, t.k, ws)
-		t.b.wg.Done()
+		t.run(ws)
 	}
+}
+
+// run processes the task; a panic (a bug) becomes the sample's error
+// rather than a crash of the program from a goroutine it cannot recover.
+func (t task) run(ws *worker) {
+	defer t.b.wg.Done()
+	defer func() {
+		if p := recover(); p != nil {
+			t.b.errs[t.k] = fmt.Errorf("internal error: %v", p)
+			*ws = worker{}
+		}
+	}()
+	t.s.process(t.b, t.k, ws)
 }
 
 // submit queues batch i of pass for the workers and returns it.
