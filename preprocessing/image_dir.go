@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/neurona/neurona/internal/img"
+	"github.com/neurona/neurona/tensor"
 )
 
 // imageExtensions are the file extensions FlowFromDirectory lists (compared
@@ -26,7 +27,7 @@ var imageExtensions = []string{"png", "jpg", "jpeg", "bmp"}
 // ReadAhead+1 batches and one decoded image per worker, however many files
 // the directory holds.
 type DirectoryIterator struct {
-	*stream
+	s         *stream
 	dir       string
 	classes   []string // class names, in index order
 	filenames []string // relative to dir, as Keras's filenames
@@ -117,7 +118,7 @@ func (g *ImageDataGenerator) FlowFromDirectory(dir string, opts FlowOptions) (*D
 	if err != nil {
 		return nil, err
 	}
-	it.stream = s
+	it.s = s
 	return it, nil
 }
 
@@ -271,7 +272,30 @@ func (ws *worker) decodeFile(path string) (*img.Image, error) {
 }
 
 // Samples returns the number of images.
-func (it *DirectoryIterator) Samples() int { return it.n }
+func (it *DirectoryIterator) Samples() int { return it.s.n }
+
+// Len returns the number of batches per pass, ceil(Samples / BatchSize)
+// (Keras's len of the iterator).
+func (it *DirectoryIterator) Len() int { return it.s.Len() }
+
+// Batch returns batch i of pass number pass (the Dataset interface):
+// images of shape (batch, height, width, 3) and, unless ClassMode is
+// ClassNone, their targets. The last batch of a pass is shorter when the
+// batch size does not divide the number of images. Asked for the batches of
+// a pass in order (as FitDataset does), it returns batches the workers
+// prepared while the caller worked on the previous ones; asked for any
+// other batch, it waits for those in preparation, drops them and starts
+// from the one asked for. The tensors are the iterator's and valid until
+// the next call. An image that cannot be read or decoded is an error that
+// names its file.
+func (it *DirectoryIterator) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
+	return it.s.Batch(pass, i)
+}
+
+// Close stops the workers once the batches in preparation are done; Batch
+// fails afterwards. An iterator dropped without Close stops its workers
+// when it is garbage-collected.
+func (it *DirectoryIterator) Close() error { return it.s.Close() }
 
 // NumClasses returns the number of classes (class folders).
 func (it *DirectoryIterator) NumClasses() int { return it.numClass }

@@ -191,7 +191,7 @@ func newStream(g *ImageDataGenerator, src source, n, h, w, c int, yShape []int, 
 	return s, nil
 }
 
-// Len implements the Dataset interface: ceil(samples / batch size).
+// Len returns the number of batches per pass.
 func (s *stream) Len() int { return (s.n + s.bs - 1) / s.bs }
 
 // splitmix64's finalizer, to derive seeds.
@@ -333,12 +333,7 @@ func (s *stream) drain() {
 	s.queue = s.queue[:0]
 }
 
-// Batch implements the Dataset interface. Asked for the batches of a pass
-// in order (as Fit does), it returns batches the workers prepared while
-// the caller worked on the previous ones; asked for any other batch, it
-// waits for the batches in preparation, drops them and starts from the one
-// asked for. The returned tensors are the stream's and are valid until the
-// next call.
+// Batch returns batch i of pass (see ArrayIterator.Batch).
 func (s *stream) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
 	if pass < 0 || i < 0 || i >= s.Len() {
 		return nil, nil, fmt.Errorf("preprocessing: batch %d of pass %d: there are %d batches per pass", i, pass, s.Len())
@@ -385,9 +380,7 @@ func (s *stream) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
 	return b.xs, b.ys, nil
 }
 
-// Close stops the stream's workers once the batches in preparation are
-// done; Batch fails afterwards. A stream that is dropped without Close
-// stops its workers when it is garbage-collected.
+// Close stops the workers once the submitted batches are done.
 func (s *stream) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -407,7 +400,7 @@ func (s *stream) Close() error {
 // of in-memory images, transformed and rescaled by the generator, with
 // their targets. It is a Dataset (models.Dataset: Len and Batch).
 type ArrayIterator struct {
-	*stream
+	s *stream
 }
 
 type arraySource struct{ x, y *tensor.Tensor }
@@ -456,8 +449,30 @@ func (g *ImageDataGenerator) Flow(x, y *tensor.Tensor, opts FlowOptions) (*Array
 	if err != nil {
 		return nil, err
 	}
-	return &ArrayIterator{s}, nil
+	return &ArrayIterator{s: s}, nil
 }
 
 // Samples returns the number of images.
-func (it *ArrayIterator) Samples() int { return it.n }
+func (it *ArrayIterator) Samples() int { return it.s.n }
+
+// Len returns the number of batches per pass, ceil(Samples / BatchSize)
+// (Keras's len of the iterator).
+func (it *ArrayIterator) Len() int { return it.s.Len() }
+
+// Batch returns batch i of pass number pass (the Dataset interface): the
+// transformed images, (batch, height, width, channels), and y's rows, or
+// nil targets when y is nil. The last batch of a pass is shorter when the
+// batch size does not divide the number of samples. Asked for the batches
+// of a pass in order (as FitDataset does), it returns batches the workers
+// prepared while the caller worked on the previous ones; asked for any
+// other batch, it waits for those in preparation, drops them and starts
+// from the one asked for. The tensors are the iterator's and valid until
+// the next call.
+func (it *ArrayIterator) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
+	return it.s.Batch(pass, i)
+}
+
+// Close stops the workers once the batches in preparation are done; Batch
+// fails afterwards. An iterator dropped without Close stops its workers
+// when it is garbage-collected.
+func (it *ArrayIterator) Close() error { return it.s.Close() }
