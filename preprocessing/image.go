@@ -15,8 +15,10 @@ import (
 //	FillNearest   a a a a | a b c d | d d d d
 //	FillConstant  k k k k | a b c d | k k k k   (k = Cval)
 //	FillReflect   d c b a | a b c d | d c b a   (half-sample symmetric)
-//	FillWrap      scipy's "wrap", whose period is n−1, not n: the first
-//	              and last samples coincide (scipy ≥ 1.6's behaviour)
+//	FillWrap      scipy's "wrap" (not its "grid-wrap"): periodic with
+//	              period n−1, not n, the first and last samples standing
+//	              at the same place (which of the two a point gets is
+//	              what scipy 1.10's code computes)
 type FillMode string
 
 // The fill modes of Keras's ImageDataGenerator. The zero value means
@@ -67,7 +69,7 @@ type ImageDataGenerator struct {
 	ShearRange float64
 	// ZoomRange is Keras's zoom_range given as [lower, upper]: the zooms
 	// along the two axes (zx, zy) are drawn independently and uniformly in
-	// it; a zoom above 1 shows a smaller part of the image (zooms out).
+	// it; a zoom above 1 shows more of the image, smaller (zooms out).
 	// The zero value, like [1, 1], means no zoom.
 	ZoomRange [2]float64
 	// Zoom is Keras's zoom_range given as one float z, meaning
