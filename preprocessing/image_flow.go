@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/neurona/neurona/tensor"
@@ -178,7 +179,10 @@ func newStream(g *ImageDataGenerator, src source, n, h, w, c int, yShape []int, 
 		return nil, err
 	}
 	mode, _ := g.fillMode()
-	s := &stream{gen: *g, mode: mode, src: src, n: n, bs: o.BatchSize, h: h, w: w, c: c,
+	gen := *g
+	gen.WidthShiftChoices = slices.Clone(g.WidthShiftChoices)
+	gen.HeightShiftChoices = slices.Clone(g.HeightShiftChoices)
+	s := &stream{gen: gen, mode: mode, src: src, n: n, bs: o.BatchSize, h: h, w: w, c: c,
 		yShape: yShape, yInput: yInput, shuffle: !o.NoShuffle, seed: o.Seed,
 		workers: o.Workers, readAhead: o.ReadAhead, orderPass: -1}
 	if yShape != nil {
@@ -229,16 +233,17 @@ func (s *stream) setOrder(pass int) {
 }
 
 func (s *stream) newBatch() *batch {
-	b := &batch{idx: make([]int, s.bs), x: make([]float32, s.bs*s.h*s.w*s.c), errs: make([]error, s.bs)}
-	b.xt = tensor.FromSlice(b.x, s.bs, s.h, s.w, s.c)
+	rows := min(s.bs, s.n)
+	b := &batch{idx: make([]int, rows), x: make([]float32, rows*s.h*s.w*s.c), errs: make([]error, rows)}
+	b.xt = tensor.FromSlice(b.x, rows, s.h, s.w, s.c)
 	b.xs = []*tensor.Tensor{b.xt}
 	switch {
 	case s.yInput:
 		b.y = make([]float32, len(b.x))
-		b.yt = tensor.FromSlice(b.y, s.bs, s.h, s.w, s.c)
+		b.yt = tensor.FromSlice(b.y, rows, s.h, s.w, s.c)
 	case s.yRow > 0:
-		b.y = make([]float32, s.bs*s.yRow)
-		b.yt = tensor.FromSlice(b.y, append([]int{s.bs}, s.yShape...)...)
+		b.y = make([]float32, rows*s.yRow)
+		b.yt = tensor.FromSlice(b.y, append([]int{rows}, s.yShape...)...)
 	}
 	if b.yt != nil {
 		b.ys = []*tensor.Tensor{b.yt}
@@ -247,7 +252,7 @@ func (s *stream) newBatch() *batch {
 }
 
 func (s *stream) start() {
-	s.tasks = make(chan task, s.bs*(s.readAhead+1))
+	s.tasks = make(chan task, min(s.bs, s.n)*(s.readAhead+1))
 	for range s.workers {
 		go runWorker(s.tasks)
 	}
@@ -375,7 +380,7 @@ func (s *stream) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
 	hwc := s.h * s.w * s.c
 	b.xt.Data, b.xt.Shape[0] = b.x[:b.size*hwc], b.size
 	if b.yt != nil {
-		b.yt.Data, b.yt.Shape[0] = b.y[:b.size*(len(b.y)/s.bs)], b.size
+		b.yt.Data, b.yt.Shape[0] = b.y[:b.size*(len(b.y)/len(b.idx))], b.size
 	}
 	return b.xs, b.ys, nil
 }

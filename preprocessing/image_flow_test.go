@@ -323,3 +323,17 @@ func TestStreamWorkersStop(t *testing.T) {
 		t.Errorf("%d goroutines, %d before: workers left running", n, before)
 	}
 }
+
+// A batch size above the number of samples gives one batch of them all.
+func TestFlowBigBatch(t *testing.T) {
+	x, y := testImages(5, 3, 2)
+	it, err := augment.Flow(x, y, FlowOptions{BatchSize: 1000, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	xs, ys, err := it.Batch(3, 0)
+	if err != nil || it.Len() != 1 || xs[0].Shape[0] != 5 || ys[0].Shape[0] != 5 {
+		t.Fatalf("Len %d, %v %v %v", it.Len(), xs, ys, err)
+	}
+}
