@@ -120,49 +120,37 @@ func (p TransformParams) affine() bool {
 // Validate checks the generator's settings. Flow and FlowFromDirectory call
 // it; the transform methods return its error too.
 func (g *ImageDataGenerator) Validate() error {
-	fin := func(name string, v float64) error {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("preprocessing: ImageDataGenerator: %s is %v", name, v)
-		}
-		return nil
-	}
-	nonNeg := func(name string, v float64) error {
-		if err := fin(name, v); err != nil {
-			return err
-		}
-		if v < 0 {
-			return fmt.Errorf("preprocessing: ImageDataGenerator: %s %v is negative", name, v)
-		}
-		return nil
-	}
-	for _, c := range []struct {
+	for _, c := range [...]struct {
 		name string
 		v    float64
 	}{{"RotationRange", g.RotationRange}, {"WidthShiftRange", g.WidthShiftRange},
 		{"HeightShiftRange", g.HeightShiftRange}, {"ShearRange", g.ShearRange}, {"Zoom", g.Zoom}} {
-		if err := nonNeg(c.name, c.v); err != nil {
+		if err := checkFinite(c.name, -1, c.v); err != nil {
 			return err
+		}
+		if c.v < 0 {
+			return fmt.Errorf("preprocessing: ImageDataGenerator: %s %v is negative", c.name, c.v)
 		}
 	}
 	for i, v := range g.WidthShiftChoices {
-		if err := fin(fmt.Sprintf("WidthShiftChoices[%d]", i), v); err != nil {
+		if err := checkFinite("WidthShiftChoices", i, v); err != nil {
 			return err
 		}
 	}
 	for i, v := range g.HeightShiftChoices {
-		if err := fin(fmt.Sprintf("HeightShiftChoices[%d]", i), v); err != nil {
+		if err := checkFinite("HeightShiftChoices", i, v); err != nil {
 			return err
 		}
 	}
 	for i, v := range g.ZoomRange {
-		if err := fin(fmt.Sprintf("ZoomRange[%d]", i), v); err != nil {
+		if err := checkFinite("ZoomRange", i, v); err != nil {
 			return err
 		}
 	}
-	if err := fin("Cval", g.Cval); err != nil {
+	if err := checkFinite("Cval", -1, g.Cval); err != nil {
 		return err
 	}
-	if err := fin("Rescale", g.Rescale); err != nil {
+	if err := checkFinite("Rescale", -1, g.Rescale); err != nil {
 		return err
 	}
 	if g.Zoom != 0 && g.ZoomRange != [2]float64{} {
@@ -182,6 +170,18 @@ func (g *ImageDataGenerator) Validate() error {
 		return fmt.Errorf("preprocessing: ImageDataGenerator: DataFormat %q: want channels_last", g.DataFormat)
 	}
 	return nil
+}
+
+// checkFinite is Validate's error for a NaN or infinite setting (element i
+// of it when i ≥ 0).
+func checkFinite(name string, i int, v float64) error {
+	if !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return nil
+	}
+	if i >= 0 {
+		return fmt.Errorf("preprocessing: ImageDataGenerator: %s[%d] is %v", name, i, v)
+	}
+	return fmt.Errorf("preprocessing: ImageDataGenerator: %s is %v", name, v)
 }
 
 // fillMode returns the fill mode, "" meaning FillNearest.
@@ -323,6 +323,8 @@ func TransformMatrix(p TransformParams, h, w int) (m [3][3]float64, ok bool) {
 // as Keras's apply_transform does: the affine transform with order-1
 // (bilinear) interpolation and the generator's FillMode and Cval, then the
 // horizontal and the vertical flip. It does not rescale (see Standardize).
+// Degenerate parameters (NaN, infinities, or ones that map a point beyond
+// 2^50 pixels away) give that point Cval, in every fill mode.
 func (g *ImageDataGenerator) ApplyTransform(x *tensor.Tensor, p TransformParams) (*tensor.Tensor, error) {
 	if x == nil || x.Dims() != 3 {
 		return nil, fmt.Errorf("preprocessing: ApplyTransform: want an image of shape (h, w, c), got %s", shapeOf(x))

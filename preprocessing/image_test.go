@@ -279,3 +279,16 @@ func BenchmarkApplyTransform224(b *testing.B) {
 		}
 	}
 }
+
+func TestApplyTransformToAllocates(t *testing.T) {
+	x, dst := tensor.New(8, 8, 3), tensor.New(8, 8, 3)
+	g := &ImageDataGenerator{FillMode: FillReflect, RotationRange: 10}
+	p := TransformParams{Theta: 3, Shear: 4, Zx: 1.1, Zy: 0.9, FlipVertical: true}
+	if a := testing.AllocsPerRun(50, func() {
+		if err := g.ApplyTransformTo(dst, x, p); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("%v allocations", a)
+	}
+}
