@@ -90,6 +90,12 @@ type ImageDataGenerator struct {
 	// DataFormat is Keras's data_format: "" or "channels_last" (the only
 	// one supported).
 	DataFormat string
+	// ValidationSplit is Keras's validation_split: the fraction of the
+	// images that FlowOptions.Subset SubsetValidation takes (the first
+	// ones of each class folder in FlowFromDirectory, the first rows in
+	// Flow), SubsetTraining taking the rest. 0 means none; otherwise it
+	// must lie strictly between 0 and 1.
+	ValidationSplit float64
 }
 
 // TransformParams are the parameters of one image's transform, with the
@@ -152,6 +158,12 @@ func (g *ImageDataGenerator) Validate() error {
 	}
 	if err := checkFinite("Rescale", -1, g.Rescale); err != nil {
 		return err
+	}
+	if err := checkFinite("ValidationSplit", -1, g.ValidationSplit); err != nil {
+		return err
+	}
+	if g.ValidationSplit != 0 && !(g.ValidationSplit > 0 && g.ValidationSplit < 1) {
+		return fmt.Errorf("preprocessing: ImageDataGenerator: ValidationSplit %v: want a fraction strictly between 0 and 1", g.ValidationSplit)
 	}
 	if g.Zoom != 0 && g.ZoomRange != [2]float64{} {
 		return fmt.Errorf("preprocessing: ImageDataGenerator: both Zoom (%v) and ZoomRange (%v) are set", g.Zoom, g.ZoomRange)

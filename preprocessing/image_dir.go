@@ -62,6 +62,10 @@ type DirectoryIterator struct {
 // truncated, not an image) makes Batch fail with an error that names it;
 // it is never skipped.
 //
+// With opts.Subset, each class folder's first ValidationSplit of images
+// (int(n·ValidationSplit) of n) are the validation subset, the others the
+// training subset, as in Keras.
+//
 // Order and transforms are fixed by opts.Seed as in Flow, whatever the
 // number of workers.
 func (g *ImageDataGenerator) FlowFromDirectory(dir string, opts FlowOptions) (*DirectoryIterator, error) {
@@ -97,7 +101,11 @@ func (g *ImageDataGenerator) FlowFromDirectory(dir string, opts FlowOptions) (*D
 		if err != nil {
 			return nil, fmt.Errorf("preprocessing: FlowFromDirectory: %w", err)
 		}
-		for _, f := range files {
+		lo, hi, err := g.split(o.Subset, len(files))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files[lo:hi] {
 			it.filenames = append(it.filenames, c+"/"+f)
 			it.labels = append(it.labels, ci)
 		}

@@ -374,3 +374,22 @@ func TestStreamRecoversPanics(t *testing.T) {
 		t.Fatalf("after a panic: %v", err)
 	}
 }
+
+func TestFlowFromDirectorySubset(t *testing.T) {
+	g := &ImageDataGenerator{ValidationSplit: 0.5}
+	want := map[Subset][]string{
+		// cat has 3 images (int(1.5) = 1 for validation), dog 4 (2).
+		SubsetValidation: {"cat/c1.jpg", "dog/d1.bmp", "dog/d2_pal.bmp"},
+		SubsetTraining:   {"cat/c2_gray.JPG", "cat/sub/c3.png", "dog/d3_tiny.png", "dog/d4_same.png"},
+	}
+	for subset, files := range want {
+		it, err := g.FlowFromDirectory(imagesDir, FlowOptions{Subset: subset, TargetSize: [2]int{4, 4}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(it.Filenames(), files) || it.NumClasses() != 3 {
+			t.Errorf("%s: %v", subset, it.Filenames())
+		}
+		it.Close()
+	}
+}

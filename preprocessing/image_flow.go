@@ -31,6 +31,37 @@ const (
 	ClassNone ClassMode = "none"
 )
 
+// Subset is Keras's subset argument: which part of the data, split by
+// ImageDataGenerator.ValidationSplit, Flow and FlowFromDirectory take. The
+// zero value takes all of it.
+type Subset string
+
+// The subsets of Keras's iterators.
+const (
+	SubsetTraining   Subset = "training"
+	SubsetValidation Subset = "validation"
+)
+
+// split returns the part [lo, hi) of n samples that subset takes, as
+// Keras computes it: validation is [0, int(n·v)), training the rest.
+func (g *ImageDataGenerator) split(subset Subset, n int) (lo, hi int, err error) {
+	switch subset {
+	case "":
+		return 0, n, nil
+	case SubsetTraining, SubsetValidation:
+	default:
+		return 0, 0, fmt.Errorf("preprocessing: Subset %q: want training or validation", subset)
+	}
+	if g.ValidationSplit == 0 {
+		return 0, 0, fmt.Errorf("preprocessing: Subset %s needs the generator's ValidationSplit", subset)
+	}
+	k := int(float64(n) * g.ValidationSplit)
+	if subset == SubsetValidation {
+		return 0, k, nil
+	}
+	return k, n, nil
+}
+
 // FlowOptions are the arguments of Flow and FlowFromDirectory, with
 // Keras's names; zero values mean Keras's defaults.
 type FlowOptions struct {
@@ -60,6 +91,9 @@ type FlowOptions struct {
 	// missing folder is an error (Keras would give the class no samples).
 	// Flow ignores it.
 	Classes []string
+	// Subset takes the training or the validation part of the data
+	// (Keras's subset; see ImageDataGenerator.ValidationSplit).
+	Subset Subset
 	// ReadAhead is the number of batches of the same pass prepared while
 	// the caller works on the current one; zero means 2, negative none.
 	// The stream holds ReadAhead+1 batches in memory.
@@ -423,7 +457,7 @@ func (a arraySource) label(j int, dst []float32) { copy(dst, a.y.Row(j)) }
 // order, randomly transformed (ApplyTransform with parameters drawn by
 // GetRandomTransform) and rescaled (Standardize); the targets are y's rows
 // in the same order, unchanged (Batch's ys is nil when y is). Of opts,
-// Flow uses BatchSize, NoShuffle, Seed, Workers and ReadAhead.
+// Flow uses BatchSize, NoShuffle, Seed, Subset, Workers and ReadAhead.
 //
 // The order of pass p is a permutation drawn from (Seed, p), and sample
 // position k of pass p is transformed with parameters drawn from (Seed,
@@ -436,15 +470,35 @@ func (g *ImageDataGenerator) Flow(x, y *tensor.Tensor, opts FlowOptions) (*Array
 		return nil, fmt.Errorf("preprocessing: Flow: x must have shape (samples, height, width, channels), got %s", shapeOf(x))
 	}
 	n := x.Shape[0]
-	if n == 0 {
-		return nil, fmt.Errorf("preprocessing: Flow: x has no samples")
-	}
 	if y != nil && (y.Dims() == 0 || y.Shape[0] != n) {
 		return nil, fmt.Errorf("preprocessing: Flow: x has %d samples, y has shape %s: they must have the same number of rows", n, shapeOf(y))
 	}
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	lo, hi, err := g.split(o.Subset, n)
+	if err != nil {
+		return nil, err
+	}
+	k := lo // the split: validation is [0, k), training [k, n)
+	if o.Subset == SubsetValidation {
+		k = hi
+	}
+	if o.Subset != "" && y != nil && !sameValues(rows(y, 0, k), rows(y, k, n)) {
+		// Keras's check (np.unique of both parts).
+		return nil, fmt.Errorf("preprocessing: Flow: the training and validation subsets have different classes after the split (are the arrays sorted by label? shuffle them)")
+	}
+	x = rows(x, lo, hi)
+	if y != nil {
+		y = rows(y, lo, hi)
+	}
+	n = hi - lo
+	if n == 0 {
+		return nil, fmt.Errorf("preprocessing: Flow: no samples")
 	}
 	var yShape []int
 	if y != nil {
@@ -481,3 +535,30 @@ func (it *ArrayIterator) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error)
 // fails afterwards. An iterator dropped without Close stops its workers
 // when it is garbage-collected.
 func (it *ArrayIterator) Close() error { return it.s.Close() }
+
+// rows returns a view of rows [lo, hi) of t.
+func rows(t *tensor.Tensor, lo, hi int) *tensor.Tensor {
+	rs := t.RowSize()
+	return tensor.FromSlice(t.Data[lo*rs:hi*rs], append([]int{hi - lo}, t.Shape[1:]...)...)
+}
+
+// sameValues reports whether a and b hold the same set of distinct values.
+func sameValues(a, b *tensor.Tensor) bool {
+	set := func(t *tensor.Tensor) map[float32]bool {
+		m := map[float32]bool{}
+		for _, v := range t.Data {
+			m[v] = true
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	if len(sa) != len(sb) {
+		return false
+	}
+	for v := range sa {
+		if !sb[v] {
+			return false
+		}
+	}
+	return true
+}

@@ -337,3 +337,38 @@ func TestFlowBigBatch(t *testing.T) {
 		t.Fatalf("Len %d, %v %v %v", it.Len(), xs, ys, err)
 	}
 }
+
+// Keras's validation_split and subset: validation is the first
+// int(n·split) rows, training the rest.
+func TestFlowSubset(t *testing.T) {
+	x, _ := testImages(10, 2, 2)
+	y := tensor.FromSlice([]float32{0, 1, 2, 0, 1, 2, 0, 1, 2, 0}, 10, 1)
+	g := &ImageDataGenerator{ValidationSplit: 0.3}
+	for subset, want := range map[Subset][]float32{SubsetValidation: {0, 1, 2}, SubsetTraining: {0, 1, 2, 0, 1, 2, 0}} {
+		it, err := g.Flow(x, y, FlowOptions{Subset: subset, NoShuffle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		xs, ys, err := it.Batch(0, 0)
+		it.Close()
+		if err != nil || !slices.Equal(ys[0].Data, want) {
+			t.Errorf("%s: %v %v", subset, ys, err)
+		}
+		if first := xs[0].Row(0)[0]; (subset == SubsetValidation) != (first == 0) {
+			t.Errorf("%s starts with image %v", subset, first)
+		}
+	}
+	sorted := tensor.FromSlice([]float32{0, 0, 0, 1, 1, 1, 1, 1, 1, 1}, 10, 1)
+	if _, err := g.Flow(x, sorted, FlowOptions{Subset: SubsetTraining}); err == nil {
+		t.Error("classes differ between the subsets: no error")
+	}
+	if _, err := (&ImageDataGenerator{}).Flow(x, y, FlowOptions{Subset: SubsetTraining}); err == nil {
+		t.Error("subset without ValidationSplit: no error")
+	}
+	if _, err := g.Flow(x, y, FlowOptions{Subset: "test"}); err == nil {
+		t.Error("unknown subset: no error")
+	}
+	if _, err := (&ImageDataGenerator{ValidationSplit: 1}).Flow(x, y, FlowOptions{}); err == nil {
+		t.Error("ValidationSplit 1: no error")
+	}
+}
