@@ -38,7 +38,7 @@ type DirectoryIterator struct {
 }
 
 // FlowFromDirectory returns the images of dir as a stream of batches:
-// Keras's ImageDataGenerator.flow_from_directory with color_mode "rgb".
+// Keras's ImageDataGenerator.flow_from_directory.
 //
 // dir holds one folder per class. The classes are opts.Classes in their
 // order, or else the folders of dir (hidden ones too, symbolic links to
@@ -54,7 +54,8 @@ type DirectoryIterator struct {
 //
 // Each image is decoded to RGB (a grayscale image has its gray level in
 // the three channels, an alpha channel is dropped, as PIL's
-// convert('RGB') does), resized to opts.TargetSize with opts.Interpolation
+// convert('RGB') does), or to one channel of luma with ColorGrayscale,
+// resized to opts.TargetSize with opts.Interpolation
 // (up or down: an image smaller than the target is enlarged; the aspect
 // ratio is not kept), then randomly transformed and rescaled as Flow does
 // to its images. Pixel values are 0..255 before Rescale. The targets
@@ -122,7 +123,11 @@ func (g *ImageDataGenerator) FlowFromDirectory(dir string, opts FlowOptions) (*D
 		yShape = []int{1}
 	}
 	src := &dirSource{it: it, h: h, w: w}
-	s, err := newStream(g, src, len(it.filenames), h, w, 3, yShape, o.ClassMode == ClassInput, o)
+	channels := 3
+	if o.ColorMode == ColorGrayscale {
+		channels, src.gray = 1, true
+	}
+	s, err := newStream(g, src, len(it.filenames), h, w, channels, yShape, o.ClassMode == ClassInput, o)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +235,7 @@ func hasImageExt(name string) bool {
 type dirSource struct {
 	it   *DirectoryIterator
 	h, w int
+	gray bool // ColorGrayscale
 }
 
 func (d *dirSource) load(j int, dst []float32, ws *worker) error {
@@ -237,6 +243,16 @@ func (d *dirSource) load(j int, dst []float32, ws *worker) error {
 	m, err := ws.decodeFile(path)
 	if err != nil {
 		return fmt.Errorf("image %s: %w", path, err)
+	}
+	if d.gray {
+		// PIL's convert('L') (L24 in Convert.c), before the resize as in
+		// load_img.
+		ws.gray = grow(ws.gray, m.W*m.H)
+		for i := range ws.gray {
+			p := m.Pix[3*i : 3*i+3]
+			ws.gray[i] = float32((uint32(p[0])*19595 + uint32(p[1])*38470 + uint32(p[2])*7471 + 0x8000) >> 16)
+		}
+		return ws.rs.resizeRGB(dst, ws.gray, m.W, m.H, d.w, d.h, 1, d.it.interp)
 	}
 	return ws.rs.resizeRGB(dst, m.Pix, m.W, m.H, d.w, d.h, 3, d.it.interp)
 }
@@ -287,7 +303,8 @@ func (it *DirectoryIterator) Samples() int { return it.s.n }
 func (it *DirectoryIterator) Len() int { return it.s.Len() }
 
 // Batch returns batch i of pass number pass (the Dataset interface):
-// images of shape (batch, height, width, 3) and, unless ClassMode is
+// images of shape (batch, height, width, channels) (3 channels, 1 with
+// ColorGrayscale) and, unless ClassMode is
 // ClassNone, their targets. The last batch of a pass is shorter when the
 // batch size does not divide the number of images. Asked for the batches of
 // a pass in order (as FitDataset does), it returns batches the workers

@@ -393,3 +393,42 @@ func TestFlowFromDirectorySubset(t *testing.T) {
 		it.Close()
 	}
 }
+
+// ColorGrayscale loads one channel, PIL's convert('L') before the resize.
+func TestFlowFromDirectoryGrayscale(t *testing.T) {
+	fx := readImagesFixture(t)
+	it, err := (&ImageDataGenerator{}).FlowFromDirectory(imagesDir, FlowOptions{
+		TargetSize: fx.Target, BatchSize: 7, NoShuffle: true, ColorMode: ColorGrayscale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	xs, _, err := it.Batch(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(xs[0].Shape, []int{7, fx.Target[0], fx.Target[1], 1}) {
+		t.Fatalf("shape %v", xs[0].Shape)
+	}
+	var worstJPEG float64
+	for j, want := range fx.Loaded["grayscale_nearest"] {
+		got := xs[0].Row(j)
+		for k := range want {
+			d := math.Abs(float64(got[k] - want[k]))
+			if strings.HasSuffix(strings.ToLower(fx.Files[j]), ".jpg") {
+				worstJPEG = max(worstJPEG, d)
+			} else if d != 0 {
+				t.Fatalf("%s: sample %d = %v, PIL %v", fx.Files[j], k, got[k], want[k])
+			}
+		}
+	}
+	if worstJPEG > 8 {
+		t.Errorf("JPEG luma differs from PIL's by up to %v", worstJPEG)
+	}
+	t.Logf("PNG and BMP luma identical to PIL's; JPEG max |Δ| %v levels", worstJPEG)
+	for _, m := range []ColorMode{"rgba", "cmyk"} {
+		if _, err := (&ImageDataGenerator{}).FlowFromDirectory(imagesDir, FlowOptions{ColorMode: m}); err == nil {
+			t.Errorf("ColorMode %s: no error", m)
+		}
+	}
+}

@@ -62,6 +62,19 @@ func (g *ImageDataGenerator) split(subset Subset, n int) (lo, hi int, err error)
 	return k, n, nil
 }
 
+// ColorMode is Keras's color_mode: the channels FlowFromDirectory loads.
+// The zero value means ColorRGB, Keras's default.
+type ColorMode string
+
+// The colour modes of FlowFromDirectory. Keras's "rgba" is not provided.
+const (
+	// ColorRGB: three channels, as PIL's convert('RGB').
+	ColorRGB ColorMode = "rgb"
+	// ColorGrayscale: one channel, the luma of PIL's convert('L'):
+	// (19595·R + 38470·G + 7471·B + 2^15) >> 16.
+	ColorGrayscale ColorMode = "grayscale"
+)
+
 // FlowOptions are the arguments of Flow and FlowFromDirectory, with
 // Keras's names; zero values mean Keras's defaults.
 type FlowOptions struct {
@@ -91,6 +104,9 @@ type FlowOptions struct {
 	// missing folder is an error (Keras would give the class no samples).
 	// Flow ignores it.
 	Classes []string
+	// ColorMode is the channels FlowFromDirectory loads; zero means
+	// ColorRGB. Flow ignores it.
+	ColorMode ColorMode
 	// Subset takes the training or the validation part of the data
 	// (Keras's subset; see ImageDataGenerator.ValidationSplit).
 	Subset Subset
@@ -134,6 +150,15 @@ func (o FlowOptions) withDefaults() (FlowOptions, error) {
 	}
 	if _, err := o.Interpolation.filter(); err != nil {
 		return o, err
+	}
+	switch o.ColorMode {
+	case "":
+		o.ColorMode = ColorRGB
+	case ColorRGB, ColorGrayscale:
+	case "rgba":
+		return o, fmt.Errorf("preprocessing: ColorMode rgba is not supported (rgb or grayscale)")
+	default:
+		return o, fmt.Errorf("preprocessing: ColorMode %q: want rgb or grayscale", o.ColorMode)
 	}
 	return o, nil
 }
@@ -206,6 +231,7 @@ type worker struct {
 	scratch []float32
 	rs      resizer
 	br      *bufio.Reader
+	gray    []float32
 }
 
 func newStream(g *ImageDataGenerator, src source, n, h, w, c int, yShape []int, yInput bool, o FlowOptions) (*stream, error) {

@@ -2,7 +2,8 @@
 """Writes the small class folders under images/ and images.json, what Keras's
 load_img(path, target_size=(10, 12), interpolation=...) makes of each file
 (PIL: Image.open, convert('RGB') when the mode is not RGB, resize((12, 10))
-when the size differs), in Keras's file order. The Go test
+when the size differs), in Keras's file order, for nearest and bilinear
+resizing, and with color_mode='grayscale' (convert('L')) for nearest. The Go test
 (image_dir_test.go) reads FlowFromDirectory's batches against it; it does
 not need Python.
 
@@ -64,6 +65,16 @@ def main():
                 im = im.resize((12, 10), f)
             arrs.append(np.asarray(im, dtype=np.float32).ravel().tolist())
         out["loaded"][interp] = arrs
+    # color_mode='grayscale': convert('L') when the mode is not L, then resize.
+    arrs = []
+    for name in files:
+        im = Image.open(os.path.join(ROOT, name))
+        if im.mode != "L":
+            im = im.convert("L")
+        if im.size != (12, 10):
+            im = im.resize((12, 10), Image.NEAREST)
+        arrs.append(np.asarray(im, dtype=np.float32).ravel().tolist())
+    out["loaded"]["grayscale_nearest"] = arrs
     with open(os.path.join(HERE, "images.json"), "w") as fp:
         json.dump(out, fp, separators=(",", ":"))
         fp.write("\n")
