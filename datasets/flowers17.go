@@ -73,7 +73,9 @@ type Flowers17Options struct {
 	// Size is the side of the square images returned, 224 when 0.
 	Size int
 	// Seed seeds the shuffle: NumPy's legacy np.random.seed(Seed) followed
-	// by np.random.permutation(n), as tflearn's shuffle draws it.
+	// by np.random.permutation(n) of the files in name order, as tflearn's
+	// shuffle draws it. (tflearn permutes the files in os.listdir order,
+	// which the file system decides, so its exact order cannot be had.)
 	Seed uint32
 	// NoShuffle keeps the images in file (and so class) order, tflearn's
 	// shuffle=False.
@@ -93,6 +95,14 @@ type Flowers17Options struct {
 // shape (n, Size, Size, 3); Y holds the one-hot labels, shape (n, 17), where
 // the class of image_NNNN.jpg is (NNNN−1) div 80. X and Y are shuffled
 // together by one seeded permutation unless NoShuffle is set.
+//
+// One difference from tflearn: tflearn moves the images into class folders
+// named "0" ... "16" and numbers the classes in the sorted order of those
+// names ("0", "1", "10", "11", ..., "16", "2", ..., "9"), so its one-hot
+// column for class c is that of c's name in this order (class 10 is its
+// column 2, class 2 its column 9). Flowers17 keeps column c for class c, the
+// data set's own numbering; the two differ by a fixed permutation of the
+// columns, which no model's accuracy can tell apart.
 //
 // The files are those Flowers17Files lists. Grayscale, CMYK, paletted and
 // alpha images are converted to RGB as PIL's convert('RGB') does, and images
@@ -152,13 +162,13 @@ func Flowers17(opts Flowers17Options) (Split, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			m := new(img.Image) // reused from image to image
 			for !failed.Load() {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
-				m, err := img.Load(paths[order[i]], size, size)
-				if err != nil {
+				if err := loadInto(m, paths[order[i]], size); err != nil {
 					mu.Lock()
 					if i < errAt {
 						errAt, first = i, err
@@ -179,6 +189,19 @@ func Flowers17(opts Flowers17Options) (Split, error) {
 		return Split{}, fmt.Errorf("datasets: Flowers17: %w", first)
 	}
 	return Split{X: x, Y: y}, nil
+}
+
+// loadInto decodes the image file at path into m, resized to size×size.
+func loadInto(m *img.Image, path string, size int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := img.DecodeResizedInto(m, f, size, size); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 // flowers17Name matches the data set's file names and captures the number.

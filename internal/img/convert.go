@@ -3,25 +3,36 @@ package img
 import (
 	"image"
 	"image/color"
+	"math/bits"
 	"sync"
 )
 
-// bufPool recycles the large 8-bit buffers (decoded images, the resize's
-// intermediate image) between calls, so that loading a directory of photos
-// does not allocate a fresh megabyte or two per image.
-var bufPool sync.Pool
+// bufPools recycle the large 8-bit buffers (decoded images, the resize's
+// intermediate image and result) between calls, so that loading a
+// directory of photographs does not allocate a fresh megabyte or two per
+// image. Pool i holds buffers of capacity 1<<i.
+var bufPools [64]sync.Pool
 
 // getBuf returns a byte slice of length n, recycled when one is at hand.
+// Its contents are arbitrary.
 func getBuf(n int) []uint8 {
-	if p, ok := bufPool.Get().(*[]uint8); ok && cap(*p) >= n {
+	i := bits.Len(uint(n - 1))
+	if n <= 0 {
+		i = 0
+	}
+	if p, ok := bufPools[i].Get().(*[]uint8); ok {
 		return (*p)[:n]
 	}
-	return make([]uint8, n)
+	return make([]uint8, n, 1<<i)
 }
 
-// putBuf hands b back to the pool.
+// putBuf hands b, which getBuf returned, back to its pool.
 func putBuf(b []uint8) {
-	bufPool.Put(&b)
+	c := cap(b)
+	if c == 0 || c&(c-1) != 0 {
+		return // not one of getBuf's
+	}
+	bufPools[bits.Len(uint(c))-1].Put(&b)
 }
 
 // release returns m's samples to the pool; m must not be used afterwards.
@@ -49,22 +60,34 @@ func init() {
 	}
 }
 
-func clamp8(v int32) uint8 {
-	if v < 0 {
-		return 0
+// rangeLimit clips a colour-transform result v to 0..255 when indexed by
+// (v + 512) & 1023, as libjpeg's range_limit table does (the results of the
+// transform lie in -227..481).
+var rangeLimit [1024]uint8
+
+func init() {
+	for i := range rangeLimit {
+		rangeLimit[i] = uint8(min(max(i-512, 0), 255))
 	}
-	if v > 255 {
-		return 255
-	}
-	return uint8(v)
 }
 
-// ycc writes the RGB of one pixel as libjpeg's ycc_rgb_convert does.
-func ycc(dst []uint8, y, cb, cr uint8) {
-	yy := int32(y)
-	dst[0] = clamp8(yy + crR[cr])
-	dst[1] = clamp8(yy + (cbG[cb]+crG[cr])>>16)
-	dst[2] = clamp8(yy + cbB[cb])
+func clamp8(v int32) uint8 {
+	return rangeLimit[(v+512)&1023]
+}
+
+// yccRow converts one row of full-resolution Y, Cb and Cr samples to RGB
+// as libjpeg's ycc_rgb_convert does.
+func yccRow(out, y, cb, cr []uint8) {
+	out = out[:3*len(y)]
+	cb, cr = cb[:len(y)], cr[:len(y)]
+	for x, yv := range y {
+		yy := int32(yv)
+		b, r := cb[x], cr[x]
+		o := out[3*x : 3*x+3]
+		o[0] = clamp8(yy + crR[r])
+		o[1] = clamp8(yy + (cbG[b]+crG[r])>>16)
+		o[2] = clamp8(yy + cbB[b])
+	}
 }
 
 // toRGB8 converts any decoded image to 8-bit RGB, with fast paths for the
@@ -100,10 +123,17 @@ func toRGB8(im image.Image) *rgb8 {
 	case *image.Paletted:
 		var pal [256][3]uint8
 		for i, c := range s.Palette {
-			if i < 256 {
-				n := color.NRGBA64Model.Convert(c).(color.NRGBA64)
-				pal[i] = [3]uint8{uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)}
+			if i >= 256 {
+				break
 			}
+			if n, ok := c.(color.NRGBA); ok {
+				// image/png's entries with transparency: keep their colour
+				// even where fully transparent, as PIL does.
+				pal[i] = [3]uint8{n.R, n.G, n.B}
+				continue
+			}
+			n := color.NRGBA64Model.Convert(c).(color.NRGBA64)
+			pal[i] = [3]uint8{uint8(n.R >> 8), uint8(n.G >> 8), uint8(n.B >> 8)}
 		}
 		for y := range h {
 			row := s.Pix[y*s.Stride : y*s.Stride+w]
@@ -143,63 +173,64 @@ func toRGB8(im image.Image) *rgb8 {
 // libjpeg does; then libjpeg's colour transform is applied.
 func fromYCbCr(m *rgb8, s *image.YCbCr) {
 	w, h := m.w, m.h
-	cw := (w + 1) / 2
-	var vshift int
-	fancy := cw > 2
+	var hshift, vshift int
 	switch s.SubsampleRatio {
-	case image.YCbCrSubsampleRatio420:
-		vshift = 1
 	case image.YCbCrSubsampleRatio422:
-	default:
-		fancy = false
+		hshift = 1
+	case image.YCbCrSubsampleRatio420:
+		hshift, vshift = 1, 1
+	case image.YCbCrSubsampleRatio440:
+		vshift = 1
+	case image.YCbCrSubsampleRatio411:
+		hshift = 2
+	case image.YCbCrSubsampleRatio410:
+		hshift, vshift = 2, 1
 	}
-	if !fancy {
-		for y := range h {
-			out := m.pix[y*w*3 : (y+1)*w*3]
-			yrow := s.Y[y*s.YStride : y*s.YStride+w]
-			for x, yv := range yrow {
-				ci := s.COffset(x, y)
-				ycc(out[3*x:3*x+3], yv, s.Cb[ci], s.Cr[ci])
-			}
-		}
-		return
+	cw := (w + 1<<hshift - 1) >> hshift
+	ch := (h + 1<<vshift - 1) >> vshift
+	n := max(w, 2*cw) // fancyRow writes 2·cw samples, one more than w when w is odd
+	up := getBuf(2 * n)
+	cbUp, crUp := up[:n], up[n:]
+	// libjpeg (turbo) upsamples 2× horizontally with its triangle filter
+	// when the chroma rows are more than 2 samples wide.
+	fancy := hshift == 1 && cw > 2
+	var cbs, crs []int32 // chroma rows weighted for the fancy filter
+	if fancy {
+		sums := make([]int32, 2*cw)
+		cbs, crs = sums[:cw:cw], sums[cw:]
 	}
-	ch := (h + vshift) >> vshift
-	// colsum holds, per chroma column, 3×(nearer row) + (further row) for
-	// 4:2:0, or 4×(the row) for 4:2:2, for Cb and then Cr.
-	sums := make([]int32, 2*cw)
-	cbs, crs := sums[:cw], sums[cw:]
-	up := getBuf(2 * 2 * cw)
-	cbUp, crUp := up[:2*cw], up[2*cw:]
 	for y := range h {
 		cy := y >> vshift
-		if vshift == 1 {
+		cb := s.Cb[cy*s.CStride : cy*s.CStride+cw]
+		cr := s.Cr[cy*s.CStride : cy*s.CStride+cw]
+		switch {
+		case fancy && vshift == 1:
+			// 3/4 of the nearer chroma row, 1/4 of the further one.
 			far := cy - 1
 			if y&1 == 1 {
 				far = cy + 1
 			}
 			far = min(max(far, 0), ch-1)
-			n0, n1 := cy*s.CStride, far*s.CStride
-			for i := range cw {
-				cbs[i] = 3*int32(s.Cb[n0+i]) + int32(s.Cb[n1+i])
-				crs[i] = 3*int32(s.Cr[n0+i]) + int32(s.Cr[n1+i])
+			fcb := s.Cb[far*s.CStride : far*s.CStride+cw]
+			fcr := s.Cr[far*s.CStride : far*s.CStride+cw]
+			for i := range cbs {
+				cbs[i] = 3*int32(cb[i]) + int32(fcb[i])
+				crs[i] = 3*int32(cr[i]) + int32(fcr[i])
 			}
 			fancyRow(cbUp, cbs, 8, 7, 4)
 			fancyRow(crUp, crs, 8, 7, 4)
-		} else {
-			n0 := cy * s.CStride
-			for i := range cw {
-				cbs[i] = int32(s.Cb[n0+i])
-				crs[i] = int32(s.Cr[n0+i])
+		case fancy:
+			for i := range cbs {
+				cbs[i], crs[i] = int32(cb[i]), int32(cr[i])
 			}
 			fancyRow(cbUp, cbs, 1, 2, 2)
 			fancyRow(crUp, crs, 1, 2, 2)
+		default:
+			for x := range w {
+				cbUp[x], crUp[x] = cb[x>>hshift], cr[x>>hshift]
+			}
 		}
-		out := m.pix[y*w*3 : (y+1)*w*3]
-		yrow := s.Y[y*s.YStride : y*s.YStride+w]
-		for x, yv := range yrow {
-			ycc(out[3*x:3*x+3], yv, cbUp[x], crUp[x])
-		}
+		yccRow(m.pix[y*w*3:(y+1)*w*3], s.Y[y*s.YStride:y*s.YStride+w], cbUp[:w], crUp[:w])
 	}
 	putBuf(up)
 }

@@ -21,6 +21,13 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(good)
 	f.Add(good[:len(good)/2])
+	for _, name := range []string{"s422.jpg", "s444.jpg", "cmyk.jpg", "tiny.png"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Add([]byte("\xff\xd8\xff\xe0 garbage"))
 	f.Add([]byte("\x89PNG\r\n\x1a\n"))
 	var b bytes.Buffer
@@ -29,6 +36,9 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())
+	// Keep the fuzzer's images small: a few bytes can declare megapixels.
+	defer func(n int) { MaxPixels = n }(MaxPixels)
+	MaxPixels = 1 << 20
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Decode(bytes.NewReader(data))
 		if err != nil {

@@ -3,6 +3,14 @@
 // Image.resize(size, Image.LANCZOS) (formerly Image.ANTIALIAS) does, so that
 // neurona's image loaders match tflearn's and Keras's, which use PIL.
 //
+// # Formats
+//
+// JPEG (baseline and progressive; Go's decoder does not read arithmetic-coded
+// or 12-bit JPEGs, which are errors) and PNG (every colour type and bit
+// depth) are registered; a format that another package of the program
+// registers with package image is read too. The EXIF orientation is not
+// applied, as PIL's Image.open does not apply it either.
+//
 // # Colour conversion
 //
 // Decode always returns three channels, converted as PIL's
@@ -30,10 +38,13 @@
 // bit. Upscaling (a target larger than the image) uses the unscaled filter,
 // as PIL does. The aspect ratio is not kept.
 //
-// Decoded JPEGs can differ from PIL's (libjpeg's) by a level or so because
-// Go's inverse DCT is not libjpeg's; after a 224×224 resize the difference
-// is at most a few levels and well under one level on average (the package's
-// tests state the measured bounds).
+// Decoded JPEGs can differ from PIL's (libjpeg's) by a level or so on some
+// pixels because Go's inverse DCT rounds differently from libjpeg's. Over
+// all 1,360 Oxford 17 Flowers photographs resized to 224×224, the largest
+// difference from PIL 9.4 was 3 levels (86 of 205 million samples) and the
+// mean 0.038 levels, with 96.2% of the samples identical and 3.8% one level
+// off; the tests check the committed fixtures against the bounds measured
+// on them.
 package img
 
 import (
@@ -79,16 +90,29 @@ func Decode(r io.Reader) (*Image, error) {
 // Resize. The full-size image is kept in 8-bit samples only, so this uses a
 // quarter of the memory of Decode followed by Resize.
 func DecodeResized(r io.Reader, w, h int) (*Image, error) {
+	dst := new(Image)
+	if err := DecodeResizedInto(dst, r, w, h); err != nil {
+		return nil, err
+	}
+	return dst, nil
+}
+
+// DecodeResizedInto is DecodeResized writing its result into dst, whose Pix
+// is reused when its capacity holds the w×h×3 samples: a loop over many
+// files then allocates no result per image. dst is left as it was on error.
+func DecodeResizedInto(dst *Image, r io.Reader, w, h int) error {
 	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("img: invalid size %d×%d", w, h)
+		return fmt.Errorf("img: invalid size %d×%d", w, h)
 	}
 	m, err := decode8(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	out := resize8(m, w, h)
 	m.release()
-	return out.float(), nil
+	out.floatInto(dst)
+	out.release()
+	return nil
 }
 
 // Load decodes the image file at path and resizes it to w×h, as
@@ -114,11 +138,21 @@ type rgb8 struct {
 }
 
 func (m *rgb8) float() *Image {
-	out := &Image{W: m.w, H: m.h, Pix: make([]float32, len(m.pix))}
-	for i, v := range m.pix {
-		out.Pix[i] = float32(v)
-	}
+	out := new(Image)
+	m.floatInto(out)
 	return out
+}
+
+// floatInto writes m into dst, reusing dst.Pix when it is large enough.
+func (m *rgb8) floatInto(dst *Image) {
+	n := len(m.pix)
+	if cap(dst.Pix) < n {
+		dst.Pix = make([]float32, n)
+	}
+	dst.W, dst.H, dst.Pix = m.w, m.h, dst.Pix[:n]
+	for i, v := range m.pix {
+		dst.Pix[i] = float32(v)
+	}
 }
 
 // decode8 decodes r into 8-bit RGB. It reads the header first and refuses

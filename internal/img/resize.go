@@ -3,6 +3,8 @@ package img
 import (
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 )
 
 // precisionBits is the fixed-point precision of PIL's 8-bit resampling
@@ -112,87 +114,120 @@ func Resize(src *Image, w, h int) *Image {
 	}
 	out := resize8(m, w, h)
 	m.release()
+	defer out.release()
 	return out.float()
 }
 
 // resize8 is Resize on 8-bit images: PIL's ImagingResampleInner, a
 // horizontal pass over the source rows that the vertical pass reads,
-// rounded and clipped to 8 bits, then the vertical pass.
+// rounded and clipped to 8 bits, then the vertical pass. The result's
+// samples come from bufPool: release it when done.
 func resize8(src *rgb8, w, h int) *rgb8 {
-	if w == src.w && h == src.h {
-		out := &rgb8{w: w, h: h, pix: make([]uint8, len(src.pix))}
-		copy(out.pix, src.pix)
-		return out
-	}
+	out := &rgb8{w: w, h: h, pix: getBuf(w * h * 3), pooled: true}
 	needH, needV := w != src.w, h != src.h
-	ch := precompute(src.w, w)
-	cv := precompute(src.h, h)
-	tmp := src
-	if needH {
+	switch {
+	case !needH && !needV:
+		copy(out.pix, src.pix)
+	case !needV:
+		horizontal(out, src, 0, cachedCoeffs(src.w, w))
+	case !needH:
+		vertical(out, src, 0, cachedCoeffs(src.h, h))
+	default:
+		cv := cachedCoeffs(src.h, h)
 		// Only the source rows the vertical pass reads.
 		first := cv.bounds[0]
 		last := cv.bounds[2*h-2] + cv.bounds[2*h-1]
-		if !needV {
-			first, last = 0, src.h
-		}
-		tmp = &rgb8{w: w, h: last - first, pix: getBuf(w * (last - first) * 3), pooled: true}
-		horizontal(tmp, src, first, ch)
-		if needV {
-			for i := range h {
-				cv.bounds[2*i] -= first
-			}
-		}
-	}
-	if !needV {
-		if tmp.pooled {
-			// Hand back a buffer the caller owns outright.
-			out := &rgb8{w: w, h: h, pix: make([]uint8, len(tmp.pix))}
-			copy(out.pix, tmp.pix)
-			tmp.release()
-			return out
-		}
-		return tmp
-	}
-	out := &rgb8{w: w, h: h, pix: make([]uint8, w*h*3)}
-	vertical(out, tmp, cv)
-	if tmp != src {
+		tmp := &rgb8{w: w, h: last - first, pix: getBuf(w * (last - first) * 3), pooled: true}
+		horizontal(tmp, src, first, cachedCoeffs(src.w, w))
+		vertical(out, tmp, first, cv)
 		tmp.release()
 	}
 	return out
 }
 
+// coeffCache keeps the filter weights of the last few distinct
+// (input, output) sizes: a data set of photographs resized to one size has
+// only a handful of them. It holds at most maxCachedCoeffs entries.
+var (
+	coeffCache  sync.Map // [2]int{in, out} -> *coeffs, never modified
+	coeffCached atomic.Int32
+)
+
+const maxCachedCoeffs = 256
+
+func cachedCoeffs(in, out int) *coeffs {
+	key := [2]int{in, out}
+	if c, ok := coeffCache.Load(key); ok {
+		return c.(*coeffs)
+	}
+	c := precompute(in, out)
+	if coeffCached.Add(1) <= maxCachedCoeffs {
+		coeffCache.Store(key, &c)
+	}
+	return &c
+}
+
 // horizontal resamples rows first, first+1, ... of src along x into the
-// rows of dst.
-func horizontal(dst, src *rgb8, first int, c coeffs) {
-	const half = 1 << (precisionBits - 1)
+// rows of dst. The red and green sums share one 64-bit multiply-add (two
+// 32-bit lanes; each lane's sum fits in 32 bits, as PIL's int32 sums do, so
+// the lanes separate exactly): two multiply-adds per tap instead of three.
+func horizontal(dst, src *rgb8, first int, c *coeffs) {
+	rg := make([]int64, src.w)
+	bl := make([]int64, src.w)
 	for yy := range dst.h {
 		in := src.pix[(yy+first)*src.w*3 : (yy+first+1)*src.w*3]
-		out := dst.pix[yy*dst.w*3 : (yy+1)*dst.w*3]
-		for xx := range dst.w {
-			xmin, n := c.bounds[2*xx], c.bounds[2*xx+1]
-			k := c.k[xx*c.ksize : xx*c.ksize+n]
-			p := in[xmin*3 : (xmin+n)*3]
-			s0, s1, s2 := int32(half), int32(half), int32(half)
-			for x, kv := range k {
-				q := p[3*x : 3*x+3]
-				s0 += int32(q[0]) * kv
-				s1 += int32(q[1]) * kv
-				s2 += int32(q[2]) * kv
-			}
-			o := out[3*xx : 3*xx+3]
-			o[0], o[1], o[2] = clip8(s0), clip8(s1), clip8(s2)
+		for x := range rg {
+			p := in[3*x : 3*x+3]
+			rg[x] = int64(p[0]) | int64(p[1])<<32
+			bl[x] = int64(p[2])
 		}
+		hrow(dst.pix[yy*dst.w*3:(yy+1)*dst.w*3], rg, bl, c)
 	}
 }
 
+// hrow computes one output row of the horizontal pass from the packed
+// red-green lanes rg and the blue samples bl of an input row. It is a
+// function of its own so that the compiler keeps its loop in registers.
+func hrow(out []uint8, rg, bl []int64, c *coeffs) {
+	ksize := c.ksize
+	for xx := range len(out) / 3 {
+		xmin, n := c.bounds[2*xx], c.bounds[2*xx+1]
+		k := c.k[xx*ksize : xx*ksize+n]
+		prg := rg[xmin : xmin+n]
+		pb := bl[xmin : xmin+n]
+		s01, s2 := dot2(prg, pb, k)
+		s0 := int32(s01)
+		s1 := int32((s01 - int64(s0)) >> 32)
+		o := out[3*xx : 3*xx+3]
+		o[0], o[1], o[2] = clip8(s0), clip8(s1), clip8(int32(s2))
+	}
+}
+
+// dot2 returns the two weighted sums of one output pixel (red and green in
+// the lanes of the first), rounding offsets included. It stays a call of
+// its own: inlined, its accumulators spill to the stack.
+//
+//go:noinline
+func dot2(rg, bl []int64, k []int32) (s01, s2 int64) {
+	const half = 1 << (precisionBits - 1)
+	rg, bl = rg[:len(k)], bl[:len(k)]
+	s01, s2 = half+half<<32, half
+	for x, kv := range k {
+		s01 += rg[x] * int64(kv)
+		s2 += bl[x] * int64(kv)
+	}
+	return s01, s2
+}
+
 // vertical resamples the columns of src into dst, row by row of dst so that
-// the inner loop runs along contiguous memory.
-func vertical(dst, src *rgb8, c coeffs) {
+// the inner loop runs along contiguous memory. Row 0 of src is row first of
+// the image that c's bounds address.
+func vertical(dst, src *rgb8, first int, c *coeffs) {
 	const half = 1 << (precisionBits - 1)
 	stride := src.w * 3
 	acc := make([]int32, stride)
 	for yy := range dst.h {
-		ymin, n := c.bounds[2*yy], c.bounds[2*yy+1]
+		ymin, n := c.bounds[2*yy]-first, c.bounds[2*yy+1]
 		k := c.k[yy*c.ksize : yy*c.ksize+n]
 		for i := range acc {
 			acc[i] = half

@@ -14,6 +14,10 @@ Inputs it writes (copied or derived from the Oxford 17 Flowers JPEGs):
   tiny.png          a lossless 40x30 crop of image_0161 (upscaling test)
   gray.jpg          a grayscale JPEG made from a crop of image_1201
   cmyk.jpg          a CMYK (Adobe) JPEG made from a crop of image_0161
+  s444.jpg, s422.jpg, s420.jpg
+                    67x45 crops of image_1201 saved with 4:4:4, 4:2:2 and
+                    4:2:0 chroma subsampling (odd sizes: the edge cases of
+                    libjpeg's chroma upsampling)
 
 Expected outputs, all 8-bit RGB PNGs:
   <input>_WxH.png   Image.open(p).convert('RGB').resize((W, H), Image.LANCZOS)
@@ -52,6 +56,9 @@ im.crop((100, 100, 164, 148)).convert("CMYK").save("cmyk.jpg", quality=90)
 im = Image.open(os.path.join(src, "image_1201.jpg")).convert("RGB")
 im.crop((100, 100, 196, 172)).convert("L").save("gray.jpg", quality=90)
 
+for name, sub in [("s444.jpg", 0), ("s422.jpg", 1), ("s420.jpg", 2)]:
+    im.crop((300, 200, 367, 245)).save(name, quality=85, subsampling=sub)
+
 resized("crop.png", 224, 224)  # 200x150 -> 224x224: up in both
 resized("crop.png", 61, 47)  # a strong, odd downscale
 resized("crop.png", 200, 40)  # vertical only
@@ -59,5 +66,5 @@ resized("crop.png", 57, 150)  # horizontal only
 resized("tiny.png", 224, 224)  # 40x30 -> 224x224: a strong upscale
 resized("gray.jpg", 32, 24)
 resized("cmyk.jpg", 32, 24)
-for name in ["gray.jpg", "cmyk.jpg", "image_0161.jpg"]:
+for name in ["gray.jpg", "cmyk.jpg", "image_0161.jpg", "s444.jpg", "s422.jpg", "s420.jpg"]:
     decoded(name)
