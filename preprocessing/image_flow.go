@@ -216,7 +216,6 @@ type batch struct {
 	xs, ys        []*tensor.Tensor
 	wg            sync.WaitGroup
 	errs          []error
-	names         []string
 }
 
 type task struct {
@@ -496,6 +495,9 @@ func (g *ImageDataGenerator) Flow(x, y *tensor.Tensor, opts FlowOptions) (*Array
 		return nil, fmt.Errorf("preprocessing: Flow: x must have shape (samples, height, width, channels), got %s", shapeOf(x))
 	}
 	n := x.Shape[0]
+	if x.Shape[1] == 0 || x.Shape[2] == 0 || x.Shape[3] == 0 {
+		return nil, fmt.Errorf("preprocessing: Flow: x has shape %s: empty images", shapeOf(x))
+	}
 	if y != nil && (y.Dims() == 0 || y.Shape[0] != n) {
 		return nil, fmt.Errorf("preprocessing: Flow: x has %d samples, y has shape %s: they must have the same number of rows", n, shapeOf(y))
 	}

@@ -218,6 +218,7 @@ func TestFlowErrors(t *testing.T) {
 		"3-D x":       func() error { _, err := g.Flow(tensor.New(4, 3, 3), nil, FlowOptions{}); return err },
 		"nil x":       func() error { _, err := g.Flow(nil, nil, FlowOptions{}); return err },
 		"no samples":  func() error { _, err := g.Flow(tensor.New(0, 3, 3, 3), nil, FlowOptions{}); return err },
+		"empty image": func() error { _, err := g.Flow(tensor.New(2, 3, 0, 3), nil, FlowOptions{}); return err },
 		"y rows":      func() error { _, err := g.Flow(x, tensor.New(3, 1), FlowOptions{}); return err },
 		"batch size":  func() error { _, err := g.Flow(x, y, FlowOptions{BatchSize: -1}); return err },
 		"workers":     func() error { _, err := g.Flow(x, y, FlowOptions{Workers: -2}); return err },
