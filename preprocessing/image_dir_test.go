@@ -432,3 +432,47 @@ func TestFlowFromDirectoryGrayscale(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowFromDirectoryListing checks Keras's listing on a tricky tree
+// (the expected order is what keras_preprocessing 1.0.5's os.walk-based
+// listing gives for the same tree): folders in the order of their paths
+// ("sub" < "sub-2" < "sub/deeper"), names sorted bytewise, extensions in
+// any case, hidden files included, links to folders not followed inside a
+// class but counted as classes at the top, other files and top-level
+// files ignored. Listing reads no image, so the files are empty.
+func TestFlowFromDirectoryListing(t *testing.T) {
+	base := t.TempDir()
+	root := filepath.Join(base, "R")
+	for _, d := range []string{"R/c/sub/deeper", "R/c/sub-2", "other"} {
+		if err := os.MkdirAll(filepath.Join(base, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"R/c/b.png", "R/c/A.PNG", "R/c/sub/x.jpg", "R/c/sub-2/y.jpeg", "R/c/sub/deeper/z.bmp",
+		"R/c/readme.md", "R/c/.hidden.jpg", "R/top.jpg", "other/o.png", "other/p.tif"} {
+		if err := os.WriteFile(filepath.Join(base, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join("..", "..", "other"), filepath.Join(root, "c", "link")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := os.Symlink(filepath.Join("..", "other"), filepath.Join(root, "d")); err != nil {
+		t.Fatal(err)
+	}
+	it, err := (&ImageDataGenerator{}).FlowFromDirectory(root, FlowOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	want := []string{"c/.hidden.jpg", "c/A.PNG", "c/b.png", "c/sub/x.jpg", "c/sub-2/y.jpeg", "c/sub/deeper/z.bmp", "d/o.png"}
+	if got := it.Filenames(); !slices.Equal(got, want) {
+		t.Errorf("files\n%q\nwant (Keras)\n%q", got, want)
+	}
+	if !slices.Equal(it.ClassNames(), []string{"c", "d"}) || !slices.Equal(it.Classes(), []int{0, 0, 0, 0, 0, 0, 1}) {
+		t.Errorf("classes %v %v", it.ClassNames(), it.Classes())
+	}
+	if _, _, err := it.Batch(0, 0); err == nil {
+		t.Error("empty files decoded without error")
+	}
+}
