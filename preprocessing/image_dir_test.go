@@ -318,10 +318,10 @@ func TestFlowFromDirectoryBoundedMemory(t *testing.T) {
 	}
 	const bound = 24 << 20
 	mb := func(v uint64) float64 { return float64(v) / (1 << 20) }
-	t.Logf("%d files (%.0f MB decoded as float32): heap in use %.1f MB before, peak %.1f MB while streaming (bound %.0f MB)",
+	t.Logf("%d files (%.0f MiB decoded as float32): heap in use %.1f MiB before, peak %.1f MiB while streaming (bound %.0f MiB)",
 		n, decoded, mb(base), mb(peak), mb(bound))
 	if peak > bound {
-		t.Errorf("heap in use reached %.1f MB streaming %.0f MB of images: want under %.0f MB", mb(peak), decoded, mb(bound))
+		t.Errorf("heap in use reached %.1f MiB streaming %.0f MiB of images: want under %.0f MiB", mb(peak), decoded, mb(bound))
 	}
 }
 
