@@ -36,15 +36,17 @@ Keras), validation batch 64 in eval mode under no_grad.
 
 JSON lines on stdout:
   per epoch: {"impl":"pytorch","net":..,"seed":..,"epoch":..,"epoch_seconds":..,
-              "train_seconds":..,"val_seconds":..,"loss":..,"acc":..,"val_loss":..,
-              "val_acc":..,"train_rows":..}
+              "train_seconds":..,"val_seconds":..,"cpu_seconds":..,"loss":..,"acc":..,
+              "val_loss":..,"val_acc":..,"train_rows":..,"threads":..}
   at the end: {"impl":"pytorch","net":..,"seed":..,"summary":true,"epochs":K,
               "epoch_seconds":[...],"median_epoch_seconds":M (epochs 2..K; epoch 1
               alone if K == 1),"median_train_seconds":..,"final_val_acc":..,
               "best_val_acc":..,"best_epoch":..,"val_accs":[...],"threads":T,
               "params":..,"load_seconds":..}
 epoch_seconds = the epoch's training loop + its validation, data loading
-excluded; train_seconds = the training loop alone.  loss/acc are the
+excluded; train_seconds = the training loop alone; cpu_seconds = the process's
+CPU time (all threads) over the epoch (on a shared machine, with 1 thread,
+close to what the epoch would take alone).  loss/acc are the
 sample-weighted means over the epoch's training batches (dropout on), as
 Keras's progress line; val_loss/val_acc are over the 136 validation rows.
 
@@ -253,9 +255,9 @@ def fit(args, x, y):
     va_batches = list(zip(x_va.split(b), y_va.split(b)))
     clip = args.loss_clip == "on"
 
-    secs, trs, vaccs, last = [], [], [], None
+    secs, trs, cpus, vaccs, last = [], [], [], [], None
     for epoch in range(1, args.epochs + 1):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         model.train()
         loss_sum, correct = 0.0, 0
         for idx in torch.randperm(n_tr).split(b):
@@ -279,13 +281,14 @@ def fit(args, x, y):
                 out = model(xb)
                 vloss += float(xent(out, yb, clip, "sum"))
                 vcorrect += int((out.argmax(1) == yb).sum())
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         secs.append(t2 - t0)
         trs.append(t1 - t0)
+        cpus.append(c2 - c0)
         vaccs.append(vcorrect / n_val)
         last = {"impl": "pytorch", "net": args.net, "seed": args.seed, "epoch": epoch,
                 "epoch_seconds": round(t2 - t0, 4), "train_seconds": round(t1 - t0, 4),
-                "val_seconds": round(t2 - t1, 4),
+                "val_seconds": round(t2 - t1, 4), "cpu_seconds": round(c2 - c0, 4),
                 "loss": round(loss_sum / n_tr, 5), "acc": round(correct / n_tr, 5),
                 "val_loss": round(vloss / n_val, 5), "val_acc": round(vcorrect / n_val, 5),
                 "train_rows": n_tr, "threads": args.threads}
@@ -296,6 +299,7 @@ def fit(args, x, y):
             "epochs": args.epochs, "epoch_seconds": [round(s, 4) for s in secs],
             "median_epoch_seconds": round(statistics.median(secs[steady]), 4),
             "median_train_seconds": round(statistics.median(trs[steady]), 4),
+            "median_cpu_seconds": round(statistics.median(cpus[steady]), 4),
             "final_val_acc": last["val_acc"], "final_val_loss": last["val_loss"],
             "best_val_acc": round(vaccs[best], 5), "best_epoch": best + 1,
             "val_accs": [round(v, 5) for v in vaccs], "threads": args.threads,
