@@ -446,6 +446,10 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, padding Padding, act Activa
 	}
 	K, ohw := g.k(), g.outPix()
 	per := g.chunk(ohw * f)
+	if g.winograd() {
+		tp.conv2DWinograd(&g, nd, x, w, b, out, strides, act, per)
+		return out
+	}
 	// A small im2col matrix is kept whole for the weight gradient rather
 	// than rebuilt chunk by chunk in the backward pass.
 	keep := nd != nil && w.Grad != nil && !g.pointwise() && n*ohw*K <= keepColsFloats
@@ -555,6 +559,10 @@ func conv2DBackward(nd *node) {
 	K, ohw, f := g.k(), g.outPix(), g.f
 	per := g.chunk(ohw * f)
 	cols := nd.aux[0]
+	if nd.ints[2] == convWinograd && x.Grad != nil {
+		// The flipped, transposed kernel's transform, at the end of cols.
+		winoTransformFilter(cols.Data[len(cols.Data)-16*g.c*f:], w.Value.Data, g.c, f, true)
+	}
 	j := getJob(g)
 	for s0 := 0; s0 < g.n; s0 += per {
 		s1 := min(s0+per, g.n)
@@ -582,6 +590,10 @@ func conv2DBackward(nd *node) {
 		}
 		if x.Grad != nil {
 			dx := x.Grad.Data[s0*g.inImg() : s1*g.inImg()]
+			if nd.ints[2] == convWinograd {
+				winoConv(g.inputGradWino(s1-s0), dz, cols.Data[len(cols.Data)-16*g.c*f:], dx, nil, false, true)
+				continue
+			}
 			if c == nil {
 				cpu.Gemm(false, true, rows, K, f, 1, dz, f, w.Value.Data, f, 1, dx, K)
 				continue

@@ -83,7 +83,7 @@ var (
 // fmaPeak returns the measured FMA peak of one core, in GFLOP/s, measured
 // once per process.
 func fmaPeak() float64 {
-	peakOnce.Do(func() { peak1 = cpu.FMAPeak(300 * time.Millisecond) })
+	peakOnce.Do(func() { peak1 = cpu.FMAPeak(time.Second) })
 	return peak1
 }
 
@@ -107,13 +107,20 @@ func reportConv(b *testing.B, flops float64) {
 func BenchmarkBookConv(b *testing.B) {
 	fmaPeak()
 	for _, bc := range bookConvs {
-		rng := tensor.NewRNG(1)
-		x := NewParam(randn(rng, bc.n, bc.h, bc.w, bc.c))
-		w, bias := NewParam(randn(rng, bc.k, bc.k, bc.c, bc.f)), NewParam(randn(rng, bc.f))
-		seed := randn(rng, bc.n, bc.oh(), bc.ow(), bc.f)
+		var x, w, bias *Var
+		var seed *tensor.Tensor
+		setup := func() {
+			if x == nil {
+				rng := tensor.NewRNG(1)
+				x = NewParam(randn(rng, bc.n, bc.h, bc.w, bc.c))
+				w, bias = NewParam(randn(rng, bc.k, bc.k, bc.c, bc.f)), NewParam(randn(rng, bc.f))
+				seed = randn(rng, bc.n, bc.oh(), bc.ow(), bc.f)
+			}
+		}
 		st := [2]int{bc.s, bc.s}
 		tp := NewTape()
 		b.Run(bc.String()+"/forward", func(b *testing.B) {
+			setup()
 			for b.Loop() {
 				tp.Reset()
 				tp.Conv2D(x, w, bias, st, Valid, ReLU)
@@ -121,6 +128,7 @@ func BenchmarkBookConv(b *testing.B) {
 			reportConv(b, bc.flops())
 		})
 		b.Run(bc.String()+"/backward", func(b *testing.B) {
+			setup()
 			tp.Reset()
 			y := tp.Conv2D(x, w, bias, st, Valid, ReLU)
 			y.Grad.CopyFrom(seed)
@@ -130,6 +138,7 @@ func BenchmarkBookConv(b *testing.B) {
 			reportConv(b, 2*bc.flops())
 		})
 		tp.Reset()
+		x = nil
 	}
 }
 
@@ -138,13 +147,19 @@ func BenchmarkBookConv(b *testing.B) {
 func BenchmarkBookPool(b *testing.B) {
 	for _, bp := range bookPools {
 		rng := tensor.NewRNG(1)
-		x := NewParam(randn(rng, bp.n, bp.h, bp.w, bp.c))
+		var x *Var
+		setup := func() {
+			if x == nil {
+				x = NewParam(randn(rng, bp.n, bp.h, bp.w, bp.c))
+			}
+		}
 		win := [2]int{bp.k, bp.k}
 		st := [2]int{bp.s, bp.s}
 		tp := NewTape()
 		name := fmt.Sprintf("%s_%dx%dx%dx%d_%dx%d/%d", bp.name, bp.n, bp.h, bp.w, bp.c, bp.k, bp.k, bp.s)
 		bytes := float64(4 * bp.n * bp.h * bp.w * bp.c)
 		b.Run(name+"/forward", func(b *testing.B) {
+			setup()
 			for b.Loop() {
 				tp.Reset()
 				tp.MaxPool2D(x, win, st, Valid)
@@ -152,6 +167,7 @@ func BenchmarkBookPool(b *testing.B) {
 			b.ReportMetric(bytes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 		})
 		b.Run(name+"/backward", func(b *testing.B) {
+			setup()
 			tp.Reset()
 			y := tp.MaxPool2D(x, win, st, Valid)
 			rng.Normal(y.Grad, 0, 1)
@@ -161,5 +177,6 @@ func BenchmarkBookPool(b *testing.B) {
 			b.ReportMetric(bytes*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 		})
 		tp.Reset()
+		x = nil
 	}
 }

@@ -1,0 +1,249 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/neurona/neurona/tensor"
+)
+
+// forceWinograd makes every 3×3 stride-1 convolution with an output of at
+// least 2×2 run as Winograd, with chunks of at most chunk floats, until
+// the returned function restores the defaults.
+func forceWinograd(chunk int) func() {
+	c, f, k, d := winoMinC, winoMinF, winoChunkFloats, winoDisabled
+	winoMinC, winoMinF, winoDisabled = 1, 1, false
+	if chunk > 0 {
+		winoChunkFloats = chunk
+	}
+	return func() { winoMinC, winoMinF, winoChunkFloats, winoDisabled = c, f, k, d }
+}
+
+// winoCases are 3×3 stride-1 convolutions: both paddings, odd and even
+// sizes (partial tiles), one to several channels and samples.
+var winoCases = []convCase{
+	{2, 7, 6, 3, 3, 3, 4, [2]int{1, 1}, Valid},
+	{2, 7, 6, 3, 3, 3, 4, [2]int{1, 1}, Same},
+	{1, 4, 4, 2, 3, 3, 3, [2]int{1, 1}, Valid},
+	{3, 5, 8, 5, 3, 3, 2, [2]int{1, 1}, Same},
+	{1, 9, 9, 17, 3, 3, 19, [2]int{1, 1}, Same},
+	{2, 6, 5, 1, 3, 3, 1, [2]int{1, 1}, Valid},
+}
+
+func TestWinogradMatchesReference(t *testing.T) {
+	for _, chunk := range []int{0, 1} {
+		restore := forceWinograd(chunk)
+		rng := tensor.NewRNG(21)
+		for _, cc := range winoCases {
+			x, w, b := randn(rng, cc.n, cc.h, cc.w, cc.c), randn(rng, cc.kh, cc.kw, cc.c, cc.f), randn(rng, cc.f)
+			for _, act := range []Activation{Linear, ReLU} {
+				tp := NewTape()
+				got := tp.Conv2D(NewConst(x), NewConst(w), NewConst(b), cc.s, cc.pad, act)
+				want := refConv2D(x, w, b.Data, cc.s, cc.pad)
+				if act == ReLU {
+					for i, v := range want.Data {
+						want.Data[i] = max(v, 0)
+					}
+				}
+				closeTensors(t, fmt.Sprintf("Winograd %v %v chunk %d", cc, act, chunk), got.Value, want, 1e-5)
+			}
+		}
+		restore()
+	}
+}
+
+func TestGradWinograd(t *testing.T) {
+	for _, chunk := range []int{0, 1} {
+		restore := forceWinograd(chunk)
+		rng := tensor.NewRNG(22)
+		acts := []Activation{Tanh, Linear, ReLU}
+		for i, cc := range winoCases {
+			x, w, b := randn(rng, cc.n, cc.h, cc.w, cc.c), randn(rng, cc.kh, cc.kw, cc.c, cc.f), randn(rng, cc.f)
+			act := acts[i%len(acts)]
+			if act == ReLU {
+				// Keep the outputs away from the kink.
+				x = awayFromZero(rng, cc.n, cc.h, cc.w, cc.c)
+			}
+			gradCheck(t, fmt.Sprintf("Winograd %v %v chunk %d", cc, act, chunk), []*tensor.Tensor{x, w, b}, func(tp *Tape, in []*Var) *Var {
+				return tp.Conv2D(in[0], in[1], in[2], cc.s, cc.pad, act)
+			})
+		}
+		// Frozen kernel (input gradient alone) and constant input (weight
+		// gradient alone).
+		cc := winoCases[1]
+		x, w := randn(rng, cc.n, cc.h, cc.w, cc.c), randn(rng, 3, 3, cc.c, cc.f)
+		gradCheckConst(t, "Winograd frozen kernel", []*tensor.Tensor{x, w}, 1, func(tp *Tape, in []*Var) *Var {
+			return tp.Conv2D(in[0], in[1], nil, cc.s, cc.pad, Tanh)
+		})
+		gradCheckConst(t, "Winograd constant input", []*tensor.Tensor{w, x}, 1, func(tp *Tape, in []*Var) *Var {
+			return tp.Conv2D(in[1], in[0], nil, cc.s, cc.pad, Tanh)
+		})
+		restore()
+	}
+}
+
+// TestWinogradMatchesIm2col compares the Winograd forward pass and
+// gradients with those of im2col + GEMM on a shape above the thresholds.
+func TestWinogradMatchesIm2col(t *testing.T) {
+	rng := tensor.NewRNG(23)
+	x, w, b := randn(rng, 3, 11, 10, 24), randn(rng, 3, 3, 24, 32), randn(rng, 32)
+	seed := randn(rng, 3, 11, 10, 32)
+	run := func(pad Padding) []*tensor.Tensor {
+		xv, wv, bv := NewParam(x), NewParam(w), NewParam(b)
+		tp := NewTape()
+		y := tp.Conv2D(xv, wv, bv, [2]int{1, 1}, pad, Tanh)
+		s := seed
+		if pad == Valid {
+			s = tensor.New(y.Value.Shape...)
+			copy(s.Data, seed.Data)
+		}
+		tp.BackwardFrom(y, s)
+		return []*tensor.Tensor{y.Value, xv.Grad, wv.Grad, bv.Grad}
+	}
+	for _, pad := range []Padding{Valid, Same} {
+		if !(&convGeom{kh: 3, kw: 3, sh: 1, sw: 1, c: 24, f: 32, oh: 9, ow: 8}).winograd() {
+			t.Fatal("the shape does not take the Winograd path")
+		}
+		wino := run(pad)
+		winoDisabled = true
+		ref := run(pad)
+		winoDisabled = false
+		for i := range wino {
+			closeTensors(t, fmt.Sprintf("%s tensor %d", pad, i), wino[i], ref[i], 1e-4)
+		}
+	}
+}
+
+// winoStepBits runs a Winograd convolution forward and backward with tiny
+// chunks and returns every result.
+func winoStepBits() [][]float32 {
+	rng := tensor.NewRNG(24)
+	x := NewParam(randn(rng, 4, 13, 12, 16))
+	w, b := NewParam(randn(rng, 3, 3, 16, 20)), NewParam(randn(rng, 20))
+	tp := NewTape()
+	y := tp.Conv2D(x, w, b, [2]int{1, 1}, Same, ReLU)
+	z := tp.Conv2D(y, NewParam(randn(rng, 3, 3, 20, 16)), nil, [2]int{1, 1}, Valid, Tanh)
+	tp.BackwardFrom(z, randn(rng, z.Value.Shape...))
+	return [][]float32{y.Value.Data, z.Value.Data, x.Grad.Data, w.Grad.Data, b.Grad.Data}
+}
+
+// TestWinogradSplitInvariant checks that splitting the Winograd chunks
+// over workers does not change a bit of the results.
+func TestWinogradSplitInvariant(t *testing.T) {
+	defer func(g int) { grainFloats, serialWindowOps = g, false }(grainFloats)
+	defer forceWinograd(16 * 8 * 40)()
+	grainFloats = 1
+	par := winoStepBits()
+	serialWindowOps = true
+	ser := winoStepBits()
+	for i := range par {
+		for j := range par[i] {
+			if math.Float32bits(par[i][j]) != math.Float32bits(ser[i][j]) {
+				t.Fatalf("result %d differs at %d: parallel %v, serial %v", i, j, par[i][j], ser[i][j])
+			}
+		}
+	}
+}
+
+func TestWinogradStepAllocatesNothing(t *testing.T) {
+	rng := tensor.NewRNG(25)
+	x := NewParam(randn(rng, 4, 12, 12, 16))
+	w, b := NewParam(randn(rng, 3, 3, 16, 32)), NewParam(randn(rng, 32))
+	tp := NewTape()
+	step := func() {
+		tp.Reset()
+		y := tp.Conv2D(x, w, b, [2]int{1, 1}, Same, ReLU)
+		tp.Backward(tp.Mean(y))
+	}
+	step()
+	if a := testing.AllocsPerRun(20, step); a != 0 {
+		t.Errorf("a step allocates %v times, want 0", a)
+	}
+}
+
+// winoErrBound bounds the normwise relative error of Winograd F(2×2, 3×3)
+// against a direct convolution in float64, max |y − ref| / max |ref| over
+// the sampled outputs, on the book's shapes with normal inputs and
+// kernels: forward and input gradient.
+const winoErrBound = 1e-5
+
+// TestWinogradErrorBookShapes measures the error of the Winograd forward
+// pass and input gradient against direct convolution computed in float64,
+// on one sample of each of the book's 3×3 convolutions that take the
+// Winograd path, at random positions (all filters; at least 16, more for small kernels), beside the
+// error of im2col + GEMM in float32 on the same positions.
+func TestWinogradErrorBookShapes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large shapes")
+	}
+	for _, bc := range bookConvs {
+		g := convGeom{n: 1, h: bc.h, w: bc.w, c: bc.c, kh: bc.k, kw: bc.k, sh: bc.s, sw: bc.s, f: bc.f, oh: bc.oh(), ow: bc.ow()}
+		if !g.winograd() {
+			continue
+		}
+		rng := tensor.NewRNG(31)
+		x, w := randn(rng, 1, bc.h, bc.w, bc.c), randn(rng, 3, 3, bc.c, bc.f)
+		dy := randn(rng, 1, g.oh, g.ow, bc.f)
+		run := func() (y, dx *tensor.Tensor) {
+			xv := NewParam(x)
+			tp := NewTape()
+			out := tp.Conv2D(xv, NewConst(w), nil, [2]int{1, 1}, Valid, Linear)
+			tp.BackwardFrom(out, dy)
+			return out.Value, xv.Grad
+		}
+		yw, dxw := run()
+		winoDisabled = true
+		yd, dxd := run()
+		winoDisabled = false
+		// Sampled positions, and the float64 references there.
+		c, f := bc.c, bc.f
+		xd, wd, dyd := x.Data, w.Data, dy.Data
+		var ew, ed, egw, egd, ry, rg float64
+		for range max(16, (1<<24)/(9*c*f)) {
+			oy, ox := rng.Intn(g.oh), rng.Intn(g.ow)
+			iy, ix := rng.Intn(g.h), rng.Intn(g.w)
+			for fo := range f {
+				var acc float64
+				for ky := range 3 {
+					for kx := range 3 {
+						xs := xd[((oy+ky)*g.w+ox+kx)*c:][:c]
+						ws := wd[(ky*3+kx)*c*f+fo:]
+						for ci, v := range xs {
+							acc += float64(v) * float64(ws[ci*f])
+						}
+					}
+				}
+				o := (oy*g.ow+ox)*f + fo
+				ry = max(ry, math.Abs(acc))
+				ew = max(ew, math.Abs(float64(yw.Data[o])-acc))
+				ed = max(ed, math.Abs(float64(yd.Data[o])-acc))
+			}
+			for ci := range c {
+				var acc float64
+				for ky := range 3 {
+					for kx := range 3 {
+						py, px := iy-ky, ix-kx
+						if py < 0 || py >= g.oh || px < 0 || px >= g.ow {
+							continue
+						}
+						ds := dyd[(py*g.ow+px)*f:][:f]
+						ws := wd[((ky*3+kx)*c+ci)*f:][:f]
+						for fo, v := range ds {
+							acc += float64(v) * float64(ws[fo])
+						}
+					}
+				}
+				o := (iy*g.w+ix)*c + ci
+				rg = max(rg, math.Abs(acc))
+				egw = max(egw, math.Abs(float64(dxw.Data[o])-acc))
+				egd = max(egd, math.Abs(float64(dxd.Data[o])-acc))
+			}
+		}
+		t.Logf("%-28s forward: Winograd %.2e, im2col %.2e; input gradient: Winograd %.2e, im2col %.2e",
+			bc, ew/ry, ed/ry, egw/rg, egd/rg)
+		if ew/ry > winoErrBound || egw/rg > winoErrBound {
+			t.Errorf("%s: Winograd relative error %.2e (forward), %.2e (input gradient), bound %.0e", bc, ew/ry, egw/rg, winoErrBound)
+		}
+	}
+}

@@ -1,0 +1,141 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+)
+
+// The tile transforms of Winograd's F(2×2, 3×3) convolution (see package
+// autograd), vectorized over the channels of channels-last images: the
+// channels of a pixel are contiguous, and every transform is the same
+// linear combination of pixels for each channel.
+
+// WinoInput computes the 16 elements of V = Bᵀ d B, for each of c
+// channels, of the 4×4 tile d whose pixel (i, j) starts at src[i·rs+j·ps],
+// and writes element e at v[e·vs:e·vs+c].
+//
+//	Bᵀ = | 1  0 −1  0 |
+//	     | 0  1  1  0 |
+//	     | 0 −1  1  0 |
+//	     | 0  1  0 −1 |
+func WinoInput(src []float32, rs, ps int, v []float32, vs, c int) {
+	if c <= 0 {
+		return
+	}
+	if rs < 0 || ps < 0 || vs < 0 || len(src) < 3*rs+3*ps+c || len(v) < 15*vs+c {
+		panic(fmt.Sprintf("cpu: WinoInput: %d and %d floats for strides %d, %d, %d and %d channels", len(src), len(v), rs, ps, vs, c))
+	}
+	done := 0
+	if winoAsm && c >= 16 {
+		done = c &^ 15
+		winoInputAVX512(&src[0], rs, ps, &v[0], vs, done/16)
+	}
+	winoInputGeneric(src, rs, ps, v, vs, done, c)
+}
+
+// WinoOutput computes the 2×2 outputs Aᵀ M A, for each of f filters, of
+// the products whose element e is m[e·ms:e·ms+f], and writes output (i, j)
+// at y[i·rs+j·ps:]: with bias added (nil for none) and ReLU applied, as
+// AddBias and Relu do, or, with acc, added to y (bias and relu unused).
+//
+//	Aᵀ = | 1  1  1  0 |
+//	     | 0  1 −1 −1 |
+func WinoOutput(m []float32, ms int, y []float32, rs, ps, f int, bias []float32, relu, acc bool) {
+	if f <= 0 {
+		return
+	}
+	if ms < 0 || rs < 0 || ps < 0 || len(m) < 15*ms+f || len(y) < rs+ps+f || (bias != nil && len(bias) < f) {
+		panic(fmt.Sprintf("cpu: WinoOutput: %d and %d floats for strides %d, %d, %d and %d filters", len(m), len(y), ms, rs, ps, f))
+	}
+	if acc {
+		bias, relu = nil, false
+	}
+	done := 0
+	if winoAsm && f >= 16 {
+		done = f &^ 15
+		flags := 0
+		var bp *float32
+		if bias != nil {
+			flags |= 1
+			bp = &bias[0]
+		}
+		if relu {
+			flags |= 2
+		}
+		if acc {
+			flags |= 4
+		}
+		winoOutputAVX512(&m[0], ms, &y[0], rs, ps, done/16, bp, flags)
+	}
+	winoOutputGeneric(m, ms, y, rs, ps, done, f, bias, relu, acc)
+}
+
+// winoInputGeneric is WinoInput for channels [c0, c), the reference of
+// the assembly (same operations in the same order).
+func winoInputGeneric(src []float32, rs, ps int, v []float32, vs, c0, c int) {
+	for ch := c0; ch < c; ch++ {
+		var d [4][4]float32
+		for i := range 4 {
+			for j := range 4 {
+				d[i][j] = src[i*rs+j*ps+ch]
+			}
+		}
+		var t [4][4]float32
+		for j := range 4 {
+			t[0][j] = d[0][j] - d[2][j]
+			t[1][j] = d[1][j] + d[2][j]
+			t[2][j] = d[2][j] - d[1][j]
+			t[3][j] = d[1][j] - d[3][j]
+		}
+		for i := range 4 {
+			o := 4*i*vs + ch
+			v[o] = t[i][0] - t[i][2]
+			v[o+vs] = t[i][1] + t[i][2]
+			v[o+2*vs] = t[i][2] - t[i][1]
+			v[o+3*vs] = t[i][1] - t[i][3]
+		}
+	}
+}
+
+// winoOutputGeneric is WinoOutput for filters [f0, f), the reference of
+// the assembly.
+func winoOutputGeneric(m []float32, ms int, y []float32, rs, ps, f0, f int, bias []float32, relu, acc bool) {
+	for fo := f0; fo < f; fo++ {
+		var x [4][4]float32
+		for i := range 4 {
+			for j := range 4 {
+				x[i][j] = m[(4*i+j)*ms+fo]
+			}
+		}
+		var s [2][4]float32
+		for j := range 4 {
+			s[0][j] = x[0][j] + x[1][j] + x[2][j]
+			s[1][j] = x[1][j] - x[2][j] - x[3][j]
+		}
+		for i := range 2 {
+			out := [2]float32{s[i][0] + s[i][1] + s[i][2], s[i][1] - s[i][2] - s[i][3]}
+			for j := range 2 {
+				o := i*rs + j*ps + fo
+				switch {
+				case acc:
+					y[o] += out[j]
+				default:
+					v := out[j]
+					if bias != nil {
+						v += bias[fo]
+					}
+					if relu {
+						v = reluOne(v)
+					}
+					y[o] = v
+				}
+			}
+		}
+	}
+}
+
+// reluOne is Relu for one value.
+func reluOne(v float32) float32 {
+	b := math.Float32bits(v)
+	return math.Float32frombits(b & uint32(int32(^b)>>31))
+}

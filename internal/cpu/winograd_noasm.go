@@ -1,0 +1,14 @@
+//go:build noasm || !amd64
+
+package cpu
+
+// winoAsm is false: the transforms run the portable code.
+var winoAsm = false
+
+func winoInputAVX512(src *float32, rs, ps int, v *float32, vs int, blocks int) {
+	panic("no assembly")
+}
+
+func winoOutputAVX512(m *float32, ms int, y *float32, rs, ps int, blocks int, bias *float32, flags int) {
+	panic("no assembly")
+}

@@ -1,0 +1,90 @@
+package cpu
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestWinoTransformsMatchGeneric checks the assembly tile transforms
+// against the portable ones, bit for bit, with channel counts that take
+// full vectors and a tail, strided layouts, and every flag.
+func TestWinoTransformsMatchGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	orig := winoAsm
+	defer func() { winoAsm = orig }()
+	for _, c := range []int{1, 15, 16, 17, 48, 70} {
+		rs, ps, vs := 5*c+3, c+1, 2*c+5
+		src := fill(3*rs + 3*ps + c)
+		run := func(asm bool) []float32 {
+			winoAsm = asm && orig
+			v := make([]float32, 15*vs+c)
+			WinoInput(src, rs, ps, v, vs, c)
+			return v
+		}
+		asm, gen := run(true), run(false)
+		same(t, "WinoInput", c, asm, gen)
+		m, bias := fill(15*vs+c), fill(c)
+		for _, fl := range []struct{ bias, relu, acc bool }{{false, false, false}, {true, false, false}, {true, true, false}, {false, true, false}, {false, false, true}} {
+			y0 := fill(rs + ps + c)
+			run := func(asm bool) []float32 {
+				winoAsm = asm && orig
+				y := append([]float32(nil), y0...)
+				var b []float32
+				if fl.bias {
+					b = bias
+				}
+				WinoOutput(m, vs, y, rs, ps, c, b, fl.relu, fl.acc)
+				return y
+			}
+			asm, gen := run(true), run(false)
+			same(t, "WinoOutput", c, asm, gen)
+		}
+	}
+}
+
+func same(t *testing.T, name string, c int, a, b []float32) {
+	t.Helper()
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("%s, %d channels: [%d] = %v (assembly), %v (portable)", name, c, i, a[i], b[i])
+		}
+	}
+}
+
+// TestWinoInputKnown checks the input transform on a tile of ones with one
+// channel: Bᵀ 1 B has 4 at the centre elements' pattern below.
+func TestWinoTransformsKnown(t *testing.T) {
+	// The transforms of a tile whose only nonzero pixel is (1, 1):
+	// V = Bᵀ d B with d = e₁e₁ᵀ is the outer product of B's row 1,
+	// (0, 1, −1, 1), with itself.
+	src := make([]float32, 16)
+	src[5] = 1
+	v := make([]float32, 16)
+	WinoInput(src, 4, 1, v, 1, 1)
+	col := []float32{0, 1, -1, 1}
+	for i := range 4 {
+		for j := range 4 {
+			if v[4*i+j] != col[i]*col[j] {
+				t.Fatalf("V[%d][%d] = %v, want %v", i, j, v[4*i+j], col[i]*col[j])
+			}
+		}
+	}
+	// Aᵀ M A of M = all ones: Aᵀ 1 A = (row sums of Aᵀ)ᵀ (row sums): (3, −1).
+	m := make([]float32, 16)
+	for i := range m {
+		m[i] = 1
+	}
+	y := make([]float32, 4)
+	WinoOutput(m, 1, y, 2, 1, 1, nil, false, false)
+	if want := []float32{9, -3, -3, 1}; y[0] != want[0] || y[1] != want[1] || y[2] != want[2] || y[3] != want[3] {
+		t.Fatalf("Aᵀ 1 A = %v, want %v", y, want)
+	}
+}
