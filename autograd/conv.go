@@ -559,9 +559,11 @@ func conv2DBackward(nd *node) {
 	K, ohw, f := g.k(), g.outPix(), g.f
 	per := g.chunk(ohw * f)
 	cols := nd.aux[0]
+	var ut []float32 // the Winograd kernels of the input gradient
 	if nd.ints[2] == convWinograd && x.Grad != nil {
-		// The flipped, transposed kernel's transform, at the end of cols.
-		winoTransformFilter(cols.Data[len(cols.Data)-16*g.c*f:], w.Value.Data, g.c, f, true)
+		var u []float32
+		u, ut = winoBackKernels(cols.Data, g.c, f)
+		winoFlipFilter(ut, u, g.c, f)
 	}
 	j := getJob(g)
 	for s0 := 0; s0 < g.n; s0 += per {
@@ -590,8 +592,8 @@ func conv2DBackward(nd *node) {
 		}
 		if x.Grad != nil {
 			dx := x.Grad.Data[s0*g.inImg() : s1*g.inImg()]
-			if nd.ints[2] == convWinograd {
-				winoConv(g.inputGradWino(s1-s0), dz, cols.Data[len(cols.Data)-16*g.c*f:], dx, nil, false, true)
+			if ut != nil {
+				winoConv(g.inputGradWino(s1-s0), dz, ut, dx, nil, false, true)
 				continue
 			}
 			if c == nil {

@@ -90,7 +90,14 @@ func fmaPeak() float64 {
 // reportConv reports the rate of flops per iteration as GFLOP/s and as a
 // share of the FMA peak of the GOMAXPROCS cores that may run it (one
 // core's measured peak times GOMAXPROCS, at most the number of CPUs).
-func reportConv(b *testing.B, flops float64) {
+//
+// It also reports cpuGFLOP/s, the flops per second of the process's CPU
+// time (user and system, all threads) since cpuStart: at GOMAXPROCS=1 the
+// rate that other processes' load on the machine does not dilute.
+func reportConv(b *testing.B, flops float64, cpuStart time.Duration) {
+	if cpu := cpuTime() - cpuStart; cpu > 0 {
+		b.ReportMetric(flops*float64(b.N)/cpu.Seconds()/1e9, "cpuGFLOP/s")
+	}
 	gf := flops * float64(b.N) / b.Elapsed().Seconds() / 1e9
 	b.ReportMetric(gf, "GFLOP/s")
 	if p := fmaPeak(); p > 0 {
@@ -121,21 +128,23 @@ func BenchmarkBookConv(b *testing.B) {
 		tp := NewTape()
 		b.Run(bc.String()+"/forward", func(b *testing.B) {
 			setup()
+			t0 := cpuTime()
 			for b.Loop() {
 				tp.Reset()
 				tp.Conv2D(x, w, bias, st, Valid, ReLU)
 			}
-			reportConv(b, bc.flops())
+			reportConv(b, bc.flops(), t0)
 		})
 		b.Run(bc.String()+"/backward", func(b *testing.B) {
 			setup()
 			tp.Reset()
 			y := tp.Conv2D(x, w, bias, st, Valid, ReLU)
 			y.Grad.CopyFrom(seed)
+			t0 := cpuTime()
 			for b.Loop() {
 				tp.replay()
 			}
-			reportConv(b, 2*bc.flops())
+			reportConv(b, 2*bc.flops(), t0)
 		})
 		tp.Reset()
 		x = nil

@@ -87,7 +87,7 @@ func (g *convGeom) inputGradWino(n int) winoGeom {
 var (
 	winoMinC     = 16
 	winoMinF     = 16
-	winoDisabled = false
+	winoDisabled = envInt("WINO_OFF", 0) == 1
 )
 
 // winograd reports whether the convolution g runs as Winograd F(2×2, 3×3):
@@ -97,59 +97,6 @@ var (
 func (g *convGeom) winograd() bool {
 	return !winoDisabled && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
 		g.c >= winoMinC && g.f >= winoMinF && g.oh >= 2 && g.ow >= 2
-}
-
-// winoFilter writes the transformed kernels U_e (c × f, row-major) at
-// u[e·c·f:] of a Keras kernel w (3, 3, c, f), for input channels [lo, hi).
-// The transform is computed in float64.
-func winoFilter(u, w []float32, c, f, lo, hi int) {
-	cf := c * f
-	for ci := lo; ci < hi; ci++ {
-		for fo := range f {
-			var g [3][3]float64
-			for a := range 3 {
-				for b := range 3 {
-					g[a][b] = float64(w[(a*3+b)*cf+ci*f+fo])
-				}
-			}
-			winoFilterTile(u[ci*f+fo:], cf, &g)
-		}
-	}
-}
-
-// winoFilterFlip writes the transformed kernels U_e (f × c) of the
-// flipped, transposed kernel g'(ky, kx, fo, ci) = w(2−ky, 2−kx, ci, fo), for
-// filters [lo, hi): the kernel of the input gradient.
-func winoFilterFlip(u, w []float32, c, f, lo, hi int) {
-	cf := c * f
-	for fo := lo; fo < hi; fo++ {
-		for ci := range c {
-			var g [3][3]float64
-			for a := range 3 {
-				for b := range 3 {
-					g[a][b] = float64(w[((2-a)*3+2-b)*cf+ci*f+fo])
-				}
-			}
-			winoFilterTile(u[fo*c+ci:], cf, &g)
-		}
-	}
-}
-
-// winoFilterTile writes the 16 elements of G g Gᵀ at u[e·stride].
-func winoFilterTile(u []float32, stride int, g *[3][3]float64) {
-	// t = G g: rows g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2.
-	var t [4][3]float64
-	for b := range 3 {
-		g0, g1, g2 := g[0][b], g[1][b], g[2][b]
-		t[0][b], t[1][b], t[2][b], t[3][b] = g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
-	}
-	for i := range 4 {
-		t0, t1, t2 := t[i][0], t[i][1], t[i][2]
-		u[(i*4+0)*stride] = float32(t0)
-		u[(i*4+1)*stride] = float32((t0 + t1 + t2) / 2)
-		u[(i*4+2)*stride] = float32((t0 - t1 + t2) / 2)
-		u[(i*4+3)*stride] = float32(t2)
-	}
 }
 
 // winoJob carries one Winograd convolution to the workers.
@@ -201,30 +148,51 @@ func grow(s []float32, n int) []float32 {
 	return make([]float32, n)
 }
 
-// winoTransformFilter writes into u the transformed kernels of w (3, 3, c,
-// f): U_e is c × f, or, with flip, the f × c kernels of the input gradient.
-func winoTransformFilter(u, w []float32, c, f int, flip bool) {
+// winoPerm maps element (i, j) of a transformed kernel to the element
+// (p(i), p(j)) that holds it for the flipped kernel, p = (3, 1, 2, 0): with
+// J the reversal of 3 taps, G J = P G, where P swaps rows 0 and 3.
+var winoPerm = [16]int{15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0}
+
+// winoTransformFilter writes into u the transformed kernels U_e (c × f) of
+// a Keras kernel w (3, 3, c, f).
+func winoTransformFilter(u, w []float32, c, f int) {
 	j := getWinoJob()
-	j.u, j.w, j.flip = u, w, flip
+	j.u, j.w, j.flip = u, w, false
 	j.g.c, j.g.f = c, f
-	rows := c
-	if flip {
-		rows = f
-	}
 	if serialWindowOps {
-		j.ffn(0, rows)
+		j.ffn(0, c*f)
 	} else {
-		cpu.ParallelFor(rows, max(1, grainFloats/(16*max(c, f))), j.ffn)
+		cpu.ParallelFor(c*f, max(1, grainFloats/25), j.ffn)
+	}
+	putWinoJob(j)
+}
+
+// winoFlipFilter writes into ut the transformed kernels (f × c) of the
+// flipped, transposed kernel g'(ky, kx, fo, ci) = w(2−ky, 2−kx, ci, fo),
+// the kernel of the input gradient, from those of w in u: U'_e =
+// U_{winoPerm[e]}ᵀ.
+func winoFlipFilter(ut, u []float32, c, f int) {
+	j := getWinoJob()
+	j.u, j.w, j.flip = ut, u, true
+	j.g.c, j.g.f = c, f
+	if serialWindowOps {
+		j.ffn(0, 16)
+	} else {
+		cpu.ParallelFor(16, 1, j.ffn)
 	}
 	putWinoJob(j)
 }
 
 func (j *winoJob) filter(lo, hi int) {
+	c, f := j.g.c, j.g.f
+	cf := c * f
 	if j.flip {
-		winoFilterFlip(j.u, j.w, j.g.c, j.g.f, lo, hi)
-	} else {
-		winoFilter(j.u, j.w, j.g.c, j.g.f, lo, hi)
+		for e := lo; e < hi; e++ {
+			cpu.Transpose(j.u[e*cf:], c, j.w[winoPerm[e]*cf:], f, c, f)
+		}
+		return
 	}
+	cpu.WinoFilter(j.w[lo:], cf, j.u[lo:], cf, hi-lo)
 }
 
 // winoConv computes the convolution g of x with the transformed kernels u
@@ -336,19 +304,40 @@ func (g *winoGeom) outputTiles(y, m, sink, bias []float32, relu, acc bool, t0, t
 const convWinograd = 1
 
 // conv2DWinograd computes the Conv2D g into out by Winograd F(2×2, 3×3)
-// and, when recording (nd), keeps what the backward pass needs: an im2col
-// chunk buffer for the weight gradient (per samples, built there) followed
-// by room for the transformed kernel of the input gradient.
+// and, when recording (nd), keeps what the backward pass needs in one
+// scratch buffer: an im2col chunk buffer for the weight gradient (per
+// samples, built there), then, for the input gradient, the transformed
+// kernels and room for those of the flipped kernel.
 func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides [2]int, act Activation, per int) {
 	c, f := g.c, g.f
-	u := tp.Scratch(16 * c * f)
-	winoTransformFilter(u.Data, w.Value.Data, c, f, false)
+	u16 := 16 * c * f
+	var cols *tensor.Tensor
+	var u []float32
+	if nd != nil {
+		size := 0
+		if w.Grad != nil {
+			size += per * g.outPix() * g.k()
+		}
+		if x.Grad != nil {
+			size += 2 * u16
+		}
+		if size > 0 {
+			cols = tp.Scratch(size)
+		}
+		if x.Grad != nil {
+			u = cols.Data[size-2*u16 : size-u16]
+		}
+	}
+	if u == nil {
+		u = tp.Scratch(u16).Data
+	}
+	winoTransformFilter(u, w.Value.Data, c, f)
 	var bias []float32
 	if b != nil {
 		bias = b.Value.Data
 	}
 	y := out.Value.Data
-	winoConv(g.forwardWino(), x.Value.Data, u.Data, y, bias, act == ReLU, false)
+	winoConv(g.forwardWino(), x.Value.Data, u, y, bias, act == ReLU, false)
 	if act != Linear && act != ReLU {
 		j := getJob(*g)
 		j.a, j.b, j.act, j.cols = y, nil, act, f
@@ -358,18 +347,15 @@ func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides
 	if nd == nil {
 		return
 	}
-	size := 0
-	if w.Grad != nil {
-		size += per * g.outPix() * g.k()
-	}
-	if x.Grad != nil {
-		size += 16 * c * f
-	}
-	var cols *tensor.Tensor
-	if size > 0 {
-		cols = tp.Scratch(size)
-	}
 	tp.saveForBackward(nd, strides, act, cols, per*g.outPix(), f, b != nil)
 	nd.flag = false
 	nd.ints[2] = convWinograd
+}
+
+// winoBackKernels returns, for the input gradient of a Winograd Conv2D,
+// the transformed kernels kept by the forward pass and the room for those
+// of the flipped kernel, at the end of its scratch buffer cols.
+func winoBackKernels(cols []float32, c, f int) (u, ut []float32) {
+	u16, n := 16*c*f, len(cols)
+	return cols[n-2*u16 : n-u16], cols[n-u16:]
 }

@@ -139,3 +139,67 @@ func reluOne(v float32) float32 {
 	b := math.Float32bits(v)
 	return math.Float32frombits(b & uint32(int32(^b)>>31))
 }
+
+// WinoFilter computes the 16 elements of U = G g Gᵀ for n 3×3 kernels g
+// whose tap (a, b) is w[(3a+b)·ws + k] for kernel k < n, and writes
+// element e at u[e·us + k]. With a Keras kernel (3, 3, c, f), ws = us =
+// c·f and n = c·f give the c × f matrices U_e.
+//
+//	G = | 1   0   0 |
+//	    | ½   ½   ½ |
+//	    | ½  −½   ½ |
+//	    | 0   0   1 |
+func WinoFilter(w []float32, ws int, u []float32, us, n int) {
+	if n <= 0 {
+		return
+	}
+	if ws < 0 || us < 0 || len(w) < 8*ws+n || len(u) < 15*us+n {
+		panic(fmt.Sprintf("cpu: WinoFilter: %d and %d floats for strides %d, %d and %d kernels", len(w), len(u), ws, us, n))
+	}
+	done := 0
+	if winoAsm && n >= 16 {
+		done = n &^ 15
+		winoFilterAVX512(&w[0], ws, &u[0], us, done/16)
+	}
+	winoFilterGeneric(w, ws, u, us, done, n)
+}
+
+// winoFilterGeneric is WinoFilter for kernels [k0, n), the reference of
+// the assembly.
+func winoFilterGeneric(w []float32, ws int, u []float32, us, k0, n int) {
+	for k := k0; k < n; k++ {
+		var t [4][3]float32
+		for b := range 3 {
+			g0, g1, g2 := w[b*ws+k], w[(3+b)*ws+k], w[(6+b)*ws+k]
+			t[0][b], t[1][b], t[2][b], t[3][b] = g0, (g0+g1+g2)*0.5, (g0-g1+g2)*0.5, g2
+		}
+		for i := range 4 {
+			o := 4*i*us + k
+			u[o] = t[i][0]
+			u[o+us] = (t[i][0] + t[i][1] + t[i][2]) * 0.5
+			u[o+2*us] = (t[i][0] - t[i][1] + t[i][2]) * 0.5
+			u[o+3*us] = t[i][2]
+		}
+	}
+}
+
+// Transpose sets dst[p·ldd+i] = src[i·lds+p] for i < rows and p < cols.
+func Transpose(dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	if ldd < rows || lds < cols || len(src) < (rows-1)*lds+cols || len(dst) < (cols-1)*ldd+rows {
+		panic(fmt.Sprintf("cpu: Transpose: %d×%d from %d floats (stride %d) into %d (stride %d)", rows, cols, len(src), lds, len(dst), ldd))
+	}
+	transpose(dst, ldd, src, lds, rows, cols)
+}
+
+// transposeGeneric is the portable Transpose.
+func transposeGeneric(dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	for i := range rows {
+		row := src[i*lds : i*lds+cols]
+		for p, v := range row {
+			dst[p*ldd+i] = v
+		}
+	}
+}

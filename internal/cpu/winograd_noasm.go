@@ -12,3 +12,11 @@ func winoInputAVX512(src *float32, rs, ps int, v *float32, vs int, blocks int) {
 func winoOutputAVX512(m *float32, ms int, y *float32, rs, ps int, blocks int, bias *float32, flags int) {
 	panic("no assembly")
 }
+
+func winoFilterAVX512(w *float32, ws int, u *float32, us int, blocks int) {
+	panic("no assembly")
+}
+
+func transpose(dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	transposeGeneric(dst, ldd, src, lds, rows, cols)
+}

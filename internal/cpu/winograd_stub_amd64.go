@@ -12,3 +12,7 @@ func winoInputAVX512(src *float32, rs int, ps int, v *float32, vs int, blocks in
 // m + e·ms, output (i, j) at y + i·rs + j·ps (strides in floats). flags: 1 adds bias, 2 applies
 // ReLU (+0 where the sign bit is set), 4 adds into y instead (bias and ReLU ignored).
 func winoOutputAVX512(m *float32, ms int, y *float32, rs int, ps int, blocks int, bias *float32, flags int)
+
+// winoFilterAVX512 computes U = G g Gᵀ for blocks×16 kernels, tap (a, b) of g at w + (3a+b)·ws
+// and element e of U written at u + e·us (strides in floats).
+func winoFilterAVX512(w *float32, ws int, u *float32, us int, blocks int)

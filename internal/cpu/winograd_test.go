@@ -50,6 +50,61 @@ func TestWinoTransformsMatchGeneric(t *testing.T) {
 	}
 }
 
+func TestWinoFilterMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	orig := winoAsm
+	defer func() { winoAsm = orig }()
+	for _, n := range []int{1, 16, 35, 64} {
+		ws, us := n+7, n+3
+		w := make([]float32, 8*ws+n)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64())
+		}
+		run := func(asm bool) []float32 {
+			winoAsm = asm && orig
+			u := make([]float32, 15*us+n)
+			WinoFilter(w, ws, u, us, n)
+			return u
+		}
+		asm, gen := run(true), run(false)
+		same(t, "WinoFilter", n, asm, gen)
+		// Against G g Gᵀ in float64, for kernel 0.
+		G := [4][3]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+		for i := range 4 {
+			for j := range 4 {
+				var want float64
+				for a := range 3 {
+					for b := range 3 {
+						want += G[i][a] * float64(w[(3*a+b)*ws]) * G[j][b]
+					}
+				}
+				if got := float64(asm[(4*i+j)*us]); math.Abs(got-want) > 1e-6*(1+math.Abs(want)) {
+					t.Fatalf("n=%d: U[%d][%d] = %v, want %v", n, i, j, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestTranspose(t *testing.T) {
+	for _, sz := range [][2]int{{1, 1}, {8, 8}, {13, 21}, {64, 40}} {
+		rows, cols := sz[0], sz[1]
+		src := make([]float32, rows*(cols+2))
+		for i := range src {
+			src[i] = float32(i)
+		}
+		dst := make([]float32, cols*(rows+1))
+		Transpose(dst, rows+1, src, cols+2, rows, cols)
+		for i := range rows {
+			for p := range cols {
+				if dst[p*(rows+1)+i] != src[i*(cols+2)+p] {
+					t.Fatalf("%d×%d: dst[%d][%d] = %v, want %v", rows, cols, p, i, dst[p*(rows+1)+i], src[i*(cols+2)+p])
+				}
+			}
+		}
+	}
+}
+
 func same(t *testing.T, name string, c int, a, b []float32) {
 	t.Helper()
 	for i := range a {

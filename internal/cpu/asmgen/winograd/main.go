@@ -19,6 +19,7 @@ func main() {
 	ConstraintExpr("!noasm")
 	genInput()
 	genOutput()
+	genFilter()
 	Generate()
 }
 
@@ -217,6 +218,89 @@ func genOutput() {
 	DECQ(n)
 	JNE(LabelRef("out_loop"))
 	Label("out_done")
+	VZEROUPPER()
+	RET()
+}
+
+func genFilter() {
+	TEXT("winoFilterAVX512", NOSPLIT, "func(w *float32, ws int, u *float32, us int, blocks int)")
+	Doc("winoFilterAVX512 computes U = G g Gᵀ for blocks×16 kernels, tap (a, b) of g at w + (3a+b)·ws",
+		"and element e of U written at u + e·us (strides in floats).")
+	w, ws := Load(Param("w"), GP64()), Load(Param("ws"), GP64())
+	u, us, n := Load(Param("u"), GP64()), Load(Param("us"), GP64()), Load(Param("blocks"), GP64())
+	SHLQ(U8(2), ws)
+	SHLQ(U8(2), us)
+	ws3, us3 := GP64(), GP64()
+	LEAQ(Mem{Base: ws, Index: ws, Scale: 2}, ws3)
+	LEAQ(Mem{Base: us, Index: us, Scale: 2}, us3)
+	us4 := GP64()
+	MOVQ(us, us4)
+	SHLQ(U8(2), us4)
+	w4, w8 := GP64(), GP64()
+	LEAQ(Mem{Base: w, Index: ws, Scale: 4}, w4)
+	LEAQ(Mem{Base: w4, Index: ws, Scale: 4}, w8)
+	half := ZMM()
+	hp := GP32()
+	MOVL(U32(0x3f000000), hp) // 0.5
+	VPBROADCASTD(hp, half)
+	TESTQ(n, n)
+	JE(LabelRef("filt_done"))
+	Label("filt_loop")
+	tap := func(k int) Mem {
+		switch k {
+		case 8:
+			return Mem{Base: w8}
+		}
+		b := w
+		if k >= 4 {
+			b = w4
+		}
+		return at(b, ws, ws3, k%4)
+	}
+	var g [3][3]VecVirtual
+	for a := range 3 {
+		for b := range 3 {
+			g[a][b] = ZMM()
+			VMOVUPS(tap(3*a+b), g[a][b])
+		}
+	}
+	// t = G g: g0, (g0 + g1 + g2)·½, (g0 − g1 + g2)·½, g2, column by column.
+	var t [4][3]VecVirtual
+	for b := range 3 {
+		t[0][b], t[3][b] = g[0][b], g[2][b]
+		t[1][b], t[2][b] = ZMM(), ZMM()
+		VADDPS(g[1][b], g[0][b], t[1][b])
+		VADDPS(g[2][b], t[1][b], t[1][b])
+		VMULPS(half, t[1][b], t[1][b])
+		VSUBPS(g[1][b], g[0][b], t[2][b])
+		VADDPS(g[2][b], t[2][b], t[2][b])
+		VMULPS(half, t[2][b], t[2][b])
+	}
+	o := GP64()
+	MOVQ(u, o)
+	for i := range 4 {
+		x1, x2 := ZMM(), ZMM()
+		VADDPS(t[i][1], t[i][0], x1)
+		VADDPS(t[i][2], x1, x1)
+		VMULPS(half, x1, x1)
+		VSUBPS(t[i][1], t[i][0], x2)
+		VADDPS(t[i][2], x2, x2)
+		VMULPS(half, x2, x2)
+		VMOVUPS(t[i][0], at(o, us, us3, 0))
+		VMOVUPS(x1, at(o, us, us3, 1))
+		VMOVUPS(x2, at(o, us, us3, 2))
+		VMOVUPS(t[i][2], at(o, us, us3, 3))
+		if i < 3 {
+			ADDQ(us4, o)
+		}
+	}
+	ADDQ(U8(64), w)
+	ADDQ(U8(64), w4)
+	ADDQ(U8(64), w8)
+	ADDQ(U8(64), u)
+	DECQ(n)
+	JNE(LabelRef("filt_loop"))
+	Label("filt_done")
 	VZEROUPPER()
 	RET()
 }
