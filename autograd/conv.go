@@ -558,13 +558,11 @@ func conv2DBackward(nd *node) {
 	g := recordedGeom(nd, x, w, nd.out)
 	K, ohw, f := g.k(), g.outPix(), g.f
 	per := g.chunk(ohw * f)
-	cols := nd.aux[0]
-	var ut []float32 // the Winograd kernels of the input gradient
-	if nd.ints[2] == convWinograd && x.Grad != nil {
-		var u []float32
-		u, ut = winoBackKernels(cols.Data, g.c, f)
-		winoFlipFilter(ut, u, g.c, f)
+	if nd.ints[2] == convWinograd {
+		conv2DBackwardWinograd(nd, &g, per)
+		return
 	}
+	cols := nd.aux[0]
 	j := getJob(g)
 	for s0 := 0; s0 < g.n; s0 += per {
 		s1 := min(s0+per, g.n)
@@ -592,10 +590,6 @@ func conv2DBackward(nd *node) {
 		}
 		if x.Grad != nil {
 			dx := x.Grad.Data[s0*g.inImg() : s1*g.inImg()]
-			if ut != nil {
-				winoConv(g.inputGradWino(s1-s0), dz, ut, dx, nil, false, true)
-				continue
-			}
 			if c == nil {
 				cpu.Gemm(false, true, rows, K, f, 1, dz, f, w.Value.Data, f, 1, dx, K)
 				continue

@@ -70,9 +70,10 @@ func (g *winoGeom) chunk() int {
 	return min(t, g.tiles())
 }
 
-// forwardWino returns the Winograd geometry of the convolution g.
-func (g *convGeom) forwardWino() winoGeom {
-	return newWinoGeom(g.n, g.h, g.w, g.c, g.oh, g.ow, g.f, g.padT, g.padL)
+// forwardWino returns the Winograd geometry of the convolution g for n
+// samples.
+func (g *convGeom) forwardWino(n int) winoGeom {
+	return newWinoGeom(n, g.h, g.w, g.c, g.oh, g.ow, g.f, g.padT, g.padL)
 }
 
 // inputGradWino returns the Winograd geometry of the input gradient of the
@@ -106,11 +107,16 @@ type winoJob struct {
 	x, u, y   []float32
 	bias      []float32
 	relu, acc bool
-	// filter transform
+	// filter transforms
 	w    []float32
 	flip bool
-	fn   func(lo, hi int)
-	ffn  func(lo, hi int)
+	// weight gradient: the chunk of tiles [t0, t1) in buf
+	t0, t1 int
+	buf    *winoBuf
+	fn     func(lo, hi int) // run
+	ffn    func(lo, hi int) // filter
+	tfn    func(lo, hi int) // gradTransforms
+	afn    func(lo, hi int) // filterAdjoint
 }
 
 // winoBuf is a worker's scratch: the transformed inputs V (16 × per × c),
@@ -131,12 +137,14 @@ func getWinoJob() *winoJob {
 		j = &winoJob{}
 		j.fn = j.run
 		j.ffn = j.filter
+		j.tfn = j.gradTransforms
+		j.afn = j.filterAdjoint
 	}
 	return j
 }
 
 func putWinoJob(j *winoJob) {
-	j.x, j.u, j.y, j.bias, j.w = nil, nil, nil, nil, nil
+	j.x, j.u, j.y, j.bias, j.w, j.buf = nil, nil, nil, nil, nil, nil
 	winoJobs.put(j)
 }
 
@@ -225,7 +233,7 @@ func (j *winoJob) run(lo, hi int) {
 	for ch := lo; ch < hi; ch++ {
 		t0 := ch * per
 		t1 := min(t0+per, g.tiles())
-		g.inputTiles(b.v, j.x, b.pad, t0, t1, per)
+		g.inputTiles(b.v, j.x, b.pad, t0, t0, t1, per)
 		for e := range 16 {
 			cpu.Gemm(false, false, t1-t0, f, c, 1, b.v[e*per*c:], c, j.u[e*c*f:], f, 0, b.m[e*per*f:], f)
 		}
@@ -234,17 +242,17 @@ func (j *winoJob) run(lo, hi int) {
 	winoBufs.put(b)
 }
 
-// inputTiles writes V_e for the tiles [t0, t1): row t−t0 of the per × c
+// inputTiles writes V_e for the tiles [t0, t1): row t−base of the per × c
 // matrix at v[e·per·c:]. A tile that reaches over the border of the image
 // is first copied into pad (16·c floats) with zeros outside.
-func (g *winoGeom) inputTiles(v, x, pad []float32, t0, t1, per int) {
+func (g *winoGeom) inputTiles(v, x, pad []float32, base, t0, t1, per int) {
 	c := g.c
 	img, tps, rs := g.h*g.w*c, g.th*g.tw, g.w*c
 	for t := t0; t < t1; t++ {
 		s, r := t/tps, t%tps
 		iy0, ix0 := 2*(r/g.tw)-g.padT, 2*(r%g.tw)-g.padL
 		src := x[s*img : (s+1)*img]
-		dst := v[(t-t0)*c:]
+		dst := v[(t-base)*c:]
 		if iy0 >= 0 && ix0 >= 0 && iy0+4 <= g.h && ix0+4 <= g.w {
 			cpu.WinoInput(src[(iy0*g.w+ix0)*c:], rs, c, dst, per*c, c)
 			continue
@@ -299,45 +307,143 @@ func (g *winoGeom) outputTiles(y, m, sink, bias []float32, relu, acc bool, t0, t
 	}
 }
 
+// winoParts is the number of parts the transforms of a chunk of the
+// weight gradient split into, each with its own border buffers.
+const winoParts = 8
+
+// wchunk returns the number of tiles of a chunk of the weight gradient,
+// whose GEMMs sum over the tiles: larger than the forward's.
+func (g *winoGeom) wchunk() int {
+	t := 4 * winoChunkFloats / (16 * (g.c + g.f))
+	t = max(8, min(t, 2048)&^7)
+	return min(t, g.tiles())
+}
+
+// winoWeightGrad adds the Winograd products of the weight gradient of the
+// convolution g, of images x and output gradient dz, to dU (16 matrices c ×
+// f), or sets them with first: dU_e += V_eᵀ Z_e, with V_e the transformed
+// input tiles and Z_e = (A dY Aᵀ)_e those of the output gradient. The
+// chunks of tiles are added in order, each GEMM split over the rows of
+// dU_e, so the sums do not depend on the number of workers. The kernel
+// gradient is then Gᵀ dU G (winoFilterGrad).
+func winoWeightGrad(g winoGeom, x, dz, du []float32, first bool) {
+	j := getWinoJob()
+	j.g, j.per = g, g.wchunk()
+	j.x, j.y = x, dz
+	b := winoBufs.get()
+	if b == nil {
+		b = &winoBuf{}
+	}
+	per, c, f := j.per, g.c, g.f
+	b.v = grow(b.v, 16*per*c)
+	b.m = grow(b.m, 16*per*f)
+	b.pad = grow(b.pad, winoParts*16*c)
+	b.sink = grow(b.sink, winoParts*4*f)
+	j.buf = b
+	for t0 := 0; t0 < g.tiles(); t0 += per {
+		j.t0, j.t1 = t0, min(t0+per, g.tiles())
+		if serialWindowOps {
+			j.tfn(0, winoParts)
+		} else {
+			cpu.ParallelFor(winoParts, 1, j.tfn)
+		}
+		beta := float32(1)
+		if first && t0 == 0 {
+			beta = 0
+		}
+		for e := range 16 {
+			cpu.Gemm(true, false, c, f, j.t1-t0, 1, b.v[e*per*c:], c, b.m[e*per*f:], f, beta, du[e*c*f:], f)
+		}
+	}
+	winoBufs.put(b)
+	putWinoJob(j)
+}
+
+// gradTransforms transforms parts [lo, hi) of the chunk's tiles: the
+// input tiles into buf.v, the output gradient's into buf.m.
+func (j *winoJob) gradTransforms(lo, hi int) {
+	g, b := &j.g, j.buf
+	c, f, n := g.c, g.f, j.t1-j.t0
+	for p := lo; p < hi; p++ {
+		t0, t1 := j.t0+p*n/winoParts, j.t0+(p+1)*n/winoParts
+		g.inputTiles(b.v, j.x, b.pad[p*16*c:(p+1)*16*c], j.t0, t0, t1, j.per)
+		g.gradTiles(b.m, j.y, b.sink[p*4*f:(p+1)*4*f], j.t0, t0, t1, j.per)
+	}
+}
+
+// gradTiles writes Z_e = (A dY Aᵀ)_e of the output gradient dy for the
+// tiles [t0, t1): row t−base of the per × f matrix at z[e·per·f:]. A tile
+// that reaches beyond the image is first copied into pad (4·f floats) with
+// zeros outside.
+func (g *winoGeom) gradTiles(z, dy, pad []float32, base, t0, t1, per int) {
+	f := g.f
+	img, tps, rs := g.oh*g.ow*f, g.th*g.tw, g.ow*f
+	for t := t0; t < t1; t++ {
+		s, r := t/tps, t%tps
+		oy0, ox0 := 2*(r/g.tw), 2*(r%g.tw)
+		src := dy[s*img : (s+1)*img]
+		dst := z[(t-base)*f:]
+		if oy0+2 <= g.oh && ox0+2 <= g.ow {
+			cpu.WinoOutputAdjoint(src[(oy0*g.ow+ox0)*f:], rs, f, dst, per*f, f)
+			continue
+		}
+		for i := range 2 {
+			for k := range 2 {
+				p := pad[(i*2+k)*f : (i*2+k+1)*f]
+				if oy, ox := oy0+i, ox0+k; oy < g.oh && ox < g.ow {
+					copy(p, src[(oy*g.ow+ox)*f:])
+				} else {
+					clear(p)
+				}
+			}
+		}
+		cpu.WinoOutputAdjoint(pad, 2*f, f, dst, per*f, f)
+	}
+}
+
+// winoFilterGrad adds Gᵀ dU_e G to the kernel gradient dw (3, 3, c, f).
+func winoFilterGrad(dw, du []float32, c, f int) {
+	j := getWinoJob()
+	j.u, j.w = du, dw
+	j.g.c, j.g.f = c, f
+	if serialWindowOps {
+		j.afn(0, c*f)
+	} else {
+		cpu.ParallelFor(c*f, max(1, grainFloats/25), j.afn)
+	}
+	putWinoJob(j)
+}
+
+func (j *winoJob) filterAdjoint(lo, hi int) {
+	cf := j.g.c * j.g.f
+	cpu.WinoFilterAdjoint(j.u[lo:], cf, j.w[lo:], cf, hi-lo)
+}
+
 // convWinograd marks, in a Conv2D node's ints[2], a convolution whose
 // forward pass and input gradient run as Winograd F(2×2, 3×3).
 const convWinograd = 1
 
 // conv2DWinograd computes the Conv2D g into out by Winograd F(2×2, 3×3)
 // and, when recording (nd), keeps what the backward pass needs in one
-// scratch buffer: an im2col chunk buffer for the weight gradient (per
-// samples, built there), then, for the input gradient, the transformed
-// kernels and room for those of the flipped kernel.
+// scratch buffer (winoScratch): the transformed kernels, room for those of
+// the flipped kernel (for the input gradient) and for the products of the
+// weight gradient.
 func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides [2]int, act Activation, per int) {
 	c, f := g.c, g.f
-	u16 := 16 * c * f
 	var cols *tensor.Tensor
-	var u []float32
 	if nd != nil {
-		size := 0
-		if w.Grad != nil {
-			size += per * g.outPix() * g.k()
-		}
-		if x.Grad != nil {
-			size += 2 * u16
-		}
-		if size > 0 {
-			cols = tp.Scratch(size)
-		}
-		if x.Grad != nil {
-			u = cols.Data[size-2*u16 : size-u16]
-		}
+		cols = tp.Scratch(winoScratch(16*c*f, x.Grad != nil, w.Grad != nil))
+	} else {
+		cols = tp.Scratch(16 * c * f)
 	}
-	if u == nil {
-		u = tp.Scratch(u16).Data
-	}
+	u := cols.Data[:16*c*f]
 	winoTransformFilter(u, w.Value.Data, c, f)
 	var bias []float32
 	if b != nil {
 		bias = b.Value.Data
 	}
 	y := out.Value.Data
-	winoConv(g.forwardWino(), x.Value.Data, u, y, bias, act == ReLU, false)
+	winoConv(g.forwardWino(g.n), x.Value.Data, u, y, bias, act == ReLU, false)
 	if act != Linear && act != ReLU {
 		j := getJob(*g)
 		j.a, j.b, j.act, j.cols = y, nil, act, f
@@ -352,10 +458,62 @@ func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides
 	nd.ints[2] = convWinograd
 }
 
-// winoBackKernels returns, for the input gradient of a Winograd Conv2D,
-// the transformed kernels kept by the forward pass and the room for those
-// of the flipped kernel, at the end of its scratch buffer cols.
-func winoBackKernels(cols []float32, c, f int) (u, ut []float32) {
-	u16, n := 16*c*f, len(cols)
-	return cols[n-2*u16 : n-u16], cols[n-u16:]
+// winoScratch returns the size of a Winograd Conv2D's scratch buffer:
+// the transformed kernels U (u16 floats), then, for the input gradient,
+// those of the flipped kernel, then, for the weight gradient, the products
+// dU.
+func winoScratch(u16 int, dx, dw bool) int {
+	n := u16
+	if dx {
+		n += u16
+	}
+	if dw {
+		n += u16
+	}
+	return n
+}
+
+// conv2DBackwardWinograd is the backward pass of a Winograd Conv2D, in
+// chunks of per samples (those of the scratch for dz): the bias gradient as
+// in conv2DBackward, the input gradient as a Winograd convolution of dz
+// with the flipped kernel, and the weight gradient as Gᵀ dU G, dU summed
+// over every chunk of tiles of the batch in order.
+func conv2DBackwardWinograd(nd *node, g *convGeom, per int) {
+	x, w, b := nd.in[0], nd.in[1], nd.in[2]
+	c, f, ohw := g.c, g.f, g.outPix()
+	u, ut, du := winoBack(nd.aux[0].Data, c, f, x.Grad != nil, w.Grad != nil)
+	if ut != nil {
+		winoFlipFilter(ut, u, c, f)
+	}
+	j := getJob(*g)
+	for s0 := 0; s0 < g.n; s0 += per {
+		s1 := min(s0+per, g.n)
+		lo, hi := s0*ohw*f, s1*ohw*f
+		dz := j.actGradBias(nd.aux[1], nd.aux[2], nd.out.Grad.Data[lo:hi], nd.out.Value.Data[lo:hi], biasGrad(b), nd.act, f)
+		if du != nil {
+			winoWeightGrad(g.forwardWino(s1-s0), x.Value.Data[s0*g.inImg():s1*g.inImg()], dz, du, s0 == 0)
+		}
+		if ut != nil {
+			winoConv(g.inputGradWino(s1-s0), dz, ut, x.Grad.Data[s0*g.inImg():s1*g.inImg()], nil, false, true)
+		}
+	}
+	putJob(j)
+	if du != nil {
+		winoFilterGrad(w.Grad.Data, du, c, f)
+	}
+}
+
+// winoBack returns the parts of a Winograd Conv2D's scratch buffer cols:
+// the transformed kernels, the room for those of the flipped kernel (nil
+// without dx) and for the weight gradient's products (nil without dw).
+func winoBack(cols []float32, c, f int, dx, dw bool) (u, ut, du []float32) {
+	u16 := 16 * c * f
+	u, cols = cols[:u16], cols[u16:]
+	if dx {
+		ut, cols = cols[:u16], cols[u16:]
+	}
+	if dw {
+		du = cols[:u16]
+	}
+	return u, ut, du
 }

@@ -165,7 +165,7 @@ func TestWinogradStepAllocatesNothing(t *testing.T) {
 // winoErrBound bounds the normwise relative error of Winograd F(2×2, 3×3)
 // against a direct convolution in float64, max |y − ref| / max |ref| over
 // the sampled outputs, on the book's shapes with normal inputs and
-// kernels: forward and input gradient.
+// kernels: forward, input gradient and weight gradient.
 const winoErrBound = 1e-5
 
 // TestWinogradErrorBookShapes measures the error of the Winograd forward
@@ -185,16 +185,16 @@ func TestWinogradErrorBookShapes(t *testing.T) {
 		rng := tensor.NewRNG(31)
 		x, w := randn(rng, 1, bc.h, bc.w, bc.c), randn(rng, 3, 3, bc.c, bc.f)
 		dy := randn(rng, 1, g.oh, g.ow, bc.f)
-		run := func() (y, dx *tensor.Tensor) {
-			xv := NewParam(x)
+		run := func() (y, dx, dw *tensor.Tensor) {
+			xv, wv := NewParam(x), NewParam(w)
 			tp := NewTape()
-			out := tp.Conv2D(xv, NewConst(w), nil, [2]int{1, 1}, Valid, Linear)
+			out := tp.Conv2D(xv, wv, nil, [2]int{1, 1}, Valid, Linear)
 			tp.BackwardFrom(out, dy)
-			return out.Value, xv.Grad
+			return out.Value, xv.Grad, wv.Grad
 		}
-		yw, dxw := run()
+		yw, dxw, dww := run()
 		winoDisabled = true
-		yd, dxd := run()
+		yd, dxd, dwd := run()
 		winoDisabled = false
 		// Sampled positions, and the float64 references there.
 		c, f := bc.c, bc.f
@@ -240,10 +240,25 @@ func TestWinogradErrorBookShapes(t *testing.T) {
 				egd = max(egd, math.Abs(float64(dxd.Data[o])-acc))
 			}
 		}
-		t.Logf("%-28s forward: Winograd %.2e, im2col %.2e; input gradient: Winograd %.2e, im2col %.2e",
-			bc, ew/ry, ed/ry, egw/rg, egd/rg)
-		if ew/ry > winoErrBound || egw/rg > winoErrBound {
-			t.Errorf("%s: Winograd relative error %.2e (forward), %.2e (input gradient), bound %.0e", bc, ew/ry, egw/rg, winoErrBound)
+		// The weight gradient at 64 random taps.
+		var eww, ewd, rw float64
+		for range 64 {
+			ky, kx, ci, fo := rng.Intn(3), rng.Intn(3), rng.Intn(c), rng.Intn(f)
+			var acc float64
+			for oy := range g.oh {
+				for ox := range g.ow {
+					acc += float64(xd[((oy+ky)*g.w+ox+kx)*c+ci]) * float64(dyd[(oy*g.ow+ox)*f+fo])
+				}
+			}
+			o := ((ky*3+kx)*c+ci)*f + fo
+			rw = max(rw, math.Abs(acc))
+			eww = max(eww, math.Abs(float64(dww.Data[o])-acc))
+			ewd = max(ewd, math.Abs(float64(dwd.Data[o])-acc))
+		}
+		t.Logf("%-28s Winograd (im2col): forward %.1e (%.1e), input gradient %.1e (%.1e), weight gradient %.1e (%.1e)",
+			bc, ew/ry, ed/ry, egw/rg, egd/rg, eww/rw, ewd/rw)
+		if ew/ry > winoErrBound || egw/rg > winoErrBound || eww/rw > winoErrBound {
+			t.Errorf("%s: Winograd relative error %.2e (forward), %.2e (input gradient), %.2e (weight gradient), bound %.0e", bc, ew/ry, egw/rg, eww/rw, winoErrBound)
 		}
 	}
 }

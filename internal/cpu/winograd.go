@@ -203,3 +203,72 @@ func transposeGeneric(dst []float32, ldd int, src []float32, lds, rows, cols int
 		}
 	}
 }
+
+// WinoOutputAdjoint computes the 16 elements of Z = A dY Aᵀ, the adjoint
+// of WinoOutput's transform, for each of f filters of the 2×2 tile dY
+// whose element (i, j) starts at y[i·rs+j·ps], and writes element e at
+// z[e·zs:e·zs+f]: the output gradient's part in a Winograd weight
+// gradient.
+func WinoOutputAdjoint(y []float32, rs, ps int, z []float32, zs, f int) {
+	if f <= 0 {
+		return
+	}
+	if rs < 0 || ps < 0 || zs < 0 || len(y) < rs+ps+f || len(z) < 15*zs+f {
+		panic(fmt.Sprintf("cpu: WinoOutputAdjoint: %d and %d floats for strides %d, %d, %d and %d filters", len(y), len(z), rs, ps, zs, f))
+	}
+	done := 0
+	if winoAsm && f >= 16 {
+		done = f &^ 15
+		winoOutputAdjointAVX512(&y[0], rs, ps, &z[0], zs, done/16)
+	}
+	winoOutputAdjointGeneric(y, rs, ps, z, zs, done, f)
+}
+
+func winoOutputAdjointGeneric(y []float32, rs, ps int, z []float32, zs, f0, f int) {
+	for fo := f0; fo < f; fo++ {
+		d00, d01, d10, d11 := y[fo], y[ps+fo], y[rs+fo], y[rs+ps+fo]
+		r := [4][2]float32{{d00, d01}, {d00 + d10, d01 + d11}, {d00 - d10, d01 - d11}, {-d10, -d11}}
+		for i := range 4 {
+			o := 4*i*zs + fo
+			z[o] = r[i][0]
+			z[o+zs] = r[i][0] + r[i][1]
+			z[o+2*zs] = r[i][0] - r[i][1]
+			z[o+3*zs] = -r[i][1]
+		}
+	}
+}
+
+// WinoFilterAdjoint adds Gᵀ dU G, the adjoint of WinoFilter's transform,
+// for n kernels whose element e is u[e·us + k], to the 3×3 kernels whose
+// tap (a, b) is w[(3a+b)·ws + k], k < n: a Winograd weight gradient.
+func WinoFilterAdjoint(u []float32, us int, w []float32, ws, n int) {
+	if n <= 0 {
+		return
+	}
+	if ws < 0 || us < 0 || len(w) < 8*ws+n || len(u) < 15*us+n {
+		panic(fmt.Sprintf("cpu: WinoFilterAdjoint: %d and %d floats for strides %d, %d and %d kernels", len(u), len(w), us, ws, n))
+	}
+	done := 0
+	if winoAsm && n >= 16 {
+		done = n &^ 15
+		winoFilterAdjointAVX512(&u[0], us, &w[0], ws, done/16)
+	}
+	winoFilterAdjointGeneric(u, us, w, ws, done, n)
+}
+
+func winoFilterAdjointGeneric(u []float32, us int, w []float32, ws, k0, n int) {
+	for k := k0; k < n; k++ {
+		var r [3][4]float32
+		for j := range 4 {
+			x0, x1, x2, x3 := u[j*us+k], u[(4+j)*us+k], u[(8+j)*us+k], u[(12+j)*us+k]
+			p, q := (x1+x2)*0.5, (x1-x2)*0.5
+			r[0][j], r[1][j], r[2][j] = x0+p, q, p+x3
+		}
+		for a := range 3 {
+			p, q := (r[a][1]+r[a][2])*0.5, (r[a][1]-r[a][2])*0.5
+			w[3*a*ws+k] += r[a][0] + p
+			w[(3*a+1)*ws+k] += q
+			w[(3*a+2)*ws+k] += p + r[a][3]
+		}
+	}
+}

@@ -327,3 +327,190 @@ filt_loop:
 filt_done:
 	VZEROUPPER
 	RET
+
+// func winoOutputAdjointAVX512(y *float32, rs int, ps int, z *float32, zs int, blocks int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·winoOutputAdjointAVX512(SB), NOSPLIT, $0-48
+	MOVQ         y+0(FP), AX
+	MOVQ         rs+8(FP), CX
+	MOVQ         ps+16(FP), DX
+	MOVQ         z+24(FP), BX
+	MOVQ         zs+32(FP), SI
+	MOVQ         blocks+40(FP), DI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, DX
+	SHLQ         $0x02, SI
+	LEAQ         (SI)(SI*2), R8
+	MOVQ         SI, R9
+	SHLQ         $0x02, R9
+	LEAQ         (AX)(CX*1), CX
+	MOVL         $0x80000000, R10
+	VPBROADCASTD R10, Z0
+	TESTQ        DI, DI
+	JE           oadj_done
+
+oadj_loop:
+	VMOVUPS (AX), Z1
+	VMOVUPS (AX)(DX*1), Z2
+	VMOVUPS (CX), Z3
+	VMOVUPS (CX)(DX*1), Z4
+	VADDPS  Z3, Z1, Z5
+	VSUBPS  Z3, Z1, Z6
+	VXORPS  Z0, Z3, Z3
+	VADDPS  Z4, Z2, Z7
+	VSUBPS  Z4, Z2, Z8
+	VXORPS  Z0, Z4, Z4
+	MOVQ    BX, R10
+	VADDPS  Z2, Z1, Z9
+	VSUBPS  Z2, Z1, Z10
+	VXORPS  Z0, Z2, Z2
+	VMOVUPS Z1, (R10)
+	VMOVUPS Z9, (R10)(SI*1)
+	VMOVUPS Z10, (R10)(SI*2)
+	VMOVUPS Z2, (R10)(R8*1)
+	ADDQ    R9, R10
+	VADDPS  Z7, Z5, Z1
+	VSUBPS  Z7, Z5, Z2
+	VXORPS  Z0, Z7, Z7
+	VMOVUPS Z5, (R10)
+	VMOVUPS Z1, (R10)(SI*1)
+	VMOVUPS Z2, (R10)(SI*2)
+	VMOVUPS Z7, (R10)(R8*1)
+	ADDQ    R9, R10
+	VADDPS  Z8, Z6, Z1
+	VSUBPS  Z8, Z6, Z2
+	VXORPS  Z0, Z8, Z5
+	VMOVUPS Z6, (R10)
+	VMOVUPS Z1, (R10)(SI*1)
+	VMOVUPS Z2, (R10)(SI*2)
+	VMOVUPS Z5, (R10)(R8*1)
+	ADDQ    R9, R10
+	VADDPS  Z4, Z3, Z1
+	VSUBPS  Z4, Z3, Z2
+	VXORPS  Z0, Z4, Z4
+	VMOVUPS Z3, (R10)
+	VMOVUPS Z1, (R10)(SI*1)
+	VMOVUPS Z2, (R10)(SI*2)
+	VMOVUPS Z4, (R10)(R8*1)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, BX
+	DECQ    DI
+	JNE     oadj_loop
+
+oadj_done:
+	VZEROUPPER
+	RET
+
+// func winoFilterAdjointAVX512(u *float32, us int, w *float32, ws int, blocks int)
+// Requires: AVX, AVX512F
+TEXT ·winoFilterAdjointAVX512(SB), NOSPLIT, $0-40
+	MOVQ         u+0(FP), AX
+	MOVQ         us+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         ws+24(FP), BX
+	MOVQ         blocks+32(FP), SI
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, CX
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	MOVQ         CX, R9
+	SHLQ         $0x02, R9
+	LEAQ         (DX)(BX*4), R10
+	LEAQ         (R10)(BX*4), R11
+	MOVL         $0x3f000000, R12
+	VPBROADCASTD R12, Z0
+	TESTQ        SI, SI
+	JE           fadj_done
+
+fadj_loop:
+	MOVQ    AX, R12
+	VMOVUPS (R12), Z1
+	VMOVUPS (R12)(CX*1), Z2
+	VMOVUPS (R12)(CX*2), Z3
+	VMOVUPS (R12)(R8*1), Z4
+	ADDQ    R9, R12
+	VMOVUPS (R12), Z5
+	VMOVUPS (R12)(CX*1), Z6
+	VMOVUPS (R12)(CX*2), Z7
+	VMOVUPS (R12)(R8*1), Z8
+	ADDQ    R9, R12
+	VMOVUPS (R12), Z9
+	VMOVUPS (R12)(CX*1), Z10
+	VMOVUPS (R12)(CX*2), Z11
+	VMOVUPS (R12)(R8*1), Z12
+	ADDQ    R9, R12
+	VMOVUPS (R12), Z13
+	VMOVUPS (R12)(CX*1), Z14
+	VMOVUPS (R12)(CX*2), Z15
+	VMOVUPS (R12)(R8*1), Z16
+	VADDPS  Z9, Z5, Z17
+	VMULPS  Z0, Z17, Z17
+	VSUBPS  Z9, Z5, Z5
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z17, Z1, Z1
+	VADDPS  Z13, Z17, Z9
+	VADDPS  Z10, Z6, Z13
+	VMULPS  Z0, Z13, Z13
+	VSUBPS  Z10, Z6, Z6
+	VMULPS  Z0, Z6, Z6
+	VADDPS  Z13, Z2, Z2
+	VADDPS  Z14, Z13, Z10
+	VADDPS  Z11, Z7, Z13
+	VMULPS  Z0, Z13, Z13
+	VSUBPS  Z11, Z7, Z7
+	VMULPS  Z0, Z7, Z7
+	VADDPS  Z13, Z3, Z3
+	VADDPS  Z15, Z13, Z11
+	VADDPS  Z12, Z8, Z13
+	VMULPS  Z0, Z13, Z13
+	VSUBPS  Z12, Z8, Z8
+	VMULPS  Z0, Z8, Z8
+	VADDPS  Z13, Z4, Z4
+	VADDPS  Z16, Z13, Z12
+	VADDPS  Z3, Z2, Z13
+	VMULPS  Z0, Z13, Z13
+	VSUBPS  Z3, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z13, Z1, Z1
+	VADDPS  Z4, Z13, Z3
+	VADDPS  (DX), Z1, Z1
+	VMOVUPS Z1, (DX)
+	VADDPS  (DX)(BX*1), Z2, Z2
+	VMOVUPS Z2, (DX)(BX*1)
+	VADDPS  (DX)(BX*2), Z3, Z3
+	VMOVUPS Z3, (DX)(BX*2)
+	VADDPS  Z7, Z6, Z1
+	VMULPS  Z0, Z1, Z1
+	VSUBPS  Z7, Z6, Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z1, Z5, Z3
+	VADDPS  Z8, Z1, Z1
+	VADDPS  (DX)(DI*1), Z3, Z3
+	VMOVUPS Z3, (DX)(DI*1)
+	VADDPS  (R10), Z2, Z2
+	VMOVUPS Z2, (R10)
+	VADDPS  (R10)(BX*1), Z1, Z1
+	VMOVUPS Z1, (R10)(BX*1)
+	VADDPS  Z11, Z10, Z1
+	VMULPS  Z0, Z1, Z1
+	VSUBPS  Z11, Z10, Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z1, Z9, Z3
+	VADDPS  Z12, Z1, Z1
+	VADDPS  (R10)(BX*2), Z3, Z3
+	VMOVUPS Z3, (R10)(BX*2)
+	VADDPS  (R10)(DI*1), Z2, Z2
+	VMOVUPS Z2, (R10)(DI*1)
+	VADDPS  (R11), Z1, Z1
+	VMOVUPS Z1, (R11)
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, R10
+	ADDQ    $0x40, R11
+	ADDQ    $0x40, AX
+	DECQ    SI
+	JNE     fadj_loop
+
+fadj_done:
+	VZEROUPPER
+	RET

@@ -20,3 +20,11 @@ func winoFilterAVX512(w *float32, ws int, u *float32, us int, blocks int) {
 func transpose(dst []float32, ldd int, src []float32, lds, rows, cols int) {
 	transposeGeneric(dst, ldd, src, lds, rows, cols)
 }
+
+func winoOutputAdjointAVX512(y *float32, rs, ps int, z *float32, zs int, blocks int) {
+	panic("no assembly")
+}
+
+func winoFilterAdjointAVX512(u *float32, us int, w *float32, ws int, blocks int) {
+	panic("no assembly")
+}

@@ -16,3 +16,11 @@ func winoOutputAVX512(m *float32, ms int, y *float32, rs int, ps int, blocks int
 // winoFilterAVX512 computes U = G g Gᵀ for blocks×16 kernels, tap (a, b) of g at w + (3a+b)·ws
 // and element e of U written at u + e·us (strides in floats).
 func winoFilterAVX512(w *float32, ws int, u *float32, us int, blocks int)
+
+// winoOutputAdjointAVX512 computes Z = A dY Aᵀ for blocks×16 filters of the 2×2 tile dY whose
+// element (i, j) is at y + i·rs + j·ps, and writes element e of Z at z + e·zs (strides in floats).
+func winoOutputAdjointAVX512(y *float32, rs int, ps int, z *float32, zs int, blocks int)
+
+// winoFilterAdjointAVX512 adds Gᵀ dU G, for blocks×16 kernels whose element e is at u + e·us,
+// to the 3×3 kernels whose tap (a, b) is at w + (3a+b)·ws (strides in floats).
+func winoFilterAdjointAVX512(u *float32, us int, w *float32, ws int, blocks int)

@@ -86,6 +86,75 @@ func TestWinoFilterMatchesGeneric(t *testing.T) {
 	}
 }
 
+// TestWinoAdjointsMatchGeneric checks the adjoint transforms' assembly
+// against the portable code, bit for bit, and each adjoint against its
+// transform: <T x, y> = <x, Tᵀ y>.
+func TestWinoAdjointsMatchGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(rng.NormFloat64())
+		}
+		return s
+	}
+	orig := winoAsm
+	defer func() { winoAsm = orig }()
+	for _, n := range []int{1, 16, 35, 64} {
+		rs, ps, zs := 3*n+1, n+2, n+5
+		y, z0 := fill(rs+ps+n), fill(15*zs+n)
+		run := func(asm bool) []float32 {
+			winoAsm = asm && orig
+			z := append([]float32(nil), z0...)
+			WinoOutputAdjoint(y, rs, ps, z, zs, n)
+			return z
+		}
+		za := run(true)
+		same(t, "WinoOutputAdjoint", n, za, run(false))
+		// <Aᵀ M A, dY> = <M, A dY Aᵀ> for the first filter.
+		m := fill(15*zs + n)
+		out := make([]float32, rs+ps+n)
+		WinoOutput(m, zs, out, rs, ps, n, nil, false, false)
+		var lhs, rhs float64
+		for i := range 2 {
+			for j := range 2 {
+				lhs += float64(out[i*rs+j*ps]) * float64(y[i*rs+j*ps])
+			}
+		}
+		for e := range 16 {
+			rhs += float64(m[e*zs]) * float64(za[e*zs])
+		}
+		if math.Abs(lhs-rhs) > 1e-4*(1+math.Abs(lhs)) {
+			t.Fatalf("n=%d: <Y, dY> = %v, <M, Z> = %v", n, lhs, rhs)
+		}
+
+		ws, us := n+3, n+7
+		u, w0 := fill(15*us+n), fill(8*ws+n)
+		runF := func(asm bool) []float32 {
+			winoAsm = asm && orig
+			w := append([]float32(nil), w0...)
+			WinoFilterAdjoint(u, us, w, ws, n)
+			return w
+		}
+		wa := runF(true)
+		same(t, "WinoFilterAdjoint", n, wa, runF(false))
+		// <G g Gᵀ, dU> = <g, Gᵀ dU G> for the first kernel.
+		g := fill(8*ws + n)
+		ug := make([]float32, 15*us+n)
+		WinoFilter(g, ws, ug, us, n)
+		lhs, rhs = 0, 0
+		for e := range 16 {
+			lhs += float64(ug[e*us]) * float64(u[e*us])
+		}
+		for k := range 9 {
+			rhs += float64(g[k*ws]) * float64(wa[k*ws]-w0[k*ws])
+		}
+		if math.Abs(lhs-rhs) > 1e-4*(1+math.Abs(lhs)) {
+			t.Fatalf("n=%d: <U, dU> = %v, <g, dg> = %v", n, lhs, rhs)
+		}
+	}
+}
+
 func TestTranspose(t *testing.T) {
 	for _, sz := range [][2]int{{1, 1}, {8, 8}, {13, 21}, {64, 40}} {
 		rows, cols := sz[0], sz[1]

@@ -20,6 +20,8 @@ func main() {
 	genInput()
 	genOutput()
 	genFilter()
+	genOutputAdjoint()
+	genFilterAdjoint()
 	Generate()
 }
 
@@ -301,6 +303,158 @@ func genFilter() {
 	DECQ(n)
 	JNE(LabelRef("filt_loop"))
 	Label("filt_done")
+	VZEROUPPER()
+	RET()
+}
+
+// negate sets dst = −src by flipping the sign bit (exact, as Go's −x).
+func negate(sign, src, dst VecVirtual) { VXORPS(sign, src, dst) }
+
+func genOutputAdjoint() {
+	TEXT("winoOutputAdjointAVX512", NOSPLIT, "func(y *float32, rs, ps int, z *float32, zs int, blocks int)")
+	Doc("winoOutputAdjointAVX512 computes Z = A dY Aᵀ for blocks×16 filters of the 2×2 tile dY whose",
+		"element (i, j) is at y + i·rs + j·ps, and writes element e of Z at z + e·zs (strides in floats).")
+	y, rs, ps := Load(Param("y"), GP64()), Load(Param("rs"), GP64()), Load(Param("ps"), GP64())
+	z, zs, n := Load(Param("z"), GP64()), Load(Param("zs"), GP64()), Load(Param("blocks"), GP64())
+	SHLQ(U8(2), rs)
+	SHLQ(U8(2), ps)
+	SHLQ(U8(2), zs)
+	zs3, zs4 := GP64(), GP64()
+	LEAQ(Mem{Base: zs, Index: zs, Scale: 2}, zs3)
+	MOVQ(zs, zs4)
+	SHLQ(U8(2), zs4)
+	y1 := GP64()
+	LEAQ(Mem{Base: y, Index: rs, Scale: 1}, y1)
+	sign := ZMM()
+	sp := GP32()
+	MOVL(U32(0x80000000), sp)
+	VPBROADCASTD(sp, sign)
+	TESTQ(n, n)
+	JE(LabelRef("oadj_done"))
+	Label("oadj_loop")
+	var d [2][2]VecVirtual
+	for i := range 2 {
+		b := y
+		if i == 1 {
+			b = y1
+		}
+		d[i][0], d[i][1] = ZMM(), ZMM()
+		VMOVUPS(Mem{Base: b}, d[i][0])
+		VMOVUPS(Mem{Base: b, Index: ps, Scale: 1}, d[i][1])
+	}
+	// r = A dY: d0, d0 + d1, d0 − d1, −d1, column by column.
+	var r [4][2]VecVirtual
+	for j := range 2 {
+		r[0][j] = d[0][j]
+		r[1][j], r[2][j], r[3][j] = ZMM(), ZMM(), ZMM()
+		VADDPS(d[1][j], d[0][j], r[1][j])
+		VSUBPS(d[1][j], d[0][j], r[2][j])
+		negate(sign, d[1][j], r[3][j])
+	}
+	o := GP64()
+	MOVQ(z, o)
+	for i := range 4 {
+		x1, x2, x3 := ZMM(), ZMM(), ZMM()
+		VADDPS(r[i][1], r[i][0], x1)
+		VSUBPS(r[i][1], r[i][0], x2)
+		negate(sign, r[i][1], x3)
+		VMOVUPS(r[i][0], at(o, zs, zs3, 0))
+		VMOVUPS(x1, at(o, zs, zs3, 1))
+		VMOVUPS(x2, at(o, zs, zs3, 2))
+		VMOVUPS(x3, at(o, zs, zs3, 3))
+		if i < 3 {
+			ADDQ(zs4, o)
+		}
+	}
+	ADDQ(U8(64), y)
+	ADDQ(U8(64), y1)
+	ADDQ(U8(64), z)
+	DECQ(n)
+	JNE(LabelRef("oadj_loop"))
+	Label("oadj_done")
+	VZEROUPPER()
+	RET()
+}
+
+func genFilterAdjoint() {
+	TEXT("winoFilterAdjointAVX512", NOSPLIT, "func(u *float32, us int, w *float32, ws int, blocks int)")
+	Doc("winoFilterAdjointAVX512 adds Gᵀ dU G, for blocks×16 kernels whose element e is at u + e·us,",
+		"to the 3×3 kernels whose tap (a, b) is at w + (3a+b)·ws (strides in floats).")
+	u, us := Load(Param("u"), GP64()), Load(Param("us"), GP64())
+	w, ws, n := Load(Param("w"), GP64()), Load(Param("ws"), GP64()), Load(Param("blocks"), GP64())
+	SHLQ(U8(2), ws)
+	SHLQ(U8(2), us)
+	ws3, us3 := GP64(), GP64()
+	LEAQ(Mem{Base: ws, Index: ws, Scale: 2}, ws3)
+	LEAQ(Mem{Base: us, Index: us, Scale: 2}, us3)
+	us4 := GP64()
+	MOVQ(us, us4)
+	SHLQ(U8(2), us4)
+	w4, w8 := GP64(), GP64()
+	LEAQ(Mem{Base: w, Index: ws, Scale: 4}, w4)
+	LEAQ(Mem{Base: w4, Index: ws, Scale: 4}, w8)
+	half := ZMM()
+	hp := GP32()
+	MOVL(U32(0x3f000000), hp) // 0.5
+	VPBROADCASTD(hp, half)
+	TESTQ(n, n)
+	JE(LabelRef("fadj_done"))
+	Label("fadj_loop")
+	o := GP64()
+	MOVQ(u, o)
+	var x [4][4]VecVirtual
+	for i := range 4 {
+		for j := range 4 {
+			x[i][j] = ZMM()
+			VMOVUPS(at(o, us, us3, j), x[i][j])
+		}
+		if i < 3 {
+			ADDQ(us4, o)
+		}
+	}
+	// r = Gᵀ dU: u0 + (u1 + u2)·½, (u1 − u2)·½, (u1 + u2)·½ + u3, column by column.
+	var r [3][4]VecVirtual
+	for j := range 4 {
+		p, q := ZMM(), ZMM()
+		VADDPS(x[2][j], x[1][j], p)
+		VMULPS(half, p, p)
+		VSUBPS(x[2][j], x[1][j], q)
+		VMULPS(half, q, q)
+		r[0][j], r[1][j], r[2][j] = ZMM(), q, ZMM()
+		VADDPS(p, x[0][j], r[0][j])
+		VADDPS(x[3][j], p, r[2][j])
+	}
+	tap := func(k int) Mem {
+		if k == 8 {
+			return Mem{Base: w8}
+		}
+		b := w
+		if k >= 4 {
+			b = w4
+		}
+		return at(b, ws, ws3, k%4)
+	}
+	for a := range 3 {
+		p, q := ZMM(), ZMM()
+		VADDPS(r[a][2], r[a][1], p)
+		VMULPS(half, p, p)
+		VSUBPS(r[a][2], r[a][1], q)
+		VMULPS(half, q, q)
+		g0, g2 := ZMM(), ZMM()
+		VADDPS(p, r[a][0], g0)
+		VADDPS(r[a][3], p, g2)
+		for b, v := range []VecVirtual{g0, q, g2} {
+			VADDPS(tap(3*a+b), v, v)
+			VMOVUPS(v, tap(3*a+b))
+		}
+	}
+	ADDQ(U8(64), w)
+	ADDQ(U8(64), w4)
+	ADDQ(U8(64), w8)
+	ADDQ(U8(64), u)
+	DECQ(n)
+	JNE(LabelRef("fadj_loop"))
+	Label("fadj_done")
 	VZEROUPPER()
 	RET()
 }
