@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"flag"
 	"fmt"
 	"runtime"
 	"sync"
@@ -75,6 +76,10 @@ var bookPools = []bookPool{
 	{"vgg4", 8, 17, 17, 512, 2, 2},
 }
 
+// benchIm2col runs BenchmarkBookConv without Winograd: every
+// convolution as im2col + GEMM.
+var benchIm2col = flag.Bool("conv.im2col", false, "BenchmarkBookConv: im2col + GEMM only, no Winograd")
+
 var (
 	peakOnce sync.Once
 	peak1    float64
@@ -112,6 +117,8 @@ func reportConv(b *testing.B, flops float64, cpuStart time.Duration) {
 // input gradients, replayed from one recorded forward pass and counted as
 // twice the forward flops.
 func BenchmarkBookConv(b *testing.B) {
+	defer func(d bool) { winoDisabled = d }(winoDisabled)
+	winoDisabled = *benchIm2col
 	fmaPeak()
 	for _, bc := range bookConvs {
 		var x, w, bias *Var

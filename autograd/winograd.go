@@ -1,9 +1,6 @@
 package autograd
 
 import (
-	"os"
-	"strconv"
-
 	"github.com/neurona/neurona/internal/cpu"
 	"github.com/neurona/neurona/tensor"
 )
@@ -53,14 +50,7 @@ func (g *winoGeom) tiles() int { return g.n * g.th * g.tw }
 // winoChunkFloats bounds the transformed inputs and the products of one
 // chunk of tiles, 16·tiles·(c+f) floats; it is a variable so that tests can
 // force many chunks.
-var winoChunkFloats = envInt("WINO_CHUNK", 1<<18)
-
-func envInt(k string, d int) int {
-	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
-		return v
-	}
-	return d
-}
+var winoChunkFloats = 1 << 20
 
 // chunk returns the number of tiles of a chunk: a multiple of 8 (the GEMM's
 // row block), from the shapes alone.
@@ -88,16 +78,35 @@ func (g *convGeom) inputGradWino(n int) winoGeom {
 var (
 	winoMinC     = 16
 	winoMinF     = 16
-	winoDisabled = envInt("WINO_OFF", 0) == 1
+	winoMinTiles = 32
+	// winoMinBackTiles: 64 tiles (VGG's 4×4×512 at batch 64) ran the
+	// backward pass slower than im2col, 256 (6×6×512) faster.
+	winoMinBackTiles = 128
+	winoDisabled     = false
 )
 
-// winograd reports whether the convolution g runs as Winograd F(2×2, 3×3):
-// a 3×3 kernel of stride 1, at least winoMinC input channels and winoMinF
-// filters (below, the GEMMs are too thin to gain from fewer flops), and an
-// output of at least 2×2.
+// winograd reports whether the convolution g runs as Winograd F(2×2,
+// 3×3): a 3×3 kernel of stride 1 (either padding), at least winoMinC input
+// channels and winoMinF filters, an output of at least 2×2 and at least
+// winoMinTiles 2×2 output tiles in the batch. Below 16 channels the 16
+// GEMMs reduce over too few channels: with LeNet's first layer (1 channel)
+// and VGG's (3) Winograd ran slower than im2col + GEMM, while from LeNet's
+// second layer (32 channels, 64 filters) up it ran 1.6–2.2 times faster
+// (bench/conv/README.md).
 func (g *convGeom) winograd() bool {
 	return !winoDisabled && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
-		g.c >= winoMinC && g.f >= winoMinF && g.oh >= 2 && g.ow >= 2
+		g.c >= winoMinC && g.f >= winoMinF && g.oh >= 2 && g.ow >= 2 &&
+		g.n*((g.oh+1)/2)*((g.ow+1)/2) >= winoMinTiles
+}
+
+// winogradBackward reports whether the backward pass of a Winograd
+// convolution g runs as Winograd too: with at least winoMinBackTiles
+// output tiles in the batch. The backward pass transforms three sets of
+// c × f kernels (the flipped kernel's, the weight gradient's and back)
+// where the forward pass transforms one, a cost that few tiles do not
+// repay.
+func (g *convGeom) winogradBackward() bool {
+	return g.n*((g.oh+1)/2)*((g.ow+1)/2) >= winoMinBackTiles
 }
 
 // winoJob carries one Winograd convolution to the workers.
@@ -430,8 +439,9 @@ const convWinograd = 1
 // weight gradient.
 func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides [2]int, act Activation, per int) {
 	c, f := g.c, g.f
+	back := nd != nil && g.winogradBackward()
 	var cols *tensor.Tensor
-	if nd != nil {
+	if back {
 		cols = tp.Scratch(winoScratch(16*c*f, x.Grad != nil, w.Grad != nil))
 	} else {
 		cols = tp.Scratch(16 * c * f)
@@ -450,12 +460,17 @@ func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides
 		j.parallel(jobBiasAct, len(y)/f, f)
 		putJob(j)
 	}
-	if nd == nil {
-		return
+	switch {
+	case back:
+		tp.saveForBackward(nd, strides, act, cols, per*g.outPix(), f, b != nil)
+		nd.flag = false
+		nd.ints[2] = convWinograd
+	case nd != nil:
+		// The backward pass of im2col + GEMM, rebuilding the im2col matrix
+		// chunk by chunk.
+		tp.saveForBackward(nd, strides, act, tp.Scratch(per*g.outPix()*g.k()), per*g.outPix(), f, b != nil)
+		nd.flag = false
 	}
-	tp.saveForBackward(nd, strides, act, cols, per*g.outPix(), f, b != nil)
-	nd.flag = false
-	nd.ints[2] = convWinograd
 }
 
 // winoScratch returns the size of a Winograd Conv2D's scratch buffer:

@@ -12,12 +12,14 @@ import (
 // least 2×2 run as Winograd, with chunks of at most chunk floats, until
 // the returned function restores the defaults.
 func forceWinograd(chunk int) func() {
-	c, f, k, d := winoMinC, winoMinF, winoChunkFloats, winoDisabled
-	winoMinC, winoMinF, winoDisabled = 1, 1, false
+	c, f, k, d, t, bt := winoMinC, winoMinF, winoChunkFloats, winoDisabled, winoMinTiles, winoMinBackTiles
+	winoMinC, winoMinF, winoDisabled, winoMinTiles, winoMinBackTiles = 1, 1, false, 1, 1
 	if chunk > 0 {
 		winoChunkFloats = chunk
 	}
-	return func() { winoMinC, winoMinF, winoChunkFloats, winoDisabled = c, f, k, d }
+	return func() {
+		winoMinC, winoMinF, winoChunkFloats, winoDisabled, winoMinTiles, winoMinBackTiles = c, f, k, d, t, bt
+	}
 }
 
 // winoCases are 3×3 stride-1 convolutions: both paddings, odd and even
@@ -54,8 +56,11 @@ func TestWinogradMatchesReference(t *testing.T) {
 }
 
 func TestGradWinograd(t *testing.T) {
-	for _, chunk := range []int{0, 1} {
-		restore := forceWinograd(chunk)
+	for _, chunk := range []int{0, 1, -1} {
+		restore := forceWinograd(max(chunk, 0))
+		if chunk < 0 {
+			winoMinBackTiles = 1 << 30 // the backward pass of im2col
+		}
 		rng := tensor.NewRNG(22)
 		acts := []Activation{Tanh, Linear, ReLU}
 		for i, cc := range winoCases {
@@ -102,7 +107,7 @@ func TestWinogradMatchesIm2col(t *testing.T) {
 		return []*tensor.Tensor{y.Value, xv.Grad, wv.Grad, bv.Grad}
 	}
 	for _, pad := range []Padding{Valid, Same} {
-		if !(&convGeom{kh: 3, kw: 3, sh: 1, sw: 1, c: 24, f: 32, oh: 9, ow: 8}).winograd() {
+		if !(&convGeom{n: 3, kh: 3, kw: 3, sh: 1, sw: 1, c: 24, f: 32, oh: 9, ow: 8}).winograd() {
 			t.Fatal("the shape does not take the Winograd path")
 		}
 		wino := run(pad)
