@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"math"
 	"sync"
 
 	"github.com/neurona/neurona/internal/cpu"
@@ -262,21 +261,8 @@ func actGradBias(dz, dy, y, part []float32, act Activation, cols, lo, hi int) {
 	}
 }
 
-// reluMask is all ones where the ReLU output y (as bits) is positive, so
-// that the gradient passes: (b−1)>>31 | b>>31 is all ones for +0 and for
-// negative values.
-func reluMask(yb uint32) uint32 {
-	b := int32(yb)
-	return ^uint32((b-1)>>31 | b>>31)
-}
-
-// reluGrad computes dz = dy where y > 0, else 0.
-func reluGrad(dz, dy, y []float32) {
-	dz, dy = dz[:len(y)], dy[:len(y)]
-	for i, v := range y {
-		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & reluMask(math.Float32bits(v)))
-	}
-}
+// reluGrad computes dz = dy where y > 0, else +0 (in SIMD).
+func reluGrad(dz, dy, y []float32) { cpu.ReluGrad(dz, dy, y) }
 
 // winJob carries one parallel step of a window op (convolution or pooling)
 // to cpu.ParallelFor. Jobs are recycled with their method value, so that a
