@@ -432,8 +432,12 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, padding Padding, act Activa
 	}
 	K, ohw := g.k(), g.outPix()
 	per := g.chunk(ohw * f)
-	if g.winograd() {
+	switch {
+	case g.winograd():
 		tp.conv2DWinograd(&g, nd, x, w, b, out, strides, act, per)
+		return out
+	case g.winograd5():
+		tp.conv2DWinograd5(&g, nd, x, w, b, out, strides, act, per)
 		return out
 	}
 	// A small im2col matrix is kept whole for the weight gradient rather
@@ -544,8 +548,12 @@ func conv2DBackward(nd *node) {
 	g := recordedGeom(nd, x, w, nd.out)
 	K, ohw, f := g.k(), g.outPix(), g.f
 	per := g.chunk(ohw * f)
-	if nd.ints[2] == convWinograd {
+	switch nd.ints[2] {
+	case convWinograd:
 		conv2DBackwardWinograd(nd, &g, per)
+		return
+	case convWinograd5:
+		conv2DBackwardWinograd5(nd, &g, per)
 		return
 	}
 	cols := nd.aux[0]
