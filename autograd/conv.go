@@ -440,6 +440,10 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, padding Padding, act Activa
 		tp.conv2DWinograd5(&g, nd, x, w, b, out, strides, act, per)
 		return out
 	}
+	if d, ok := g.winogradS2D(); ok {
+		tp.conv2DWinogradS2D(&g, &d, nd, x, w, b, out, strides, act, per)
+		return out
+	}
 	// A small im2col matrix is kept whole for the weight gradient rather
 	// than rebuilt chunk by chunk in the backward pass.
 	keep := nd != nil && w.Grad != nil && !g.pointwise() && n*ohw*K <= keepColsFloats
@@ -554,6 +558,9 @@ func conv2DBackward(nd *node) {
 		return
 	case convWinograd5:
 		conv2DBackwardWinograd5(nd, &g, per)
+		return
+	case convWinogradS2D:
+		conv2DBackwardWinogradS2D(nd, &g, per)
 		return
 	}
 	cols := nd.aux[0]

@@ -31,6 +31,10 @@ var winoCases = []convCase{
 	{3, 5, 8, 5, 3, 3, 2, [2]int{1, 1}, Same},
 	{1, 9, 9, 17, 3, 3, 19, [2]int{1, 1}, Same},
 	{2, 6, 5, 1, 3, 3, 1, [2]int{1, 1}, Valid},
+	// Strided kernels, space-to-depth: 11×11 stride 4 and 5×5 stride 2
+	// (sizes where the rearranged image fits the output).
+	{2, 24, 20, 1, 11, 11, 3, [2]int{4, 4}, Valid},
+	{1, 12, 16, 2, 5, 5, 3, [2]int{2, 2}, Valid},
 	// 5×5 kernels: four 3×3 blocks.
 	{2, 8, 7, 3, 5, 5, 4, [2]int{1, 1}, Valid},
 	{2, 7, 6, 2, 5, 5, 3, [2]int{1, 1}, Same},
@@ -152,7 +156,13 @@ func winoStepBits() [][]float32 {
 	y5 := tp.Conv2D(y, w5, nil, [2]int{1, 1}, Same, ReLU)
 	z := tp.Conv2D(y5, NewParam(randn(rng, 3, 3, 24, 16)), nil, [2]int{1, 1}, Valid, Tanh)
 	tp.BackwardFrom(z, randn(rng, z.Value.Shape...))
-	return [][]float32{y.Value.Data, y5.Value.Data, z.Value.Data, x.Grad.Data, w.Grad.Data, b.Grad.Data, w5.Grad.Data}
+	// Space-to-depth: 11×11 stride 4.
+	xa, wa := NewParam(randn(rng, 4, 32, 28, 3)), NewParam(randn(rng, 11, 11, 3, 16))
+	tp2 := NewTape()
+	ya := tp2.Conv2D(xa, wa, nil, [2]int{4, 4}, Valid, ReLU)
+	tp2.BackwardFrom(ya, randn(rng, ya.Value.Shape...))
+	return [][]float32{y.Value.Data, y5.Value.Data, z.Value.Data, x.Grad.Data, w.Grad.Data, b.Grad.Data, w5.Grad.Data,
+		ya.Value.Data, xa.Grad.Data, wa.Grad.Data}
 }
 
 // TestWinogradSplitInvariant checks that splitting the Winograd chunks
@@ -197,8 +207,8 @@ const winoErrBound = 1e-5
 
 // TestWinogradErrorBookShapes measures the error of the Winograd forward
 // pass and input gradient against direct convolution computed in float64,
-// on one sample of each of the book's 3×3 and 5×5 convolutions that take
-// the Winograd path, at random positions (all filters; at least 16, more for small kernels), beside the
+// on one sample of each of the book's convolutions that take a Winograd
+// path (3×3, 5×5 in four blocks, 11×11 stride 4 space-to-depth), at random positions (all filters; at least 16, more for small kernels), beside the
 // error of im2col + GEMM in float32 on the same positions.
 func TestWinogradErrorBookShapes(t *testing.T) {
 	if testing.Short() {
@@ -210,17 +220,18 @@ func TestWinogradErrorBookShapes(t *testing.T) {
 	winoMinTiles, winoMinBackTiles = 1, 1
 	for _, bc := range bookConvs {
 		g := convGeom{n: 1, h: bc.h, w: bc.w, c: bc.c, kh: bc.k, kw: bc.k, sh: bc.s, sw: bc.s, f: bc.f, oh: bc.oh(), ow: bc.ow()}
-		if !g.winograd() && !g.winograd5() {
+		g.setPad()
+		if _, s2d := g.winogradS2D(); !g.winograd() && !g.winograd5() && !s2d {
 			continue
 		}
-		k := bc.k
+		k, st := bc.k, bc.s
 		rng := tensor.NewRNG(31)
 		x, w := randn(rng, 1, bc.h, bc.w, bc.c), randn(rng, k, k, bc.c, bc.f)
 		dy := randn(rng, 1, g.oh, g.ow, bc.f)
 		run := func() (y, dx, dw *tensor.Tensor) {
 			xv, wv := NewParam(x), NewParam(w)
 			tp := NewTape()
-			out := tp.Conv2D(xv, wv, nil, [2]int{1, 1}, Valid, Linear)
+			out := tp.Conv2D(xv, wv, nil, [2]int{st, st}, Valid, Linear)
 			tp.BackwardFrom(out, dy)
 			return out.Value, xv.Grad, wv.Grad
 		}
@@ -239,7 +250,7 @@ func TestWinogradErrorBookShapes(t *testing.T) {
 				var acc float64
 				for ky := range k {
 					for kx := range k {
-						xs := xd[((oy+ky)*g.w+ox+kx)*c:][:c]
+						xs := xd[((oy*st+ky)*g.w+ox*st+kx)*c:][:c]
 						ws := wd[(ky*k+kx)*c*f+fo:]
 						for ci, v := range xs {
 							acc += float64(v) * float64(ws[ci*f])
@@ -256,7 +267,10 @@ func TestWinogradErrorBookShapes(t *testing.T) {
 				for ky := range k {
 					for kx := range k {
 						py, px := iy-ky, ix-kx
-						if py < 0 || py >= g.oh || px < 0 || px >= g.ow {
+						if py < 0 || px < 0 || py%st != 0 || px%st != 0 {
+							continue
+						}
+						if py, px = py/st, px/st; py >= g.oh || px >= g.ow {
 							continue
 						}
 						ds := dyd[(py*g.ow+px)*f:][:f]
@@ -279,7 +293,7 @@ func TestWinogradErrorBookShapes(t *testing.T) {
 			var acc float64
 			for oy := range g.oh {
 				for ox := range g.ow {
-					acc += float64(xd[((oy+ky)*g.w+ox+kx)*c+ci]) * float64(dyd[(oy*g.ow+ox)*f+fo])
+					acc += float64(xd[((oy*st+ky)*g.w+ox*st+kx)*c+ci]) * float64(dyd[(oy*g.ow+ox)*f+fo])
 				}
 			}
 			o := ((ky*k+kx)*c+ci)*f + fo
@@ -291,6 +305,42 @@ func TestWinogradErrorBookShapes(t *testing.T) {
 			bc, ew/ry, ed/ry, egw/rg, egd/rg, eww/rw, ewd/rw)
 		if ew/ry > winoErrBound || egw/rg > winoErrBound || eww/rw > winoErrBound {
 			t.Errorf("%s: Winograd relative error %.2e (forward), %.2e (input gradient), %.2e (weight gradient), bound %.0e", bc, ew/ry, egw/rg, eww/rw, winoErrBound)
+		}
+	}
+}
+
+// TestWinogradS2DMatchesIm2col compares the space-to-depth Winograd path
+// of an AlexNet-like 11×11 stride-4 convolution (and a 5×5 stride-2 one)
+// with im2col + GEMM, forward and gradients.
+func TestWinogradS2DMatchesIm2col(t *testing.T) {
+	defer func(bt int) { winoMinBackTiles = bt }(winoMinBackTiles)
+	winoMinBackTiles = 1
+	for _, cc := range []convCase{
+		{4, 32, 28, 3, 11, 11, 32, [2]int{4, 4}, Valid},
+		{3, 18, 14, 5, 5, 5, 24, [2]int{2, 2}, Valid},
+	} {
+		g := convGeom{n: cc.n, h: cc.h, w: cc.w, c: cc.c, kh: cc.kh, kw: cc.kw, sh: cc.s[0], sw: cc.s[1], f: cc.f,
+			oh: ConvOutputLength(cc.h, cc.kh, cc.s[0], Valid), ow: ConvOutputLength(cc.w, cc.kw, cc.s[1], Valid)}
+		g.setPad()
+		if _, ok := g.winogradS2D(); !ok {
+			t.Fatalf("%v does not take the space-to-depth path", cc)
+		}
+		rng := tensor.NewRNG(26)
+		x, w, b := randn(rng, cc.n, cc.h, cc.w, cc.c), randn(rng, cc.kh, cc.kw, cc.c, cc.f), randn(rng, cc.f)
+		seed := randn(rng, cc.n, g.oh, g.ow, cc.f)
+		run := func() []*tensor.Tensor {
+			xv, wv, bv := NewParam(x), NewParam(w), NewParam(b)
+			tp := NewTape()
+			y := tp.Conv2D(xv, wv, bv, cc.s, Valid, ReLU)
+			tp.BackwardFrom(y, seed)
+			return []*tensor.Tensor{y.Value, xv.Grad, wv.Grad, bv.Grad}
+		}
+		wino := run()
+		winoDisabled = true
+		ref := run()
+		winoDisabled = false
+		for i := range wino {
+			closeTensors(t, fmt.Sprintf("%v tensor %d", cc, i), wino[i], ref[i], 1e-4)
 		}
 	}
 }
