@@ -17,6 +17,11 @@ import (
 // activation — splits its work over rows or samples, never over a sum, and
 // the weight gradient adds the chunks up in a fixed order that depends only
 // on the shapes: results are bit-identical whatever GOMAXPROCS is.
+//
+// Conv2D's 3×3 stride-1 convolutions, its 5×5 stride-1 ones and strided
+// ones that rearrange space-to-depth into 3×3 (AlexNet's 11×11 of stride
+// 4) run as Winograd F(2×2, 3×3) instead where that pays: winograd.go,
+// winograd5.go, winograd_s2d.go.
 
 var (
 	opConv2D          = register("conv2d", conv2DBackward)

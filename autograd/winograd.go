@@ -28,7 +28,10 @@ import (
 // transposed kernel, padded by 2 minus the forward padding: the output
 // transform then adds into the gradient instead of writing.
 //
-// When it is used, see convGeom.winograd.
+// When it is used, see convGeom.winograd; 5×5 kernels run as four 3×3
+// blocks (winograd5.go), and strided kernels of 2s < k ≤ 3s as a 3×3
+// convolution of the images rearranged space-to-depth (winograd_s2d.go),
+// under the same thresholds.
 
 // winoGeom is one Winograd convolution: images (n, h, w, c) to (n, oh, ow,
 // f), output (oy, ox) reading input rows oy−padT … oy−padT+2 (zeros

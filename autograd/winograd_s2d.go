@@ -26,14 +26,21 @@ const convWinogradS2D = 3
 // winogradS2D reports whether the convolution g runs space-to-depth as a
 // Winograd convolution, and the geometry of that 3×3 convolution.
 func (g *convGeom) winogradS2D() (convGeom, bool) {
+	d, ok := g.s2dGeom()
+	return d, ok && !winoDisabled && !winoS2DDisabled &&
+		d.c >= winoMinC && d.f >= winoMinF && d.n*((d.oh+1)/2)*((d.ow+1)/2) >= winoMinTiles
+}
+
+// s2dGeom returns the 3×3 stride-1 convolution that the convolution g
+// rearranges into, if it does.
+func (g *convGeom) s2dGeom() (convGeom, bool) {
 	s := g.sh
-	if winoDisabled || winoS2DDisabled || s < 2 || g.sw != s || g.kh != g.kw || g.kh <= 2*s || g.kh > 3*s ||
+	if s < 2 || g.sw != s || g.kh != g.kw || g.kh <= 2*s || g.kh > 3*s ||
 		g.padT != 0 || g.padL != 0 || g.h%s != 0 || g.w%s != 0 || g.h/s-2 != g.oh || g.w/s-2 != g.ow {
 		return convGeom{}, false
 	}
-	d := convGeom{n: g.n, h: g.h / s, w: g.w / s, c: g.c * s * s, kh: 3, kw: 3, sh: 1, sw: 1,
-		oh: g.oh, ow: g.ow, f: g.f}
-	return d, d.c >= winoMinC && d.f >= winoMinF && d.n*((d.oh+1)/2)*((d.ow+1)/2) >= winoMinTiles
+	return convGeom{n: g.n, h: g.h / s, w: g.w / s, c: g.c * s * s, kh: 3, kw: 3, sh: 1, sw: 1,
+		oh: g.oh, ow: g.ow, f: g.f}, true
 }
 
 // winoS2DDisabled turns the space-to-depth path off alone.
@@ -185,7 +192,7 @@ func (tp *Tape) conv2DWinogradS2D(g, d *convGeom, nd *node, x, w, b, out *Var, s
 // gradient rearranged back and the kernel gradient folded back.
 func conv2DBackwardWinogradS2D(nd *node, g *convGeom, per int) {
 	x, w, b := nd.in[0], nd.in[1], nd.in[2]
-	d, _ := g.winogradS2D()
+	d, _ := g.s2dGeom()
 	c, f, ohw := d.c, d.f, g.outPix()
 	u, ut, du, ws, xs, dxs := s2dBack(nd.aux[0].Data, &d, x.Grad != nil, w.Grad != nil)
 	if ut != nil {
