@@ -16,7 +16,7 @@ import (
 // V_e (tiles × C) · U_e (C × F). They take 16·C·F multiply-adds per tile
 // where the direct convolution takes 36·C·F: 2.25 times fewer.
 //
-// The tiles are processed in chunks of winoChunk tiles, whose transformed
+// The tiles are processed in chunks (winoGeom.chunk), whose transformed
 // inputs and products fit in cache; a chunk is transformed, multiplied and
 // transformed back by one worker with its own buffers, and chunks split over
 // the workers. Each output depends only on its tile, and the chunks depend
