@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"math"
 	"sync"
 
 	"github.com/neurona/neurona/internal/cpu"
@@ -18,6 +17,11 @@ import (
 // activation — splits its work over rows or samples, never over a sum, and
 // the weight gradient adds the chunks up in a fixed order that depends only
 // on the shapes: results are bit-identical whatever GOMAXPROCS is.
+//
+// Conv2D's 3×3 stride-1 convolutions, its 5×5 stride-1 ones and strided
+// ones that rearrange space-to-depth into 3×3 (AlexNet's 11×11 of stride
+// 4) run as Winograd F(2×2, 3×3) instead where that pays: winograd.go,
+// winograd5.go, winograd_s2d.go.
 
 var (
 	opConv2D          = register("conv2d", conv2DBackward)
@@ -262,21 +266,8 @@ func actGradBias(dz, dy, y, part []float32, act Activation, cols, lo, hi int) {
 	}
 }
 
-// reluMask is all ones where the ReLU output y (as bits) is positive, so
-// that the gradient passes: (b−1)>>31 | b>>31 is all ones for +0 and for
-// negative values.
-func reluMask(yb uint32) uint32 {
-	b := int32(yb)
-	return ^uint32((b-1)>>31 | b>>31)
-}
-
-// reluGrad computes dz = dy where y > 0, else 0.
-func reluGrad(dz, dy, y []float32) {
-	dz, dy = dz[:len(y)], dy[:len(y)]
-	for i, v := range y {
-		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & reluMask(math.Float32bits(v)))
-	}
-}
+// reluGrad computes dz = dy where y > 0, else +0 (in SIMD).
+func reluGrad(dz, dy, y []float32) { cpu.ReluGrad(dz, dy, y) }
 
 // winJob carries one parallel step of a window op (convolution or pooling)
 // to cpu.ParallelFor. Jobs are recycled with their method value, so that a
@@ -446,6 +437,18 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, padding Padding, act Activa
 	}
 	K, ohw := g.k(), g.outPix()
 	per := g.chunk(ohw * f)
+	switch {
+	case g.winograd():
+		tp.conv2DWinograd(&g, nd, x, w, b, out, strides, act, per)
+		return out
+	case g.winograd5():
+		tp.conv2DWinograd5(&g, nd, x, w, b, out, strides, act, per)
+		return out
+	}
+	if d, ok := g.winogradS2D(); ok {
+		tp.conv2DWinogradS2D(&g, &d, nd, x, w, b, out, strides, act, per)
+		return out
+	}
 	// A small im2col matrix is kept whole for the weight gradient rather
 	// than rebuilt chunk by chunk in the backward pass.
 	keep := nd != nil && w.Grad != nil && !g.pointwise() && n*ohw*K <= keepColsFloats
@@ -554,6 +557,17 @@ func conv2DBackward(nd *node) {
 	g := recordedGeom(nd, x, w, nd.out)
 	K, ohw, f := g.k(), g.outPix(), g.f
 	per := g.chunk(ohw * f)
+	switch nd.ints[2] {
+	case convWinograd:
+		conv2DBackwardWinograd(nd, &g, per)
+		return
+	case convWinograd5:
+		conv2DBackwardWinograd5(nd, &g, per)
+		return
+	case convWinogradS2D:
+		conv2DBackwardWinogradS2D(nd, &g, per)
+		return
+	}
 	cols := nd.aux[0]
 	j := getJob(g)
 	for s0 := 0; s0 < g.n; s0 += per {

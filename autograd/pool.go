@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/neurona/neurona/internal/cpu"
 )
 
 // Pooling and upsampling of channels-last (NHWC) images, as Keras's
@@ -79,13 +81,12 @@ func (g *convGeom) maxPool(y, x []float32, idx []int32, lo, hi int) {
 			// The first position of the window starts the maxima; each
 			// other position replaces those it exceeds, branch-free.
 			first := base + (y0*g.w+x0)*c
-			copy(yo, x[first:first+c])
 			var io []int32
 			if idx != nil {
 				io = idx[o : o+c : o+c]
-				for ch := range io {
-					io[ch] = int32(first + ch)
-				}
+				cpu.ArgmaxInit(yo, io, x[first:first+c], int32(first))
+			} else {
+				copy(yo, x[first:first+c])
 			}
 			for iy := y0; iy < y1; iy++ {
 				for ix := x0; ix < x1; ix++ {
@@ -105,31 +106,12 @@ func (g *convGeom) maxPool(y, x []float32, idx []int32, lo, hi int) {
 	}
 }
 
-// maxInto sets m[i] = x[i] where x[i] is greater, by orderKey.
-func maxInto(m, x []float32) {
-	m = m[:len(x)]
-	for i, v := range x {
-		vb, mb := math.Float32bits(v), math.Float32bits(m[i])
-		if bitsKey(vb) > bitsKey(mb) {
-			mb = vb
-		}
-		m[i] = math.Float32frombits(mb)
-	}
-}
+// maxInto sets m[i] = x[i] where x[i] is greater, by orderKey (in SIMD).
+func maxInto(m, x []float32) { cpu.MaxInto(m, x) }
 
 // argmaxInto is maxInto that also records, in at, the index base+i of each
 // new maximum.
-func argmaxInto(m []float32, at []int32, x []float32, base int32) {
-	m, at = m[:len(x)], at[:len(x)]
-	for i, v := range x {
-		vb, mb := math.Float32bits(v), math.Float32bits(m[i])
-		a := at[i]
-		if bitsKey(vb) > bitsKey(mb) {
-			mb, a = vb, base+int32(i)
-		}
-		m[i], at[i] = math.Float32frombits(mb), a
-	}
-}
+func argmaxInto(m []float32, at []int32, x []float32, base int32) { cpu.ArgmaxInto(m, at, x, base) }
 
 // bitsKey is orderKey on a float32's bits.
 func bitsKey(b uint32) int32 {

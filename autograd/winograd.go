@@ -1,0 +1,537 @@
+package autograd
+
+import (
+	"github.com/neurona/neurona/internal/cpu"
+	"github.com/neurona/neurona/tensor"
+)
+
+// Winograd's minimal filtering F(2×2, 3×3) for 3×3 convolutions of stride
+// 1 (Lavin and Gray, 2015). The output is cut into 2×2 tiles; each reads a
+// 4×4 tile of the input. With the transforms
+//
+//	V = Bᵀ d B (input tile d), U = G g Gᵀ (kernel g), Y = Aᵀ (U ⊙ V) A,
+//
+// the 16 elementwise products, summed over the input channels, are 16
+// GEMMs: for each element e of the 4×4 transformed tile, M_e (tiles × F) =
+// V_e (tiles × C) · U_e (C × F). They take 16·C·F multiply-adds per tile
+// where the direct convolution takes 36·C·F: 2.25 times fewer.
+//
+// The tiles are processed in chunks (winoGeom.chunk), whose transformed
+// inputs and products fit in cache; a chunk is transformed, multiplied and
+// transformed back by one worker with its own buffers, and chunks split over
+// the workers. Each output depends only on its tile, and the chunks depend
+// only on the shapes, so the results are bit-identical whatever GOMAXPROCS
+// is.
+//
+// The same code computes the input gradient of such a convolution, which
+// is a 3×3 stride-1 convolution of the output gradient with the flipped,
+// transposed kernel, padded by 2 minus the forward padding: the output
+// transform then adds into the gradient instead of writing.
+//
+// When it is used, see convGeom.winograd; 5×5 kernels run as four 3×3
+// blocks (winograd5.go), and strided kernels of 2s < k ≤ 3s as a 3×3
+// convolution of the images rearranged space-to-depth (winograd_s2d.go),
+// under the same thresholds.
+
+// winoGeom is one Winograd convolution: images (n, h, w, c) to (n, oh, ow,
+// f), output (oy, ox) reading input rows oy−padT … oy−padT+2 (zeros
+// outside), and likewise for columns.
+type winoGeom struct {
+	n, h, w, c int
+	oh, ow, f  int
+	padT, padL int
+	th, tw     int // tiles per sample, down and across
+}
+
+func newWinoGeom(n, h, w, c, oh, ow, f, padT, padL int) winoGeom {
+	return winoGeom{n: n, h: h, w: w, c: c, oh: oh, ow: ow, f: f, padT: padT, padL: padL,
+		th: (oh + 1) / 2, tw: (ow + 1) / 2}
+}
+
+func (g *winoGeom) tiles() int { return g.n * g.th * g.tw }
+
+// winoChunkFloats bounds the transformed inputs and the products of one
+// chunk of tiles, 16·tiles·(c+f) floats; it is a variable so that tests can
+// force many chunks.
+var winoChunkFloats = 1 << 20
+
+// chunk returns the number of tiles of a chunk: a multiple of 8 (the GEMM's
+// row block), from the shapes alone.
+func (g *winoGeom) chunk() int {
+	t := winoChunkFloats / (16 * (g.c + g.f))
+	t = max(8, t&^7)
+	return min(t, g.tiles())
+}
+
+// forwardWino returns the Winograd geometry of the convolution g for n
+// samples.
+func (g *convGeom) forwardWino(n int) winoGeom {
+	return newWinoGeom(n, g.h, g.w, g.c, g.oh, g.ow, g.f, g.padT, g.padL)
+}
+
+// inputGradWino returns the Winograd geometry of the input gradient of the
+// convolution g for n samples: from the output gradient (n, oh, ow, f) to
+// the input's (n, h, w, c).
+func (g *convGeom) inputGradWino(n int) winoGeom {
+	return newWinoGeom(n, g.oh, g.ow, g.f, g.h, g.w, g.c, g.kh-1-g.padT, g.kw-1-g.padL)
+}
+
+// Thresholds of the Winograd path (package variables so that tests can
+// force it on small shapes, or off). See convGeom.winograd.
+var (
+	winoMinC     = 16
+	winoMinF     = 16
+	winoMinTiles = 32
+	// winoMinBackTiles: 64 tiles (VGG's 4×4×512 at batch 64) ran the
+	// backward pass slower than im2col, 256 (6×6×512) faster.
+	winoMinBackTiles = 128
+	winoDisabled     = false
+)
+
+// winograd reports whether the convolution g runs as Winograd F(2×2,
+// 3×3): a 3×3 kernel of stride 1 (either padding), at least winoMinC input
+// channels and winoMinF filters, an output of at least 2×2 and at least
+// winoMinTiles 2×2 output tiles in the batch. Below 16 channels the 16
+// GEMMs reduce over too few channels: with LeNet's first layer (1 channel)
+// and VGG's (3) Winograd ran slower than im2col + GEMM, while from LeNet's
+// second layer (32 channels, 64 filters) up it ran 1.6–2.2 times faster
+// (bench/conv/README.md).
+func (g *convGeom) winograd() bool {
+	return !winoDisabled && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 &&
+		g.c >= winoMinC && g.f >= winoMinF && g.oh >= 2 && g.ow >= 2 &&
+		g.n*((g.oh+1)/2)*((g.ow+1)/2) >= winoMinTiles
+}
+
+// winogradBackward reports whether the backward pass of a Winograd
+// convolution g runs as Winograd too: with at least winoMinBackTiles
+// output tiles in the batch. The backward pass transforms three sets of
+// c × f kernels (the flipped kernel's, the weight gradient's and back)
+// where the forward pass transforms one, a cost that few tiles do not
+// repay.
+func (g *convGeom) winogradBackward() bool {
+	return g.n*((g.oh+1)/2)*((g.ow+1)/2) >= winoMinBackTiles
+}
+
+// winoJob carries one Winograd convolution to the workers.
+type winoJob struct {
+	g         winoGeom
+	per       int // tiles per chunk
+	x, u, y   []float32
+	bias      []float32
+	relu, acc bool
+	// filter transforms
+	w    []float32
+	flip bool
+	// weight gradient: the chunk of tiles [t0, t1) in buf
+	t0, t1 int
+	buf    *winoBuf
+	fn     func(lo, hi int) // run
+	ffn    func(lo, hi int) // filter
+	tfn    func(lo, hi int) // gradTransforms
+	afn    func(lo, hi int) // filterAdjoint
+}
+
+// winoBuf is a worker's scratch: the transformed inputs V (16 × per × c),
+// the products M (16 × per × f), a padded input tile and a 2×2 output
+// tile for the tiles that cross the border.
+type winoBuf struct {
+	v, m, pad, sink []float32
+}
+
+var (
+	winoJobs freeList[winoJob]
+	winoBufs freeList[winoBuf]
+)
+
+func getWinoJob() *winoJob {
+	j := winoJobs.get()
+	if j == nil {
+		j = &winoJob{}
+		j.fn = j.run
+		j.ffn = j.filter
+		j.tfn = j.gradTransforms
+		j.afn = j.filterAdjoint
+	}
+	return j
+}
+
+func putWinoJob(j *winoJob) {
+	j.x, j.u, j.y, j.bias, j.w, j.buf = nil, nil, nil, nil, nil, nil
+	winoJobs.put(j)
+}
+
+// grow returns s if it holds n floats, else a new zeroed slice.
+func grow(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float32, n)
+}
+
+// winoPerm maps element (i, j) of a transformed kernel to the element
+// (p(i), p(j)) that holds it for the flipped kernel, p = (3, 1, 2, 0): with
+// J the reversal of 3 taps, G J = P G, where P swaps rows 0 and 3.
+var winoPerm = [16]int{15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0}
+
+// winoTransformFilter writes into u the transformed kernels U_e (c × f) of
+// a Keras kernel w (3, 3, c, f).
+func winoTransformFilter(u, w []float32, c, f int) {
+	j := getWinoJob()
+	j.u, j.w, j.flip = u, w, false
+	j.g.c, j.g.f = c, f
+	if serialWindowOps {
+		j.ffn(0, c*f)
+	} else {
+		cpu.ParallelFor(c*f, max(1, grainFloats/25), j.ffn)
+	}
+	putWinoJob(j)
+}
+
+// winoFlipFilter writes into ut the transformed kernels (f × c) of the
+// flipped, transposed kernel g'(ky, kx, fo, ci) = w(2−ky, 2−kx, ci, fo),
+// the kernel of the input gradient, from those of w in u: U'_e =
+// U_{winoPerm[e]}ᵀ.
+func winoFlipFilter(ut, u []float32, c, f int) {
+	j := getWinoJob()
+	j.u, j.w, j.flip = ut, u, true
+	j.g.c, j.g.f = c, f
+	if serialWindowOps {
+		j.ffn(0, 16)
+	} else {
+		cpu.ParallelFor(16, 1, j.ffn)
+	}
+	putWinoJob(j)
+}
+
+func (j *winoJob) filter(lo, hi int) {
+	c, f := j.g.c, j.g.f
+	cf := c * f
+	if j.flip {
+		for e := lo; e < hi; e++ {
+			cpu.Transpose(j.u[e*cf:], c, j.w[winoPerm[e]*cf:], f, c, f)
+		}
+		return
+	}
+	cpu.WinoFilter(j.w[lo:], cf, j.u[lo:], cf, hi-lo)
+}
+
+// winoConv computes the convolution g of x with the transformed kernels u
+// into y: y = relu?(conv + bias), or, with acc, y += conv. bias may be nil.
+func winoConv(g winoGeom, x, u, y, bias []float32, relu, acc bool) {
+	j := getWinoJob()
+	j.g, j.per = g, g.chunk()
+	j.x, j.u, j.y, j.bias, j.relu, j.acc = x, u, y, bias, relu, acc
+	chunks := (g.tiles() + j.per - 1) / j.per
+	if serialWindowOps {
+		j.fn(0, chunks)
+	} else {
+		cpu.ParallelFor(chunks, 1, j.fn)
+	}
+	putWinoJob(j)
+}
+
+// run computes the chunks [lo, hi) of tiles.
+func (j *winoJob) run(lo, hi int) {
+	g := &j.g
+	b := winoBufs.get()
+	if b == nil {
+		b = &winoBuf{}
+	}
+	per, c, f := j.per, g.c, g.f
+	b.v = grow(b.v, 16*per*c)
+	b.m = grow(b.m, 16*per*f)
+	b.pad = grow(b.pad, 16*c)
+	b.sink = grow(b.sink, 4*f)
+	for ch := lo; ch < hi; ch++ {
+		t0 := ch * per
+		t1 := min(t0+per, g.tiles())
+		g.inputTiles(b.v, j.x, b.pad, t0, t0, t1, per)
+		for e := range 16 {
+			cpu.Gemm(false, false, t1-t0, f, c, 1, b.v[e*per*c:], c, j.u[e*c*f:], f, 0, b.m[e*per*f:], f)
+		}
+		g.outputTiles(j.y, b.m, b.sink, j.bias, j.relu, j.acc, t0, t1, per)
+	}
+	winoBufs.put(b)
+}
+
+// inputTiles writes V_e for the tiles [t0, t1): row t−base of the per × c
+// matrix at v[e·per·c:]. A tile that reaches over the border of the image
+// is first copied into pad (16·c floats) with zeros outside.
+func (g *winoGeom) inputTiles(v, x, pad []float32, base, t0, t1, per int) {
+	c := g.c
+	img, tps, rs := g.h*g.w*c, g.th*g.tw, g.w*c
+	for t := t0; t < t1; t++ {
+		s, r := t/tps, t%tps
+		iy0, ix0 := 2*(r/g.tw)-g.padT, 2*(r%g.tw)-g.padL
+		src := x[s*img : (s+1)*img]
+		dst := v[(t-base)*c:]
+		if iy0 >= 0 && ix0 >= 0 && iy0+4 <= g.h && ix0+4 <= g.w {
+			cpu.WinoInput(src[(iy0*g.w+ix0)*c:], rs, c, dst, per*c, c)
+			continue
+		}
+		for i := range 4 {
+			for k := range 4 {
+				p := pad[(i*4+k)*c : (i*4+k+1)*c]
+				if iy, ix := iy0+i, ix0+k; iy < 0 || iy >= g.h || ix < 0 || ix >= g.w {
+					clear(p)
+				} else {
+					copy(p, src[(iy*g.w+ix)*c:])
+				}
+			}
+		}
+		cpu.WinoInput(pad, 4*c, c, dst, per*c, c)
+	}
+}
+
+// outputTiles transforms the products of the tiles [t0, t1) back into
+// their 2×2 outputs in y. A tile that reaches beyond the image goes
+// through sink (4·f floats).
+func (g *winoGeom) outputTiles(y, m, sink, bias []float32, relu, acc bool, t0, t1, per int) {
+	f := g.f
+	img, tps, rs := g.oh*g.ow*f, g.th*g.tw, g.ow*f
+	for t := t0; t < t1; t++ {
+		s, r := t/tps, t%tps
+		oy0, ox0 := 2*(r/g.tw), 2*(r%g.tw)
+		dst := y[s*img : (s+1)*img]
+		src := m[(t-t0)*f:]
+		if oy0+2 <= g.oh && ox0+2 <= g.ow {
+			cpu.WinoOutput(src, per*f, dst[(oy0*g.ow+ox0)*f:], rs, f, f, bias, relu, acc)
+			continue
+		}
+		if acc {
+			clear(sink)
+			for i := range 2 {
+				for k := range 2 {
+					if oy, ox := oy0+i, ox0+k; oy < g.oh && ox < g.ow {
+						copy(sink[(i*2+k)*f:(i*2+k+1)*f], dst[(oy*g.ow+ox)*f:])
+					}
+				}
+			}
+		}
+		cpu.WinoOutput(src, per*f, sink, 2*f, f, f, bias, relu, acc)
+		for i := range 2 {
+			for k := range 2 {
+				if oy, ox := oy0+i, ox0+k; oy < g.oh && ox < g.ow {
+					copy(dst[(oy*g.ow+ox)*f:(oy*g.ow+ox+1)*f], sink[(i*2+k)*f:])
+				}
+			}
+		}
+	}
+}
+
+// winoParts is the number of parts the transforms of a chunk of the
+// weight gradient split into, each with its own border buffers.
+const winoParts = 8
+
+// wchunk returns the number of tiles of a chunk of the weight gradient,
+// whose GEMMs sum over the tiles: larger than the forward's.
+func (g *winoGeom) wchunk() int {
+	t := 4 * winoChunkFloats / (16 * (g.c + g.f))
+	t = max(8, min(t, 2048)&^7)
+	return min(t, g.tiles())
+}
+
+// winoWeightGrad adds the Winograd products of the weight gradient of the
+// convolution g, of images x and output gradient dz, to dU (16 matrices c ×
+// f), or sets them with first: dU_e += V_eᵀ Z_e, with V_e the transformed
+// input tiles and Z_e = (A dY Aᵀ)_e those of the output gradient. The
+// chunks of tiles are added in order, each GEMM split over the rows of
+// dU_e, so the sums do not depend on the number of workers. The kernel
+// gradient is then Gᵀ dU G (winoFilterGrad).
+func winoWeightGrad(g winoGeom, x, dz, du []float32, first bool) {
+	j := getWinoJob()
+	j.g, j.per = g, g.wchunk()
+	j.x, j.y = x, dz
+	b := winoBufs.get()
+	if b == nil {
+		b = &winoBuf{}
+	}
+	per, c, f := j.per, g.c, g.f
+	b.v = grow(b.v, 16*per*c)
+	b.m = grow(b.m, 16*per*f)
+	b.pad = grow(b.pad, winoParts*16*c)
+	b.sink = grow(b.sink, winoParts*4*f)
+	j.buf = b
+	for t0 := 0; t0 < g.tiles(); t0 += per {
+		j.t0, j.t1 = t0, min(t0+per, g.tiles())
+		if serialWindowOps {
+			j.tfn(0, winoParts)
+		} else {
+			cpu.ParallelFor(winoParts, 1, j.tfn)
+		}
+		beta := float32(1)
+		if first && t0 == 0 {
+			beta = 0
+		}
+		for e := range 16 {
+			cpu.Gemm(true, false, c, f, j.t1-t0, 1, b.v[e*per*c:], c, b.m[e*per*f:], f, beta, du[e*c*f:], f)
+		}
+	}
+	winoBufs.put(b)
+	putWinoJob(j)
+}
+
+// gradTransforms transforms parts [lo, hi) of the chunk's tiles: the
+// input tiles into buf.v, the output gradient's into buf.m.
+func (j *winoJob) gradTransforms(lo, hi int) {
+	g, b := &j.g, j.buf
+	c, f, n := g.c, g.f, j.t1-j.t0
+	for p := lo; p < hi; p++ {
+		t0, t1 := j.t0+p*n/winoParts, j.t0+(p+1)*n/winoParts
+		g.inputTiles(b.v, j.x, b.pad[p*16*c:(p+1)*16*c], j.t0, t0, t1, j.per)
+		g.gradTiles(b.m, j.y, b.sink[p*4*f:(p+1)*4*f], j.t0, t0, t1, j.per)
+	}
+}
+
+// gradTiles writes Z_e = (A dY Aᵀ)_e of the output gradient dy for the
+// tiles [t0, t1): row t−base of the per × f matrix at z[e·per·f:]. A tile
+// that reaches beyond the image is first copied into pad (4·f floats) with
+// zeros outside.
+func (g *winoGeom) gradTiles(z, dy, pad []float32, base, t0, t1, per int) {
+	f := g.f
+	img, tps, rs := g.oh*g.ow*f, g.th*g.tw, g.ow*f
+	for t := t0; t < t1; t++ {
+		s, r := t/tps, t%tps
+		oy0, ox0 := 2*(r/g.tw), 2*(r%g.tw)
+		src := dy[s*img : (s+1)*img]
+		dst := z[(t-base)*f:]
+		if oy0+2 <= g.oh && ox0+2 <= g.ow {
+			cpu.WinoOutputAdjoint(src[(oy0*g.ow+ox0)*f:], rs, f, dst, per*f, f)
+			continue
+		}
+		for i := range 2 {
+			for k := range 2 {
+				p := pad[(i*2+k)*f : (i*2+k+1)*f]
+				if oy, ox := oy0+i, ox0+k; oy < g.oh && ox < g.ow {
+					copy(p, src[(oy*g.ow+ox)*f:])
+				} else {
+					clear(p)
+				}
+			}
+		}
+		cpu.WinoOutputAdjoint(pad, 2*f, f, dst, per*f, f)
+	}
+}
+
+// winoFilterGrad adds Gᵀ dU_e G to the kernel gradient dw (3, 3, c, f).
+func winoFilterGrad(dw, du []float32, c, f int) {
+	j := getWinoJob()
+	j.u, j.w = du, dw
+	j.g.c, j.g.f = c, f
+	if serialWindowOps {
+		j.afn(0, c*f)
+	} else {
+		cpu.ParallelFor(c*f, max(1, grainFloats/25), j.afn)
+	}
+	putWinoJob(j)
+}
+
+func (j *winoJob) filterAdjoint(lo, hi int) {
+	cf := j.g.c * j.g.f
+	cpu.WinoFilterAdjoint(j.u[lo:], cf, j.w[lo:], cf, hi-lo)
+}
+
+// convWinograd marks, in a Conv2D node's ints[2], a convolution whose
+// forward pass and input gradient run as Winograd F(2×2, 3×3).
+const convWinograd = 1
+
+// conv2DWinograd computes the Conv2D g into out by Winograd F(2×2, 3×3)
+// and, when recording (nd), keeps what the backward pass needs in one
+// scratch buffer (winoScratch): the transformed kernels, room for those of
+// the flipped kernel (for the input gradient) and for the products of the
+// weight gradient.
+func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides [2]int, act Activation, per int) {
+	c, f := g.c, g.f
+	back := nd != nil && g.winogradBackward()
+	var cols *tensor.Tensor
+	if back {
+		cols = tp.Scratch(winoScratch(16*c*f, x.Grad != nil, w.Grad != nil))
+	} else {
+		cols = tp.Scratch(16 * c * f)
+	}
+	u := cols.Data[:16*c*f]
+	winoTransformFilter(u, w.Value.Data, c, f)
+	var bias []float32
+	if b != nil {
+		bias = b.Value.Data
+	}
+	y := out.Value.Data
+	winoConv(g.forwardWino(g.n), x.Value.Data, u, y, bias, act == ReLU, false)
+	if act != Linear && act != ReLU {
+		j := getJob(*g)
+		j.a, j.b, j.act, j.cols = y, nil, act, f
+		j.parallel(jobBiasAct, len(y)/f, f)
+		putJob(j)
+	}
+	switch {
+	case back:
+		tp.saveForBackward(nd, strides, act, cols, per*g.outPix(), f, b != nil)
+		nd.flag = false
+		nd.ints[2] = convWinograd
+	case nd != nil:
+		// The backward pass of im2col + GEMM, rebuilding the im2col matrix
+		// chunk by chunk.
+		tp.saveForBackward(nd, strides, act, tp.Scratch(per*g.outPix()*g.k()), per*g.outPix(), f, b != nil)
+		nd.flag = false
+	}
+}
+
+// winoScratch returns the size of a Winograd Conv2D's scratch buffer:
+// the transformed kernels U (u16 floats), then, for the input gradient,
+// those of the flipped kernel, then, for the weight gradient, the products
+// dU.
+func winoScratch(u16 int, dx, dw bool) int {
+	n := u16
+	if dx {
+		n += u16
+	}
+	if dw {
+		n += u16
+	}
+	return n
+}
+
+// conv2DBackwardWinograd is the backward pass of a Winograd Conv2D, in
+// chunks of per samples (those of the scratch for dz): the bias gradient as
+// in conv2DBackward, the input gradient as a Winograd convolution of dz
+// with the flipped kernel, and the weight gradient as Gᵀ dU G, dU summed
+// over every chunk of tiles of the batch in order.
+func conv2DBackwardWinograd(nd *node, g *convGeom, per int) {
+	x, w, b := nd.in[0], nd.in[1], nd.in[2]
+	c, f, ohw := g.c, g.f, g.outPix()
+	u, ut, du := winoBack(nd.aux[0].Data, c, f, x.Grad != nil, w.Grad != nil)
+	if ut != nil {
+		winoFlipFilter(ut, u, c, f)
+	}
+	j := getJob(*g)
+	for s0 := 0; s0 < g.n; s0 += per {
+		s1 := min(s0+per, g.n)
+		lo, hi := s0*ohw*f, s1*ohw*f
+		dz := j.actGradBias(nd.aux[1], nd.aux[2], nd.out.Grad.Data[lo:hi], nd.out.Value.Data[lo:hi], biasGrad(b), nd.act, f)
+		if du != nil {
+			winoWeightGrad(g.forwardWino(s1-s0), x.Value.Data[s0*g.inImg():s1*g.inImg()], dz, du, s0 == 0)
+		}
+		if ut != nil {
+			winoConv(g.inputGradWino(s1-s0), dz, ut, x.Grad.Data[s0*g.inImg():s1*g.inImg()], nil, false, true)
+		}
+	}
+	putJob(j)
+	if du != nil {
+		winoFilterGrad(w.Grad.Data, du, c, f)
+	}
+}
+
+// winoBack returns the parts of a Winograd Conv2D's scratch buffer cols:
+// the transformed kernels, the room for those of the flipped kernel (nil
+// without dx) and for the weight gradient's products (nil without dw).
+func winoBack(cols []float32, c, f int, dx, dw bool) (u, ut, du []float32) {
+	u16 := 16 * c * f
+	u, cols = cols[:u16], cols[u16:]
+	if dx {
+		ut, cols = cols[:u16], cols[u16:]
+	}
+	if dw {
+		du = cols[:u16]
+	}
+	return u, ut, du
+}
