@@ -115,7 +115,7 @@ func train(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		}
 		// Flowers17 has scaled the pixels by 1/255 already.
 		augment.Rescale, plain.Rescale = 0, 0
-		at := all.Len() - all.Len()/10
+		at := all.Len() - max(all.Len()/10, 1) // the last 10%, as validation_split 0.1
 		tx, ty := rows(all.X, 0, at), rows(all.Y, 0, at)
 		vx, vy := rows(all.X, at, all.Len()), rows(all.Y, at, all.Len())
 		t, err := augment.Flow(tx, ty, flow)

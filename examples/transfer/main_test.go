@@ -63,6 +63,25 @@ func TestTransferOnADirectory(t *testing.T) {
 	}
 }
 
+// The same on the Flowers 17 photographs (the loader's eight test images):
+// 17 classes, the last image held out.
+func TestTransferOnFlowers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs VGG19 on 224×224 images")
+	}
+	var out, errs bytes.Buffer
+	dir := filepath.Join("..", "..", "datasets", "testdata", "flowers17")
+	code := run(context.Background(), []string{"--flowers", dir, "--epochs", "1", "--steps", "2", "--validation-steps", "1", "--batch-size", "3"}, &out, &errs)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs.String())
+	}
+	for _, want := range []string{"predictions (Dense)          (None, 17)                426513", "2/2 [", "val_loss"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestTransferUsage(t *testing.T) {
 	var out, errs bytes.Buffer
 	if code := run(context.Background(), []string{"--help"}, &out, &errs); code != 0 || !strings.Contains(errs.String(), "ImageNet weights cannot be downloaded here") {
