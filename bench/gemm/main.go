@@ -100,17 +100,17 @@ func benchGemm(s shape, reps int, minTime time.Duration) float64 {
 }
 
 func measurePeak(reps int) {
-	if !hasFMALoops {
-		fmt.Fprintln(os.Stderr, "gemm: the FMA peak loop needs amd64")
+	if _, _, ok := cpu.FMALoop(false); !ok {
+		fmt.Fprintln(os.Stderr, "gemm: the FMA peak loop needs amd64 with AVX2 and FMA")
 		os.Exit(1)
 	}
 	const iters = 20_000_000
 	for _, v := range []struct {
-		name  string
-		f     func(int)
-		flops float64
-	}{{"zmm (AVX-512)", fmaLoopZMM, 768}, {"ymm (AVX2)", fmaLoopYMM, 192}} {
-		if v.name == "zmm (AVX-512)" && !hasAVX512() {
+		name string
+		zmm  bool
+	}{{"zmm (AVX-512)", true}, {"ymm (AVX2)", false}} {
+		loop, flops, ok := cpu.FMALoop(v.zmm)
+		if !ok {
 			continue
 		}
 		for _, threads := range []int{1, runtime.NumCPU()} {
@@ -123,11 +123,11 @@ func measurePeak(reps int) {
 					go func() {
 						runtime.LockOSThread()
 						defer wg.Done()
-						v.f(iters)
+						loop(iters)
 					}()
 				}
 				wg.Wait()
-				best = max(best, v.flops*iters*float64(threads)/time.Since(start).Seconds()/1e9)
+				best = max(best, flops*iters*float64(threads)/time.Since(start).Seconds()/1e9)
 			}
 			fmt.Printf("fp32 FMA peak, %s, %d thread(s): %6.1f GFLOP/s\n", v.name, threads, best)
 		}

@@ -39,3 +39,14 @@ func FMAPeak(d time.Duration) float64 {
 		}
 	}
 }
+
+// FMALoop returns the peak loop on zmm registers (AVX-512) or on ymm
+// (AVX2), and the FLOPs of one of its iterations, for programs that time
+// it themselves (bench/gemm -peak, on every core at once); ok is false
+// when the machine lacks the instructions.
+func FMALoop(zmm bool) (loop func(iters int), flops float64, ok bool) {
+	if zmm {
+		return fmaLoopZMM, 768, xcpu.X86.HasAVX512F
+	}
+	return fmaLoopYMM, 192, xcpu.X86.HasAVX2 && xcpu.X86.HasFMA
+}

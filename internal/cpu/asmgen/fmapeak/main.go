@@ -1,7 +1,8 @@
-// Command fmapeak generates bench/gemm/fmapeak_amd64.s: loops of
-// independent FMAs that measure a core's peak float32 FMA rate.
+// Command fmapeak generates internal/cpu/fmapeak_amd64.s: loops of
+// independent FMAs that measure a core's peak float32 FMA rate
+// (cpu.FMAPeak, cpu.FMALoop; bench/gemm -peak times them on every core).
 //
-//	go run -C internal/cpu/asmgen ./fmapeak -out ../../../bench/gemm/fmapeak_amd64.s -stubs ../../../bench/gemm/fmapeak_stub_amd64.go -pkg main
+//	go run -C internal/cpu/asmgen ./fmapeak -out ../fmapeak_amd64.s -stubs ../fmapeak_stub_amd64.go -pkg cpu
 package main
 
 import (
