@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/neurona/neurona/layers"
+	"github.com/neurona/neurona/metrics"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -243,9 +244,17 @@ func (m *Model) evaluate(ctx context.Context, e *exec, xs, ys []*tensor.Tensor, 
 			}
 		}
 	}
+	return evalResults(sums, n, ms), nil
+}
+
+// evalResults returns an evaluation's results in MetricNames order from
+// the row-weighted sums of the loss and of the per-output losses (sums[0]
+// and sums[1:], the latter only with several outputs) over n rows, and the
+// metrics.
+func evalResults(sums []float64, n int, ms [][]metrics.Metric) []float64 {
 	d := float64(max(n, 1))
 	res := []float64{sums[0] / d}
-	if nOut > 1 {
+	if nOut := len(sums) - 1; nOut > 1 {
 		for k := range nOut {
 			res = append(res, sums[1+k]/d)
 		}
@@ -255,7 +264,7 @@ func (m *Model) evaluate(ctx context.Context, e *exec, xs, ys []*tensor.Tensor, 
 			res = append(res, mt.Result())
 		}
 	}
-	return res, nil
+	return res
 }
 
 // Predict returns the model's output for x, computed in inference mode in

@@ -289,8 +289,6 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 				localSeen += lhi - llo
 			}
 			lossSum += loss * float64(hi-lo)
-			values[0] = lossSum / float64(hi)
-			i := 1
 			for k := range parts {
 				w := float64(hi - lo)
 				if dp != nil {
@@ -298,15 +296,8 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 					w = float64(h1 - l1) // this rank's rows; reduced at the epoch's end
 				}
 				partSums[k] += parts[k] * w
-				values[i] = partSums[k] / float64(hi)
-				i++
 			}
-			for _, ms := range m.metrics {
-				for _, mt := range ms {
-					values[i] = mt.Result()
-					i++
-				}
-			}
+			m.runningValues(values, lossSum, partSums, hi)
 			for i := range nTrain {
 				logs[keys[i]] = values[i]
 			}
@@ -377,6 +368,24 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 		cb.OnTrainEnd(logs)
 	}
 	return hist, callbackError(cbs)
+}
+
+// runningValues sets an epoch's running logs in values: the loss and the
+// per-output losses from their row-weighted sums over the seen rows, then
+// the metrics' results, in MetricNames order.
+func (m *Model) runningValues(values []float64, lossSum float64, partSums []float64, seen int) {
+	values[0] = lossSum / float64(seen)
+	i := 1
+	for _, p := range partSums {
+		values[i] = p / float64(seen)
+		i++
+	}
+	for _, ms := range m.metrics {
+		for _, mt := range ms {
+			values[i] = mt.Result()
+			i++
+		}
+	}
 }
 
 // callbackError returns the first error a callback reports.

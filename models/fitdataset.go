@@ -123,19 +123,10 @@ func (m *Model) FitDataset(ctx context.Context, ds Dataset, cfg FitConfig) (*His
 			rows := xb[0].Rows()
 			seen += rows
 			lossSum += loss * float64(rows)
-			values[0] = lossSum / float64(seen)
-			i := 1
 			for k := range parts {
 				partSums[k] += parts[k] * float64(rows)
-				values[i] = partSums[k] / float64(seen)
-				i++
 			}
-			for _, ms := range m.metrics {
-				for _, mt := range ms {
-					values[i] = mt.Result()
-					i++
-				}
-			}
+			m.runningValues(values, lossSum, partSums, seen)
 			for i := range nTrain {
 				logs[keys[i]] = values[i]
 			}
@@ -251,19 +242,7 @@ func (m *Model) evaluateDataset(ctx context.Context, e *exec, ds Dataset, steps 
 			}
 		}
 	}
-	d := float64(max(seen, 1))
-	res := []float64{sums[0] / d}
-	if nOut > 1 {
-		for k := range nOut {
-			res = append(res, sums[1+k]/d)
-		}
-	}
-	for _, mk := range ms {
-		for _, mt := range mk {
-			res = append(res, mt.Result())
-		}
-	}
-	return res, nil
+	return evalResults(sums, seen, ms), nil
 }
 
 // PredictDataset returns the model's outputs, in inference mode, for
