@@ -156,7 +156,7 @@ var summaryOnly = map[string]struct {
 		},
 	},
 	"transfer-learning": {
-		about: "Chapter 10's transfer learning: a frozen VGG19 base, Flatten, Dropout and a 2-class softmax (20,074,562 params, 50,178 trainable); ImageNet's weights cannot be had here, so the base starts random.",
+		about: "Chapter 10's transfer learning: a frozen VGG19 base, Flatten, Dropout and a 2-class softmax (20,074,562 params, 50,178 trainable); ImageNet's weights cannot be had here, so the base starts random. 'go run ./examples/transfer' trains it on augmented image streams.",
 		build: func() ([]*models.Model, error) {
 			m, err := TransferLearning(2)
 			if err != nil {
