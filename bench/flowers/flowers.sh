@@ -6,7 +6,7 @@
 # over epochs 2..N of each run (epoch 1 alone with one epoch).
 #
 #   bench/flowers/flowers.sh [--net alexnet|vggnet|both] [--epochs 2] [--repeats 1]
-#                            [--threads 1] [--seed 1] [--max-train N] [--data DIR]
+#                            [--threads 2] [--seed 1] [--max-train N] [--data DIR]
 #   bench/flowers/flowers.sh --quality [--net alexnet] [--seeds 1,2,3] [--epochs 20]
 #                            [--out DIR]
 #
@@ -32,7 +32,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 NETS=alexnet
 EPOCHS=""
 REPEATS=1
-THREADS=1
+THREADS=2
 SEED=1
 SEEDS=1,2,3
 MAXTRAIN=0
