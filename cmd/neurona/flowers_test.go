@@ -43,7 +43,7 @@ func TestRunFlowersBadDirectory(t *testing.T) {
 }
 
 // The summaries of chapter 10's nets have the notebooks' totals (the
-// whole tables are compared by ../shared/tools/book-summaries).
+// whole tables are compared with the notebooks by the book-summaries tool).
 func TestChapter10Summaries(t *testing.T) {
 	for name, wants := range map[string][]string{
 		"vggnet":            {"conv2d_13 (Conv2D)           (None, 2, 2, 512)         2359808", "Total params: 33,672,785", "Non-trainable params: 2,944"},
