@@ -147,54 +147,30 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 	}
 	validate := vxs != nil && vxs[0].Rows() > 0
 
-	keys := m.MetricNames()
-	nTrain := len(keys)
-	if validate {
-		for _, k := range keys[:nTrain] {
-			keys = append(keys, "val_"+k)
-		}
-	}
-	hist := newHistory(keys)
-	logs := callbacks.Logs{}
-	values := make([]float64, len(keys))
-	nOut := len(m.outputs)
-	var parts, partSums []float64
-	if nOut > 1 {
-		parts, partSums = make([]float64, nOut), make([]float64, nOut)
-	}
-
 	n := xs[0].Rows()
+	params := callbacks.Params{Epochs: cfg.Epochs, Samples: n, BatchSize: min(cfg.BatchSize, n)}
+	if validate {
+		params.ValidationSamples = vxs[0].Rows()
+	}
+	run := m.newFitRun(cfg, validate, params)
+	nTrain, hist, logs, values := run.nTrain, run.hist, run.logs, run.values
+	parts, partSums := run.parts, run.partSums
 	st := m.fitState(cfg, n)
 	m.trainExec().call.RNG = st.dropout
 	idx := st.index
 	m.stop = false
-	cbs := cfg.Callbacks
-	var bar *callbacks.ProgbarLogger
-	if cfg.Verbose > 0 {
-		bar = &callbacks.ProgbarLogger{Verbose: cfg.Verbose, Output: cfg.Output}
-		cbs = append(append([]callbacks.Callback(nil), cbs...), bar)
-	}
-	params := callbacks.Params{Epochs: cfg.Epochs, Samples: n, BatchSize: min(cfg.BatchSize, n), Keys: keys}
-	if validate {
-		params.ValidationSamples = vxs[0].Rows()
-	}
-	for _, cb := range cbs {
-		cb.SetModel(m)
-		if ps, ok := cb.(callbacks.ParamsSetter); ok {
-			ps.SetParams(params)
-		}
-	}
 	var dp *dataParallel
 	if c := cfg.Collective; c != nil && c.Size() > 1 {
 		dp = m.newDataParallel(c, cfg.Seed)
 		defer dp.close()
 		m.comm = CommStats{Buckets: len(dp.buckets)}
 		if dp.rank != 0 {
-			cbs, bar = nil, nil
+			run.cbs, run.bar = nil, nil
 		} else {
 			params.BatchSize = min(cfg.BatchSize*dp.size, n)
 		}
 	}
+	cbs, bar := run.cbs, run.bar
 	for _, cb := range cbs {
 		cb.OnTrainBegin(logs)
 	}
@@ -297,10 +273,7 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 				}
 				partSums[k] += parts[k] * w
 			}
-			m.runningValues(values, lossSum, partSums, hi)
-			for i := range nTrain {
-				logs[keys[i]] = values[i]
-			}
+			run.running(m, lossSum, hi)
 			for _, cb := range cbs {
 				cb.OnBatchEnd(b, logs)
 			}
@@ -335,14 +308,7 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 			copy(values[nTrain:], vals)
 		}
 		st.nextEpoch = epoch + 1
-		hist.Epoch = append(hist.Epoch, epoch)
-		for i, k := range keys {
-			logs[k] = values[i]
-			hist.Values[k] = append(hist.Values[k], values[i])
-		}
-		for _, cb := range cbs {
-			cb.OnEpochEnd(epoch, logs)
-		}
+		run.endEpoch(epoch)
 		if dp != nil {
 			failed := (bar != nil && bar.Err() != nil) || callbackError(cbs) != nil
 			stop, rootFailed, err := dp.syncControl(m, failed)
@@ -354,37 +320,110 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 			}
 			m.stop = stop
 		}
-		if bar != nil && bar.Err() != nil {
-			return hist, fmt.Errorf("fit: writing progress: %w", bar.Err())
-		}
-		if err := callbackError(cbs); err != nil {
+		if err := run.epochErr(); err != nil {
 			return hist, err
 		}
 		if m.stop {
 			break
 		}
 	}
-	for _, cb := range cbs {
-		cb.OnTrainEnd(logs)
-	}
-	return hist, callbackError(cbs)
+	return hist, run.trainEnd()
 }
 
-// runningValues sets an epoch's running logs in values: the loss and the
-// per-output losses from their row-weighted sums over the seen rows, then
-// the metrics' results, in MetricNames order.
-func (m *Model) runningValues(values []float64, lossSum float64, partSums []float64, seen int) {
-	values[0] = lossSum / float64(seen)
+// fitRun is what Fit and FitDataset keep across a training's epochs: the
+// logged names and values, the History and the callbacks with the
+// progress bar.
+type fitRun struct {
+	keys            []string // loss, the metrics, then their val_ names
+	nTrain          int      // how many keys are not validation ones
+	hist            *History
+	logs            callbacks.Logs
+	values          []float64 // the current values, in keys order
+	parts, partSums []float64 // the per-output losses (several outputs)
+	cbs             []callbacks.Callback
+	bar             *callbacks.ProgbarLogger
+}
+
+// newFitRun sets up a training's logs and callbacks: params (with the keys
+// filled in) go to every callback that takes them, and a progress bar is
+// added when cfg.Verbose asks for one.
+func (m *Model) newFitRun(cfg FitConfig, validate bool, params callbacks.Params) *fitRun {
+	r := &fitRun{keys: m.MetricNames(), logs: callbacks.Logs{}}
+	r.nTrain = len(r.keys)
+	if validate {
+		for _, k := range r.keys[:r.nTrain] {
+			r.keys = append(r.keys, "val_"+k)
+		}
+	}
+	r.hist = newHistory(r.keys)
+	r.values = make([]float64, len(r.keys))
+	if nOut := len(m.outputs); nOut > 1 {
+		r.parts, r.partSums = make([]float64, nOut), make([]float64, nOut)
+	}
+	r.cbs = cfg.Callbacks
+	if cfg.Verbose > 0 {
+		r.bar = &callbacks.ProgbarLogger{Verbose: cfg.Verbose, Output: cfg.Output}
+		r.cbs = append(append([]callbacks.Callback(nil), r.cbs...), r.bar)
+	}
+	params.Keys = r.keys
+	for _, cb := range r.cbs {
+		cb.SetModel(m)
+		if ps, ok := cb.(callbacks.ParamsSetter); ok {
+			ps.SetParams(params)
+		}
+	}
+	return r
+}
+
+// endEpoch records the epoch's values in the logs and the History and
+// tells the callbacks.
+func (r *fitRun) endEpoch(epoch int) {
+	r.hist.Epoch = append(r.hist.Epoch, epoch)
+	for i, k := range r.keys {
+		r.logs[k] = r.values[i]
+		r.hist.Values[k] = append(r.hist.Values[k], r.values[i])
+	}
+	for _, cb := range r.cbs {
+		cb.OnEpochEnd(epoch, r.logs)
+	}
+}
+
+// epochErr returns the error that stops training after an epoch: the
+// progress bar's write error or the first error a callback reports.
+func (r *fitRun) epochErr() error {
+	if r.bar != nil && r.bar.Err() != nil {
+		return fmt.Errorf("fit: writing progress: %w", r.bar.Err())
+	}
+	return callbackError(r.cbs)
+}
+
+// trainEnd tells the callbacks that training ended and returns the first
+// error one reports.
+func (r *fitRun) trainEnd() error {
+	for _, cb := range r.cbs {
+		cb.OnTrainEnd(r.logs)
+	}
+	return callbackError(r.cbs)
+}
+
+// running sets the epoch's running values and their logs: the loss and
+// the per-output losses from their row-weighted sums over the seen rows,
+// then the metrics' results, in MetricNames order.
+func (r *fitRun) running(m *Model, lossSum float64, seen int) {
+	r.values[0] = lossSum / float64(seen)
 	i := 1
-	for _, p := range partSums {
-		values[i] = p / float64(seen)
+	for _, p := range r.partSums {
+		r.values[i] = p / float64(seen)
 		i++
 	}
 	for _, ms := range m.metrics {
 		for _, mt := range ms {
-			values[i] = mt.Result()
+			r.values[i] = mt.Result()
 			i++
 		}
+	}
+	for i := range r.nTrain {
+		r.logs[r.keys[i]] = r.values[i]
 	}
 }
 

@@ -61,36 +61,12 @@ func (m *Model) FitDataset(ctx context.Context, ds Dataset, cfg FitConfig) (*His
 	}
 	defer m.end(true)
 
-	keys := m.MetricNames()
-	nTrain := len(keys)
-	if validate {
-		for _, k := range keys[:nTrain] {
-			keys = append(keys, "val_"+k)
-		}
-	}
-	hist := newHistory(keys)
-	logs := callbacks.Logs{}
-	values := make([]float64, len(keys))
-	var parts, partSums []float64
-	if nOut := len(m.outputs); nOut > 1 {
-		parts, partSums = make([]float64, nOut), make([]float64, nOut)
-	}
+	run := m.newFitRun(cfg, validate, callbacks.Params{Epochs: cfg.Epochs, Steps: steps})
+	nTrain, hist, logs, values := run.nTrain, run.hist, run.logs, run.values
+	parts, partSums, cbs := run.parts, run.partSums, run.cbs
 	st := m.fitState(cfg, 0)
 	m.trainExec().call.RNG = st.dropout
 	m.stop = false
-	cbs := cfg.Callbacks
-	var bar *callbacks.ProgbarLogger
-	if cfg.Verbose > 0 {
-		bar = &callbacks.ProgbarLogger{Verbose: cfg.Verbose, Output: cfg.Output}
-		cbs = append(append([]callbacks.Callback(nil), cbs...), bar)
-	}
-	params := callbacks.Params{Epochs: cfg.Epochs, Steps: steps, Keys: keys}
-	for _, cb := range cbs {
-		cb.SetModel(m)
-		if ps, ok := cb.(callbacks.ParamsSetter); ok {
-			ps.SetParams(params)
-		}
-	}
 	for _, cb := range cbs {
 		cb.OnTrainBegin(logs)
 	}
@@ -126,10 +102,7 @@ func (m *Model) FitDataset(ctx context.Context, ds Dataset, cfg FitConfig) (*His
 			for k := range parts {
 				partSums[k] += parts[k] * float64(rows)
 			}
-			m.runningValues(values, lossSum, partSums, seen)
-			for i := range nTrain {
-				logs[keys[i]] = values[i]
-			}
+			run.running(m, lossSum, seen)
 			for _, cb := range cbs {
 				cb.OnBatchEnd(b, logs)
 			}
@@ -151,28 +124,15 @@ func (m *Model) FitDataset(ctx context.Context, ds Dataset, cfg FitConfig) (*His
 			copy(values[nTrain:], vals)
 		}
 		st.nextEpoch = epoch + 1
-		hist.Epoch = append(hist.Epoch, epoch)
-		for i, k := range keys {
-			logs[k] = values[i]
-			hist.Values[k] = append(hist.Values[k], values[i])
-		}
-		for _, cb := range cbs {
-			cb.OnEpochEnd(epoch, logs)
-		}
-		if bar != nil && bar.Err() != nil {
-			return hist, fmt.Errorf("fit: writing progress: %w", bar.Err())
-		}
-		if err := callbackError(cbs); err != nil {
+		run.endEpoch(epoch)
+		if err := run.epochErr(); err != nil {
 			return hist, err
 		}
 		if m.stop {
 			break
 		}
 	}
-	for _, cb := range cbs {
-		cb.OnTrainEnd(logs)
-	}
-	return hist, callbackError(cbs)
+	return hist, run.trainEnd()
 }
 
 // EvaluateDataset returns the loss and the metrics over steps batches of
