@@ -14,12 +14,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/neurona/neurona/bench/internal/benchutil"
 	"github.com/neurona/neurona/callbacks"
 	"github.com/neurona/neurona/spec"
 )
@@ -94,17 +93,11 @@ func run(net, seedList string, epochs int, dataDir string, verbose bool, cpuProf
 	if epochs == 0 {
 		epochs = base.Epochs
 	}
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := benchutil.StartCPUProfile(cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	enc := json.NewEncoder(os.Stdout)
 	for _, s := range strings.Split(seedList, ",") {
 		seed, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
@@ -131,26 +124,10 @@ func run(net, seedList string, epochs int, dataDir string, verbose bool, cpuProf
 		for _, a := range r.ValAccs {
 			r.BestValAcc = max(r.BestValAcc, a)
 		}
-		rest := tm.seconds
-		if len(rest) > 1 {
-			rest = rest[1:]
-		}
-		r.Median = median(rest)
+		r.Median = benchutil.EpochMedian(tm.seconds)
 		if err := enc.Encode(r); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
