@@ -23,13 +23,18 @@ func (s Split) Len() int {
 
 // Head returns the first n samples of s (all of them when it has fewer), as
 // views of s's data. A nil Y stays nil.
-func (s Split) Head(n int) Split {
-	n = min(n, s.Len())
+func (s Split) Head(n int) Split { return s.Slice(0, min(n, s.Len())) }
+
+// Slice returns samples [lo, hi) of s as views of s's data, such as the
+// last 10% that Keras's validation_split holds out. A nil Y stays nil. It
+// panics if the range is not within s, as slicing does.
+func (s Split) Slice(lo, hi int) Split {
 	rows := func(t *tensor.Tensor) *tensor.Tensor {
 		if t == nil {
 			return nil
 		}
-		return tensor.FromSlice(t.Data[:n*t.RowSize()], append([]int{n}, t.Shape[1:]...)...)
+		rs := t.RowSize()
+		return tensor.FromSlice(t.Data[lo*rs:hi*rs], append([]int{hi - lo}, t.Shape[1:]...)...)
 	}
 	return Split{X: rows(s.X), Y: rows(s.Y)}
 }

@@ -19,3 +19,14 @@ func TestSplitHead(t *testing.T) {
 		t.Errorf("Head of a split without Y: %v", noY)
 	}
 }
+
+func TestSplitSlice(t *testing.T) {
+	s := Split{X: tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 3, 2), Y: tensor.FromSlice([]float32{7, 8, 9}, 3)}
+	tail := s.Slice(1, 3)
+	if tail.Len() != 2 || tail.X.Data[0] != 3 || tail.Y.Data[1] != 9 || tail.X.Shape[1] != 2 {
+		t.Errorf("Slice(1, 3) = %v, %v", tail.X, tail.Y)
+	}
+	if e := s.Slice(3, 3); e.Len() != 0 {
+		t.Errorf("Slice(3, 3) has %d rows", e.Len())
+	}
+}

@@ -27,7 +27,6 @@ import (
 	"github.com/neurona/neurona/callbacks"
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/spec"
-	"github.com/neurona/neurona/tensor"
 )
 
 type epochLine struct {
@@ -103,11 +102,6 @@ func main() {
 	}
 }
 
-func rows(t *tensor.Tensor, lo, hi int) *tensor.Tensor {
-	rs := t.RowSize()
-	return tensor.FromSlice(t.Data[lo*rs:hi*rs], append([]int{hi - lo}, t.Shape[1:]...)...)
-}
-
 func run(net, seedList string, epochs int, dataDir string, maxTrain int, cpuProfile string) error {
 	if net != "alexnet" && net != "vggnet" {
 		return fmt.Errorf("unknown net %q (alexnet or vggnet)", net)
@@ -134,10 +128,9 @@ func run(net, seedList string, epochs int, dataDir string, maxTrain int, cpuProf
 		}
 		fmt.Fprintf(os.Stderr, "flowers: loaded %d images in %.1f s\n", all.Len(), time.Since(t0).Seconds())
 		at := int(float64(all.Len()) * (1 - ex.Data.ValidationSplit))
-		trainX, trainY := rows(all.X, 0, at), rows(all.Y, 0, at)
-		validX, validY := rows(all.X, at, all.Len()), rows(all.Y, at, all.Len())
+		train, valid := all.Slice(0, at), all.Slice(at, all.Len())
 		if maxTrain > 0 && maxTrain < at {
-			trainX, trainY = rows(all.X, 0, maxTrain), rows(all.Y, 0, maxTrain)
+			train = all.Head(maxTrain)
 		}
 		m, err := ex.Build(seed)
 		if err != nil {
@@ -146,12 +139,12 @@ func run(net, seedList string, epochs int, dataDir string, maxTrain int, cpuProf
 		tm := &timer{net: net, seed: seed, enc: enc}
 		cfg := ex.FitConfig()
 		cfg.Epochs, cfg.Seed, cfg.Verbose, cfg.ValidationSplit = epochs, seed, 0, 0
-		cfg.ValidationX, cfg.ValidationY, cfg.Callbacks = validX, validY, []callbacks.Callback{tm}
-		h, err := m.Fit(context.Background(), trainX, trainY, cfg)
+		cfg.ValidationX, cfg.ValidationY, cfg.Callbacks = valid.X, valid.Y, []callbacks.Callback{tm}
+		h, err := m.Fit(context.Background(), train.X, train.Y, cfg)
 		if err != nil {
 			return err
 		}
-		r := summary{Impl: "neurona", Net: net, Seed: seed, Summary: true, Epochs: epochs, Train: trainX.Rows(), EpochSeconds: tm.seconds}
+		r := summary{Impl: "neurona", Net: net, Seed: seed, Summary: true, Epochs: epochs, Train: train.Len(), EpochSeconds: tm.seconds}
 		r.ValAccs = h.Values["val_accuracy"]
 		r.FinalValAcc = r.ValAccs[len(r.ValAccs)-1]
 		for _, a := range r.ValAccs {

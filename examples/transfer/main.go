@@ -34,7 +34,6 @@ import (
 	"github.com/neurona/neurona/examples"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/preprocessing"
-	"github.com/neurona/neurona/tensor"
 )
 
 type options struct {
@@ -116,16 +115,15 @@ func train(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		// Flowers17 has scaled the pixels by 1/255 already.
 		augment.Rescale, plain.Rescale = 0, 0
 		at := all.Len() - max(all.Len()/10, 1) // the last 10%, as validation_split 0.1
-		tx, ty := rows(all.X, 0, at), rows(all.Y, 0, at)
-		vx, vy := rows(all.X, at, all.Len()), rows(all.Y, at, all.Len())
-		t, err := augment.Flow(tx, ty, flow)
+		tr, va := all.Slice(0, at), all.Slice(at, all.Len())
+		t, err := augment.Flow(tr.X, tr.Y, flow)
 		if err != nil {
 			return err
 		}
 		trainDS = t
 		vflow := flow
 		vflow.NoShuffle = true
-		v, err := plain.Flow(vx, vy, vflow)
+		v, err := plain.Flow(va.X, va.Y, vflow)
 		if err != nil {
 			return err
 		}
@@ -172,9 +170,4 @@ func train(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	_, err = m.FitDataset(ctx, trainDS, models.FitConfig{Epochs: o.epochs, StepsPerEpoch: o.steps,
 		ValidationData: validDS, ValidationSteps: o.validSteps, Verbose: 1, Output: stdout, Seed: o.seed})
 	return err
-}
-
-func rows(t *tensor.Tensor, lo, hi int) *tensor.Tensor {
-	rs := t.RowSize()
-	return tensor.FromSlice(t.Data[lo*rs:hi*rs], append([]int{hi - lo}, t.Shape[1:]...)...)
 }
