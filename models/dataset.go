@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/neurona/neurona/tensor"
@@ -103,10 +104,7 @@ func (d *ArrayDataset) Batch(pass, i int) (xs, ys []*tensor.Tensor, err error) {
 	if i < 0 || i >= d.Len() || pass < 0 {
 		return nil, nil, fmt.Errorf("array dataset: batch %d of pass %d: there are %d batches per pass", i, pass, d.Len())
 	}
-	if pass < d.pass {
-		d.pass = -1 // replay the shuffles from the start
-	}
-	if d.pass < 0 {
+	if d.pass < 0 || pass < d.pass { // (re)play the shuffles from the start
 		for j := range d.idx {
 			d.idx[j] = j
 		}
@@ -156,29 +154,25 @@ func checkDataset(what string, ds Dataset, steps int) (int, error) {
 }
 
 // datasetBatch returns the batch at position pos of ds's stream of
-// passes, checked against the model: pos counts batches from the start of
-// pass 0, so pos = pass·Len + i.
-func (m *Model) datasetBatch(what string, ds Dataset, pos int, targets bool, dst []*tensor.Tensor) (xs, ys []*tensor.Tensor, err error) {
+// passes, checked against the model (its inputs alone, without targets):
+// pos counts batches from the start of pass 0, so pos = pass·Len + i. The
+// checked targets are appended to dst[:0].
+func (m *Model) datasetBatch(ds Dataset, pos int, targets bool, dst []*tensor.Tensor) (xs, ys []*tensor.Tensor, err error) {
 	n := ds.Len()
 	pass, i := pos/n, pos%n
 	xs, ys, err = ds.Batch(pass, i)
+	if err == nil {
+		if targets {
+			xs, ys, err = m.checkData("", xs, ys, dst[:0])
+		} else {
+			ys, err = nil, m.checkInputs("", xs)
+		}
+		if err == nil && xs[0].Rows() == 0 {
+			err = errors.New("it is empty")
+		}
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%sbatch %d of pass %d: %w", what, i+1, pass+1, err)
-	}
-	if !targets {
-		if err := m.checkInputs(what, xs); err != nil {
-			return nil, nil, fmt.Errorf("batch %d of pass %d: %w", i+1, pass+1, err)
-		}
-		if xs[0].Rows() == 0 {
-			return nil, nil, fmt.Errorf("%sbatch %d of pass %d is empty", what, i+1, pass+1)
-		}
-		return xs, nil, nil
-	}
-	if xs, ys, err = m.checkData(what, xs, ys, dst[:0]); err != nil {
 		return nil, nil, fmt.Errorf("batch %d of pass %d: %w", i+1, pass+1, err)
-	}
-	if xs[0].Rows() == 0 {
-		return nil, nil, fmt.Errorf("%sbatch %d of pass %d is empty", what, i+1, pass+1)
 	}
 	return xs, ys, nil
 }

@@ -87,7 +87,7 @@ func (m *Model) FitDataset(ctx context.Context, ds Dataset, cfg FitConfig) (*His
 			if err := ctx.Err(); err != nil {
 				return hist, fmt.Errorf("fit: stopped before epoch %d, batch %d: %w", epoch+1, b+1, err)
 			}
-			xb, yb, err := m.datasetBatch("", ds, epoch*steps+b, true, scratch)
+			xb, yb, err := m.datasetBatch(ds, epoch*steps+b, true, scratch)
 			if err != nil {
 				return hist, fmt.Errorf("fit: epoch %d, batch %d: %w", epoch+1, b+1, err)
 			}
@@ -183,7 +183,7 @@ func (m *Model) evaluateDataset(ctx context.Context, e *exec, ds Dataset, steps 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		xb, yb, err := m.datasetBatch("", ds, b, true, scratch)
+		xb, yb, err := m.datasetBatch(ds, b, true, scratch)
 		if err != nil {
 			return nil, err
 		}
@@ -233,7 +233,7 @@ func (m *Model) PredictDataset(ctx context.Context, ds Dataset, steps int) ([]*t
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("predict: %w", err)
 		}
-		xb, _, err := m.datasetBatch("", ds, b, false, nil)
+		xb, _, err := m.datasetBatch(ds, b, false, nil)
 		if err != nil {
 			return nil, fmt.Errorf("predict: %w", err)
 		}
