@@ -1,6 +1,10 @@
 package callbacks
 
-import "math"
+import (
+	"math"
+
+	"github.com/neurona/neurona/internal/cpu"
+)
 
 // LearningSpeed records, for each epoch and each layer with trainable
 // weights, how fast the layer learns: the L2 norm of the change of its
@@ -70,9 +74,7 @@ func (s *LearningSpeed) OnBatchEnd(int, Logs) {
 	sums = sums[:len(s.Layers)]
 	s.each(func(l int, w Weight) {
 		if w.Grad != nil {
-			for _, g := range w.Grad.Data {
-				sums[l] += float64(g) * float64(g)
-			}
+			sums[l] += cpu.SumSquares(w.Grad.Data)
 		}
 	})
 	for l, v := range sums {

@@ -103,6 +103,39 @@ func Sum(x []float32) float32 {
 	return float32(acc[0])
 }
 
+// SumSquares returns Σ x[i]², accumulated in float64 as Sum does: the
+// square of element i goes into partial sum i%32 (each square rounded to
+// float64 before the add), and the partial sums are added pairwise. The
+// result is the same on every machine.
+func SumSquares(x []float32) float64 {
+	var acc [32]float64
+	n := len(x) &^ 31
+	if n > 0 {
+		sumSq32(x[:n], &acc)
+	}
+	for i, v := range x[n:] {
+		f := float64(v)
+		acc[i] += float64(f * f)
+	}
+	for w := 16; w > 0; w /= 2 {
+		for j := range w {
+			acc[j] += acc[j+w]
+		}
+	}
+	return acc[0]
+}
+
+// sumSq32Generic adds float64(x[i])² into acc[i%32] for i < len(x)&^31,
+// in index order.
+func sumSq32Generic(x []float32, acc *[32]float64) {
+	for i := 0; i+32 <= len(x); i += 32 {
+		for j, v := range x[i : i+32 : i+32] {
+			f := float64(v)
+			acc[j] += float64(f * f)
+		}
+	}
+}
+
 // sum32Generic adds x[i] into acc[i%32] for i < len(x)&^31, in index order.
 func sum32Generic(x []float32, acc *[32]float64) {
 	for i := 0; i+32 <= len(x); i += 32 {

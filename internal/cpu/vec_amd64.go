@@ -194,6 +194,17 @@ func sum32(x []float32, acc *[32]float64) {
 	}
 }
 
+func sumSq32(x []float32, acc *[32]float64) {
+	switch vecISA {
+	case vecAVX512:
+		sumSq32AVX512(x, &acc[0])
+	case vecAVX2:
+		sumSq32AVX2(x, &acc[0])
+	default:
+		sumSq32Generic(x, acc)
+	}
+}
+
 // exp64 runs the Exp64 kernel over the whole vectors of x up to the first
 // one with a lane outside the fast path, and returns how many elements it
 // did.

@@ -165,6 +165,14 @@ func TestVecKernelsMatchGeneric(t *testing.T) {
 				vecCase(t, "ReluInPlace", off, [][]float32{d()}, func(s [][]float32) { Relu(s[0], s[0]) })
 				vecCase(t, "ReluBackward", off, [][]float32{d(), d(), d()}, func(s [][]float32) { ReluBackward(s[0], s[1], s[2]) })
 				vecCase(t, "Sum", off, [][]float32{d(), {0}}, func(s [][]float32) { s[1][0] = Sum(s[0]) })
+				vecCase(t, "SumSquares", off, [][]float32{d(), {0, 0}}, func(s [][]float32) {
+					v := SumSquares(s[0])
+					if math.IsNaN(v) { // the payload is not specified
+						v = math.NaN()
+					}
+					b := math.Float64bits(v)
+					s[1][0], s[1][1] = math.Float32frombits(uint32(b>>32)), math.Float32frombits(uint32(b))
+				})
 				b1, b2, lr, eps := float32(0.9), float32(0.999), float32(1e-3), float32(1e-7)
 				if specials {
 					b1, b2, lr, eps = rng.Float32(), rng.Float32(), float32(rng.NormFloat64()), rng.Float32()*1e-3

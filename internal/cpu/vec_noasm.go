@@ -22,6 +22,7 @@ func addMul(dst, a, b []float32)                    { addMulGeneric(dst, a, b) }
 func addBias(x []float32, rows int, bias []float32) { addBiasGeneric(x, rows, bias) }
 func sumRows(dst, x []float32, rows int)            { sumRowsGeneric(dst, x, rows) }
 func sum32(x []float32, acc *[32]float64)           { sum32Generic(x, acc) }
+func sumSq32(x []float32, acc *[32]float64)         { sumSq32Generic(x, acc) }
 
 // exp64 leaves all of Exp64 to expScalar.
 func exp64(dst, x []float64) int { return 0 }

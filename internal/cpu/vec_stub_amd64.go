@@ -64,6 +64,11 @@ func sumRowsAVX512(dst []float32, x []float32, rows int)
 //go:noescape
 func sum32AVX512(x []float32, acc *float64)
 
+// sumSq32AVX512 adds float64(x[i])² into acc[i%32] for i < len(x)&^31, in index order (a multiply, then an add: no fused rounding); acc holds 32 partial sums.
+//
+//go:noescape
+func sumSq32AVX512(x []float32, acc *float64)
+
 // adamAVX2 applies one Adam step (see adamGeneric), with c1 = 1-b1 and c2 = 1-b2.
 //
 //go:noescape
@@ -123,6 +128,11 @@ func sumRowsAVX2(dst []float32, x []float32, rows int)
 //
 //go:noescape
 func sum32AVX2(x []float32, acc *float64)
+
+// sumSq32AVX2 adds float64(x[i])² into acc[i%32] for i < len(x)&^31, in index order (a multiply, then an add: no fused rounding); acc holds 32 partial sums.
+//
+//go:noescape
+func sumSq32AVX2(x []float32, acc *float64)
 
 // exp64AVX512 computes dst[i] = e^x[i] over whole vectors of x, stopping at the tail
 // or before the first vector with a lane off the fast path; it returns the count done.

@@ -116,6 +116,32 @@ func TestVecNotFused(t *testing.T) {
 	}
 }
 
+// TestSumSquaresOrder checks SumSquares's documented order, Sum's.
+func TestSumSquaresOrder(t *testing.T) {
+	for _, n := range []int{0, 1, 31, 32, 33, 100, 1000} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i))) * float32(math.Pow(10, float64(i%13-6)))
+		}
+		var s [32]float64
+		for i, v := range x {
+			sq := float64(v) * float64(v)
+			s[i%32] += sq
+		}
+		for w := 16; w > 0; w /= 2 {
+			for j := range w {
+				s[j] += s[j+w]
+			}
+		}
+		if got := SumSquares(x); got != s[0] {
+			t.Errorf("n=%d: SumSquares = %v, want %v", n, got, s[0])
+		}
+	}
+	if got := SumSquares([]float32{3, 4}); got != 25 {
+		t.Errorf("SumSquares(3, 4) = %v, want 25", got)
+	}
+}
+
 // TestSumOrder checks Sum's documented order: 32 float64 partial sums,
 // added pairwise.
 func TestSumOrder(t *testing.T) {
