@@ -36,6 +36,7 @@ type trainFlags struct {
 	format                     string // of the final results: text or json
 	dist                       distFlags
 	dashboard                  string // --dashboard: the address to serve the run on
+	hold                       bool   // --hold: keep serving the dashboard after training
 	aucEpoch                   int    // --auc-epoch: the epoch whose weights the ROC AUC line scores
 }
 
@@ -51,6 +52,7 @@ func (t *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.resume, "resume", "", "continue the run this end-of-epoch --checkpoint file saved, exactly as if it had not stopped")
 	fs.BoolVar(&t.saveNaN, "save-nan", false, "write --save even when the run diverged (a loss that is NaN or infinite)")
 	fs.Var(dashFlag{&t.dashboard}, "dashboard", "serve the run live in the browser (--dashboard=ADDR for another address than "+dashboard.DefaultAddr+")")
+	fs.BoolVar(&t.hold, "hold", false, "with --dashboard: keep serving the page after training ends, until Ctrl-C (which then exits 0)")
 	fs.StringVar(&t.format, "format", "text", "the final results on stdout: text (one line) or json (then the summary and progress go to stderr)")
 	fs.IntVar(&t.aucEpoch, "auc-epoch", 0, "print the ROC AUC of the validation predictions (one binary output) made with the weights of this epoch, as the book's sentiment notebooks do; 0 is the epoch of the lowest val_loss (default: the spec's output.roc_auc, which the nine sentiment nets set to the notebook's epoch)")
 	t.dist.register(fs) // distributed.go
@@ -289,6 +291,9 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 	model.Metadata[runKey] = string(ri)
 	j.callbacks = withoutSpeed(s.Fit.Callbacks)
 	distModel = model
+	if tf.hold && tf.dashboard == "" {
+		return usagef("--hold keeps the dashboard serving: give --dashboard too")
+	}
 	if tf.dist.on && tf.dashboard != "" {
 		return usagef("--dashboard does not work with --distributed yet: serve a rank 0 checkpoint's history with 'neurona dashboard DIR' instead")
 	}
@@ -339,7 +344,14 @@ func trainSpec(ctx context.Context, s *spec.Spec, tf trainFlags, title, specPath
 		fmt.Fprintf(human, "Prediction for validation row %d: %s (true value %s)\n", *r,
 			formatRow(pred.Data[*r*k:(*r+1)*k], "%.2f"), formatRow(valid.Y.Row(*r), "%.4g"))
 	}
-	return res.print(stdout)
+	if err := res.print(stdout); err != nil {
+		return err
+	}
+	if tf.hold {
+		fmt.Fprintln(stderr, "neurona: training done; the dashboard keeps serving until Ctrl-C")
+		<-ctx.Done()
+	}
+	return nil
 }
 
 // finalResults are what a run prints on stdout at its end, whatever the
