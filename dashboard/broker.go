@@ -3,6 +3,7 @@ package dashboard
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultClientBuffer is how many events a client's queue holds before
@@ -64,6 +65,24 @@ func (b *Broker) Publish(msg []byte) {
 		}
 	}
 	b.mu.Unlock()
+}
+
+// Drain waits until every client's queue is empty, or timeout has
+// passed: a server that stops lets its last events out first.
+func (b *Broker) Drain(timeout time.Duration) {
+	end := time.Now().Add(timeout)
+	for time.Now().Before(end) {
+		b.mu.Lock()
+		queued := 0
+		for ch := range b.clients {
+			queued += len(ch)
+		}
+		b.mu.Unlock()
+		if queued == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Dropped returns how many events were dropped for full queues.

@@ -65,6 +65,22 @@ func (p Point) MarshalJSON() ([]byte, error) {
 	return append(b, ']'), nil
 }
 
+// UnmarshalJSON reads a point written as [x, y].
+func (p *Point) UnmarshalJSON(b []byte) error {
+	var xy [2]*float64
+	if err := json.Unmarshal(b, &xy); err != nil {
+		return err
+	}
+	p.Step, p.Loss = Number(math.NaN()), Number(math.NaN())
+	if xy[0] != nil {
+		p.Step = Number(*xy[0])
+	}
+	if xy[1] != nil {
+		p.Loss = Number(*xy[1])
+	}
+	return nil
+}
+
 // Progress is the epoch in progress.
 type Progress struct {
 	Epoch  int    `json:"epoch"` // from 0
@@ -203,9 +219,20 @@ func (r *Run) AddImage(path string) {
 	r.mu.Unlock()
 }
 
-// MarshalJSON writes the run's state.
+// MarshalJSON writes the run's state. It copies the state under the
+// run's lock and marshals the copy after, so a training run waits for a
+// copy, not for the JSON.
 func (r *Run) MarshalJSON() ([]byte, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return json.Marshal(&r.state)
+	st := r.state
+	// Epochs, Hists and Images only grow, and their elements do not
+	// change once appended: their headers are enough. Batches is thinned
+	// in place, and Progress is updated in place: they are copied.
+	st.Batches = append([]Point(nil), st.Batches...)
+	if st.Progress != nil {
+		p := *st.Progress
+		st.Progress = &p
+	}
+	r.mu.Unlock()
+	return json.Marshal(&st)
 }

@@ -39,17 +39,21 @@ type Server struct {
 	broker *Broker
 	root   *os.Root // the directory whose files it serves; nil for none
 	// Interval is how often the server turns the live runs' new batches
-	// into events (default 200 ms).
+	// into events (default 1 s, as often as the page draws).
 	Interval time.Duration
 
 	mu   sync.Mutex
 	runs []*Run
+	// stopping is closed when Serve stops: the event streams end, so the
+	// shutdown does not wait for them.
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // NewServer returns a server of no runs. root, when not nil, is the
 // directory whose files (the runs' images) it serves.
 func NewServer(root *os.Root) *Server {
-	return &Server{broker: NewBroker(DefaultClientBuffer), root: root, Interval: 200 * time.Millisecond}
+	return &Server{broker: NewBroker(DefaultClientBuffer), root: root, Interval: time.Second, stopping: make(chan struct{})}
 }
 
 // Broker returns the server's event broker.
@@ -133,6 +137,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		var err error
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.stopping:
 			return
 		case msg := <-ch:
 			_, err = fmt.Fprintf(w, "data: %s\n\n", msg)
@@ -284,11 +290,16 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	// The publisher's last pass sends what the run did last (its last
+	// epoch, done); the clients get a moment to receive it.
+	<-pubDone
+	s.broker.Drain(time.Second)
+	time.Sleep(50 * time.Millisecond) // the handler writes what it took off the queue
+	s.stopOnce.Do(func() { close(s.stopping) })
 	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
 	srv.Close()
-	<-pubDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -299,61 +310,89 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 type cursor struct {
 	epochs, batches, stride, hists int
 	done                           bool
+	speed                          *Speed
 	summary                        *Summary
 }
 
-// publish turns the live runs' changes into events every Interval.
+// publish turns the live runs' changes into events every Interval, and
+// once more when ctx ends. With no client connected it only moves its
+// cursors: nothing is marshalled.
 func (s *Server) publish(ctx context.Context) {
 	tick := time.NewTicker(s.Interval)
 	defer tick.Stop()
 	seen := map[*Run]*cursor{}
-	for {
+	for last := false; !last; {
 		select {
 		case <-ctx.Done():
-			return
+			last = true
 		case <-tick.C:
 		}
 		s.mu.Lock()
 		runs := append([]*Run(nil), s.runs...)
 		s.mu.Unlock()
+		listening := s.broker.Clients() > 0
 		for _, r := range runs {
 			c := seen[r]
 			if c == nil {
 				c = &cursor{stride: 1}
 				seen[r] = c
 			}
-			if msg := s.changes(r, c); msg != nil && s.broker.Clients() > 0 {
-				s.broker.Publish(msg)
+			if ev := r.changes(c); ev != nil && listening {
+				if b, err := json.Marshal(ev); err == nil {
+					s.broker.Publish(b)
+				}
 			}
 		}
 	}
 }
 
-// changes returns the event for what changed in r since c, or nil.
-func (s *Server) changes(r *Run, c *cursor) []byte {
+// update is the event of what a run added since the publisher's last
+// look: the points, epochs and histograms after From, EpochsFrom and
+// HistsFrom. A client that holds exactly that much appends them; any
+// other fetches the run again. A "state" event (a new summary, or the
+// batch curve thinned) always asks for a fetch.
+type update struct {
+	Type       string       `json:"type"`
+	Run        string       `json:"run"`
+	From       int          `json:"from"`
+	Points     []Point      `json:"points"`
+	EpochsFrom int          `json:"epochs_from"`
+	Epochs     []Epoch      `json:"epochs"`
+	Keys       []string     `json:"keys,omitempty"`
+	HistsFrom  int          `json:"hists_from"`
+	Hists      []EpochHists `json:"hists"`
+	Speed      *Speed       `json:"speed,omitempty"`
+	Progress   *Progress    `json:"progress,omitempty"`
+	Done       bool         `json:"done"`
+}
+
+// changes returns the event for what changed in r since c, or nil. It
+// copies under the run's lock and leaves the marshalling to the caller,
+// so the training goroutine never waits for JSON.
+func (r *Run) changes(c *cursor) *update {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := &r.state
-	if len(st.Epochs) != c.epochs || st.Done != c.done || st.batchStride != c.stride || len(st.Hists) != c.hists || st.Summary != c.summary {
-		c.epochs, c.done, c.stride, c.hists, c.summary = len(st.Epochs), st.Done, st.batchStride, len(st.Hists), st.Summary
-		c.batches = len(st.Batches)
-		b, _ := json.Marshal(struct {
-			Type     string    `json:"type"`
-			Run      string    `json:"run"`
-			Progress *Progress `json:"progress,omitempty"`
-		}{"state", st.Name, st.Progress})
-		return b
+	if st.batchStride != c.stride || st.Summary != c.summary {
+		c.epochs, c.batches, c.hists, c.stride, c.summary, c.speed, c.done = len(st.Epochs), len(st.Batches), len(st.Hists), st.batchStride, st.Summary, st.Speed, st.Done
+		return &update{Type: "state", Run: st.Name}
 	}
-	if len(st.Batches) == c.batches {
+	if len(st.Batches) == c.batches && len(st.Epochs) == c.epochs && len(st.Hists) == c.hists && st.Done == c.done && st.Speed == c.speed {
 		return nil
 	}
-	b, _ := json.Marshal(struct {
-		Type     string    `json:"type"`
-		Run      string    `json:"run"`
-		From     int       `json:"from"`
-		Points   []Point   `json:"points"`
-		Progress *Progress `json:"progress,omitempty"`
-	}{"batch", st.Name, c.batches, st.Batches[c.batches:], st.Progress})
-	c.batches = len(st.Batches)
-	return b
+	u := &update{Type: "update", Run: st.Name, From: c.batches, EpochsFrom: c.epochs, HistsFrom: c.hists, Done: st.Done,
+		Points: append([]Point(nil), st.Batches[c.batches:]...), Epochs: append([]Epoch(nil), st.Epochs[c.epochs:]...),
+		Hists: append([]EpochHists(nil), st.Hists[c.hists:]...)}
+	if st.Speed != c.speed {
+		u.Speed = st.Speed
+	}
+	if st.Progress != nil {
+		p := *st.Progress
+		u.Progress = &p
+	}
+	if len(u.Epochs) > 0 {
+		u.Keys = st.Keys
+	}
+	c.batches, c.epochs, c.hists, c.done, c.speed = len(st.Batches), len(st.Epochs), len(st.Hists), st.Done, st.Speed
+	return u
 }

@@ -123,6 +123,16 @@ func screenshot(t *testing.T, b *cdp.Browser, ctx context.Context, selector, nam
 	}
 }
 
+// show scrolls a section of the page into view, where the page draws it,
+// and waits until it is drawn.
+func show(t *testing.T, b *cdp.Browser, ctx context.Context, id string) {
+	t.Helper()
+	eval[any](t, b, ctx, `document.getElementById("`+id+`").scrollIntoView()`)
+	if err := b.WaitTrue(ctx, `!document.getElementById("`+id+`").dataset.stale`); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func eval[T any](t *testing.T, b *cdp.Browser, ctx context.Context, expr string) T {
 	t.Helper()
 	var v T
@@ -138,8 +148,8 @@ func eval[T any](t *testing.T, b *cdp.Browser, ctx context.Context, expr string)
 // validation row and on a digit drawn on the canvas.
 func TestBrowserLiveRun(t *testing.T) {
 	b := startBrowser(t)
-	const epochs = 8
-	s := serve(t, "run", "deep", "--epochs", fmt.Sprint(epochs), "--dashboard=127.0.0.1:0", "--hold", "--verbose", "0")
+	const epochs = 20
+	s := serve(t, "run", "deep", "--epochs", fmt.Sprint(epochs), "--batch-size", "64", "--dashboard=127.0.0.1:0", "--hold", "--verbose", "0")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := b.Navigate(ctx, s.url); err != nil {
@@ -150,15 +160,15 @@ func TestBrowserLiveRun(t *testing.T) {
 	const done = `document.getElementById("runs").textContent.includes("(done)")`
 	seen := map[int]bool{}
 	var order []int
-	batchPointsFirstEpoch := 0
+	batchCounts := map[int]bool{} // of the batch curve's points
 	for {
 		n := eval[int](t, b, ctx, points)
 		if !seen[n] {
 			seen[n] = true
 			order = append(order, n)
 		}
-		if n == 0 {
-			batchPointsFirstEpoch = max(batchPointsFirstEpoch, eval[int](t, b, ctx, `(()=>{const p=document.querySelector('#batches path.series');return p?+p.dataset.points:0})()`))
+		if k := eval[int](t, b, ctx, `(()=>{const p=document.querySelector('#batches path.series');return p?+p.dataset.points:0})()`); k > 0 {
+			batchCounts[k] = true
 		}
 		if eval[bool](t, b, ctx, done) {
 			break
@@ -186,11 +196,12 @@ func TestBrowserLiveRun(t *testing.T) {
 	if mid < 3 {
 		t.Errorf("the page saw the epoch curve with %v points: fewer than 3 counts between 0 and %d, so it did not update as epochs ended", order, epochs)
 	}
-	if batchPointsFirstEpoch == 0 {
-		t.Log("the first epoch ended before the page saw a batch point")
+	if len(batchCounts) < 3 {
+		t.Errorf("the batch curve was drawn with %d different numbers of points while it trained, want at least 3", len(batchCounts))
 	}
 	t.Logf("epoch points seen while training: %v", order)
 
+	show(t, b, ctx, "model")
 	rows := eval[[]string](t, b, ctx, `[...document.querySelectorAll("#summary-table tr")].slice(1).map(r=>r.cells[0].textContent)`)
 	want := []string{"dense_1 (Dense)", "batch_normalization_1 (Batch", "dense_2 (Dense)", "batch_normalization_2 (Batch", "dense_3 (Dense)", "batch_normalization_3 (Batch", "dropout_1 (Dropout)", "dense_4 (Dense)"}
 	if strings.Join(rows, "|") != strings.Join(want, "|") {
@@ -199,18 +210,21 @@ func TestBrowserLiveRun(t *testing.T) {
 	if totals := eval[string](t, b, ctx, `document.getElementById("summary").textContent`); !strings.Contains(totals, "Total params: 59,978") {
 		t.Errorf("summary %q lacks the total of 59,978 params", totals)
 	}
+	show(t, b, ctx, "learning-speed")
 	if n := eval[int](t, b, ctx, `document.querySelectorAll("#speed path.series").length`); n != 7 {
 		t.Errorf("the learning-speed chart has %d layers, want 7 (4 Dense, 3 BatchNormalization)", n)
 	}
 	if n := eval[int](t, b, ctx, `Math.min(...[...document.querySelectorAll("#speed path.series")].map(p=>+p.dataset.points))`); n != epochs {
 		t.Errorf("the learning-speed curves have %d points, want %d", n, epochs)
 	}
+	show(t, b, ctx, "histograms")
 	hists := eval[[]string](t, b, ctx, `[...document.querySelectorAll("#hists svg.hist")].map(s=>s.dataset.name+"/"+s.dataset.kind)`)
 	if len(hists) != 14*2+6 || hists[0] != "dense_1/kernel/weight" || hists[1] != "dense_1/kernel/gradient" || hists[8] != "batch_normalization_1/moving_mean/weight" {
 		t.Errorf("histograms %q, want a weight and a gradient for each of the 14 trainable weights, and the 6 moving statistics", hists)
 	}
 
 	// The forward pass of validation row 0, then a click on a neuron.
+	show(t, b, ctx, "forward-pass")
 	if err := b.WaitTrue(ctx, `document.querySelectorAll("#forward .neuron").length > 0`); err != nil {
 		t.Fatal(err)
 	}
@@ -235,11 +249,14 @@ func TestBrowserLiveRun(t *testing.T) {
 	}
 	eval[any](t, b, ctx, click)
 
+	screenshot(t, b, ctx, "#forward-pass", "dashboard-forward-pass.png")
+	for _, sec := range []string{"curves", "model", "learning-speed", "histograms"} {
+		show(t, b, ctx, sec)
+	}
 	screenshot(t, b, ctx, "#curves", "dashboard-curves.png")
 	screenshot(t, b, ctx, "#model", "dashboard-summary.png")
 	screenshot(t, b, ctx, "#learning-speed", "dashboard-learning-speed.png")
 	screenshot(t, b, ctx, "#histograms", "dashboard-histograms.png")
-	screenshot(t, b, ctx, "#forward-pass", "dashboard-forward-pass.png")
 	s.stop(t)
 }
 
@@ -267,7 +284,7 @@ func TestBrowserPastRuns(t *testing.T) {
 	if err := b.Navigate(ctx, s.url); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.WaitTrue(ctx, `document.querySelectorAll("#epochs path.series").length >= 6`); err != nil {
+	if err := b.WaitTrue(ctx, `document.querySelectorAll("#epochs path.series").length >= 6 && document.querySelectorAll("#runs label").length === 3`); err != nil {
 		t.Fatal(err)
 	}
 	series := eval[[]string](t, b, ctx, `[...document.querySelectorAll("#epochs path.series")].map(p=>p.dataset.name+" "+p.dataset.points)`)
@@ -288,6 +305,7 @@ func TestBrowserPastRuns(t *testing.T) {
 		t.Errorf("%d epoch curves after hiding two of three runs, want 2", n)
 	}
 
+	show(t, b, ctx, "forward-pass")
 	if err := b.WaitTrue(ctx, `document.querySelectorAll("#forward .neuron").length > 0`); err != nil {
 		t.Fatal(err)
 	}
@@ -331,6 +349,7 @@ fit: {epochs: 3, batch_size: 32, seed: 1}
 	if err := b.Navigate(ctx, s.url); err != nil {
 		t.Fatal(err)
 	}
+	show(t, b, ctx, "model")
 	if err := b.WaitTrue(ctx, `document.querySelectorAll("#graph g.node").length > 0`); err != nil {
 		t.Fatal(err)
 	}

@@ -48,10 +48,10 @@ function lineChart(svg, series, marks) {
     svg.appendChild(el("text", {x: X(x) - 8, y: H - 6, "font-size": 11}, +x.toPrecision(3)));
   }
   series.forEach((s, i) => {
-    const pts = s.pts.filter(p => p[1] !== null && isFinite(p[1]));
+    const all = s.pts.filter(p => p[1] !== null && isFinite(p[1])), pts = decimate(all, X, W - L - R);
     const d = pts.map((p, j) => (j ? "L" : "M") + X(p[0]).toFixed(1) + "," + Y(p[1]).toFixed(1)).join("");
     const c = colors[i % colors.length];
-    svg.appendChild(el("path", {d: d, fill: "none", stroke: c, "stroke-width": 1.5, class: "series", "data-name": s.name, "data-points": pts.length}));
+    svg.appendChild(el("path", {d: d, fill: "none", stroke: c, "stroke-width": 1.5, class: "series", "data-name": s.name, "data-points": all.length}));
     if (pts.length < 60) pts.forEach(p => svg.appendChild(el("circle", {cx: X(p[0]), cy: Y(p[1]), r: 2, fill: c})));
     svg.appendChild(el("text", {x: W - 260, y: T + 12 + 13 * i, "font-size": 11, fill: c}, s.name));
   });
@@ -59,6 +59,24 @@ function lineChart(svg, series, marks) {
     svg.appendChild(el("line", {x1: X(m.x), x2: X(m.x), y1: T, y2: H - B, stroke: "#999", "stroke-dasharray": "4"}));
     svg.appendChild(el("text", {x: X(m.x) + 3, y: H - B - 4, "font-size": 11, class: "best"}, m.label));
   });
+}
+
+// decimate keeps, of a curve with more points than two per pixel, the
+// first, lowest and highest point of each pixel column: the drawing looks
+// the same and costs the browser a bounded amount.
+function decimate(pts, X, width) {
+  if (pts.length <= 2 * width) return pts;
+  const out = [];
+  let col = null, lo = null, hi = null;
+  const flush = () => { if (col === null) return; const a = lo[0] <= hi[0] ? [lo, hi] : [hi, lo]; out.push(a[0]); if (a[1] !== a[0]) out.push(a[1]); };
+  pts.forEach(p => {
+    const c = Math.round(X(p[0]));
+    if (c !== col) { flush(); col = c; lo = hi = p; return; }
+    if (p[1] < lo[1]) lo = p;
+    if (p[1] > hi[1]) hi = p;
+  });
+  flush();
+  return out;
 }
 
 // barChart draws a histogram {min, max, counts} in a small SVG.
@@ -79,7 +97,7 @@ function renderRuns() {
   box.innerHTML = "";
   runs.forEach(r => {
     const c = html("input", {type: "checkbox", checked: !hidden[r.name]});
-    c.onchange = () => { hidden[r.name] = !c.checked; render(); };
+    c.onchange = () => { hidden[r.name] = !c.checked; fwdRun = null; render(); };
     box.appendChild(html("label", {className: "run"}, [c, " " + r.name + (r.live ? (r.done ? " (done)" : " (live)") : "")]));
   });
 }
@@ -293,37 +311,93 @@ function showNeuron(l, n) {
   document.getElementById("neuron").textContent = t;
 }
 
+// The page draws a section only while it is on screen, and at most once
+// a second while a run trains: what it costs the browser is bounded,
+// and so is what it takes from a training run on the same machine. A
+// section that comes into view is drawn then; data-stale marks one that
+// is behind its data.
+const sections = {
+  "curves": renderCurves, "model": renderSummary, "learning-speed": renderSpeed,
+  "histograms": renderHists, "image-section": renderImages, "forward-pass": renderForwardControls,
+};
+const onScreen = new Set();
+
+function renderSection(id) {
+  const sec = document.getElementById(id);
+  if (!onScreen.has(id)) {
+    if (!sec.dataset.stale) sec.dataset.stale = "1"; // a change to the DOM costs a frame
+    return;
+  }
+  sections[id](runs.filter(r => !hidden[r.name]));
+  if (sec.dataset.stale) delete sec.dataset.stale;
+}
+
 function render() {
   renderRuns();
-  const vis = runs.filter(r => !hidden[r.name]);
-  renderCurves(vis);
-  renderSummary(vis);
-  renderSpeed(vis);
-  renderHists(vis);
-  renderImages(vis);
-  renderForwardControls(vis);
+  for (const id in sections) renderSection(id);
 }
 
-// renderLive redraws only what a batch event changes.
-function renderLive() {
-  renderCurves(runs.filter(r => !hidden[r.name]));
+const observer = new IntersectionObserver(entries => entries.forEach(e => {
+  if (e.isIntersecting) {
+    onScreen.add(e.target.id);
+    if (e.target.dataset.stale) renderSection(e.target.id);
+  } else {
+    onScreen.delete(e.target.id);
+  }
+}));
+for (const id in sections) { document.getElementById(id).dataset.stale = "1"; observer.observe(document.getElementById(id)); }
+
+// schedule draws the page (all of it when full, else the curves) a
+// second after the last drawing at the earliest.
+let timer = null, last = 0, wantFull = false;
+function schedule(full) {
+  wantFull = wantFull || full;
+  if (timer !== null || document.hidden) return; // a hidden tab draws when shown
+  timer = setTimeout(() => {
+    timer = null;
+    last = performance.now();
+    if (wantFull) render(); else renderSection("curves");
+    wantFull = false;
+  }, Math.max(0, 1000 - (performance.now() - last)));
 }
 
+// load fetches the runs when a state event asks for it, one fetch at a
+// time.
+let loading = false, reload = false;
 async function load() {
-  runs = await (await fetch("api/runs")).json();
-  render();
+  if (loading) { reload = true; return; }
+  loading = true;
+  try {
+    runs = await (await fetch("api/runs")).json();
+  } finally {
+    loading = false;
+  }
+  renderRuns();
+  schedule(true);
+  if (reload) { reload = false; setTimeout(load, 1000); }
 }
 
-document.getElementById("hist-epoch").oninput = ev => { histEpoch = +ev.target.value; renderHists(runs.filter(r => !hidden[r.name])); };
+document.addEventListener("visibilitychange", () => { if (!document.hidden) schedule(true); });
+document.getElementById("hist-epoch").oninput = ev => { histEpoch = +ev.target.value; renderSection("histograms"); };
 load();
 const es = new EventSource("api/events");
+// An update event carries what a run added since the last one; it is
+// appended when the page holds exactly what came before, else the page
+// fetches the runs again.
 es.onmessage = ev => {
   const m = JSON.parse(ev.data), r = runs.find(x => x.name === m.run);
-  if (m.type === "batch" && r && r.batches.length === m.from) {
-    r.batches.push(...m.points);
-    r.progress = m.progress;
-    renderLive();
-  } else {
+  if (m.type !== "update" || !r || r.batches.length !== m.from || r.epochs.length !== m.epochs_from || (r.hists || []).length !== m.hists_from) {
     load();
+    return;
   }
+  r.batches.push(...m.points);
+  r.progress = m.progress;
+  r.done = m.done;
+  if (m.keys && m.keys.length) r.keys = m.keys;
+  if (m.speed) r.speed = m.speed;
+  if (m.hists.length) r.hists = (r.hists || []).concat(m.hists);
+  r.epochs.push(...m.epochs);
+  const full = m.epochs.length > 0 || m.hists.length > 0 || m.done;
+  if (m.done) renderRuns();
+  schedule(full);
 };

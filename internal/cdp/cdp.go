@@ -68,10 +68,12 @@ func Start(ctx context.Context, path, userDir string, width, height int) (*Brows
 		inW.Close()
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, path, "--headless", "--remote-debugging-pipe",
+	args := []string{"--headless", "--remote-debugging-pipe",
 		"--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
 		"--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
-		"--user-data-dir="+userDir, fmt.Sprintf("--window-size=%d,%d", width, height), "about:blank")
+		"--user-data-dir=" + userDir, fmt.Sprintf("--window-size=%d,%d", width, height)}
+	args = append(args, "about:blank")
+	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.ExtraFiles = []*os.File{inR, outW}
 	if err := cmd.Start(); err != nil {
 		inR.Close()
@@ -277,6 +279,9 @@ func (b *Browser) Screenshot(ctx context.Context, selector string) ([]byte, erro
 	}
 	return base64.StdEncoding.DecodeString(r.Data)
 }
+
+// Pid returns the process ID of the browser's main process.
+func (b *Browser) Pid() int { return b.cmd.Process.Pid }
 
 // Close ends the browser.
 func (b *Browser) Close() error {
