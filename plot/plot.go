@@ -1,6 +1,7 @@
 // Package plot draws training histories: learning curves (loss and
 // val_loss against epoch, with the best epoch marked) and per-layer
-// learning speed on a log scale. It writes PNG or SVG through gonum/plot.
+// learning speed on a log scale, and histograms of counts over equal bins
+// (Histogram). It writes PNG or SVG through gonum/plot.
 //
 // plot knows nothing of models: it takes named series of per-epoch scalars,
 // such as a History's logs or a Keras CSVLogger file read by ReadHistoryCSV.

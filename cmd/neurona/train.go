@@ -132,12 +132,15 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		// their own flags.
 		return ganCommand(ctx, args[0], args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "weight-init" { // A4: predicts only, its own flags
+		return weightInitCommand(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var tf trainFlags
 	tf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona run NAME [flags]\n\nTrains a book example: the same as 'neurona train examples/specs/NAME.yaml'.\nNAME is one of: %s.\n\n'neurona run gan' and 'neurona run gan-awkward' train chapter 12's GANs\n('neurona run gan --help' for their flags).\n\nFlags:\n", strings.Join(spec.BookNames(), ", "))
+		fmt.Fprintf(fs.Output(), "Usage: neurona run NAME [flags]\n\nTrains a book example: the same as 'neurona train examples/specs/NAME.yaml'.\nNAME is one of: %s.\n\n'neurona run gan' and 'neurona run gan-awkward' train chapter 12's GANs\n('neurona run gan --help' for their flags).\n\n'neurona run weight-init' is chapter 9's weight-initialization demo: one\nDense(256) layer's activations, not trained ('neurona run weight-init --help').\n\nFlags:\n", strings.Join(spec.BookNames(), ", "))
 		fs.PrintDefaults()
 	}
 	name, err := parseArgs(fs, "run", args, "an example ("+strings.Join(spec.BookNames(), ", ")+")")
