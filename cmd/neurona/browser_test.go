@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -361,5 +362,38 @@ fit: {epochs: 3, batch_size: 32, seed: 1}
 		t.Errorf("%d arrows, want 6 (features→deep_1, deep_1→deep_2, features→wide, deep_2→both, wide→both, both→price)", n)
 	}
 	screenshot(t, b, ctx, "#model", "dashboard-graph.png")
+	s.stop(t)
+}
+
+// neurona run weight-init with two initializers: their activation
+// histograms side by side, with the saturated units counted.
+func TestBrowserWeightInit(t *testing.T) {
+	b := startBrowser(t)
+	s := serve(t, "run", "weight-init", "--initializer", "random_normal,glorot_normal", "--dashboard=127.0.0.1:0")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := b.Navigate(ctx, s.url); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WaitTrue(ctx, `document.querySelectorAll("#runs label").length === 2`); err != nil {
+		t.Fatal(err)
+	}
+	show(t, b, ctx, "histograms")
+	caps := eval[[]string](t, b, ctx, `[...document.querySelectorAll("#hists figure")].map(f=>f.querySelector("svg").dataset.kind+": "+f.querySelector("figcaption").textContent)`)
+	re := regexp.MustCompile(`^activation: (random_normal|glorot_normal), sigmoid: (\d+) of 256 units saturated$`)
+	if len(caps) != 2 {
+		t.Fatalf("histograms %q, want the two activation histograms", caps)
+	}
+	for i, want := range []string{"random_normal", "glorot_normal"} {
+		m := re.FindStringSubmatch(caps[i])
+		if m == nil || m[1] != want {
+			t.Fatalf("histogram %d is %q, want %s's", i, caps[i], want)
+		}
+		n, _ := strconv.Atoi(m[2])
+		if (want == "random_normal") != (n >= 180) || (want == "glorot_normal" && n > 2) {
+			t.Errorf("%s: %d of 256 saturated", want, n)
+		}
+	}
+	screenshot(t, b, ctx, "#histograms", "dashboard-weight-init.png")
 	s.stop(t)
 }

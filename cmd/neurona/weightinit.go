@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -136,7 +137,7 @@ func weightInitRange(activation activations.Name, act []float32) (lo, hi float64
 func weightInitCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run weight-init", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	initializer := fs.String("initializer", "random_normal", "the Dense layer's kernel initializer: "+strings.Join(weightInitNames(), ", ")+" (random_normal has the book's stddev 1, not Keras's default 0.05; random_uniform has Keras's U(-0.05, 0.05))")
+	initializer := fs.String("initializer", "random_normal", "the Dense layer's kernel initializer, or several separated by commas to compare them (random_normal,glorot_normal): "+strings.Join(weightInitNames(), ", ")+" (random_normal has the book's stddev 1, not Keras's default 0.05; random_uniform has Keras's U(-0.05, 0.05))")
 	activation := fs.String("activation", "sigmoid", "the Activation layer: sigmoid, tanh or relu")
 	seed := fs.Uint64("seed", 1, "seeds the input x and the initializer")
 	plotPath := fs.String("plot", "", "draw the activations' histogram (50 bins) to this .png or .svg file")
@@ -171,28 +172,41 @@ Flags:
 		return usagef("run weight-init: unexpected argument %q", fs.Arg(0))
 	}
 	act := activations.Name(*activation)
-	r, err := weightInit(*initializer, act, *seed)
-	if err != nil {
-		return err
-	}
 	word := "saturated"
 	if act == activations.ReLU {
 		word = "inactive"
 	}
-	lo, hi := weightInitRange(act, r.act)
-	fmt.Fprintf(stdout, "initializer: %s\nactivation: %s\nseed: %d\n%s: %d of %d units (%.1f%%)\n\n",
-		*initializer, act, *seed, word, r.saturated, len(r.act), 100*r.share())
-	writeTextHistogram(stdout, dashboard.Histogram("activations", r.act, lo, hi, 10))
-	if *plotPath != "" {
-		title := fmt.Sprintf("Dense(256) activations: %s, %s (%s %.1f%%)", *initializer, act, word, 100*r.share())
-		if err := plot.Histogram(*plotPath, title, string(act)+" activation", lo, hi, dashboard.Histogram("activations", r.act, lo, hi, 50).Counts); err != nil {
-			return fmt.Errorf("run weight-init: %w", err)
+	names := strings.Split(*initializer, ",")
+	var results []*weightInitResult
+	for i, name := range names {
+		r, err := weightInit(name, act, *seed)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		lo, hi := weightInitRange(act, r.act)
+		fmt.Fprintf(stdout, "initializer: %s\nactivation: %s\nseed: %d\n%s: %d of %d units (%.1f%%)\n\n",
+			name, act, *seed, word, r.saturated, len(r.act), 100*r.share())
+		writeTextHistogram(stdout, dashboard.Histogram("activations", r.act, lo, hi, 10))
+		if *plotPath != "" {
+			path := *plotPath
+			if len(names) > 1 { // one file per initializer: hist-glorot_normal.png
+				ext := filepath.Ext(path)
+				path = strings.TrimSuffix(path, ext) + "-" + name + ext
+			}
+			title := fmt.Sprintf("Dense(256) activations: %s, %s (%s %.1f%%)", name, act, word, 100*r.share())
+			if err := plot.Histogram(path, title, string(act)+" activation", lo, hi, dashboard.Histogram("activations", r.act, lo, hi, 50).Counts); err != nil {
+				return fmt.Errorf("run weight-init: %w", err)
+			}
 		}
 	}
 	if addr == "" {
 		return nil
 	}
-	return serveWeightInit(ctx, addr, r, lo, hi, *initializer+", "+string(act), stderr)
+	return serveWeightInit(ctx, addr, names, results, act, stderr)
 }
 
 // writeTextHistogram prints h's bins, one a line, with a bar of # marks.
@@ -214,9 +228,10 @@ func writeTextHistogram(w io.Writer, h dashboard.Hist) {
 	}
 }
 
-// serveWeightInit serves the model summary and the activations' histogram
-// until ctx is done; then it returns nil.
-func serveWeightInit(ctx context.Context, addr string, r *weightInitResult, lo, hi float64, what string, stderr io.Writer) error {
+// serveWeightInit serves each initializer's model summary and
+// activation histogram, as runs side by side, until ctx is done; then it
+// returns nil.
+func serveWeightInit(ctx context.Context, addr string, names []string, results []*weightInitResult, act activations.Name, stderr io.Writer) error {
 	l, warn, err := dashboard.Listen(addr)
 	if err != nil {
 		return err
@@ -225,13 +240,20 @@ func serveWeightInit(ctx context.Context, addr string, r *weightInitResult, lo, 
 		fmt.Fprintln(stderr, "neurona:", warn)
 	}
 	srv := dashboard.NewServer(nil)
-	run := dashboard.NewRun("weight-init (" + what + ")")
-	var b strings.Builder
-	if err := r.model.Summary(&b); err == nil {
-		run.SetSummary(dashboard.ParseSummary(b.String()))
+	for i, r := range results {
+		run := dashboard.NewRun("weight-init (" + names[i] + ", " + string(act) + ")")
+		var b strings.Builder
+		if err := r.model.Summary(&b); err == nil {
+			run.SetSummary(dashboard.ParseSummary(b.String()))
+		}
+		lo, hi := weightInitRange(act, r.act)
+		word := "saturated"
+		if act == activations.ReLU {
+			word = "inactive"
+		}
+		run.SetActivations(dashboard.Histogram(fmt.Sprintf("%s, %s: %d of %d units %s", names[i], act, r.saturated, len(r.act), word), r.act, lo, hi, 50))
+		srv.AddRun(run)
 	}
-	run.SetActivations(dashboard.Histogram("activations", r.act, lo, hi, 50))
-	srv.AddRun(run)
 	fmt.Fprintf(stderr, "neurona: dashboard at http://%s/ (Ctrl-C stops it)\n", l.Addr())
 	return srv.Serve(ctx, l)
 }

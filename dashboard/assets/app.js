@@ -183,24 +183,31 @@ function drawGraph(svg, s) {
 }
 
 function renderHists(vis) {
-  const r = vis.find(r => r.hists && r.hists.length), box = document.getElementById("hists"), slider = document.getElementById("hist-epoch");
+  const box = document.getElementById("hists"), slider = document.getElementById("hist-epoch");
   box.innerHTML = "";
+  // Activation histograms (the weight-init demo) of every run, side by
+  // side; then the weights and gradients of a training run, per epoch.
+  const acts = [];
+  vis.forEach(r => (r.hists || []).filter(e => e.epoch < 0).forEach(e => e.weights.forEach(h => acts.push(h))));
+  if (acts.length) {
+    box.appendChild(html("div", {className: "hist-row"}, acts.map(h => html("figure", {}, [barChart(h, colors[2], 440, 160), html("figcaption", {textContent: h.name})]))));
+  }
+  const r = vis.find(r => r.hists && r.hists.some(e => e.epoch >= 0));
   if (!r) { slider.style.display = "none"; document.getElementById("hist-label").textContent = ""; return; }
-  const epochs = r.hists.map(h => h.epoch);
+  const hs = r.hists.filter(e => e.epoch >= 0), epochs = hs.map(h => h.epoch);
   slider.style.display = epochs.length > 1 ? "" : "none";
   slider.min = 0;
   slider.max = epochs.length - 1;
   let i = histEpoch === null ? epochs.length - 1 : Math.min(histEpoch, epochs.length - 1);
   slider.value = i;
-  const e = r.hists[i];
-  document.getElementById("hist-label").textContent = r.name + (e.epoch < 0 ? ": activations" : `: end of epoch ${e.epoch + 1}`);
+  const e = hs[i];
+  document.getElementById("hist-label").textContent = `${r.name}: end of epoch ${e.epoch + 1}`;
   const byName = {};
   e.weights.forEach(h => { (byName[h.name] = byName[h.name] || []).push(h); });
   for (const name in byName) {
     const row = html("div", {className: "hist-row"}, [html("span", {className: "hist-name", textContent: name})]);
     byName[name].forEach(h => {
-      const c = h.kind === "gradient" ? colors[1] : h.kind === "activation" ? colors[2] : colors[0];
-      row.appendChild(html("figure", {}, [barChart(h, c, h.kind === "activation" ? 600 : 240, h.kind === "activation" ? 160 : 56), html("figcaption", {textContent: h.kind})]));
+      row.appendChild(html("figure", {}, [barChart(h, h.kind === "gradient" ? colors[1] : colors[0], 240, 56), html("figcaption", {textContent: h.kind})]));
     });
     box.appendChild(row);
   }
