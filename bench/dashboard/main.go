@@ -33,7 +33,7 @@ import (
 func main() {
 	pairs := flag.Int("pairs", 5, "pairs of runs, without and with the dashboard, alternating which goes first")
 	epochs := flag.Int("epochs", 12, "epochs per run")
-	client := flag.String("client", "browser", "what follows the run with the dashboard: browser (headless Chromium showing the page) or sse (a Go client reading the event stream, no drawing)")
+	client := flag.String("client", "browser", "what follows the run with the dashboard: browser (headless Chromium showing the page), sse (a Go client reading the event stream, no drawing) or none (no client: the callback's cost)")
 	flag.Parse()
 	log.SetFlags(0)
 	tmp, err := os.MkdirTemp("", "dashbench")
@@ -57,15 +57,15 @@ func main() {
 			log.Fatal(err)
 		}
 		defer b.Close()
-	case "sse":
+	case "sse", "none":
 	default:
-		log.Fatalf("-client %q: browser or sse", *client)
+		log.Fatalf("-client %q: browser, sse or none", *client)
 	}
 	var without, with []float64
 	for i := range *pairs {
 		for k := range 2 {
 			dash := (i+k)%2 == 1
-			m, err := run(ctx, bin, tmp, *epochs, dash, b)
+			m, err := run(ctx, bin, tmp, *epochs, dash, b, *client)
 			if err != nil {
 				log.Fatal(err)
 			}
@@ -92,7 +92,7 @@ var addr = regexp.MustCompile(`dashboard at (http://[^/ ]+/)`)
 
 // run trains once and returns the median epoch time, epochs 2 to the
 // last, in seconds.
-func run(ctx context.Context, bin, tmp string, epochs int, dash bool, b *cdp.Browser) (float64, error) {
+func run(ctx context.Context, bin, tmp string, epochs int, dash bool, b *cdp.Browser, client string) (float64, error) {
 	hist := filepath.Join(tmp, "history.csv")
 	os.Remove(hist)
 	args := []string{"run", "deep", "--epochs", fmt.Sprint(epochs), "--verbose", "0", "--history", hist}
@@ -122,10 +122,13 @@ func run(ctx context.Context, bin, tmp string, epochs int, dash bool, b *cdp.Bro
 	if dash {
 		select {
 		case u := <-urls:
-			if b == nil {
+			switch {
+			case b != nil:
+				if err := b.Navigate(ctx, u); err != nil {
+					return 0, err
+				}
+			case client == "sse":
 				go readEvents(u + "api/events")
-			} else if err := b.Navigate(ctx, u); err != nil {
-				return 0, err
 			}
 		case err := <-exited:
 			return 0, fmt.Errorf("neurona exited before serving: %v", err)
