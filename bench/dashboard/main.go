@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,6 +34,7 @@ import (
 func main() {
 	pairs := flag.Int("pairs", 5, "pairs of runs, without and with the dashboard, alternating which goes first")
 	epochs := flag.Int("epochs", 12, "epochs per run")
+	verbose = flag.Bool("v", false, "print every epoch's time")
 	client := flag.String("client", "browser", "what follows the run with the dashboard: browser (headless Chromium showing the page), sse (a Go client reading the event stream, no drawing) or none (no client: the callback's cost)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -82,11 +84,22 @@ func main() {
 	for i := range with {
 		ratios = append(ratios, with[i]/without[i])
 	}
-	fmt.Printf("with/without per pair: %.3f; median %.3f\n", ratios, benchutil.Median(ratios))
+	sorted := append([]float64(nil), ratios...)
+	slices.Sort(sorted)
+	above := 0
+	for _, r := range ratios {
+		if r > 1 {
+			above++
+		}
+	}
+	fmt.Printf("with/without per pair: %.3f\nmedian %.3f, quartiles %.3f–%.3f, %d of %d pairs slower with the dashboard\n",
+		ratios, benchutil.Median(ratios), sorted[len(sorted)/4], sorted[(3*len(sorted))/4], above, len(ratios))
 	mw, md := benchutil.Median(without), benchutil.Median(with)
 	fmt.Printf("median epoch without %.1f ms (runs %.1f–%.1f), with a connected page %.1f ms (runs %.1f–%.1f): with/without %.3f\n",
 		1000*mw, 1000*minOf(without), 1000*maxOf(without), 1000*md, 1000*minOf(with), 1000*maxOf(with), md/mw)
 }
+
+var verbose *bool
 
 var addr = regexp.MustCompile(`dashboard at (http://[^/ ]+/)`)
 
@@ -181,6 +194,9 @@ func run(ctx context.Context, bin, tmp string, epochs int, dash bool, b *cdp.Bro
 	for e := 2; e <= epochs; e++ {
 		secs = append(secs, ends[e].Sub(ends[e-1]).Seconds())
 	}
+	if *verbose {
+		fmt.Printf("  epochs (ms): %.0f\n", scaled(secs, 1000))
+	}
 	return benchutil.Median(secs), nil
 }
 
@@ -247,4 +263,12 @@ func maxOf(xs []float64) float64 {
 		m = max(m, x)
 	}
 	return m
+}
+
+func scaled(xs []float64, k float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = k * x
+	}
+	return out
 }
