@@ -14,6 +14,12 @@ import (
 // gradient).
 type LearningSpeed struct {
 	Base
+	// Every, when above 1, measures the gradient norm on every Every-th
+	// batch of an epoch only (the first, then Every later, ...): the mean
+	// over those batches estimates the epoch's mean at 1/Every of the
+	// cost, a pass over every gradient. The dashboard's own LearningSpeed
+	// uses 8. 0 and 1 measure every batch.
+	Every int
 	// Layers lists the layers in model order.
 	Layers []string `json:"-"`
 	// WeightChange[e][l] is the L2 norm of layer l's weight change in epoch e.
@@ -23,7 +29,8 @@ type LearningSpeed struct {
 
 	start   [][]float32
 	gradSum []float64
-	batches int
+	batches int // measured this epoch
+	seen    int // batches this epoch
 }
 
 // OnTrainBegin implements Callback.
@@ -61,11 +68,15 @@ func (s *LearningSpeed) OnEpochBegin(int, Logs) {
 	i := 0
 	s.each(func(_ int, w Weight) { copy(s.start[i], w.Value.Data); i++ })
 	clear(s.gradSum)
-	s.batches = 0
+	s.batches, s.seen = 0, 0
 }
 
 // OnBatchEnd implements Callback.
 func (s *LearningSpeed) OnBatchEnd(int, Logs) {
+	s.seen++
+	if s.Every > 1 && (s.seen-1)%s.Every != 0 {
+		return
+	}
 	var acc [64]float64
 	sums := acc[:0]
 	if len(s.Layers) > len(acc) {

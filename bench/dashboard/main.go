@@ -178,10 +178,12 @@ func run(ctx context.Context, bin, tmp string, epochs int, dash bool, b *cdp.Bro
 		fmt.Printf("  the browser used %.0f ms of CPU per second of the run\n", 1000*(browserCPU(b.Pid())-cpu0)/time.Since(t0).Seconds())
 	}
 	if dash && b != nil {
-		// The page draws at most twice a second: give it that long to show
-		// the last epoch, which proves it followed the run.
+		// The page draws at most once a second: give it two to show the
+		// last epochs, which proves it followed the run. (The last one can
+		// be missed: a page whose counts disagree with an event fetches the
+		// run again, which fails once the server has stopped.)
 		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := b.WaitTrue(wctx, fmt.Sprintf(`(()=>{const p=document.querySelector('#epochs path.series[data-name$=": loss"]');return p?+p.dataset.points:0})() >= %d`, epochs))
+		err := b.WaitTrue(wctx, fmt.Sprintf(`(()=>{const p=document.querySelector('#epochs path.series[data-name$=": loss"]');return p?+p.dataset.points:0})() >= %d`, epochs-1))
 		cancel()
 		if err != nil {
 			return 0, fmt.Errorf("the page did not follow the run: %v", err)
