@@ -36,7 +36,7 @@ function lineChart(svg, series, marks) {
   const intX = xs.every(Number.isInteger);
   let x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
   if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) y1 = y0 + 1;
+  if (y1 === y0) { const d = Math.abs(y0) * 0.1 || 0.5; y0 -= d; y1 += d; } // a flat curve in the middle
   const X = x => L + (x - x0) / (x1 - x0) * (W - L - R), Y = y => H - B - (y - y0) / (y1 - y0) * (H - B - T);
   svg.appendChild(el("line", {x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: "#bbb"}));
   svg.appendChild(el("line", {x1: L, x2: L, y1: T, y2: H - B, stroke: "#bbb"}));
@@ -57,7 +57,8 @@ function lineChart(svg, series, marks) {
   });
   (marks || []).forEach(m => {
     svg.appendChild(el("line", {x1: X(m.x), x2: X(m.x), y1: T, y2: H - B, stroke: "#999", "stroke-dasharray": "4"}));
-    svg.appendChild(el("text", {x: X(m.x) + 3, y: H - B - 4, "font-size": 11, class: "best"}, m.label));
+    const right = X(m.x) > W - 200; // the label goes left of a line near the right edge
+    svg.appendChild(el("text", {x: right ? X(m.x) - 3 : X(m.x) + 3, y: H - B - 4, "font-size": 11, class: "best", "text-anchor": right ? "end" : "start"}, m.label));
   });
 }
 
