@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -55,6 +56,7 @@ func TestUpdateEventsRebuildTheRun(t *testing.T) {
 		Epochs  []Epoch      `json:"epochs"`
 		Batches []Point      `json:"batches"`
 		Hists   []EpochHists `json:"hists"`
+		Images  []string     `json:"images"`
 		Done    bool         `json:"done"`
 	}
 	var got client
@@ -70,6 +72,9 @@ func TestUpdateEventsRebuildTheRun(t *testing.T) {
 			}
 		}
 		r.AddEpoch(e, []string{"loss"}, map[string]float64{"loss": 1 / float64(1+e)}, 0.001)
+		if e%2 == 1 {
+			r.AddImage(fmt.Sprintf("samples_%d.png", e))
+		}
 		r.mu.Lock()
 		r.state.Hists = append(r.state.Hists, EpochHists{Epoch: e, Weights: []Hist{histogram("w", "weight", []float32{float32(e), 1, 2})}})
 		if e == epochs-1 {
@@ -81,15 +86,19 @@ func TestUpdateEventsRebuildTheRun(t *testing.T) {
 	if err := <-served; err != nil {
 		t.Fatal(err)
 	}
+	if u := <-events; u.Type != "state" {
+		t.Fatalf("the first event is %q, want the state event that makes a new client fetch the runs", u.Type)
+	}
 	n := 0
 	for u := range events {
 		n++
-		if u.Type != "update" || u.From != len(got.Batches) || u.EpochsFrom != len(got.Epochs) || u.HistsFrom != len(got.Hists) {
+		if u.Type != "update" || u.From != len(got.Batches) || u.EpochsFrom != len(got.Epochs) || u.HistsFrom != len(got.Hists) || u.ImagesFrom != len(got.Images) {
 			t.Fatalf("event %d: %s from %d/%d/%d, the client holds %d/%d/%d", n, u.Type, u.From, u.EpochsFrom, u.HistsFrom, len(got.Batches), len(got.Epochs), len(got.Hists))
 		}
 		got.Batches = append(got.Batches, u.Points...)
 		got.Epochs = append(got.Epochs, u.Epochs...)
 		got.Hists = append(got.Hists, u.Hists...)
+		got.Images = append(got.Images, u.Images...)
 		got.Done = u.Done
 	}
 	b, err := r.MarshalJSON()

@@ -212,6 +212,28 @@ func (r *Run) addBatchLocked(p Point) bool {
 	return true
 }
 
+// AddBatch records a batch's (or a custom loop's iteration's) loss at
+// step: the batch curve's next point.
+func (r *Run) AddBatch(step, loss float64) {
+	r.mu.Lock()
+	r.addBatchLocked(Point{Step: Number(step), Loss: Number(loss)})
+	r.mu.Unlock()
+}
+
+// SetLive marks the run as one that is training.
+func (r *Run) SetLive() {
+	r.mu.Lock()
+	r.state.Live = true
+	r.mu.Unlock()
+}
+
+// SetDone marks the run's training as ended.
+func (r *Run) SetDone() {
+	r.mu.Lock()
+	r.state.Done = true
+	r.mu.Unlock()
+}
+
 // AddImage records an image file of the run (a path the server serves).
 func (r *Run) AddImage(path string) {
 	r.mu.Lock()

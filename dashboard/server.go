@@ -129,7 +129,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ch, cancel := s.broker.Subscribe()
 	defer cancel()
-	io.WriteString(w, ": connected\n\n")
+	// The publisher sends a run's changes only to the clients connected
+	// when it looks: a state event first makes this one fetch the runs
+	// after it has subscribed, so it misses nothing.
+	io.WriteString(w, ": connected\n\ndata: {\"type\":\"state\"}\n\n")
 	flusher.Flush()
 	ping := time.NewTicker(15 * time.Second)
 	defer ping.Stop()
@@ -308,10 +311,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 
 // cursor is what the publisher last sent of a run.
 type cursor struct {
-	epochs, batches, stride, hists int
-	done                           bool
-	speed                          *Speed
-	summary                        *Summary
+	epochs, batches, stride, hists, images int
+	done                                   bool
+	speed                                  *Speed
+	summary                                *Summary
 }
 
 // publish turns the live runs' changes into events every Interval, and
@@ -347,8 +350,8 @@ func (s *Server) publish(ctx context.Context) {
 }
 
 // update is the event of what a run added since the publisher's last
-// look: the points, epochs and histograms after From, EpochsFrom and
-// HistsFrom. A client that holds exactly that much appends them; any
+// look: the points, epochs, histograms and images after From,
+// EpochsFrom, HistsFrom and ImagesFrom. A client that holds exactly that much appends them; any
 // other fetches the run again. A "state" event (a new summary, or the
 // batch curve thinned) always asks for a fetch.
 type update struct {
@@ -361,6 +364,8 @@ type update struct {
 	Keys       []string     `json:"keys,omitempty"`
 	HistsFrom  int          `json:"hists_from"`
 	Hists      []EpochHists `json:"hists"`
+	ImagesFrom int          `json:"images_from"`
+	Images     []string     `json:"images"`
 	Speed      *Speed       `json:"speed,omitempty"`
 	Progress   *Progress    `json:"progress,omitempty"`
 	Done       bool         `json:"done"`
@@ -374,15 +379,15 @@ func (r *Run) changes(c *cursor) *update {
 	defer r.mu.Unlock()
 	st := &r.state
 	if st.batchStride != c.stride || st.Summary != c.summary {
-		c.epochs, c.batches, c.hists, c.stride, c.summary, c.speed, c.done = len(st.Epochs), len(st.Batches), len(st.Hists), st.batchStride, st.Summary, st.Speed, st.Done
+		c.epochs, c.batches, c.hists, c.images, c.stride, c.summary, c.speed, c.done = len(st.Epochs), len(st.Batches), len(st.Hists), len(st.Images), st.batchStride, st.Summary, st.Speed, st.Done
 		return &update{Type: "state", Run: st.Name}
 	}
-	if len(st.Batches) == c.batches && len(st.Epochs) == c.epochs && len(st.Hists) == c.hists && st.Done == c.done && st.Speed == c.speed {
+	if len(st.Batches) == c.batches && len(st.Epochs) == c.epochs && len(st.Hists) == c.hists && len(st.Images) == c.images && st.Done == c.done && st.Speed == c.speed {
 		return nil
 	}
 	u := &update{Type: "update", Run: st.Name, From: c.batches, EpochsFrom: c.epochs, HistsFrom: c.hists, Done: st.Done,
-		Points: append([]Point(nil), st.Batches[c.batches:]...), Epochs: append([]Epoch(nil), st.Epochs[c.epochs:]...),
-		Hists: append([]EpochHists(nil), st.Hists[c.hists:]...)}
+		Points: append([]Point{}, st.Batches[c.batches:]...), Epochs: append([]Epoch{}, st.Epochs[c.epochs:]...),
+		Hists: append([]EpochHists{}, st.Hists[c.hists:]...), ImagesFrom: c.images, Images: append([]string{}, st.Images[c.images:]...)}
 	if st.Speed != c.speed {
 		u.Speed = st.Speed
 	}
@@ -393,6 +398,6 @@ func (r *Run) changes(c *cursor) *update {
 	if len(u.Epochs) > 0 {
 		u.Keys = st.Keys
 	}
-	c.batches, c.epochs, c.hists, c.done, c.speed = len(st.Batches), len(st.Epochs), len(st.Hists), st.Done, st.Speed
+	c.batches, c.epochs, c.hists, c.images, c.done, c.speed = len(st.Batches), len(st.Epochs), len(st.Hists), len(st.Images), st.Done, st.Speed
 	return u
 }

@@ -397,3 +397,43 @@ func TestBrowserWeightInit(t *testing.T) {
 	screenshot(t, b, ctx, "#histograms", "dashboard-weight-init.png")
 	s.stop(t)
 }
+
+// neurona run gan --dashboard: the sample grids appear as they are
+// written, with the losses and the adversarial model's summary.
+func TestBrowserGAN(t *testing.T) {
+	b := startBrowser(t)
+	out := t.TempDir()
+	s := serve(t, "run", "gan", "--iterations", "40", "--every", "10", "--batch", "16", "--no-score", "--out", out, "--dashboard=127.0.0.1:0", "--hold")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := b.Navigate(ctx, s.url); err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 90*time.Second)
+	defer wcancel()
+	if err := b.WaitTrue(wctx, `document.getElementById("runs").textContent.includes("(done)")`); err != nil {
+		t.Fatalf("%v\npage: %s\n%s", err, eval[string](t, b, ctx, `document.body.innerText.slice(0, 600)`), s.stderr)
+	}
+	show(t, b, ctx, "image-section")
+	ictx, icancel := context.WithTimeout(ctx, 30*time.Second)
+	defer icancel()
+	if err := b.WaitTrue(ictx, `(()=>{const i=[...document.querySelectorAll("#images img")];return i.length===4&&i.every(x=>x.complete&&x.naturalWidth===448)})()`); err != nil {
+		t.Fatalf("%v: images %q", err, eval[[]string](t, b, ctx, `[...document.querySelectorAll("#images img")].map(i=>i.title+" "+i.naturalWidth)`))
+	}
+	if got := eval[string](t, b, ctx, `document.querySelector("#images img").title`); got != "samples_0039.png" {
+		t.Errorf("the first image is %q, want the newest grid, samples_0039.png", got)
+	}
+	series := eval[[]string](t, b, ctx, `[...document.querySelectorAll("#epochs path.series")].map(p=>p.dataset.name+" "+p.dataset.points)`)
+	if strings.Join(series, "|") != "gan: d_loss 4|gan: d_acc 4|gan: a_loss 4|gan: a_acc 4" {
+		t.Errorf("curves %q", series)
+	}
+	if n := eval[int](t, b, ctx, `+document.querySelector("#batches path.series").dataset.points`); n != 40 {
+		t.Errorf("the iteration curve has %d points, want 40", n)
+	}
+	show(t, b, ctx, "model")
+	if rows := eval[[]string](t, b, ctx, `[...document.querySelectorAll("#summary-table tr")].slice(1).map(r=>r.cells[0].textContent)`); strings.Join(rows, "|") != "input_3 (InputLayer)|model_2 (Model)|model_1 (Model)" {
+		t.Errorf("the adversarial model's summary rows %q", rows)
+	}
+	screenshot(t, b, ctx, "#image-section", "dashboard-gan-samples.png")
+	s.stop(t)
+}

@@ -12,7 +12,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/neurona/neurona/dashboard"
 	"github.com/neurona/neurona/datasets"
 	"github.com/neurona/neurona/datasets/mnist"
 	"github.com/neurona/neurona/examples"
@@ -46,6 +48,17 @@ type ganConfig struct {
 	// afterCopy, when set (tests), is called after each copy of the
 	// awkward GAN's weights into its frozen discriminator.
 	afterCopy func(i int, trained, frozen *models.Model)
+	// live, when set (--dashboard), follows the training.
+	live ganLive
+}
+
+// ganLive follows a GAN's training: the models once built, each
+// iteration's losses, and each progress line's running means with the
+// sample grid just written (its name in the output directory).
+type ganLive interface {
+	built(d, g, a *models.Model)
+	iteration(i int, dLoss, aLoss float64)
+	progress(i int, logs map[string]float64, grid string)
 }
 
 const ganZDim = 32
@@ -69,6 +82,9 @@ func ganCommand(ctx context.Context, name string, args []string, stdout, stderr 
 	fs.StringVar(&cfg.optimizer, "optimizer", "rmsprop", "rmsprop (the notebook's) or adam (its commented alternative: Adam(lr 0.0008, clipvalue 1) for the discriminator, Adam(lr 0.0004, clipvalue 1) for the adversarial model)")
 	fs.StringVar(&cfg.scorer, "scorer", ganscore.DefaultPath(), "the MNIST classifier that scores the generated digits at the end (MNIST data only): loaded when the file exists, else the book's LeNet is trained for one epoch and saved there")
 	fs.BoolVar(&cfg.noScore, "no-score", false, "skip the sample-quality score at the end")
+	var dash string
+	fs.Var(dashFlag{&dash}, "dashboard", "serve the training live in the browser: the losses, the adversarial model's graph and the sample grids as they are written (--dashboard=ADDR for another address than "+dashboard.DefaultAddr+")")
+	hold := fs.Bool("hold", false, "with --dashboard: keep serving after training, until Ctrl-C")
 	fs.Usage = func() {
 		if cfg.awkward {
 			fmt.Fprintf(fs.Output(), "Usage: neurona run gan-awkward [flags]\n\nTrains awkward-GAN-with-no-warning.ipynb's GAN (Deep Learning Illustrated,\nchapter 12): the adversarial model holds a second, never-compiled\ndiscriminator whose weights are copied layer by layer from the trained one\nbefore each adversarial step, and the discriminator learns from noisy labels\n(real 1 - U(0, 0.1), fake U(0, 0.1)), so its binary_accuracy stays 0.\n")
@@ -97,11 +113,81 @@ func ganCommand(ctx context.Context, name string, args []string, stdout, stderr 
 	if err != nil {
 		return fmt.Errorf("run %s: %w", name, err)
 	}
-	_, g, err := trainGAN(ctx, cfg, x, stdout)
-	if err != nil || cfg.data != "" || cfg.noScore {
-		return err
+	if *hold && dash == "" {
+		return usagef("run %s: --hold keeps the dashboard serving: give --dashboard too", name)
 	}
-	return scoreGAN(ctx, cfg, g, stdout, stderr)
+	if dash != "" {
+		stop, live, err := startGANDashboard(ctx, dash, name, cfg.out, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.live = live
+	}
+	_, g, err := trainGAN(ctx, cfg, x, stdout)
+	if l, ok := cfg.live.(*ganDashboard); ok {
+		l.run.SetDone()
+	}
+	if err == nil && cfg.data == "" && !cfg.noScore {
+		err = scoreGAN(ctx, cfg, g, stdout, stderr)
+	}
+	if err == nil && *hold {
+		fmt.Fprintln(stderr, "neurona: training done; the dashboard keeps serving until Ctrl-C")
+		<-ctx.Done()
+	}
+	return err
+}
+
+// ganDashboard is a GAN's live dashboard run: the iterations' losses as
+// the batch curve, each progress line's running means as a point of the
+// epoch curves (at the iteration), and the sample grids as images.
+type ganDashboard struct {
+	run *dashboard.Run
+}
+
+func (l *ganDashboard) built(d, g, a *models.Model) {
+	var b strings.Builder
+	if err := a.Summary(&b); err == nil {
+		l.run.SetSummary(dashboard.ParseSummary(b.String()))
+	}
+}
+
+func (l *ganDashboard) iteration(i int, dLoss, aLoss float64) {
+	l.run.AddBatch(float64(i+1), dLoss)
+}
+
+func (l *ganDashboard) progress(i int, logs map[string]float64, grid string) {
+	l.run.AddEpoch(i, []string{"d_loss", "d_acc", "a_loss", "a_acc"}, logs, 0)
+	l.run.AddImage(grid)
+}
+
+// startGANDashboard serves a GAN's run, its images from the output
+// directory; the returned function stops the server.
+func startGANDashboard(ctx context.Context, addr, name, out string, stderr io.Writer) (func(), ganLive, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("run %s: --out: %w", name, err)
+	}
+	root, err := os.OpenRoot(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, warn, err := dashboard.Listen(addr)
+	if err != nil {
+		root.Close()
+		return nil, nil, err
+	}
+	if warn != "" {
+		fmt.Fprintln(stderr, "neurona:", warn)
+	}
+	srv := dashboard.NewServer(root)
+	run := dashboard.NewRun(name)
+	run.SetLive()
+	srv.AddRun(run)
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Serve(sctx, l) }()
+	fmt.Fprintf(stderr, "neurona: dashboard at http://%s/\n", l.Addr())
+	return func() { cancel(); <-done; root.Close() }, &ganDashboard{run: run}, nil
 }
 
 // scoreGAN prints the score of 1,000 digits drawn from g, with the score of
@@ -195,6 +281,9 @@ func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Wr
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.live != nil {
+		cfg.live.built(d, g, a)
+	}
 	rng := tensor.NewRNG(cfg.seed*4 + 3)
 	b := cfg.batch
 	perm := make([]int, n)
@@ -259,6 +348,9 @@ func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Wr
 		}
 		h.aLoss, h.aAcc = append(h.aLoss, am[0]), append(h.aAcc, am[1])
 		sd, sda, sa, saa = sd+dm[0], sda+dm[1], sa+am[0], saa+am[1]
+		if cfg.live != nil {
+			cfg.live.iteration(i, dm[0], am[0])
+		}
 		if (i+1)%cfg.every == 0 {
 			div := float64(max(i, 1))
 			fmt.Fprintf(stdout, "%d: [D loss: %f, acc: %f]  [A loss: %f, acc: %f]\n", i, sd/div, sda/div, sa/div, saa/div)
@@ -268,8 +360,12 @@ func trainGAN(ctx context.Context, cfg ganConfig, x *tensor.Tensor, stdout io.Wr
 			if err != nil {
 				return h, nil, fmt.Errorf("run gan: iteration %d: samples: %w", i, err)
 			}
-			if err := writeGrid(filepath.Join(cfg.out, fmt.Sprintf("samples_%04d.png", i)), imgs); err != nil {
+			name := fmt.Sprintf("samples_%04d.png", i)
+			if err := writeGrid(filepath.Join(cfg.out, name), imgs); err != nil {
 				return h, nil, err
+			}
+			if cfg.live != nil {
+				cfg.live.progress(i, map[string]float64{"d_loss": sd / div, "d_acc": sda / div, "a_loss": sa / div, "a_acc": saa / div}, name)
 			}
 		}
 	}

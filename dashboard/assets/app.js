@@ -217,7 +217,8 @@ function renderHists(vis) {
 function renderImages(vis) {
   const im = document.getElementById("images");
   im.innerHTML = "";
-  vis.forEach(r => (r.images || []).forEach(p => {
+  // The newest first: a GAN writes a sample grid every few iterations.
+  vis.forEach(r => (r.images || []).slice(-12).reverse().forEach(p => {
     im.appendChild(html("figure", {}, [html("img", {src: "api/file?path=" + encodeURIComponent(p) + "&v=" + (r.epochs || []).length, title: p}), html("figcaption", {textContent: p})]));
   }));
 }
@@ -394,18 +395,21 @@ const es = new EventSource("api/events");
 // fetches the runs again.
 es.onmessage = ev => {
   const m = JSON.parse(ev.data), r = runs.find(x => x.name === m.run);
-  if (m.type !== "update" || !r || r.batches.length !== m.from || r.epochs.length !== m.epochs_from || (r.hists || []).length !== m.hists_from) {
+  if (m.type !== "update" || !r || r.batches.length !== m.from || r.epochs.length !== m.epochs_from || (r.hists || []).length !== m.hists_from || (r.images || []).length !== m.images_from) {
     load();
     return;
   }
-  r.batches.push(...m.points);
+  const points = m.points || [], epochs = m.epochs || [], hists = m.hists || [], images = m.images || [];
+  if (images.length) r.images = (r.images || []).concat(images);
+  r.batches.push(...points);
   r.progress = m.progress;
+  const ended = m.done && !r.done;
   r.done = m.done;
   if (m.keys && m.keys.length) r.keys = m.keys;
   if (m.speed) r.speed = m.speed;
-  if (m.hists.length) r.hists = (r.hists || []).concat(m.hists);
-  r.epochs.push(...m.epochs);
-  const full = m.epochs.length > 0 || m.hists.length > 0 || m.done;
-  if (m.done) renderRuns();
+  if (hists.length) r.hists = (r.hists || []).concat(hists);
+  r.epochs.push(...epochs);
+  const full = epochs.length > 0 || hists.length > 0 || images.length > 0 || ended;
+  if (ended) renderRuns();
   schedule(full);
 };
