@@ -250,7 +250,7 @@ func (r *Run) MarshalJSON() ([]byte, error) {
 	// Epochs, Hists and Images only grow, and their elements do not
 	// change once appended: their headers are enough. Batches is thinned
 	// in place, and Progress is updated in place: they are copied.
-	st.Batches = append([]Point(nil), st.Batches...)
+	st.Batches = append([]Point{}, st.Batches...) // [] when empty, as the page expects
 	if st.Progress != nil {
 		p := *st.Progress
 		st.Progress = &p

@@ -33,7 +33,7 @@ func startBrowser(t *testing.T) *cdp.Browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	b, err := cdp.Start(ctx, path, t.TempDir(), 1000, 900)
 	if err != nil {
@@ -129,8 +129,10 @@ func screenshot(t *testing.T, b *cdp.Browser, ctx context.Context, selector, nam
 func show(t *testing.T, b *cdp.Browser, ctx context.Context, id string) {
 	t.Helper()
 	eval[any](t, b, ctx, `document.getElementById("`+id+`").scrollIntoView()`)
-	if err := b.WaitTrue(ctx, `!document.getElementById("`+id+`").dataset.stale`); err != nil {
-		t.Fatal(err)
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := b.WaitTrue(wctx, `!document.getElementById("`+id+`").dataset.stale`); err != nil {
+		t.Fatalf("%v: %s", err, eval[string](t, b, context.Background(), `(()=>{let e="";try{drawStale()}catch(x){e=String(x)+x.stack};const r=document.getElementById("`+id+`").getBoundingClientRect();return r.top+" "+r.bottom+" "+window.innerHeight+" "+e})()`))
 	}
 }
 
@@ -403,8 +405,9 @@ func TestBrowserWeightInit(t *testing.T) {
 func TestBrowserGAN(t *testing.T) {
 	b := startBrowser(t)
 	out := t.TempDir()
+	start := time.Now()
 	s := serve(t, "run", "gan", "--iterations", "40", "--every", "10", "--batch", "16", "--no-score", "--out", out, "--dashboard=127.0.0.1:0", "--hold")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	if err := b.Navigate(ctx, s.url); err != nil {
 		t.Fatal(err)
@@ -414,6 +417,7 @@ func TestBrowserGAN(t *testing.T) {
 	if err := b.WaitTrue(wctx, `document.getElementById("runs").textContent.includes("(done)")`); err != nil {
 		t.Fatalf("%v\npage: %s\n%s", err, eval[string](t, b, ctx, `document.body.innerText.slice(0, 600)`), s.stderr)
 	}
+	t.Logf("done %v after the start", time.Since(start))
 	show(t, b, ctx, "image-section")
 	ictx, icancel := context.WithTimeout(ctx, 30*time.Second)
 	defer icancel()
@@ -423,13 +427,19 @@ func TestBrowserGAN(t *testing.T) {
 	if got := eval[string](t, b, ctx, `document.querySelector("#images img").title`); got != "samples_0039.png" {
 		t.Errorf("the first image is %q, want the newest grid, samples_0039.png", got)
 	}
-	series := eval[[]string](t, b, ctx, `[...document.querySelectorAll("#epochs path.series")].map(p=>p.dataset.name+" "+p.dataset.points)`)
-	if strings.Join(series, "|") != "gan: d_loss 4|gan: d_acc 4|gan: a_loss 4|gan: a_acc 4" {
-		t.Errorf("curves %q", series)
+	// The page draws within a second of the last event, the sections on
+	// screen.
+	show(t, b, ctx, "curves")
+	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+	defer ccancel()
+	const series = `[...document.querySelectorAll("#epochs path.series")].map(p=>p.dataset.name+" "+p.dataset.points).join("|")`
+	if err := b.WaitTrue(cctx, series+` === "gan: d_loss 4|gan: d_acc 4|gan: a_loss 4|gan: a_acc 4"`); err != nil {
+		t.Errorf("curves %q: %v", eval[string](t, b, ctx, series), err)
 	}
 	if n := eval[int](t, b, ctx, `+document.querySelector("#batches path.series").dataset.points`); n != 40 {
 		t.Errorf("the iteration curve has %d points, want 40", n)
 	}
+	t.Logf("%v after the start", time.Since(start))
 	show(t, b, ctx, "model")
 	if rows := eval[[]string](t, b, ctx, `[...document.querySelectorAll("#summary-table tr")].slice(1).map(r=>r.cells[0].textContent)`); strings.Join(rows, "|") != "input_3 (InputLayer)|model_2 (Model)|model_1 (Model)" {
 		t.Errorf("the adversarial model's summary rows %q", rows)

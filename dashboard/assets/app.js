@@ -329,11 +329,15 @@ const sections = {
   "curves": renderCurves, "model": renderSummary, "learning-speed": renderSpeed,
   "histograms": renderHists, "image-section": renderImages, "forward-pass": renderForwardControls,
 };
-const onScreen = new Set();
+// onScreen tells whether a section is in the viewport.
+function onScreen(sec) {
+  const r = sec.getBoundingClientRect();
+  return r.bottom > 0 && r.top < window.innerHeight;
+}
 
 function renderSection(id) {
   const sec = document.getElementById(id);
-  if (!onScreen.has(id)) {
+  if (!onScreen(sec)) {
     if (!sec.dataset.stale) sec.dataset.stale = "1"; // a change to the DOM costs a frame
     return;
   }
@@ -346,15 +350,20 @@ function render() {
   for (const id in sections) renderSection(id);
 }
 
-const observer = new IntersectionObserver(entries => entries.forEach(e => {
-  if (e.isIntersecting) {
-    onScreen.add(e.target.id);
-    if (e.target.dataset.stale) renderSection(e.target.id);
-  } else {
-    onScreen.delete(e.target.id);
-  }
-}));
-for (const id in sections) { document.getElementById(id).dataset.stale = "1"; observer.observe(document.getElementById(id)); }
+// A stale section that comes into view, by a scroll or by the layout
+// moving (an IntersectionObserver tells), is drawn then.
+let pending = false;
+function drawStale() {
+  pending = false;
+  for (const id in sections) if (document.getElementById(id).dataset.stale) renderSection(id);
+}
+const wake = () => { if (!pending) { pending = true; requestAnimationFrame(drawStale); } };
+for (const ev of ["scroll", "resize"]) window.addEventListener(ev, wake);
+const observer = new IntersectionObserver(wake);
+for (const id in sections) {
+  document.getElementById(id).dataset.stale = "1";
+  observer.observe(document.getElementById(id));
+}
 
 // schedule draws the page (all of it when full, else the curves) a
 // second after the last drawing at the earliest.
