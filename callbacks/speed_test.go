@@ -19,6 +19,14 @@ func (m *speedModel) WeightTensors() []Weight  { return m.ws }
 func (m *speedModel) Save(string) error        { return nil }
 func (m *speedModel) SaveWeights(string) error { return nil }
 
+// layerOf is w's index in the test model's LearningSpeed.Layers.
+func layerOf(w Weight) int {
+	if w.Layer == "dense_2" {
+		return 1
+	}
+	return 0
+}
+
 // LearningSpeed against a float64 reference: the mean of each layer's
 // gradient norm over the measured batches, and the norm of each layer's
 // weight change over the epoch; with Every 3 only batches 0, 3, 6 count.
@@ -64,10 +72,7 @@ func TestLearningSpeedMatchesReference(t *testing.T) {
 					if !w.Trainable {
 						continue
 					}
-					l := 0
-					if w.Layer == "dense_2" {
-						l = 1
-					}
+					l := layerOf(w)
 					for i := range w.Grad.Data {
 						g := float32(rng.NormFloat64() * math.Pow(10, float64(l)))
 						w.Grad.Data[i] = g
@@ -90,10 +95,7 @@ func TestLearningSpeedMatchesReference(t *testing.T) {
 				if !w.Trainable {
 					continue
 				}
-				l := 0
-				if w.Layer == "dense_2" {
-					l = 1
-				}
+				l := layerOf(w)
 				for i, v := range w.Value.Data {
 					d := float64(v) - start[w.Name][i]
 					change[l] += d * d

@@ -96,7 +96,7 @@ func main() {
 		ratios, benchutil.Median(ratios), sorted[len(sorted)/4], sorted[(3*len(sorted))/4], above, len(ratios))
 	mw, md := benchutil.Median(without), benchutil.Median(with)
 	fmt.Printf("median epoch without %.1f ms (runs %.1f–%.1f), with a connected page %.1f ms (runs %.1f–%.1f): with/without %.3f\n",
-		1000*mw, 1000*minOf(without), 1000*maxOf(without), 1000*md, 1000*minOf(with), 1000*maxOf(with), md/mw)
+		1000*mw, 1000*slices.Min(without), 1000*slices.Max(without), 1000*md, 1000*slices.Min(with), 1000*slices.Max(with), md/mw)
 }
 
 var verbose *bool
@@ -249,22 +249,6 @@ func browserCPU(root int) float64 {
 		}
 	}
 	return total
-}
-
-func minOf(xs []float64) float64 {
-	m := xs[0]
-	for _, x := range xs {
-		m = min(m, x)
-	}
-	return m
-}
-
-func maxOf(xs []float64) float64 {
-	m := xs[0]
-	for _, x := range xs {
-		m = max(m, x)
-	}
-	return m
 }
 
 func scaled(xs []float64, k float64) []float64 {

@@ -115,6 +115,14 @@ func saturatedUnits(activation activations.Name, act []float32) int {
 	return n
 }
 
+// saturationWord names what saturatedUnits counts.
+func saturationWord(activation activations.Name) string {
+	if activation == activations.ReLU {
+		return "inactive"
+	}
+	return "saturated"
+}
+
 // weightInitRange is the range the activations are histogrammed over:
 // the activation's, or 0 to the largest value for relu.
 func weightInitRange(activation activations.Name, act []float32) (lo, hi float64) {
@@ -172,10 +180,7 @@ Flags:
 		return usagef("run weight-init: unexpected argument %q", fs.Arg(0))
 	}
 	act := activations.Name(*activation)
-	word := "saturated"
-	if act == activations.ReLU {
-		word = "inactive"
-	}
+	word := saturationWord(act)
 	names := strings.Split(*initializer, ",")
 	var results []*weightInitResult
 	for i, name := range names {
@@ -247,10 +252,7 @@ func serveWeightInit(ctx context.Context, addr string, names []string, results [
 			run.SetSummary(dashboard.ParseSummary(b.String()))
 		}
 		lo, hi := weightInitRange(act, r.act)
-		word := "saturated"
-		if act == activations.ReLU {
-			word = "inactive"
-		}
+		word := saturationWord(act)
 		run.SetActivations(dashboard.Histogram(fmt.Sprintf("%s, %s: %d of %d units %s", names[i], act, r.saturated, len(r.act), word), r.act, lo, hi, 50))
 		srv.AddRun(run)
 	}

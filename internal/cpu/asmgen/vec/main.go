@@ -45,8 +45,8 @@ func main() {
 		genAddMul(s)
 		genAddBias(s)
 		genSumRows(s)
-		genSum32(s)
-		genSumSq32(s)
+		genSum32(s, false)
+		genSum32(s, true)
 	}
 	expConsts()
 	genExp64(avx512)
@@ -464,9 +464,14 @@ func genSumRows(s *isa) {
 	finish()
 }
 
-func genSum32(s *isa) {
-	name := header(s, "sum32", "func(x []float32, acc *float64)",
-		"adds x[i] as a float64 into acc[i%32] for i < len(x)&^31, in index order; acc holds 32 partial sums.")
+// genSum32 generates sum32, or with square sumSq32: the same loop with a
+// multiply (not fused) before each add.
+func genSum32(s *isa, square bool) {
+	base, doc := "sum32", "adds x[i] as a float64 into acc[i%32] for i < len(x)&^31, in index order; acc holds 32 partial sums."
+	if square {
+		base, doc = "sumSq32", "adds float64(x[i])² into acc[i%32] for i < len(x)&^31, in index order (a multiply, then an add: no fused rounding); acc holds 32 partial sums."
+	}
+	name := header(s, base, "func(x []float32, acc *float64)", doc)
 	xp, n, ap := RSI, R10, RDI
 	Load(Param("x").Base(), xp)
 	Load(Param("x").Len(), n)
@@ -483,38 +488,9 @@ func genSum32(s *isa) {
 	Label(name + "_loop")
 	for k := 0; k < nacc; k++ {
 		VCVTPS2PD(Mem{Base: xp, Disp: step * k}, t(k))
-		VADDPD(t(k), acc(k), acc(k))
-	}
-	ADDQ(U32(128), xp)
-	DECQ(n)
-	JNE(LabelRef(name + "_loop"))
-	Label(name + "_store")
-	for k := 0; k < nacc; k++ {
-		VMOVUPD(acc(k), Mem{Base: ap, Disp: 8 * k * s.w / 2})
-	}
-	finish()
-}
-
-func genSumSq32(s *isa) {
-	name := header(s, "sumSq32", "func(x []float32, acc *float64)",
-		"adds float64(x[i])² into acc[i%32] for i < len(x)&^31, in index order (a multiply, then an add: no fused rounding); acc holds 32 partial sums.")
-	xp, n, ap := RSI, R10, RDI
-	Load(Param("x").Base(), xp)
-	Load(Param("x").Len(), n)
-	Load(Param("acc"), ap)
-	nacc := 32 / (s.w / 2)
-	acc := func(k int) VecPhysical { return s.v(k) }
-	t := func(k int) VecPhysical { return s.v(nacc + k%4) }
-	step := 4 * s.w / 2
-	for k := 0; k < nacc; k++ {
-		VMOVUPD(Mem{Base: ap, Disp: 8 * k * s.w / 2}, acc(k))
-	}
-	SHRQ(U8(5), n)
-	JE(LabelRef(name + "_store"))
-	Label(name + "_loop")
-	for k := 0; k < nacc; k++ {
-		VCVTPS2PD(Mem{Base: xp, Disp: step * k}, t(k))
-		VMULPD(t(k), t(k), t(k))
+		if square {
+			VMULPD(t(k), t(k), t(k))
+		}
 		VADDPD(t(k), acc(k), acc(k))
 	}
 	ADDQ(U32(128), xp)
