@@ -80,6 +80,9 @@ var bookPools = []bookPool{
 // convolution as im2col + GEMM.
 var benchIm2col = flag.Bool("conv.im2col", false, "BenchmarkBookConv: im2col + GEMM only, no Winograd")
 
+// benchTile2 restricts Winograd to F(2×2, 3×3).
+var benchTile2 = flag.Bool("conv.tile2", false, "BenchmarkBookConv: Winograd F(2×2, 3×3) only, no F(4×4, 3×3)")
+
 var (
 	peakOnce sync.Once
 	peak1    float64
@@ -117,8 +120,8 @@ func reportConv(b *testing.B, flops float64, cpuStart time.Duration) {
 // input gradients, replayed from one recorded forward pass and counted as
 // twice the forward flops.
 func BenchmarkBookConv(b *testing.B) {
-	defer func(d bool) { winoDisabled = d }(winoDisabled)
-	winoDisabled = *benchIm2col
+	defer func(d, t4 bool) { winoDisabled, winoTile4 = d, t4 }(winoDisabled, winoTile4)
+	winoDisabled, winoTile4 = *benchIm2col, !*benchTile2
 	fmaPeak()
 	for _, bc := range bookConvs {
 		var x, w, bias *Var

@@ -40,12 +40,44 @@ type winoGeom struct {
 	n, h, w, c int
 	oh, ow, f  int
 	padT, padL int
+	m          int // output tile: 2 (F(2×2, 3×3)) or 4 (F(4×4, 3×3))
 	th, tw     int // tiles per sample, down and across
 }
 
-func newWinoGeom(n, h, w, c, oh, ow, f, padT, padL int) winoGeom {
-	return winoGeom{n: n, h: h, w: w, c: c, oh: oh, ow: ow, f: f, padT: padT, padL: padL,
-		th: (oh + 1) / 2, tw: (ow + 1) / 2}
+func newWinoGeom(n, h, w, c, oh, ow, f, padT, padL, m int) winoGeom {
+	return winoGeom{n: n, h: h, w: w, c: c, oh: oh, ow: ow, f: f, padT: padT, padL: padL, m: m,
+		th: (oh + m - 1) / m, tw: (ow + m - 1) / m}
+}
+
+// in is the side of an input tile, m + 2.
+func (g *winoGeom) in() int { return g.m + 2 }
+
+// elems is the number of elements of a transformed tile, (m + 2)²: as
+// many GEMMs per chunk.
+func (g *winoGeom) elems() int { return winoElems(g.m) }
+
+// winoElems returns the elements of a transformed tile of output tile m.
+func winoElems(m int) int { return (m + 2) * (m + 2) }
+
+// winoTile4 enables F(4×4, 3×3) (tests and benchmarks turn it off).
+var winoTile4 = true
+
+// winoTile returns the output tile of the Winograd convolutions of a 3×3
+// convolution whose output is oh × ow: 4 (F(4×4, 3×3), 36 products per
+// 4×4 tile, 2.25 per output) when its products, padding to whole tiles
+// included, are under 80% of those of F(2×2, 3×3) (16 per 2×2 tile, 4 per
+// output), else 2. The choice depends on the shape alone, so the forward
+// and backward passes of a convolution agree.
+func winoTile(oh, ow int) int {
+	if !winoTile4 {
+		return 2
+	}
+	p2 := ((oh + 1) / 2) * ((ow + 1) / 2) * 16
+	p4 := ((oh + 3) / 4) * ((ow + 3) / 4) * 36
+	if 5*p4 < 4*p2 {
+		return 4
+	}
+	return 2
 }
 
 func (g *winoGeom) tiles() int { return g.n * g.th * g.tw }
@@ -58,7 +90,7 @@ var winoChunkFloats = 1 << 20
 // chunk returns the number of tiles of a chunk: a multiple of 8 (the GEMM's
 // row block), from the shapes alone.
 func (g *winoGeom) chunk() int {
-	t := winoChunkFloats / (16 * (g.c + g.f))
+	t := winoChunkFloats / (g.elems() * (g.c + g.f))
 	t = max(8, t&^7)
 	return min(t, g.tiles())
 }
@@ -66,14 +98,29 @@ func (g *winoGeom) chunk() int {
 // forwardWino returns the Winograd geometry of the convolution g for n
 // samples.
 func (g *convGeom) forwardWino(n int) winoGeom {
-	return newWinoGeom(n, g.h, g.w, g.c, g.oh, g.ow, g.f, g.padT, g.padL)
+	return newWinoGeom(n, g.h, g.w, g.c, g.oh, g.ow, g.f, g.padT, g.padL, g.winoM())
+}
+
+// winoM returns the output tile of the Winograd convolutions of g's
+// forward pass and weight gradient, which share the transformed input
+// tiles.
+func (g *convGeom) winoM() int { return winoTile(g.oh, g.ow) }
+
+// winoMdx returns the output tile of the Winograd convolution of g's input
+// gradient, whose output is the input's h × w.
+func (g *convGeom) winoMdx() int { return winoTile(g.h, g.w) }
+
+// winoKernels returns the room for one set of transformed kernels of g:
+// (m + 2)² matrices c × f for the larger of the two tiles.
+func (g *convGeom) winoKernels() int {
+	return winoElems(max(g.winoM(), g.winoMdx())) * g.c * g.f
 }
 
 // inputGradWino returns the Winograd geometry of the input gradient of the
 // convolution g for n samples: from the output gradient (n, oh, ow, f) to
 // the input's (n, h, w, c).
 func (g *convGeom) inputGradWino(n int) winoGeom {
-	return newWinoGeom(n, g.oh, g.ow, g.f, g.h, g.w, g.c, g.kh-1-g.padT, g.kw-1-g.padL)
+	return newWinoGeom(n, g.oh, g.ow, g.f, g.h, g.w, g.c, g.kh-1-g.padT, g.kw-1-g.padL, g.winoMdx())
 }
 
 // Thresholds of the Winograd path (package variables so that tests can
@@ -131,8 +178,8 @@ type winoJob struct {
 	afn    func(lo, hi int) // filterAdjoint
 }
 
-// winoBuf is a worker's scratch: the transformed inputs V (16 × per × c),
-// the products M (16 × per × f), a padded input tile and a 2×2 output
+// winoBuf is a worker's scratch: the transformed inputs V (elems × per ×
+// c), the products M (elems × per × f), a padded input tile and an output
 // tile for the tiles that cross the border.
 type winoBuf struct {
 	v, m, pad, sink []float32
@@ -174,11 +221,11 @@ func grow(s []float32, n int) []float32 {
 var winoPerm = [16]int{15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0}
 
 // winoTransformFilter writes into u the transformed kernels U_e (c × f) of
-// a Keras kernel w (3, 3, c, f).
-func winoTransformFilter(u, w []float32, c, f int) {
+// a Keras kernel w (3, 3, c, f), for output tile m.
+func winoTransformFilter(u, w []float32, c, f, m int) {
 	j := getWinoJob()
 	j.u, j.w, j.flip = u, w, false
-	j.g.c, j.g.f = c, f
+	j.g.c, j.g.f, j.g.m = c, f, m
 	if serialWindowOps {
 		j.ffn(0, c*f)
 	} else {
@@ -187,11 +234,31 @@ func winoTransformFilter(u, w []float32, c, f int) {
 	putWinoJob(j)
 }
 
+// winoFlipped holds the flipped, transposed 3×3 kernels of F(4×4, 3×3)'s
+// input gradient.
+var winoFlipped freeList[[]float32]
+
 // winoFlipFilter writes into ut the transformed kernels (f × c) of the
 // flipped, transposed kernel g'(ky, kx, fo, ci) = w(2−ky, 2−kx, ci, fo),
-// the kernel of the input gradient, from those of w in u: U'_e =
-// U_{winoPerm[e]}ᵀ.
-func winoFlipFilter(ut, u []float32, c, f int) {
+// the kernel of the input gradient. For m = 2 they come from those of w in
+// u: U'_e = U_{winoPerm[e]}ᵀ, when both tiles m (of u) and mdx (of ut)
+// are 2. F(4×4, 3×3)'s G has no such symmetry, so otherwise the kernel w
+// is flipped and transposed first, then transformed.
+func winoFlipFilter(ut, u, w []float32, c, f, m, mdx int) {
+	if m != 2 || mdx != 2 {
+		cf := c * f
+		p := winoFlipped.get()
+		if p == nil {
+			p = new([]float32)
+		}
+		*p = grow(*p, 9*cf)
+		for t := range 9 {
+			cpu.Transpose((*p)[t*cf:], c, w[(8-t)*cf:], f, c, f)
+		}
+		winoTransformFilter(ut, *p, f, c, mdx)
+		winoFlipped.put(p)
+		return
+	}
 	j := getWinoJob()
 	j.u, j.w, j.flip = ut, u, true
 	j.g.c, j.g.f = c, f
@@ -206,13 +273,16 @@ func winoFlipFilter(ut, u []float32, c, f int) {
 func (j *winoJob) filter(lo, hi int) {
 	c, f := j.g.c, j.g.f
 	cf := c * f
-	if j.flip {
+	switch {
+	case j.flip:
 		for e := lo; e < hi; e++ {
 			cpu.Transpose(j.u[e*cf:], c, j.w[winoPerm[e]*cf:], f, c, f)
 		}
-		return
+	case j.g.m == 4:
+		cpu.WinoFilter4(j.w[lo:], cf, j.u[lo:], cf, hi-lo)
+	default:
+		cpu.WinoFilter(j.w[lo:], cf, j.u[lo:], cf, hi-lo)
 	}
-	cpu.WinoFilter(j.w[lo:], cf, j.u[lo:], cf, hi-lo)
 }
 
 // winoConv computes the convolution g of x with the transformed kernels u
@@ -237,16 +307,16 @@ func (j *winoJob) run(lo, hi int) {
 	if b == nil {
 		b = &winoBuf{}
 	}
-	per, c, f := j.per, g.c, g.f
-	b.v = grow(b.v, 16*per*c)
-	b.m = grow(b.m, 16*per*f)
-	b.pad = grow(b.pad, 16*c)
-	b.sink = grow(b.sink, 4*f)
+	per, c, f, ne := j.per, g.c, g.f, g.elems()
+	b.v = grow(b.v, ne*per*c)
+	b.m = grow(b.m, ne*per*f)
+	b.pad = grow(b.pad, ne*c)
+	b.sink = grow(b.sink, g.m*g.m*f)
 	for ch := lo; ch < hi; ch++ {
 		t0 := ch * per
 		t1 := min(t0+per, g.tiles())
 		g.inputTiles(b.v, j.x, b.pad, t0, t0, t1, per)
-		for e := range 16 {
+		for e := range ne {
 			cpu.Gemm(false, false, t1-t0, f, c, 1, b.v[e*per*c:], c, j.u[e*c*f:], f, 0, b.m[e*per*f:], f)
 		}
 		g.outputTiles(j.y, b.m, b.sink, j.bias, j.relu, j.acc, t0, t1, per)
@@ -256,22 +326,26 @@ func (j *winoJob) run(lo, hi int) {
 
 // inputTiles writes V_e for the tiles [t0, t1): row t−base of the per × c
 // matrix at v[e·per·c:]. A tile that reaches over the border of the image
-// is first copied into pad (16·c floats) with zeros outside.
+// is first copied into pad (elems·c floats) with zeros outside.
 func (g *winoGeom) inputTiles(v, x, pad []float32, base, t0, t1, per int) {
-	c := g.c
+	c, m, a := g.c, g.m, g.in()
 	img, tps, rs := g.h*g.w*c, g.th*g.tw, g.w*c
+	input := cpu.WinoInput
+	if m == 4 {
+		input = cpu.WinoInput4
+	}
 	for t := t0; t < t1; t++ {
 		s, r := t/tps, t%tps
-		iy0, ix0 := 2*(r/g.tw)-g.padT, 2*(r%g.tw)-g.padL
+		iy0, ix0 := m*(r/g.tw)-g.padT, m*(r%g.tw)-g.padL
 		src := x[s*img : (s+1)*img]
 		dst := v[(t-base)*c:]
-		if iy0 >= 0 && ix0 >= 0 && iy0+4 <= g.h && ix0+4 <= g.w {
-			cpu.WinoInput(src[(iy0*g.w+ix0)*c:], rs, c, dst, per*c, c)
+		if iy0 >= 0 && ix0 >= 0 && iy0+a <= g.h && ix0+a <= g.w {
+			input(src[(iy0*g.w+ix0)*c:], rs, c, dst, per*c, c)
 			continue
 		}
-		for i := range 4 {
-			for k := range 4 {
-				p := pad[(i*4+k)*c : (i*4+k+1)*c]
+		for i := range a {
+			for k := range a {
+				p := pad[(i*a+k)*c : (i*a+k+1)*c]
 				if iy, ix := iy0+i, ix0+k; iy < 0 || iy >= g.h || ix < 0 || ix >= g.w {
 					clear(p)
 				} else {
@@ -279,40 +353,44 @@ func (g *winoGeom) inputTiles(v, x, pad []float32, base, t0, t1, per int) {
 				}
 			}
 		}
-		cpu.WinoInput(pad, 4*c, c, dst, per*c, c)
+		input(pad, a*c, c, dst, per*c, c)
 	}
 }
 
 // outputTiles transforms the products of the tiles [t0, t1) back into
-// their 2×2 outputs in y. A tile that reaches beyond the image goes
-// through sink (4·f floats).
-func (g *winoGeom) outputTiles(y, m, sink, bias []float32, relu, acc bool, t0, t1, per int) {
-	f := g.f
+// their m×m outputs in y (F(4×4, 3×3) overwrites the products). A tile
+// that reaches beyond the image goes through sink (m·m·f floats).
+func (g *winoGeom) outputTiles(y, prod, sink, bias []float32, relu, acc bool, t0, t1, per int) {
+	f, m := g.f, g.m
 	img, tps, rs := g.oh*g.ow*f, g.th*g.tw, g.ow*f
+	output := cpu.WinoOutput
+	if m == 4 {
+		output = cpu.WinoOutput4
+	}
 	for t := t0; t < t1; t++ {
 		s, r := t/tps, t%tps
-		oy0, ox0 := 2*(r/g.tw), 2*(r%g.tw)
+		oy0, ox0 := m*(r/g.tw), m*(r%g.tw)
 		dst := y[s*img : (s+1)*img]
-		src := m[(t-t0)*f:]
-		if oy0+2 <= g.oh && ox0+2 <= g.ow {
-			cpu.WinoOutput(src, per*f, dst[(oy0*g.ow+ox0)*f:], rs, f, f, bias, relu, acc)
+		src := prod[(t-t0)*f:]
+		if oy0+m <= g.oh && ox0+m <= g.ow {
+			output(src, per*f, dst[(oy0*g.ow+ox0)*f:], rs, f, f, bias, relu, acc)
 			continue
 		}
 		if acc {
 			clear(sink)
-			for i := range 2 {
-				for k := range 2 {
+			for i := range m {
+				for k := range m {
 					if oy, ox := oy0+i, ox0+k; oy < g.oh && ox < g.ow {
-						copy(sink[(i*2+k)*f:(i*2+k+1)*f], dst[(oy*g.ow+ox)*f:])
+						copy(sink[(i*m+k)*f:(i*m+k+1)*f], dst[(oy*g.ow+ox)*f:])
 					}
 				}
 			}
 		}
-		cpu.WinoOutput(src, per*f, sink, 2*f, f, f, bias, relu, acc)
-		for i := range 2 {
-			for k := range 2 {
+		output(src, per*f, sink, m*f, f, f, bias, relu, acc)
+		for i := range m {
+			for k := range m {
 				if oy, ox := oy0+i, ox0+k; oy < g.oh && ox < g.ow {
-					copy(dst[(oy*g.ow+ox)*f:(oy*g.ow+ox+1)*f], sink[(i*2+k)*f:])
+					copy(dst[(oy*g.ow+ox)*f:(oy*g.ow+ox+1)*f], sink[(i*m+k)*f:])
 				}
 			}
 		}
@@ -326,14 +404,14 @@ const winoParts = 8
 // wchunk returns the number of tiles of a chunk of the weight gradient,
 // whose GEMMs sum over the tiles: larger than the forward's.
 func (g *winoGeom) wchunk() int {
-	t := 4 * winoChunkFloats / (16 * (g.c + g.f))
+	t := 4 * winoChunkFloats / (g.elems() * (g.c + g.f))
 	t = max(8, min(t, 2048)&^7)
 	return min(t, g.tiles())
 }
 
 // winoWeightGrad adds the Winograd products of the weight gradient of the
-// convolution g, of images x and output gradient dz, to dU (16 matrices c ×
-// f), or sets them with first: dU_e += V_eᵀ Z_e, with V_e the transformed
+// convolution g, of images x and output gradient dz, to dU (elems matrices
+// c × f), or sets them with first: dU_e += V_eᵀ Z_e, with V_e the transformed
 // input tiles and Z_e = (A dY Aᵀ)_e those of the output gradient. The
 // chunks of tiles are added in order, each GEMM split over the rows of
 // dU_e, so the sums do not depend on the number of workers. The kernel
@@ -346,11 +424,11 @@ func winoWeightGrad(g winoGeom, x, dz, du []float32, first bool) {
 	if b == nil {
 		b = &winoBuf{}
 	}
-	per, c, f := j.per, g.c, g.f
-	b.v = grow(b.v, 16*per*c)
-	b.m = grow(b.m, 16*per*f)
-	b.pad = grow(b.pad, winoParts*16*c)
-	b.sink = grow(b.sink, winoParts*4*f)
+	per, c, f, ne := j.per, g.c, g.f, g.elems()
+	b.v = grow(b.v, ne*per*c)
+	b.m = grow(b.m, ne*per*f)
+	b.pad = grow(b.pad, winoParts*ne*c)
+	b.sink = grow(b.sink, winoParts*g.m*g.m*f)
 	j.buf = b
 	for t0 := 0; t0 < g.tiles(); t0 += per {
 		j.t0, j.t1 = t0, min(t0+per, g.tiles())
@@ -363,7 +441,7 @@ func winoWeightGrad(g winoGeom, x, dz, du []float32, first bool) {
 		if first && t0 == 0 {
 			beta = 0
 		}
-		for e := range 16 {
+		for e := range ne {
 			cpu.Gemm(true, false, c, f, j.t1-t0, 1, b.v[e*per*c:], c, b.m[e*per*f:], f, beta, du[e*c*f:], f)
 		}
 	}
@@ -376,32 +454,37 @@ func winoWeightGrad(g winoGeom, x, dz, du []float32, first bool) {
 func (j *winoJob) gradTransforms(lo, hi int) {
 	g, b := &j.g, j.buf
 	c, f, n := g.c, g.f, j.t1-j.t0
+	pc, sf := g.elems()*c, g.m*g.m*f
 	for p := lo; p < hi; p++ {
 		t0, t1 := j.t0+p*n/winoParts, j.t0+(p+1)*n/winoParts
-		g.inputTiles(b.v, j.x, b.pad[p*16*c:(p+1)*16*c], j.t0, t0, t1, j.per)
-		g.gradTiles(b.m, j.y, b.sink[p*4*f:(p+1)*4*f], j.t0, t0, t1, j.per)
+		g.inputTiles(b.v, j.x, b.pad[p*pc:(p+1)*pc], j.t0, t0, t1, j.per)
+		g.gradTiles(b.m, j.y, b.sink[p*sf:(p+1)*sf], j.t0, t0, t1, j.per)
 	}
 }
 
 // gradTiles writes Z_e = (A dY Aᵀ)_e of the output gradient dy for the
 // tiles [t0, t1): row t−base of the per × f matrix at z[e·per·f:]. A tile
-// that reaches beyond the image is first copied into pad (4·f floats) with
-// zeros outside.
+// that reaches beyond the image is first copied into pad (m·m·f floats)
+// with zeros outside.
 func (g *winoGeom) gradTiles(z, dy, pad []float32, base, t0, t1, per int) {
-	f := g.f
+	f, m := g.f, g.m
 	img, tps, rs := g.oh*g.ow*f, g.th*g.tw, g.ow*f
+	adjoint := cpu.WinoOutputAdjoint
+	if m == 4 {
+		adjoint = cpu.WinoOutputAdjoint4
+	}
 	for t := t0; t < t1; t++ {
 		s, r := t/tps, t%tps
-		oy0, ox0 := 2*(r/g.tw), 2*(r%g.tw)
+		oy0, ox0 := m*(r/g.tw), m*(r%g.tw)
 		src := dy[s*img : (s+1)*img]
 		dst := z[(t-base)*f:]
-		if oy0+2 <= g.oh && ox0+2 <= g.ow {
-			cpu.WinoOutputAdjoint(src[(oy0*g.ow+ox0)*f:], rs, f, dst, per*f, f)
+		if oy0+m <= g.oh && ox0+m <= g.ow {
+			adjoint(src[(oy0*g.ow+ox0)*f:], rs, f, dst, per*f, f)
 			continue
 		}
-		for i := range 2 {
-			for k := range 2 {
-				p := pad[(i*2+k)*f : (i*2+k+1)*f]
+		for i := range m {
+			for k := range m {
+				p := pad[(i*m+k)*f : (i*m+k+1)*f]
 				if oy, ox := oy0+i, ox0+k; oy < g.oh && ox < g.ow {
 					copy(p, src[(oy*g.ow+ox)*f:])
 				} else {
@@ -409,15 +492,16 @@ func (g *winoGeom) gradTiles(z, dy, pad []float32, base, t0, t1, per int) {
 				}
 			}
 		}
-		cpu.WinoOutputAdjoint(pad, 2*f, f, dst, per*f, f)
+		adjoint(pad, m*f, f, dst, per*f, f)
 	}
 }
 
-// winoFilterGrad adds Gᵀ dU_e G to the kernel gradient dw (3, 3, c, f).
-func winoFilterGrad(dw, du []float32, c, f int) {
+// winoFilterGrad adds Gᵀ dU_e G to the kernel gradient dw (3, 3, c, f),
+// for output tile m.
+func winoFilterGrad(dw, du []float32, c, f, m int) {
 	j := getWinoJob()
 	j.u, j.w = du, dw
-	j.g.c, j.g.f = c, f
+	j.g.c, j.g.f, j.g.m = c, f, m
 	if serialWindowOps {
 		j.afn(0, c*f)
 	} else {
@@ -428,6 +512,10 @@ func winoFilterGrad(dw, du []float32, c, f int) {
 
 func (j *winoJob) filterAdjoint(lo, hi int) {
 	cf := j.g.c * j.g.f
+	if j.g.m == 4 {
+		cpu.WinoFilterAdjoint4(j.u[lo:], cf, j.w[lo:], cf, hi-lo)
+		return
+	}
 	cpu.WinoFilterAdjoint(j.u[lo:], cf, j.w[lo:], cf, hi-lo)
 }
 
@@ -441,16 +529,16 @@ const convWinograd = 1
 // the flipped kernel (for the input gradient) and for the products of the
 // weight gradient.
 func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides [2]int, act Activation, per int) {
-	c, f := g.c, g.f
+	c, f, ue := g.c, g.f, g.winoKernels()
 	back := nd != nil && g.winogradBackward()
 	var cols *tensor.Tensor
 	if back {
-		cols = tp.Scratch(winoScratch(16*c*f, x.Grad != nil, w.Grad != nil))
+		cols = tp.Scratch(winoScratch(ue, x.Grad != nil, w.Grad != nil))
 	} else {
-		cols = tp.Scratch(16 * c * f)
+		cols = tp.Scratch(ue)
 	}
-	u := cols.Data[:16*c*f]
-	winoTransformFilter(u, w.Value.Data, c, f)
+	u := cols.Data[:ue]
+	winoTransformFilter(u, w.Value.Data, c, f, g.winoM())
 	var bias []float32
 	if b != nil {
 		bias = b.Value.Data
@@ -477,16 +565,16 @@ func (tp *Tape) conv2DWinograd(g *convGeom, nd *node, x, w, b, out *Var, strides
 }
 
 // winoScratch returns the size of a Winograd Conv2D's scratch buffer:
-// the transformed kernels U (u16 floats), then, for the input gradient,
+// the transformed kernels U (ue floats), then, for the input gradient,
 // those of the flipped kernel, then, for the weight gradient, the products
 // dU.
-func winoScratch(u16 int, dx, dw bool) int {
-	n := u16
+func winoScratch(ue int, dx, dw bool) int {
+	n := ue
 	if dx {
-		n += u16
+		n += ue
 	}
 	if dw {
-		n += u16
+		n += ue
 	}
 	return n
 }
@@ -499,9 +587,9 @@ func winoScratch(u16 int, dx, dw bool) int {
 func conv2DBackwardWinograd(nd *node, g *convGeom, per int) {
 	x, w, b := nd.in[0], nd.in[1], nd.in[2]
 	c, f, ohw := g.c, g.f, g.outPix()
-	u, ut, du := winoBack(nd.aux[0].Data, c, f, x.Grad != nil, w.Grad != nil)
+	u, ut, du := winoBack(nd.aux[0].Data, g.winoKernels(), x.Grad != nil, w.Grad != nil)
 	if ut != nil {
-		winoFlipFilter(ut, u, c, f)
+		winoFlipFilter(ut, u, w.Value.Data, c, f, g.winoM(), g.winoMdx())
 	}
 	j := getJob(*g)
 	for s0 := 0; s0 < g.n; s0 += per {
@@ -517,21 +605,21 @@ func conv2DBackwardWinograd(nd *node, g *convGeom, per int) {
 	}
 	putJob(j)
 	if du != nil {
-		winoFilterGrad(w.Grad.Data, du, c, f)
+		winoFilterGrad(w.Grad.Data, du, c, f, g.winoM())
 	}
 }
 
 // winoBack returns the parts of a Winograd Conv2D's scratch buffer cols:
-// the transformed kernels, the room for those of the flipped kernel (nil
-// without dx) and for the weight gradient's products (nil without dw).
-func winoBack(cols []float32, c, f int, dx, dw bool) (u, ut, du []float32) {
-	u16 := 16 * c * f
-	u, cols = cols[:u16], cols[u16:]
+// the transformed kernels (ue floats), the room for those of the flipped
+// kernel (nil without dx) and for the weight gradient's products (nil
+// without dw).
+func winoBack(cols []float32, ue int, dx, dw bool) (u, ut, du []float32) {
+	u, cols = cols[:ue], cols[ue:]
 	if dx {
-		ut, cols = cols[:u16], cols[u16:]
+		ut, cols = cols[:ue], cols[ue:]
 	}
 	if dw {
-		du = cols[:u16]
+		du = cols[:ue]
 	}
 	return u, ut, du
 }

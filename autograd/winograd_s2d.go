@@ -129,7 +129,7 @@ func s2dKernel(g *convGeom, w, ws []float32, toGrad bool) {
 // rearranged images and, with dx, their gradient.
 func s2dScratch(d *convGeom, dx, dw bool) int {
 	img := d.n * d.inImg()
-	n := winoScratch(16*d.c*d.f, dx, dw) + 9*d.c*d.f + img
+	n := winoScratch(d.winoKernels(), dx, dw) + 9*d.c*d.f + img
 	if dx {
 		n += img
 	}
@@ -138,8 +138,8 @@ func s2dScratch(d *convGeom, dx, dw bool) int {
 
 // s2dBack returns the parts of a space-to-depth Conv2D's scratch.
 func s2dBack(cols []float32, d *convGeom, dx, dw bool) (u, ut, du, ws, xs, dxs []float32) {
-	n := winoScratch(16*d.c*d.f, dx, dw)
-	u, ut, du = winoBack(cols[:n], d.c, d.f, dx, dw)
+	n := winoScratch(d.winoKernels(), dx, dw)
+	u, ut, du = winoBack(cols[:n], d.winoKernels(), dx, dw)
 	cols = cols[n:]
 	ws, cols = cols[:9*d.c*d.f], cols[9*d.c*d.f:]
 	img := d.n * d.inImg()
@@ -163,7 +163,7 @@ func (tp *Tape) conv2DWinogradS2D(g, d *convGeom, nd *node, x, w, b, out *Var, s
 	u, _, _, ws, xs, _ := s2dBack(cols.Data, d, back && x.Grad != nil, back && w.Grad != nil)
 	spaceToDepth(g, d, x.Value.Data, xs, false)
 	s2dKernel(g, w.Value.Data, ws, false)
-	winoTransformFilter(u, ws, d.c, d.f)
+	winoTransformFilter(u, ws, d.c, d.f, d.winoM())
 	var bias []float32
 	if b != nil {
 		bias = b.Value.Data
@@ -196,7 +196,7 @@ func conv2DBackwardWinogradS2D(nd *node, g *convGeom, per int) {
 	c, f, ohw := d.c, d.f, g.outPix()
 	u, ut, du, ws, xs, dxs := s2dBack(nd.aux[0].Data, &d, x.Grad != nil, w.Grad != nil)
 	if ut != nil {
-		winoFlipFilter(ut, u, c, f)
+		winoFlipFilter(ut, u, ws, c, f, d.winoM(), d.winoMdx()) // ws still holds the forward pass's kernel
 	}
 	img := d.inImg()
 	j := getJob(*g)
@@ -219,7 +219,7 @@ func conv2DBackwardWinogradS2D(nd *node, g *convGeom, per int) {
 	putJob(j)
 	if du != nil {
 		clear(ws)
-		winoFilterGrad(ws, du, c, f)
+		winoFilterGrad(ws, du, c, f, d.winoM())
 		s2dKernel(g, w.Grad.Data, ws, true)
 	}
 }

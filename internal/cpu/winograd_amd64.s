@@ -514,3 +514,1708 @@ fadj_loop:
 fadj_done:
 	VZEROUPPER
 	RET
+
+// func wino4InputAVX512(src *float32, rs int, ps int, v *float32, vs int, blocks int)
+// Requires: AVX, AVX512F
+TEXT ·wino4InputAVX512(SB), NOSPLIT, $0-48
+	MOVQ         src+0(FP), AX
+	MOVQ         rs+8(FP), CX
+	MOVQ         ps+16(FP), DX
+	MOVQ         v+24(FP), BX
+	MOVQ         vs+32(FP), SI
+	MOVQ         blocks+40(FP), DI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, DX
+	SHLQ         $0x02, SI
+	LEAQ         (SI)(SI*2), R8
+	SHLQ         $0x01, R8
+	MOVL         $0x40000000, R9
+	VPBROADCASTD R9, Z0
+	MOVL         $0x40800000, R9
+	VPBROADCASTD R9, Z1
+	TESTQ        DI, DI
+	JE           in4_done
+
+in4_loop:
+	MOVQ         AX, R9
+	MOVQ         BX, R10
+	VMOVUPS      (R9), Z2
+	VMOVUPS      (R9)(DX*1), Z3
+	VMOVUPS      (R9)(DX*2), Z4
+	LEAQ         (R9)(DX*2), R11
+	VMOVUPS      (R11)(DX*1), Z5
+	VMOVUPS      (R9)(DX*4), Z6
+	LEAQ         (R9)(DX*4), R11
+	VMOVUPS      (R11)(DX*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(SI*1)
+	VMOVUPS      Z4, (R10)(SI*2)
+	LEAQ         (R10)(SI*2), R11
+	VMOVUPS      Z9, (R11)(SI*1)
+	VMOVUPS      Z6, (R10)(SI*4)
+	LEAQ         (R10)(SI*4), R11
+	VMOVUPS      Z3, (R11)(SI*1)
+	ADDQ         CX, R9
+	ADDQ         R8, R10
+	VMOVUPS      (R9), Z2
+	VMOVUPS      (R9)(DX*1), Z3
+	VMOVUPS      (R9)(DX*2), Z4
+	LEAQ         (R9)(DX*2), R11
+	VMOVUPS      (R11)(DX*1), Z5
+	VMOVUPS      (R9)(DX*4), Z6
+	LEAQ         (R9)(DX*4), R11
+	VMOVUPS      (R11)(DX*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(SI*1)
+	VMOVUPS      Z4, (R10)(SI*2)
+	LEAQ         (R10)(SI*2), R11
+	VMOVUPS      Z9, (R11)(SI*1)
+	VMOVUPS      Z6, (R10)(SI*4)
+	LEAQ         (R10)(SI*4), R11
+	VMOVUPS      Z3, (R11)(SI*1)
+	ADDQ         CX, R9
+	ADDQ         R8, R10
+	VMOVUPS      (R9), Z2
+	VMOVUPS      (R9)(DX*1), Z3
+	VMOVUPS      (R9)(DX*2), Z4
+	LEAQ         (R9)(DX*2), R11
+	VMOVUPS      (R11)(DX*1), Z5
+	VMOVUPS      (R9)(DX*4), Z6
+	LEAQ         (R9)(DX*4), R11
+	VMOVUPS      (R11)(DX*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(SI*1)
+	VMOVUPS      Z4, (R10)(SI*2)
+	LEAQ         (R10)(SI*2), R11
+	VMOVUPS      Z9, (R11)(SI*1)
+	VMOVUPS      Z6, (R10)(SI*4)
+	LEAQ         (R10)(SI*4), R11
+	VMOVUPS      Z3, (R11)(SI*1)
+	ADDQ         CX, R9
+	ADDQ         R8, R10
+	VMOVUPS      (R9), Z2
+	VMOVUPS      (R9)(DX*1), Z3
+	VMOVUPS      (R9)(DX*2), Z4
+	LEAQ         (R9)(DX*2), R11
+	VMOVUPS      (R11)(DX*1), Z5
+	VMOVUPS      (R9)(DX*4), Z6
+	LEAQ         (R9)(DX*4), R11
+	VMOVUPS      (R11)(DX*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(SI*1)
+	VMOVUPS      Z4, (R10)(SI*2)
+	LEAQ         (R10)(SI*2), R11
+	VMOVUPS      Z9, (R11)(SI*1)
+	VMOVUPS      Z6, (R10)(SI*4)
+	LEAQ         (R10)(SI*4), R11
+	VMOVUPS      Z3, (R11)(SI*1)
+	ADDQ         CX, R9
+	ADDQ         R8, R10
+	VMOVUPS      (R9), Z2
+	VMOVUPS      (R9)(DX*1), Z3
+	VMOVUPS      (R9)(DX*2), Z4
+	LEAQ         (R9)(DX*2), R11
+	VMOVUPS      (R11)(DX*1), Z5
+	VMOVUPS      (R9)(DX*4), Z6
+	LEAQ         (R9)(DX*4), R11
+	VMOVUPS      (R11)(DX*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(SI*1)
+	VMOVUPS      Z4, (R10)(SI*2)
+	LEAQ         (R10)(SI*2), R11
+	VMOVUPS      Z9, (R11)(SI*1)
+	VMOVUPS      Z6, (R10)(SI*4)
+	LEAQ         (R10)(SI*4), R11
+	VMOVUPS      Z3, (R11)(SI*1)
+	ADDQ         CX, R9
+	ADDQ         R8, R10
+	VMOVUPS      (R9), Z2
+	VMOVUPS      (R9)(DX*1), Z3
+	VMOVUPS      (R9)(DX*2), Z4
+	LEAQ         (R9)(DX*2), R11
+	VMOVUPS      (R11)(DX*1), Z5
+	VMOVUPS      (R9)(DX*4), Z6
+	LEAQ         (R9)(DX*4), R9
+	VMOVUPS      (R9)(DX*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(SI*1)
+	VMOVUPS      Z4, (R10)(SI*2)
+	LEAQ         (R10)(SI*2), R9
+	VMOVUPS      Z9, (R9)(SI*1)
+	VMOVUPS      Z6, (R10)(SI*4)
+	LEAQ         (R10)(SI*4), R9
+	VMOVUPS      Z3, (R9)(SI*1)
+	MOVQ         BX, R10
+	VMOVUPS      (R10), Z2
+	VMOVUPS      (R10)(R8*1), Z3
+	VMOVUPS      (R10)(R8*2), Z4
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      (R9)(R8*1), Z5
+	VMOVUPS      (R10)(R8*4), Z6
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      (R9)(R8*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(R8*1)
+	VMOVUPS      Z4, (R10)(R8*2)
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      Z9, (R9)(R8*1)
+	VMOVUPS      Z6, (R10)(R8*4)
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      Z3, (R9)(R8*1)
+	ADDQ         SI, R10
+	VMOVUPS      (R10), Z2
+	VMOVUPS      (R10)(R8*1), Z3
+	VMOVUPS      (R10)(R8*2), Z4
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      (R9)(R8*1), Z5
+	VMOVUPS      (R10)(R8*4), Z6
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      (R9)(R8*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(R8*1)
+	VMOVUPS      Z4, (R10)(R8*2)
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      Z9, (R9)(R8*1)
+	VMOVUPS      Z6, (R10)(R8*4)
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      Z3, (R9)(R8*1)
+	ADDQ         SI, R10
+	VMOVUPS      (R10), Z2
+	VMOVUPS      (R10)(R8*1), Z3
+	VMOVUPS      (R10)(R8*2), Z4
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      (R9)(R8*1), Z5
+	VMOVUPS      (R10)(R8*4), Z6
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      (R9)(R8*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(R8*1)
+	VMOVUPS      Z4, (R10)(R8*2)
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      Z9, (R9)(R8*1)
+	VMOVUPS      Z6, (R10)(R8*4)
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      Z3, (R9)(R8*1)
+	ADDQ         SI, R10
+	VMOVUPS      (R10), Z2
+	VMOVUPS      (R10)(R8*1), Z3
+	VMOVUPS      (R10)(R8*2), Z4
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      (R9)(R8*1), Z5
+	VMOVUPS      (R10)(R8*4), Z6
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      (R9)(R8*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(R8*1)
+	VMOVUPS      Z4, (R10)(R8*2)
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      Z9, (R9)(R8*1)
+	VMOVUPS      Z6, (R10)(R8*4)
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      Z3, (R9)(R8*1)
+	ADDQ         SI, R10
+	VMOVUPS      (R10), Z2
+	VMOVUPS      (R10)(R8*1), Z3
+	VMOVUPS      (R10)(R8*2), Z4
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      (R9)(R8*1), Z5
+	VMOVUPS      (R10)(R8*4), Z6
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      (R9)(R8*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(R8*1)
+	VMOVUPS      Z4, (R10)(R8*2)
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      Z9, (R9)(R8*1)
+	VMOVUPS      Z6, (R10)(R8*4)
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      Z3, (R9)(R8*1)
+	ADDQ         SI, R10
+	VMOVUPS      (R10), Z2
+	VMOVUPS      (R10)(R8*1), Z3
+	VMOVUPS      (R10)(R8*2), Z4
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      (R9)(R8*1), Z5
+	VMOVUPS      (R10)(R8*4), Z6
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      (R9)(R8*1), Z7
+	VSUBPS       Z4, Z6, Z8
+	VSUBPS       Z4, Z2, Z2
+	VFMADD213PS  Z8, Z1, Z2
+	VADDPS       Z6, Z5, Z9
+	VADDPS       Z4, Z3, Z10
+	VFNMADD213PS Z9, Z1, Z10
+	VSUBPS       Z5, Z6, Z6
+	VSUBPS       Z4, Z3, Z4
+	VFMADD213PS  Z6, Z1, Z4
+	VSUBPS       Z3, Z5, Z6
+	VMOVAPS      Z6, Z9
+	VFMADD213PS  Z8, Z0, Z9
+	VFNMADD213PS Z8, Z0, Z6
+	VSUBPS       Z5, Z7, Z7
+	VSUBPS       Z5, Z3, Z3
+	VFMADD213PS  Z7, Z1, Z3
+	VMOVUPS      Z2, (R10)
+	VMOVUPS      Z10, (R10)(R8*1)
+	VMOVUPS      Z4, (R10)(R8*2)
+	LEAQ         (R10)(R8*2), R9
+	VMOVUPS      Z9, (R9)(R8*1)
+	VMOVUPS      Z6, (R10)(R8*4)
+	LEAQ         (R10)(R8*4), R9
+	VMOVUPS      Z3, (R9)(R8*1)
+	ADDQ         $0x40, AX
+	ADDQ         $0x40, BX
+	DECQ         DI
+	JNE          in4_loop
+
+in4_done:
+	VZEROUPPER
+	RET
+
+// func wino4OutputAVX512(m *float32, ms int, y *float32, rs int, ps int, blocks int, bias *float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·wino4OutputAVX512(SB), NOSPLIT, $0-64
+	MOVQ         m+0(FP), AX
+	MOVQ         ms+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         rs+24(FP), BX
+	MOVQ         ps+32(FP), SI
+	MOVQ         blocks+40(FP), DI
+	MOVQ         bias+48(FP), R8
+	MOVQ         flags+56(FP), R9
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, SI
+	LEAQ         (CX)(CX*2), R10
+	SHLQ         $0x01, R10
+	MOVL         $0x40000000, R11
+	VPBROADCASTD R11, Z0
+	MOVL         $0x40800000, R11
+	VPBROADCASTD R11, Z1
+	MOVL         $0x41000000, R11
+	VPBROADCASTD R11, Z2
+	TESTQ        DI, DI
+	JE           out4_done
+
+out4_loop:
+	MOVQ        AX, R11
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(CX*1), Z4
+	VMOVUPS     (R11)(CX*2), Z5
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     (R12)(CX*1), Z6
+	VMOVUPS     (R11)(CX*4), Z7
+	LEAQ        (R11)(CX*4), R12
+	VMOVUPS     (R12)(CX*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	VMOVUPS     Z3, (R11)
+	VMOVUPS     Z7, (R11)(CX*1)
+	VMOVUPS     Z5, (R11)(CX*2)
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     Z6, (R12)(CX*1)
+	ADDQ        R10, R11
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(CX*1), Z4
+	VMOVUPS     (R11)(CX*2), Z5
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     (R12)(CX*1), Z6
+	VMOVUPS     (R11)(CX*4), Z7
+	LEAQ        (R11)(CX*4), R12
+	VMOVUPS     (R12)(CX*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	VMOVUPS     Z3, (R11)
+	VMOVUPS     Z7, (R11)(CX*1)
+	VMOVUPS     Z5, (R11)(CX*2)
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     Z6, (R12)(CX*1)
+	ADDQ        R10, R11
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(CX*1), Z4
+	VMOVUPS     (R11)(CX*2), Z5
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     (R12)(CX*1), Z6
+	VMOVUPS     (R11)(CX*4), Z7
+	LEAQ        (R11)(CX*4), R12
+	VMOVUPS     (R12)(CX*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	VMOVUPS     Z3, (R11)
+	VMOVUPS     Z7, (R11)(CX*1)
+	VMOVUPS     Z5, (R11)(CX*2)
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     Z6, (R12)(CX*1)
+	ADDQ        R10, R11
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(CX*1), Z4
+	VMOVUPS     (R11)(CX*2), Z5
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     (R12)(CX*1), Z6
+	VMOVUPS     (R11)(CX*4), Z7
+	LEAQ        (R11)(CX*4), R12
+	VMOVUPS     (R12)(CX*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	VMOVUPS     Z3, (R11)
+	VMOVUPS     Z7, (R11)(CX*1)
+	VMOVUPS     Z5, (R11)(CX*2)
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     Z6, (R12)(CX*1)
+	ADDQ        R10, R11
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(CX*1), Z4
+	VMOVUPS     (R11)(CX*2), Z5
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     (R12)(CX*1), Z6
+	VMOVUPS     (R11)(CX*4), Z7
+	LEAQ        (R11)(CX*4), R12
+	VMOVUPS     (R12)(CX*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	VMOVUPS     Z3, (R11)
+	VMOVUPS     Z7, (R11)(CX*1)
+	VMOVUPS     Z5, (R11)(CX*2)
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     Z6, (R12)(CX*1)
+	ADDQ        R10, R11
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(CX*1), Z4
+	VMOVUPS     (R11)(CX*2), Z5
+	LEAQ        (R11)(CX*2), R12
+	VMOVUPS     (R12)(CX*1), Z6
+	VMOVUPS     (R11)(CX*4), Z7
+	LEAQ        (R11)(CX*4), R12
+	VMOVUPS     (R12)(CX*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	VMOVUPS     Z3, (R11)
+	VMOVUPS     Z7, (R11)(CX*1)
+	VMOVUPS     Z5, (R11)(CX*2)
+	LEAQ        (R11)(CX*2), R11
+	VMOVUPS     Z6, (R11)(CX*1)
+	TESTQ       $0x00000001, R9
+	JE          out4_nobias
+	VMOVUPS     (R8), Z10
+	ADDQ        $0x40, R8
+
+out4_nobias:
+	MOVQ        AX, R11
+	MOVQ        DX, R12
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(R10*1), Z4
+	VMOVUPS     (R11)(R10*2), Z5
+	LEAQ        (R11)(R10*2), R13
+	VMOVUPS     (R13)(R10*1), Z6
+	VMOVUPS     (R11)(R10*4), Z7
+	LEAQ        (R11)(R10*4), R13
+	VMOVUPS     (R13)(R10*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	TESTQ       $0x00000004, R9
+	JE          out4_w0
+	VADDPS      (R12), Z3, Z3
+	VMOVUPS     Z3, (R12)
+	VADDPS      (R12)(BX*1), Z7, Z7
+	VMOVUPS     Z7, (R12)(BX*1)
+	VADDPS      (R12)(BX*2), Z5, Z5
+	VMOVUPS     Z5, (R12)(BX*2)
+	LEAQ        (R12)(BX*2), R13
+	VADDPS      (R13)(BX*1), Z6, Z6
+	LEAQ        (R12)(BX*2), R13
+	VMOVUPS     Z6, (R13)(BX*1)
+	JMP         out4_n0
+
+out4_w0:
+	TESTQ  $0x00000001, R9
+	JE     out4_nb0
+	VADDPS Z10, Z3, Z3
+	VADDPS Z10, Z7, Z7
+	VADDPS Z10, Z5, Z5
+	VADDPS Z10, Z6, Z6
+
+out4_nb0:
+	TESTQ   $0x00000002, R9
+	JE      out4_s0
+	VPSRAD  $0x1f, Z3, Z4
+	VPANDND Z3, Z4, Z3
+	VPSRAD  $0x1f, Z7, Z4
+	VPANDND Z7, Z4, Z7
+	VPSRAD  $0x1f, Z5, Z4
+	VPANDND Z5, Z4, Z5
+	VPSRAD  $0x1f, Z6, Z4
+	VPANDND Z6, Z4, Z6
+
+out4_s0:
+	VMOVUPS Z3, (R12)
+	VMOVUPS Z7, (R12)(BX*1)
+	VMOVUPS Z5, (R12)(BX*2)
+	LEAQ    (R12)(BX*2), R13
+	VMOVUPS Z6, (R13)(BX*1)
+
+out4_n0:
+	ADDQ        CX, R11
+	ADDQ        SI, R12
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(R10*1), Z4
+	VMOVUPS     (R11)(R10*2), Z5
+	LEAQ        (R11)(R10*2), R13
+	VMOVUPS     (R13)(R10*1), Z6
+	VMOVUPS     (R11)(R10*4), Z7
+	LEAQ        (R11)(R10*4), R13
+	VMOVUPS     (R13)(R10*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	TESTQ       $0x00000004, R9
+	JE          out4_w1
+	VADDPS      (R12), Z3, Z3
+	VMOVUPS     Z3, (R12)
+	VADDPS      (R12)(BX*1), Z7, Z7
+	VMOVUPS     Z7, (R12)(BX*1)
+	VADDPS      (R12)(BX*2), Z5, Z5
+	VMOVUPS     Z5, (R12)(BX*2)
+	LEAQ        (R12)(BX*2), R13
+	VADDPS      (R13)(BX*1), Z6, Z6
+	LEAQ        (R12)(BX*2), R13
+	VMOVUPS     Z6, (R13)(BX*1)
+	JMP         out4_n1
+
+out4_w1:
+	TESTQ  $0x00000001, R9
+	JE     out4_nb1
+	VADDPS Z10, Z3, Z3
+	VADDPS Z10, Z7, Z7
+	VADDPS Z10, Z5, Z5
+	VADDPS Z10, Z6, Z6
+
+out4_nb1:
+	TESTQ   $0x00000002, R9
+	JE      out4_s1
+	VPSRAD  $0x1f, Z3, Z4
+	VPANDND Z3, Z4, Z3
+	VPSRAD  $0x1f, Z7, Z4
+	VPANDND Z7, Z4, Z7
+	VPSRAD  $0x1f, Z5, Z4
+	VPANDND Z5, Z4, Z5
+	VPSRAD  $0x1f, Z6, Z4
+	VPANDND Z6, Z4, Z6
+
+out4_s1:
+	VMOVUPS Z3, (R12)
+	VMOVUPS Z7, (R12)(BX*1)
+	VMOVUPS Z5, (R12)(BX*2)
+	LEAQ    (R12)(BX*2), R13
+	VMOVUPS Z6, (R13)(BX*1)
+
+out4_n1:
+	ADDQ        CX, R11
+	ADDQ        SI, R12
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(R10*1), Z4
+	VMOVUPS     (R11)(R10*2), Z5
+	LEAQ        (R11)(R10*2), R13
+	VMOVUPS     (R13)(R10*1), Z6
+	VMOVUPS     (R11)(R10*4), Z7
+	LEAQ        (R11)(R10*4), R13
+	VMOVUPS     (R13)(R10*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	TESTQ       $0x00000004, R9
+	JE          out4_w2
+	VADDPS      (R12), Z3, Z3
+	VMOVUPS     Z3, (R12)
+	VADDPS      (R12)(BX*1), Z7, Z7
+	VMOVUPS     Z7, (R12)(BX*1)
+	VADDPS      (R12)(BX*2), Z5, Z5
+	VMOVUPS     Z5, (R12)(BX*2)
+	LEAQ        (R12)(BX*2), R13
+	VADDPS      (R13)(BX*1), Z6, Z6
+	LEAQ        (R12)(BX*2), R13
+	VMOVUPS     Z6, (R13)(BX*1)
+	JMP         out4_n2
+
+out4_w2:
+	TESTQ  $0x00000001, R9
+	JE     out4_nb2
+	VADDPS Z10, Z3, Z3
+	VADDPS Z10, Z7, Z7
+	VADDPS Z10, Z5, Z5
+	VADDPS Z10, Z6, Z6
+
+out4_nb2:
+	TESTQ   $0x00000002, R9
+	JE      out4_s2
+	VPSRAD  $0x1f, Z3, Z4
+	VPANDND Z3, Z4, Z3
+	VPSRAD  $0x1f, Z7, Z4
+	VPANDND Z7, Z4, Z7
+	VPSRAD  $0x1f, Z5, Z4
+	VPANDND Z5, Z4, Z5
+	VPSRAD  $0x1f, Z6, Z4
+	VPANDND Z6, Z4, Z6
+
+out4_s2:
+	VMOVUPS Z3, (R12)
+	VMOVUPS Z7, (R12)(BX*1)
+	VMOVUPS Z5, (R12)(BX*2)
+	LEAQ    (R12)(BX*2), R13
+	VMOVUPS Z6, (R13)(BX*1)
+
+out4_n2:
+	ADDQ        CX, R11
+	ADDQ        SI, R12
+	VMOVUPS     (R11), Z3
+	VMOVUPS     (R11)(R10*1), Z4
+	VMOVUPS     (R11)(R10*2), Z5
+	LEAQ        (R11)(R10*2), R13
+	VMOVUPS     (R13)(R10*1), Z6
+	VMOVUPS     (R11)(R10*4), Z7
+	LEAQ        (R11)(R10*4), R11
+	VMOVUPS     (R11)(R10*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z6, Z7
+	VFMADD213PS Z4, Z0, Z7
+	VFMADD213PS Z9, Z1, Z5
+	VFMADD213PS Z4, Z2, Z6
+	VADDPS      Z8, Z6, Z6
+	TESTQ       $0x00000004, R9
+	JE          out4_w3
+	VADDPS      (R12), Z3, Z3
+	VMOVUPS     Z3, (R12)
+	VADDPS      (R12)(BX*1), Z7, Z7
+	VMOVUPS     Z7, (R12)(BX*1)
+	VADDPS      (R12)(BX*2), Z5, Z5
+	VMOVUPS     Z5, (R12)(BX*2)
+	LEAQ        (R12)(BX*2), R11
+	VADDPS      (R11)(BX*1), Z6, Z6
+	LEAQ        (R12)(BX*2), R11
+	VMOVUPS     Z6, (R11)(BX*1)
+	JMP         out4_n3
+
+out4_w3:
+	TESTQ  $0x00000001, R9
+	JE     out4_nb3
+	VADDPS Z10, Z3, Z3
+	VADDPS Z10, Z7, Z7
+	VADDPS Z10, Z5, Z5
+	VADDPS Z10, Z6, Z6
+
+out4_nb3:
+	TESTQ   $0x00000002, R9
+	JE      out4_s3
+	VPSRAD  $0x1f, Z3, Z4
+	VPANDND Z3, Z4, Z3
+	VPSRAD  $0x1f, Z7, Z4
+	VPANDND Z7, Z4, Z7
+	VPSRAD  $0x1f, Z5, Z4
+	VPANDND Z5, Z4, Z5
+	VPSRAD  $0x1f, Z6, Z4
+	VPANDND Z6, Z4, Z6
+
+out4_s3:
+	VMOVUPS Z3, (R12)
+	VMOVUPS Z7, (R12)(BX*1)
+	VMOVUPS Z5, (R12)(BX*2)
+	LEAQ    (R12)(BX*2), R11
+	VMOVUPS Z6, (R11)(BX*1)
+
+out4_n3:
+	ADDQ $0x40, AX
+	ADDQ $0x40, DX
+	DECQ DI
+	JNE  out4_loop
+
+out4_done:
+	VZEROUPPER
+	RET
+
+// func wino4OutputAdjointAVX512(y *float32, rs int, ps int, z *float32, zs int, blocks int)
+// Requires: AVX, AVX512F
+TEXT ·wino4OutputAdjointAVX512(SB), NOSPLIT, $0-48
+	MOVQ         y+0(FP), AX
+	MOVQ         rs+8(FP), CX
+	MOVQ         ps+16(FP), DX
+	MOVQ         z+24(FP), BX
+	MOVQ         zs+32(FP), SI
+	MOVQ         blocks+40(FP), DI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, DX
+	SHLQ         $0x02, SI
+	LEAQ         (SI)(SI*2), R8
+	SHLQ         $0x01, R8
+	MOVL         $0x40800000, R9
+	VPBROADCASTD R9, Z0
+	TESTQ        DI, DI
+	JE           adj4_done
+
+adj4_loop:
+	MOVQ        AX, R9
+	MOVQ        BX, R10
+	VMOVUPS     (R9), Z1
+	VMOVUPS     (R9)(DX*1), Z2
+	VMOVUPS     (R9)(DX*2), Z3
+	LEAQ        (R9)(DX*2), R11
+	VMOVUPS     (R11)(DX*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(SI*1)
+	VMOVUPS     Z5, (R10)(SI*2)
+	LEAQ        (R10)(SI*2), R11
+	VMOVUPS     Z2, (R11)(SI*1)
+	VMOVUPS     Z3, (R10)(SI*4)
+	LEAQ        (R10)(SI*4), R11
+	VMOVUPS     Z4, (R11)(SI*1)
+	ADDQ        CX, R9
+	ADDQ        R8, R10
+	VMOVUPS     (R9), Z1
+	VMOVUPS     (R9)(DX*1), Z2
+	VMOVUPS     (R9)(DX*2), Z3
+	LEAQ        (R9)(DX*2), R11
+	VMOVUPS     (R11)(DX*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(SI*1)
+	VMOVUPS     Z5, (R10)(SI*2)
+	LEAQ        (R10)(SI*2), R11
+	VMOVUPS     Z2, (R11)(SI*1)
+	VMOVUPS     Z3, (R10)(SI*4)
+	LEAQ        (R10)(SI*4), R11
+	VMOVUPS     Z4, (R11)(SI*1)
+	ADDQ        CX, R9
+	ADDQ        R8, R10
+	VMOVUPS     (R9), Z1
+	VMOVUPS     (R9)(DX*1), Z2
+	VMOVUPS     (R9)(DX*2), Z3
+	LEAQ        (R9)(DX*2), R11
+	VMOVUPS     (R11)(DX*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(SI*1)
+	VMOVUPS     Z5, (R10)(SI*2)
+	LEAQ        (R10)(SI*2), R11
+	VMOVUPS     Z2, (R11)(SI*1)
+	VMOVUPS     Z3, (R10)(SI*4)
+	LEAQ        (R10)(SI*4), R11
+	VMOVUPS     Z4, (R11)(SI*1)
+	ADDQ        CX, R9
+	ADDQ        R8, R10
+	VMOVUPS     (R9), Z1
+	VMOVUPS     (R9)(DX*1), Z2
+	VMOVUPS     (R9)(DX*2), Z3
+	LEAQ        (R9)(DX*2), R9
+	VMOVUPS     (R9)(DX*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(SI*1)
+	VMOVUPS     Z5, (R10)(SI*2)
+	LEAQ        (R10)(SI*2), R9
+	VMOVUPS     Z2, (R9)(SI*1)
+	VMOVUPS     Z3, (R10)(SI*4)
+	LEAQ        (R10)(SI*4), R9
+	VMOVUPS     Z4, (R9)(SI*1)
+	MOVQ        BX, R10
+	VMOVUPS     (R10), Z1
+	VMOVUPS     (R10)(R8*1), Z2
+	VMOVUPS     (R10)(R8*2), Z3
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     (R9)(R8*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(R8*1)
+	VMOVUPS     Z5, (R10)(R8*2)
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     Z2, (R9)(R8*1)
+	VMOVUPS     Z3, (R10)(R8*4)
+	LEAQ        (R10)(R8*4), R9
+	VMOVUPS     Z4, (R9)(R8*1)
+	ADDQ        SI, R10
+	VMOVUPS     (R10), Z1
+	VMOVUPS     (R10)(R8*1), Z2
+	VMOVUPS     (R10)(R8*2), Z3
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     (R9)(R8*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(R8*1)
+	VMOVUPS     Z5, (R10)(R8*2)
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     Z2, (R9)(R8*1)
+	VMOVUPS     Z3, (R10)(R8*4)
+	LEAQ        (R10)(R8*4), R9
+	VMOVUPS     Z4, (R9)(R8*1)
+	ADDQ        SI, R10
+	VMOVUPS     (R10), Z1
+	VMOVUPS     (R10)(R8*1), Z2
+	VMOVUPS     (R10)(R8*2), Z3
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     (R9)(R8*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(R8*1)
+	VMOVUPS     Z5, (R10)(R8*2)
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     Z2, (R9)(R8*1)
+	VMOVUPS     Z3, (R10)(R8*4)
+	LEAQ        (R10)(R8*4), R9
+	VMOVUPS     Z4, (R9)(R8*1)
+	ADDQ        SI, R10
+	VMOVUPS     (R10), Z1
+	VMOVUPS     (R10)(R8*1), Z2
+	VMOVUPS     (R10)(R8*2), Z3
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     (R9)(R8*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(R8*1)
+	VMOVUPS     Z5, (R10)(R8*2)
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     Z2, (R9)(R8*1)
+	VMOVUPS     Z3, (R10)(R8*4)
+	LEAQ        (R10)(R8*4), R9
+	VMOVUPS     Z4, (R9)(R8*1)
+	ADDQ        SI, R10
+	VMOVUPS     (R10), Z1
+	VMOVUPS     (R10)(R8*1), Z2
+	VMOVUPS     (R10)(R8*2), Z3
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     (R9)(R8*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(R8*1)
+	VMOVUPS     Z5, (R10)(R8*2)
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     Z2, (R9)(R8*1)
+	VMOVUPS     Z3, (R10)(R8*4)
+	LEAQ        (R10)(R8*4), R9
+	VMOVUPS     Z4, (R9)(R8*1)
+	ADDQ        SI, R10
+	VMOVUPS     (R10), Z1
+	VMOVUPS     (R10)(R8*1), Z2
+	VMOVUPS     (R10)(R8*2), Z3
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     (R9)(R8*1), Z4
+	VADDPS      Z3, Z1, Z5
+	VADDPS      Z4, Z2, Z6
+	VADDPS      Z6, Z5, Z7
+	VSUBPS      Z6, Z5, Z5
+	VMOVAPS     Z3, Z3
+	VFMADD213PS Z1, Z0, Z3
+	VMOVAPS     Z4, Z6
+	VFMADD213PS Z2, Z0, Z6
+	VADDPS      Z6, Z6, Z6
+	VADDPS      Z6, Z3, Z2
+	VSUBPS      Z6, Z3, Z3
+	VMOVUPS     Z1, (R10)
+	VMOVUPS     Z7, (R10)(R8*1)
+	VMOVUPS     Z5, (R10)(R8*2)
+	LEAQ        (R10)(R8*2), R9
+	VMOVUPS     Z2, (R9)(R8*1)
+	VMOVUPS     Z3, (R10)(R8*4)
+	LEAQ        (R10)(R8*4), R9
+	VMOVUPS     Z4, (R9)(R8*1)
+	ADDQ        $0x40, AX
+	ADDQ        $0x40, BX
+	DECQ        DI
+	JNE         adj4_loop
+
+adj4_done:
+	VZEROUPPER
+	RET
+
+// func wino4FilterAVX512(w *float32, ws int, u *float32, us int, blocks int)
+// Requires: AVX, AVX512F
+TEXT ·wino4FilterAVX512(SB), NOSPLIT, $0-40
+	MOVQ         w+0(FP), AX
+	MOVQ         ws+8(FP), CX
+	MOVQ         u+16(FP), DX
+	MOVQ         us+24(FP), BX
+	MOVQ         blocks+32(FP), SI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, BX
+	LEAQ         (BX)(BX*2), DI
+	SHLQ         $0x01, DI
+	LEAQ         (CX)(CX*2), R8
+	MOVL         $0x3e800000, R9
+	VPBROADCASTD R9, Z0
+	MOVL         $0xbe2aaaab, R9
+	VPBROADCASTD R9, Z1
+	MOVL         $0x3e2aaaab, R9
+	VPBROADCASTD R9, Z2
+	MOVL         $0x3daaaaab, R9
+	VPBROADCASTD R9, Z3
+	MOVL         $0x3d2aaaab, R9
+	VPBROADCASTD R9, Z4
+	TESTQ        SI, SI
+	JE           filt4_done
+
+filt4_loop:
+	MOVQ    AX, R9
+	MOVQ    DX, R10
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(BX*1)
+	VMOVUPS Z9, (R10)(BX*2)
+	LEAQ    (R10)(BX*2), R11
+	VMOVUPS Z11, (R11)(BX*1)
+	VMOVUPS Z5, (R10)(BX*4)
+	LEAQ    (R10)(BX*4), R11
+	VMOVUPS Z7, (R11)(BX*1)
+	ADDQ    R8, R9
+	ADDQ    DI, R10
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(BX*1)
+	VMOVUPS Z9, (R10)(BX*2)
+	LEAQ    (R10)(BX*2), R11
+	VMOVUPS Z11, (R11)(BX*1)
+	VMOVUPS Z5, (R10)(BX*4)
+	LEAQ    (R10)(BX*4), R11
+	VMOVUPS Z7, (R11)(BX*1)
+	ADDQ    R8, R9
+	ADDQ    DI, R10
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(BX*1)
+	VMOVUPS Z9, (R10)(BX*2)
+	LEAQ    (R10)(BX*2), R9
+	VMOVUPS Z11, (R9)(BX*1)
+	VMOVUPS Z5, (R10)(BX*4)
+	LEAQ    (R10)(BX*4), R9
+	VMOVUPS Z7, (R9)(BX*1)
+	MOVQ    DX, R10
+	VMOVUPS (R10), Z5
+	VMOVUPS (R10)(DI*1), Z6
+	VMOVUPS (R10)(DI*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(DI*1)
+	VMOVUPS Z9, (R10)(DI*2)
+	LEAQ    (R10)(DI*2), R9
+	VMOVUPS Z11, (R9)(DI*1)
+	VMOVUPS Z5, (R10)(DI*4)
+	LEAQ    (R10)(DI*4), R9
+	VMOVUPS Z7, (R9)(DI*1)
+	ADDQ    BX, R10
+	VMOVUPS (R10), Z5
+	VMOVUPS (R10)(DI*1), Z6
+	VMOVUPS (R10)(DI*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(DI*1)
+	VMOVUPS Z9, (R10)(DI*2)
+	LEAQ    (R10)(DI*2), R9
+	VMOVUPS Z11, (R9)(DI*1)
+	VMOVUPS Z5, (R10)(DI*4)
+	LEAQ    (R10)(DI*4), R9
+	VMOVUPS Z7, (R9)(DI*1)
+	ADDQ    BX, R10
+	VMOVUPS (R10), Z5
+	VMOVUPS (R10)(DI*1), Z6
+	VMOVUPS (R10)(DI*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(DI*1)
+	VMOVUPS Z9, (R10)(DI*2)
+	LEAQ    (R10)(DI*2), R9
+	VMOVUPS Z11, (R9)(DI*1)
+	VMOVUPS Z5, (R10)(DI*4)
+	LEAQ    (R10)(DI*4), R9
+	VMOVUPS Z7, (R9)(DI*1)
+	ADDQ    BX, R10
+	VMOVUPS (R10), Z5
+	VMOVUPS (R10)(DI*1), Z6
+	VMOVUPS (R10)(DI*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(DI*1)
+	VMOVUPS Z9, (R10)(DI*2)
+	LEAQ    (R10)(DI*2), R9
+	VMOVUPS Z11, (R9)(DI*1)
+	VMOVUPS Z5, (R10)(DI*4)
+	LEAQ    (R10)(DI*4), R9
+	VMOVUPS Z7, (R9)(DI*1)
+	ADDQ    BX, R10
+	VMOVUPS (R10), Z5
+	VMOVUPS (R10)(DI*1), Z6
+	VMOVUPS (R10)(DI*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(DI*1)
+	VMOVUPS Z9, (R10)(DI*2)
+	LEAQ    (R10)(DI*2), R9
+	VMOVUPS Z11, (R9)(DI*1)
+	VMOVUPS Z5, (R10)(DI*4)
+	LEAQ    (R10)(DI*4), R9
+	VMOVUPS Z7, (R9)(DI*1)
+	ADDQ    BX, R10
+	VMOVUPS (R10), Z5
+	VMOVUPS (R10)(DI*1), Z6
+	VMOVUPS (R10)(DI*2), Z7
+	VMULPS  Z0, Z5, Z8
+	VADDPS  Z7, Z5, Z9
+	VADDPS  Z6, Z9, Z10
+	VMULPS  Z1, Z10, Z10
+	VSUBPS  Z6, Z9, Z9
+	VMULPS  Z1, Z9, Z9
+	VMULPS  Z4, Z5, Z5
+	VMULPS  Z2, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z3, Z6, Z6
+	VADDPS  Z6, Z5, Z11
+	VSUBPS  Z6, Z5, Z5
+	VMOVUPS Z8, (R10)
+	VMOVUPS Z10, (R10)(DI*1)
+	VMOVUPS Z9, (R10)(DI*2)
+	LEAQ    (R10)(DI*2), R9
+	VMOVUPS Z11, (R9)(DI*1)
+	VMOVUPS Z5, (R10)(DI*4)
+	LEAQ    (R10)(DI*4), R9
+	VMOVUPS Z7, (R9)(DI*1)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, DX
+	DECQ    SI
+	JNE     filt4_loop
+
+filt4_done:
+	VZEROUPPER
+	RET
+
+// func wino4FilterAdjointAVX512(u *float32, us int, w *float32, ws int, blocks int)
+// Requires: AVX, AVX512F
+TEXT ·wino4FilterAdjointAVX512(SB), NOSPLIT, $0-40
+	MOVQ         u+0(FP), AX
+	MOVQ         us+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         ws+24(FP), BX
+	MOVQ         blocks+32(FP), SI
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, CX
+	LEAQ         (CX)(CX*2), DI
+	SHLQ         $0x01, DI
+	LEAQ         (BX)(BX*2), R8
+	MOVL         $0x3e800000, R9
+	VPBROADCASTD R9, Z0
+	MOVL         $0xbe2aaaab, R9
+	VPBROADCASTD R9, Z1
+	MOVL         $0x3e2aaaab, R9
+	VPBROADCASTD R9, Z2
+	MOVL         $0x3daaaaab, R9
+	VPBROADCASTD R9, Z3
+	MOVL         $0x3d2aaaab, R9
+	VPBROADCASTD R9, Z4
+	TESTQ        SI, SI
+	JE           fadj4_done
+
+fadj4_loop:
+	MOVQ    AX, R9
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS (R10)(CX*1), Z8
+	VMOVUPS (R9)(CX*4), Z9
+	LEAQ    (R9)(CX*4), R10
+	VMOVUPS (R10)(CX*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VMOVUPS Z5, (R9)
+	VMOVUPS Z6, (R9)(CX*1)
+	VMOVUPS Z7, (R9)(CX*2)
+	ADDQ    DI, R9
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS (R10)(CX*1), Z8
+	VMOVUPS (R9)(CX*4), Z9
+	LEAQ    (R9)(CX*4), R10
+	VMOVUPS (R10)(CX*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VMOVUPS Z5, (R9)
+	VMOVUPS Z6, (R9)(CX*1)
+	VMOVUPS Z7, (R9)(CX*2)
+	ADDQ    DI, R9
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS (R10)(CX*1), Z8
+	VMOVUPS (R9)(CX*4), Z9
+	LEAQ    (R9)(CX*4), R10
+	VMOVUPS (R10)(CX*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VMOVUPS Z5, (R9)
+	VMOVUPS Z6, (R9)(CX*1)
+	VMOVUPS Z7, (R9)(CX*2)
+	ADDQ    DI, R9
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS (R10)(CX*1), Z8
+	VMOVUPS (R9)(CX*4), Z9
+	LEAQ    (R9)(CX*4), R10
+	VMOVUPS (R10)(CX*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VMOVUPS Z5, (R9)
+	VMOVUPS Z6, (R9)(CX*1)
+	VMOVUPS Z7, (R9)(CX*2)
+	ADDQ    DI, R9
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS (R10)(CX*1), Z8
+	VMOVUPS (R9)(CX*4), Z9
+	LEAQ    (R9)(CX*4), R10
+	VMOVUPS (R10)(CX*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VMOVUPS Z5, (R9)
+	VMOVUPS Z6, (R9)(CX*1)
+	VMOVUPS Z7, (R9)(CX*2)
+	ADDQ    DI, R9
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(CX*1), Z6
+	VMOVUPS (R9)(CX*2), Z7
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS (R10)(CX*1), Z8
+	VMOVUPS (R9)(CX*4), Z9
+	LEAQ    (R9)(CX*4), R10
+	VMOVUPS (R10)(CX*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VMOVUPS Z5, (R9)
+	VMOVUPS Z6, (R9)(CX*1)
+	VMOVUPS Z7, (R9)(CX*2)
+	MOVQ    AX, R9
+	MOVQ    DX, R10
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*2), Z7
+	LEAQ    (R9)(DI*2), R11
+	VMOVUPS (R11)(DI*1), Z8
+	VMOVUPS (R9)(DI*4), Z9
+	LEAQ    (R9)(DI*4), R11
+	VMOVUPS (R11)(DI*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VADDPS  (R10), Z5, Z5
+	VMOVUPS Z5, (R10)
+	VADDPS  (R10)(R8*1), Z6, Z6
+	VMOVUPS Z6, (R10)(R8*1)
+	VADDPS  (R10)(R8*2), Z7, Z7
+	VMOVUPS Z7, (R10)(R8*2)
+	ADDQ    CX, R9
+	ADDQ    BX, R10
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*2), Z7
+	LEAQ    (R9)(DI*2), R11
+	VMOVUPS (R11)(DI*1), Z8
+	VMOVUPS (R9)(DI*4), Z9
+	LEAQ    (R9)(DI*4), R11
+	VMOVUPS (R11)(DI*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VADDPS  (R10), Z5, Z5
+	VMOVUPS Z5, (R10)
+	VADDPS  (R10)(R8*1), Z6, Z6
+	VMOVUPS Z6, (R10)(R8*1)
+	VADDPS  (R10)(R8*2), Z7, Z7
+	VMOVUPS Z7, (R10)(R8*2)
+	ADDQ    CX, R9
+	ADDQ    BX, R10
+	VMOVUPS (R9), Z5
+	VMOVUPS (R9)(DI*1), Z6
+	VMOVUPS (R9)(DI*2), Z7
+	LEAQ    (R9)(DI*2), R11
+	VMOVUPS (R11)(DI*1), Z8
+	VMOVUPS (R9)(DI*4), Z9
+	LEAQ    (R9)(DI*4), R9
+	VMOVUPS (R9)(DI*1), Z10
+	VADDPS  Z7, Z6, Z11
+	VSUBPS  Z7, Z6, Z6
+	VADDPS  Z9, Z8, Z7
+	VSUBPS  Z9, Z8, Z8
+	VMULPS  Z1, Z11, Z9
+	VMULPS  Z0, Z5, Z5
+	VADDPS  Z9, Z5, Z5
+	VMULPS  Z4, Z7, Z11
+	VADDPS  Z11, Z5, Z5
+	VMULPS  Z1, Z6, Z6
+	VMULPS  Z3, Z8, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z2, Z7, Z7
+	VADDPS  Z7, Z9, Z7
+	VADDPS  Z10, Z7, Z7
+	VADDPS  (R10), Z5, Z5
+	VMOVUPS Z5, (R10)
+	VADDPS  (R10)(R8*1), Z6, Z6
+	VMOVUPS Z6, (R10)(R8*1)
+	VADDPS  (R10)(R8*2), Z7, Z7
+	VMOVUPS Z7, (R10)(R8*2)
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, AX
+	DECQ    SI
+	JNE     fadj4_loop
+
+fadj4_done:
+	VZEROUPPER
+	RET

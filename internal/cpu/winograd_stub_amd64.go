@@ -24,3 +24,29 @@ func winoOutputAdjointAVX512(y *float32, rs int, ps int, z *float32, zs int, blo
 // winoFilterAdjointAVX512 adds Gᵀ dU G, for blocks×16 kernels whose element e is at u + e·us,
 // to the 3×3 kernels whose tap (a, b) is at w + (3a+b)·ws (strides in floats).
 func winoFilterAdjointAVX512(u *float32, us int, w *float32, ws int, blocks int)
+
+// wino4InputAVX512 computes V = Bᵀ d B of F(4×4, 3×3) for blocks×16 channels of the 6×6 tile
+// whose pixel (i, j) starts at src + i·rs + j·ps (strides in floats) and writes element e of V at
+// v + e·vs, rows first, then columns in place.
+func wino4InputAVX512(src *float32, rs int, ps int, v *float32, vs int, blocks int)
+
+// wino4OutputAVX512 computes the 4×4 outputs Aᵀ M A of F(4×4, 3×3) for blocks×16 filters,
+// element e of M at m + e·ms (overwritten: rows first, in place), output (i, j) at
+// y + i·rs + j·ps (strides in floats). flags: 1 adds bias, 2 applies ReLU (+0 where the sign
+// bit is set), 4 adds into y instead (bias and ReLU ignored).
+func wino4OutputAVX512(m *float32, ms int, y *float32, rs int, ps int, blocks int, bias *float32, flags int)
+
+// wino4OutputAdjointAVX512 computes Z = A dY Aᵀ of F(4×4, 3×3) for blocks×16 filters of the
+// 4×4 tile dY whose element (i, j) is at y + i·rs + j·ps, and writes element e of Z at z + e·zs
+// (strides in floats), rows first, then columns in place.
+func wino4OutputAdjointAVX512(y *float32, rs int, ps int, z *float32, zs int, blocks int)
+
+// wino4FilterAVX512 computes U = G g Gᵀ of F(4×4, 3×3) for blocks×16 kernels, tap (a, b) of g
+// at w + (3a+b)·ws, element e of U written at u + e·us (strides in floats): rows, then columns
+// in place.
+func wino4FilterAVX512(w *float32, ws int, u *float32, us int, blocks int)
+
+// wino4FilterAdjointAVX512 adds Gᵀ dU G of F(4×4, 3×3), for blocks×16 kernels whose element e is
+// at u + e·us (overwritten: rows first, in place), to the 3×3 kernels whose tap (a, b) is at
+// w + (3a+b)·ws (strides in floats).
+func wino4FilterAdjointAVX512(u *float32, us int, w *float32, ws int, blocks int)

@@ -1,5 +1,5 @@
 // Command winograd generates the AVX-512 tile transforms of Winograd's
-// F(2×2, 3×3) convolution (internal/cpu/winograd_amd64.s and its Go
+// F(2×2, 3×3) and F(4×4, 3×3) convolutions (internal/cpu/winograd_amd64.s and its Go
 // declarations), 16 channels per vector, in the operation order of the
 // portable versions in internal/cpu/winograd.go, so that both give the same
 // bits.
@@ -22,6 +22,11 @@ func main() {
 	genFilter()
 	genOutputAdjoint()
 	genFilterAdjoint()
+	genInput4()
+	genOutput4()
+	genOutputAdjoint4()
+	genFilter4()
+	genFilterAdjoint4()
 	Generate()
 }
 
