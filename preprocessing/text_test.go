@@ -26,7 +26,7 @@ func TestPadSequences(t *testing.T) {
 		o    PadOptions
 		want [][]float32
 	}{
-		{PadOptions{}, [][]float32{{0, 0, 1, 2, 3}, {0, 0, 0, 4, 5}, {0, 0, 0, 0, 0}, {6, 7, 8, 9, 10}}},
+		{PadOptions{MaxLen: NoMaxLen}, [][]float32{{0, 0, 1, 2, 3}, {0, 0, 0, 4, 5}, {0, 0, 0, 0, 0}, {6, 7, 8, 9, 10}}},
 		{PadOptions{MaxLen: 3}, [][]float32{{1, 2, 3}, {0, 4, 5}, {0, 0, 0}, {8, 9, 10}}},
 		{PadOptions{MaxLen: 3, Padding: "post", Truncating: "post"}, [][]float32{{1, 2, 3}, {4, 5, 0}, {0, 0, 0}, {6, 7, 8}}},
 		{PadOptions{MaxLen: 4, Padding: "post", Truncating: "pre", Value: -1}, [][]float32{{1, 2, 3, -1}, {4, 5, -1, -1}, {-1, -1, -1, -1}, {7, 8, 9, 10}}},
@@ -49,10 +49,12 @@ func TestPadSequencesErrors(t *testing.T) {
 		seqs [][]int
 		want string
 	}{
-		{PadOptions{MaxLen: -1}, nil, "maxlen -1"},
-		{PadOptions{Padding: "middle"}, nil, `padding type "middle"`},
-		{PadOptions{Truncating: "both"}, nil, `truncating type "both"`},
-		{PadOptions{}, [][]int{{1}, {2, 1 << 25}}, "sequence 1, element 1"},
+		{PadOptions{MaxLen: -2}, nil, "maxlen -2 is not a positive length"},
+		{PadOptions{}, [][]int{{1, 2}}, "maxlen 0 is not a positive length"},
+		{PadOptions{MaxLen: 0}, nil, "maxlen 0"},
+		{PadOptions{MaxLen: NoMaxLen, Padding: "middle"}, nil, `padding type "middle"`},
+		{PadOptions{MaxLen: 3, Truncating: "both"}, nil, `truncating type "both"`},
+		{PadOptions{MaxLen: NoMaxLen}, [][]int{{1}, {2, 1 << 25}}, "sequence 1, element 1"},
 	} {
 		_, err := PadSequences(c.seqs, c.o)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
