@@ -336,3 +336,36 @@ func (t *Tokenizer) WordCounts() []WordCount {
 
 // DocumentCount is the number of texts fitted so far.
 func (t *Tokenizer) DocumentCount() int { return t.docCount }
+
+// StackSequences turns token-id sequences that already have one length
+// (padded beforehand, or of equal length by construction) into a float32
+// tensor of shape (len(seqs), length), the array Keras's model.fit takes.
+// Sequences of different lengths are an error naming the first one whose
+// length differs from sequence 0's, with both lengths: pad them with
+// PadSequences first. No sequences, or sequences of length 0, are an error
+// too (a model has no input of length 0), as is an id that a float32 does
+// not hold exactly.
+func StackSequences(seqs [][]int) (*tensor.Tensor, error) {
+	if len(seqs) == 0 {
+		return nil, fmt.Errorf("preprocessing: StackSequences: no sequences")
+	}
+	n := len(seqs[0])
+	if n == 0 {
+		return nil, fmt.Errorf("preprocessing: StackSequences: sequence 0 is empty")
+	}
+	for i, s := range seqs {
+		if len(s) != n {
+			return nil, fmt.Errorf("preprocessing: StackSequences: sequence %d has length %d, expected length %d (that of sequence 0): the sequences are ragged, pad them with PadSequences", i, len(s), n)
+		}
+	}
+	out := tensor.New(len(seqs), n)
+	for i, s := range seqs {
+		for j, v := range s {
+			if v < -maxLabel || v > maxLabel {
+				return nil, fmt.Errorf("preprocessing: StackSequences: sequence %d, element %d: id %d does not fit a float32 exactly (|id| > 2^24)", i, j, v)
+			}
+			out.Data[i*n+j] = float32(v)
+		}
+	}
+	return out, nil
+}
