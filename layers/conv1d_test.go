@@ -234,3 +234,48 @@ func TestSequenceSummaries(t *testing.T) {
 		}
 	}
 }
+
+// GlobalAveragePooling1D with a mask (Keras 2.2.3): a row's mean over its
+// unmasked steps equals the plain mean of those steps alone, and the
+// gradient reaches only the unmasked steps, each 1/kept.
+func TestGlobalAveragePooling1DMasked(t *testing.T) {
+	const steps, ch = 4, 3
+	x := tensor.New(2, steps, ch)
+	tensor.NewRNG(5).Normal(x, 0, 1)
+	mask := tensor.FromSlice([]float32{0, 0, 1, 1, 1, 1, 1, 1}, 2, steps)
+	l := &layers.GlobalAveragePooling1D{}
+	if err := layers.Build(l, []int{steps, ch}); err != nil {
+		t.Fatal(err)
+	}
+	tp := autograd.NewTape()
+	xv := autograd.NewParam(x.Clone())
+	y := l.CallMasked(&layers.CallContext{Tape: tp}, xv, mask)
+	if y.Value.Dim(0) != 2 || y.Value.Dim(1) != ch {
+		t.Fatalf("shape %v, want (2, %d)", y.Value.Shape, ch)
+	}
+	// Row 0 keeps steps 2 and 3; row 1 keeps all four.
+	for k := range ch {
+		want0 := (float64(x.Data[2*ch+k]) + float64(x.Data[3*ch+k])) / 2
+		var want1 float64
+		for s := range steps {
+			want1 += float64(x.Data[steps*ch+s*ch+k])
+		}
+		want1 /= steps
+		if math.Abs(float64(y.Value.Data[k])-want0) > 1e-6 || math.Abs(float64(y.Value.Data[ch+k])-want1) > 1e-6 {
+			t.Errorf("channel %d: %v, %v; want %v, %v", k, y.Value.Data[k], y.Value.Data[ch+k], want0, want1)
+		}
+	}
+	tp.Backward(tp.Sum(y))
+	for s := range steps {
+		for k := range ch {
+			g0, g1 := xv.Grad.Data[s*ch+k], xv.Grad.Data[steps*ch+s*ch+k]
+			want0 := float32(0)
+			if s >= 2 {
+				want0 = 0.5
+			}
+			if math.Abs(float64(g0-want0)) > 1e-6 || math.Abs(float64(g1-0.25)) > 1e-6 {
+				t.Errorf("step %d channel %d: grads %v, %v; want %v, 0.25", s, k, g0, g1, want0)
+			}
+		}
+	}
+}

@@ -7,7 +7,8 @@ import "github.com/neurona/neurona/tensor"
 // not 0), the layers that support masking pass it on unchanged (Dropout,
 // SpatialDropout1D, Activation, TimeDistributed), the recurrent layers and
 // Bidirectional consume it (SequenceMasker) and pass it on only when they
-// return sequences, and any other layer that receives one is refused when
+// return sequences, GlobalAveragePooling1D consumes it (the mean over the
+// unmasked steps, as Keras 2.2.3), and any other layer that receives one is refused when
 // the model is built. Models do the carrying; layers only say what they do.
 
 // MaskProducer is implemented by layers that may compute a mask from

@@ -153,3 +153,34 @@ func (l *GlobalAveragePooling1D) Build(input []int) error {
 func (l *GlobalAveragePooling1D) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 	return c.Tape.GlobalAvgPool2D(asImages(c.Tape, x))
 }
+
+// CallMasked implements SequenceMasker, as Keras 2.2.3's
+// GlobalAveragePooling1D (supports_masking; the sum of inputs*mask over
+// the steps divided by the mask's sum): each channel's mean over the
+// unmasked steps. A row whose steps are all masked gives 0 here, where
+// Keras divides 0 by 0 (NaN). A nil mask is Call.
+func (l *GlobalAveragePooling1D) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	if mask == nil {
+		return l.Call(c, x)
+	}
+	b, steps, ch := x.Value.Dim(0), x.Value.Dim(1), x.Value.Dim(2)
+	w := c.Tape.Scratch(b, steps, 1)
+	for i := range b {
+		m := mask.Data[i*steps : (i+1)*steps]
+		var n float32
+		for _, v := range m {
+			n += v
+		}
+		row := w.Data[i*steps : (i+1)*steps]
+		for j, v := range m {
+			if n > 0 {
+				row[j] = v / n
+			} else {
+				row[j] = 0
+			}
+		}
+	}
+	// (b, steps, 1)·(b, steps, ch) over the steps: (b, 1, ch).
+	y := c.Tape.BatchDot(c.Tape.Const(w), x, [2]int{1, 1}, false)
+	return c.Tape.Reshape(y, b, ch)
+}

@@ -105,3 +105,33 @@ func TestMaskedTrainStepAllocatesNothing(t *testing.T) {
 		t.Errorf("masked TrainOnBatch allocates %v times per step, want 0", a)
 	}
 }
+
+// TestMaskedGlobalAveragePoolingAllocatesNothing: the masked mean of
+// GlobalAveragePooling1D allocates nothing in a training step after the first.
+func TestMaskedGlobalAveragePoolingAllocatesNothing(t *testing.T) {
+	layers.ResetNames()
+	m := NewSequential(
+		&layers.Embedding{InputDim: 20, OutputDim: 4, MaskZero: true, InputLength: 6},
+		&layers.GlobalAveragePooling1D{},
+		&layers.Dense{Units: 1, Activation: activations.Linear},
+	)
+	if err := m.Compile(losses.MeanSquaredError{}, &optimizers.Adam{}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.New(4, 6), tensor.New(4, 1)
+	for i := range x.Data {
+		if i%6 >= 2 {
+			x.Data[i] = float32(1 + i%19)
+		}
+	}
+	if _, err := m.TrainOnBatch(x, y); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(50, func() {
+		if _, err := m.TrainOnBatch(x, y); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("masked TrainOnBatch allocates %v times per step, want 0", a)
+	}
+}

@@ -14,11 +14,14 @@ import (
 
 // TestMaskZeroPrePadding: with Embedding(mask_zero=True), a sequence with
 // leading zero padding gives the same output as the unpadded sequence, for
-// an LSTM and a Bidirectional LSTM, both sharing the same weights.
+// an LSTM, a Bidirectional GRU and a GlobalAveragePooling1D, each sharing the same weights.
 func TestMaskZeroPrePadding(t *testing.T) {
 	for _, rnn := range []func() layers.Layer{
 		func() layers.Layer { return &layers.LSTM{Units: 5} },
 		func() layers.Layer { return &layers.Bidirectional{Layer: &layers.GRU{Units: 4}} },
+		// Keras 2.2.3's masked GlobalAveragePooling1D: the mean over the
+		// unmasked steps.
+		func() layers.Layer { return &layers.GlobalAveragePooling1D{} },
 	} {
 		layers.ResetNames()
 		build := func(steps int) *models.Sequential {

@@ -8,12 +8,18 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-// PadOptions are pad_sequences's arguments. The zero value is Keras's
-// defaults: the longest sequence's length, padding and truncating "pre",
-// value 0.
+// NoMaxLen as PadOptions.MaxLen pads to the longest input sequence, as
+// Keras's maxlen=None does.
+const NoMaxLen = -1
+
+// PadOptions are pad_sequences's arguments. MaxLen must be set: a positive
+// length, or NoMaxLen for Keras's default (the longest sequence). The other
+// zero values are Keras's defaults: padding and truncating "pre", value 0.
 type PadOptions struct {
-	// MaxLen is the length of every output row; 0 means the longest input
-	// sequence (Keras's maxlen=None). Negative is an error.
+	// MaxLen is the length of every output row, or NoMaxLen for the longest
+	// input sequence (Keras's maxlen=None). 0 and other negative values are
+	// errors: a row of length 0 is never what a caller means, and leaving
+	// the field unset must not silently mean "no limit".
 	MaxLen int
 	// Padding is "pre" (default, also "") or "post": where the value goes
 	// in a sequence shorter than MaxLen.
@@ -33,11 +39,11 @@ type PadOptions struct {
 //
 // Keras returns int32 by default; the values here are float32, which holds
 // every token id below 2^24 exactly. An id outside that range is an error
-// naming the sequence and position, as are a negative MaxLen and a Padding or
-// Truncating other than "pre" and "post".
+// naming the sequence and position, as are a MaxLen of 0 or below (other
+// than NoMaxLen) and a Padding or Truncating other than "pre" and "post".
 func PadSequences(seqs [][]int, opts PadOptions) (*tensor.Tensor, error) {
-	if opts.MaxLen < 0 {
-		return nil, fmt.Errorf("preprocessing: PadSequences: maxlen %d is negative (0 means the longest sequence)", opts.MaxLen)
+	if opts.MaxLen <= 0 && opts.MaxLen != NoMaxLen {
+		return nil, fmt.Errorf("preprocessing: PadSequences: maxlen %d is not a positive length (use preprocessing.NoMaxLen to pad to the longest sequence)", opts.MaxLen)
 	}
 	pre := func(what, v string) (bool, error) {
 		switch v {
@@ -57,7 +63,8 @@ func PadSequences(seqs [][]int, opts PadOptions) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	maxlen := opts.MaxLen
-	if maxlen == 0 {
+	if maxlen == NoMaxLen {
+		maxlen = 0
 		for _, s := range seqs {
 			maxlen = max(maxlen, len(s))
 		}
@@ -329,3 +336,36 @@ func (t *Tokenizer) WordCounts() []WordCount {
 
 // DocumentCount is the number of texts fitted so far.
 func (t *Tokenizer) DocumentCount() int { return t.docCount }
+
+// StackSequences turns token-id sequences that already have one length
+// (padded beforehand, or of equal length by construction) into a float32
+// tensor of shape (len(seqs), length), the array Keras's model.fit takes.
+// Sequences of different lengths are an error naming the first one whose
+// length differs from sequence 0's, with both lengths: pad them with
+// PadSequences first. No sequences, or sequences of length 0, are an error
+// too (a model has no input of length 0), as is an id that a float32 does
+// not hold exactly.
+func StackSequences(seqs [][]int) (*tensor.Tensor, error) {
+	if len(seqs) == 0 {
+		return nil, fmt.Errorf("preprocessing: StackSequences: no sequences")
+	}
+	n := len(seqs[0])
+	if n == 0 {
+		return nil, fmt.Errorf("preprocessing: StackSequences: sequence 0 is empty")
+	}
+	for i, s := range seqs {
+		if len(s) != n {
+			return nil, fmt.Errorf("preprocessing: StackSequences: sequence %d has length %d, expected length %d (that of sequence 0): the sequences are ragged, pad them with PadSequences", i, len(s), n)
+		}
+	}
+	out := tensor.New(len(seqs), n)
+	for i, s := range seqs {
+		for j, v := range s {
+			if v < -maxLabel || v > maxLabel {
+				return nil, fmt.Errorf("preprocessing: StackSequences: sequence %d, element %d: id %d does not fit a float32 exactly (|id| > 2^24)", i, j, v)
+			}
+			out.Data[i*n+j] = float32(v)
+		}
+	}
+	return out, nil
+}

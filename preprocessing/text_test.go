@@ -26,7 +26,7 @@ func TestPadSequences(t *testing.T) {
 		o    PadOptions
 		want [][]float32
 	}{
-		{PadOptions{}, [][]float32{{0, 0, 1, 2, 3}, {0, 0, 0, 4, 5}, {0, 0, 0, 0, 0}, {6, 7, 8, 9, 10}}},
+		{PadOptions{MaxLen: NoMaxLen}, [][]float32{{0, 0, 1, 2, 3}, {0, 0, 0, 4, 5}, {0, 0, 0, 0, 0}, {6, 7, 8, 9, 10}}},
 		{PadOptions{MaxLen: 3}, [][]float32{{1, 2, 3}, {0, 4, 5}, {0, 0, 0}, {8, 9, 10}}},
 		{PadOptions{MaxLen: 3, Padding: "post", Truncating: "post"}, [][]float32{{1, 2, 3}, {4, 5, 0}, {0, 0, 0}, {6, 7, 8}}},
 		{PadOptions{MaxLen: 4, Padding: "post", Truncating: "pre", Value: -1}, [][]float32{{1, 2, 3, -1}, {4, 5, -1, -1}, {-1, -1, -1, -1}, {7, 8, 9, 10}}},
@@ -49,10 +49,12 @@ func TestPadSequencesErrors(t *testing.T) {
 		seqs [][]int
 		want string
 	}{
-		{PadOptions{MaxLen: -1}, nil, "maxlen -1"},
-		{PadOptions{Padding: "middle"}, nil, `padding type "middle"`},
-		{PadOptions{Truncating: "both"}, nil, `truncating type "both"`},
-		{PadOptions{}, [][]int{{1}, {2, 1 << 25}}, "sequence 1, element 1"},
+		{PadOptions{MaxLen: -2}, nil, "maxlen -2 is not a positive length"},
+		{PadOptions{}, [][]int{{1, 2}}, "maxlen 0 is not a positive length"},
+		{PadOptions{MaxLen: 0}, nil, "maxlen 0"},
+		{PadOptions{MaxLen: NoMaxLen, Padding: "middle"}, nil, `padding type "middle"`},
+		{PadOptions{MaxLen: 3, Truncating: "both"}, nil, `truncating type "both"`},
+		{PadOptions{MaxLen: NoMaxLen}, [][]int{{1}, {2, 1 << 25}}, "sequence 1, element 1"},
 	} {
 		_, err := PadSequences(c.seqs, c.o)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -148,5 +150,44 @@ func TestTokenizerCharLevelAndOptions(t *testing.T) {
 	}
 	if got := TextToWordSequence("don't stop", DefaultFilters, true, " "); !reflect.DeepEqual(got, []string{"don't", "stop"}) {
 		t.Errorf("the apostrophe is kept: %q", got)
+	}
+}
+
+func TestStackSequences(t *testing.T) {
+	x, err := StackSequences([][]int{{1, 2, 3}, {4, 5, 6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Dim(0) != 2 || x.Dim(1) != 3 {
+		t.Fatalf("shape %v, want (2, 3)", x.Shape)
+	}
+	for i, want := range []float32{1, 2, 3, 4, 5, 6} {
+		if x.Data[i] != want {
+			t.Errorf("element %d: %v, want %v", i, x.Data[i], want)
+		}
+	}
+	for _, c := range []struct {
+		seqs [][]int
+		want string
+	}{
+		{[][]int{{1, 2, 3}, {4, 5, 6}, {7, 8}}, "sequence 2 has length 2, expected length 3 (that of sequence 0): the sequences are ragged"},
+		{[][]int{{1}, {2, 3}}, "sequence 1 has length 2, expected length 1"},
+		{nil, "no sequences"},
+		{[][]int{{}, {}}, "sequence 0 is empty"},
+		{[][]int{{1, 2}, {3, 1 << 25}}, "sequence 1, element 1"},
+	} {
+		_, err := StackSequences(c.seqs)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one containing %q", c.seqs, err, c.want)
+		}
+	}
+	// The ragged input padded first stacks to what PadSequences gives.
+	ragged := [][]int{{1, 2, 3}, {4, 5}}
+	p, err := PadSequences(ragged, PadOptions{MaxLen: NoMaxLen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Data[3] != 0 || p.Data[4] != 4 || p.Data[5] != 5 {
+		t.Errorf("padded %v, want [1 2 3 0 4 5]", p.Data)
 	}
 }
