@@ -47,6 +47,13 @@ type CSVOptions struct {
 	// MaxInflated bounds the size of a gzip-compressed file once inflated;
 	// 0 means DefaultMaxInflated.
 	MaxInflated int64
+	// Text names a column of raw text, which ReadCSVText and
+	// CSVReader.NextText return as strings, cell by cell as encoding/csv
+	// reads them (quoted cells may hold the delimiter, quotes doubled, and
+	// line breaks). With Text set no column is read as numbers but the
+	// targets: Features must be empty, and the columns that are neither the
+	// text nor a target may hold anything.
+	Text string
 }
 
 // DefaultMaxInflated is the largest size a gzip-compressed CSV file may
@@ -140,27 +147,102 @@ type labelDetector struct {
 }
 
 func (c *CSVReader) readAll() (Split, error) {
-	var xs, ys []float32
-	var err error
-	n := 0
-	for {
-		xs, ys, err = c.appendRow(xs, ys)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return Split{}, err
-		}
-		n++
-	}
-	if n == 0 {
-		return Split{}, c.noRows()
+	n, xs, ys, err := c.readRows()
+	if err != nil {
+		return Split{}, err
 	}
 	s := Split{X: tensor.FromSlice(slices.Clip(xs), n, len(c.featIdx))}
 	if len(c.targIdx) > 0 {
 		s.Y = tensor.FromSlice(slices.Clip(ys), n, len(c.targIdx))
 	}
 	return s, nil
+}
+
+// readRows reads every data row: their number, features and targets (and
+// texts, into c.texts). A file without data rows is an error.
+func (c *CSVReader) readRows() (n int, xs, ys []float32, err error) {
+	for {
+		xs, ys, err = c.appendRow(xs, ys)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, nil, nil, c.noRows()
+	}
+	return n, xs, ys, nil
+}
+
+// rankClasses turns the labels that detection gave (indices in the order
+// names appeared) into indices of the sorted names, which it returns; it
+// returns nil when the column held numbers.
+func (c *CSVReader) rankClasses(y []float32) []string {
+	d := c.detect
+	if d == nil || len(d.order) == 0 {
+		return nil
+	}
+	classes := slices.Clone(d.order)
+	slices.Sort(classes)
+	rank := make([]float32, len(d.order))
+	for i, name := range d.order {
+		j, _ := slices.BinarySearch(classes, name)
+		rank[i] = float32(j)
+	}
+	for i, v := range y {
+		y[i] = rank[int(v)]
+	}
+	return classes
+}
+
+// ReadCSVText reads a whole CSV file's text column (opts.Text) and its
+// targets: texts[i] is row i's cell, as it is (spaces kept), and y, with
+// shape (n, len(targets)), holds the targets as ReadCSV reads them (class
+// indices when opts.Classes is set); y is nil when opts names no targets.
+// Its errors are ReadCSV's.
+func ReadCSVText(r io.Reader, opts CSVOptions) (texts []string, y *tensor.Tensor, err error) {
+	texts, y, _, err = readCSVText(r, opts, false)
+	return texts, y, err
+}
+
+// ReadCSVTextClasses is ReadCSVText for a target column that may hold
+// class names, as ReadCSVClasses reads it: classes is nil when the
+// targets are numbers (or opts.Classes gives the classes).
+func ReadCSVTextClasses(r io.Reader, opts CSVOptions) (texts []string, y *tensor.Tensor, classes []string, err error) {
+	return readCSVText(r, opts, true)
+}
+
+func readCSVText(r io.Reader, opts CSVOptions, detect bool) ([]string, *tensor.Tensor, []string, error) {
+	if opts.Text == "" {
+		return nil, nil, nil, fmt.Errorf("%s: no text column named (CSVOptions.Text)", or(opts.Name, "csv"))
+	}
+	c, err := NewCSVReader(r, opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if detect && len(c.targIdx) == 1 && c.classes == nil {
+		c.detect = &labelDetector{names: map[string]int{}}
+	}
+	n, _, ys, err := c.readRows()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	classes := c.rankClasses(ys)
+	var y *tensor.Tensor
+	if len(c.targIdx) > 0 {
+		y = tensor.FromSlice(slices.Clip(ys), n, len(c.targIdx))
+	}
+	return slices.Clip(c.texts), y, classes, nil
+}
+
+func or(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
 }
 
 // recordReader reads records: encoding/csv's Reader, or wsReader.
@@ -181,6 +263,8 @@ type CSVReader struct {
 	lineBase int   // lines skipped (SkipRows) before cr's first line
 	featIdx  []int // the file column of each feature
 	targIdx  []int // the file column of each target
+	textIdx  int   // the file column of the text, or -1
+	texts    []string
 
 	classes map[string]int // the known classes of the target column
 	names   []string       // the same, in order
@@ -253,7 +337,7 @@ func (g *inflateReader) tooBig() error {
 // (for a file without one, the first data row) and checks that the columns
 // that opts names exist.
 func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
-	c := &CSVReader{name: opts.Name, header: !opts.NoHeader}
+	c := &CSVReader{name: opts.Name, header: !opts.NoHeader, textIdx: -1}
 	if c.name == "" {
 		c.name = "csv"
 	}
@@ -381,7 +465,22 @@ func NewCSVReader(r io.Reader, opts CSVOptions) (*CSVReader, error) {
 			return nil, fmt.Errorf("%s: column %q is both a target and excluded", c.name, c.columns[i])
 		}
 	}
-	if len(opts.Features) > 0 {
+	if opts.Text != "" {
+		if len(opts.Features) > 0 {
+			return nil, fmt.Errorf("%s: the text column %q is the input: it cannot be combined with feature columns (%s)", c.name, opts.Text, listColumns(opts.Features))
+		}
+		ti, err := c.lookup([]string{opts.Text}, "text")
+		if err != nil {
+			return nil, err
+		}
+		c.textIdx = ti[0]
+		if slices.Contains(c.targIdx, c.textIdx) {
+			return nil, fmt.Errorf("%s: column %q is both the text and a target", c.name, opts.Text)
+		}
+		if slices.Contains(exIdx, c.textIdx) {
+			return nil, fmt.Errorf("%s: column %q is both the text and excluded", c.name, opts.Text)
+		}
+	} else if len(opts.Features) > 0 {
 		if c.featIdx, err = c.lookup(opts.Features, "feature"); err != nil {
 			return nil, err
 		}
@@ -478,11 +577,47 @@ func (c *CSVReader) Next(maxRows int) (x *tensor.Tensor, y *tensor.Tensor, err e
 	if maxRows < 1 {
 		panic(fmt.Sprintf("datasets: CSVReader.Next(%d): need at least one row", maxRows))
 	}
-	if c.err != nil {
-		return nil, nil, c.err
+	n, err := c.next(maxRows)
+	if err != nil {
+		return nil, nil, err
 	}
-	c.xs, c.ys = c.xs[:0], c.ys[:0]
-	n := 0
+	c.x.SetView(c.xs, n, len(c.featIdx))
+	if len(c.targIdx) == 0 {
+		return &c.x, nil, nil
+	}
+	c.y.SetView(c.ys, n, len(c.targIdx))
+	return &c.x, &c.y, nil
+}
+
+// NextText is Next for a reader of a text column (CSVOptions.Text): it
+// returns up to maxRows more texts, and their targets as Next does. The
+// texts slice is reused by the next call (the strings themselves are
+// not). It panics if maxRows < 1 or the options name no text column.
+func (c *CSVReader) NextText(maxRows int) (texts []string, y *tensor.Tensor, err error) {
+	if maxRows < 1 {
+		panic(fmt.Sprintf("datasets: CSVReader.NextText(%d): need at least one row", maxRows))
+	}
+	if c.textIdx < 0 {
+		panic("datasets: CSVReader.NextText: the options name no text column (CSVOptions.Text)")
+	}
+	n, err := c.next(maxRows)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(c.targIdx) == 0 {
+		return c.texts, nil, nil
+	}
+	c.y.SetView(c.ys, n, len(c.targIdx))
+	return c.texts, &c.y, nil
+}
+
+// next reads up to maxRows rows into c.xs, c.ys and c.texts, for Next and
+// NextText.
+func (c *CSVReader) next(maxRows int) (n int, err error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	c.xs, c.ys, c.texts = c.xs[:0], c.ys[:0], c.texts[:0]
 	for n < maxRows {
 		c.xs, c.ys, err = c.appendRow(c.xs, c.ys)
 		if err != nil {
@@ -496,15 +631,10 @@ func (c *CSVReader) Next(maxRows int) (x *tensor.Tensor, y *tensor.Tensor, err e
 	if err != nil {
 		c.err = err
 		if err != io.EOF || n == 0 {
-			return nil, nil, err
+			return 0, err
 		}
 	}
-	c.x.SetView(c.xs, n, len(c.featIdx))
-	if len(c.targIdx) == 0 {
-		return &c.x, nil, nil
-	}
-	c.y.SetView(c.ys, n, len(c.targIdx))
-	return &c.x, &c.y, nil
+	return n, nil
 }
 
 // noRows is the error for a file without data rows.
@@ -547,6 +677,10 @@ func (c *CSVReader) appendRow(xs, ys []float32) ([]float32, []float32, error) {
 	c.usePending = false
 	if err != nil {
 		return xs, ys, err
+	}
+	if c.textIdx >= 0 {
+		// A copy, so that a kept text does not hold the record's memory.
+		c.texts = append(c.texts, strings.Clone(rec[c.textIdx]))
 	}
 	c.rows++
 	return xs, ys, nil

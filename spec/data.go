@@ -39,6 +39,15 @@ type Data struct {
 	// and the length every sequence is padded or truncated to (maxlen,
 	// Keras's pad_sequences with padding and truncating 'pre').
 	NumWords, SkipTop, MaxLen int
+	// Text is the CSV's column of raw text (data.text), the model's one
+	// input: a Tokenizer with the settings below (and NumWords), fitted on
+	// the training rows, turns each text into token ids, padded or
+	// truncated to MaxLen ('pre' unless Padding or Truncating is "post").
+	Text                string
+	Padding, Truncating string
+	OOVToken            string
+	NoLower, CharLevel  bool
+	Filters             *string // nil means Keras's default filters
 	// IMDBPath is imdb.npz's path (data.path); when empty, the file comes
 	// from IMDBDir, the cache directory ("" means datasets.DataDir()).
 	IMDBPath, IMDBDir string
@@ -83,8 +92,20 @@ type Preprocessing struct {
 	StdTargets bool      `json:"standardize_targets,omitempty"`
 	TargetMean []float32 `json:"target_mean,omitempty"`
 	TargetStd  []float32 `json:"target_stddev,omitempty"`
-	// FittedOn says which rows the statistics were learned from.
+	// FittedOn says which rows the statistics (and the tokenizer) were
+	// learned from.
 	FittedOn string `json:"fitted_on,omitempty"`
+	// Text is the column of raw text (data.text). Tokenizer is the
+	// Tokenizer fitted on the training rows' texts, as Keras's
+	// Tokenizer.to_json() writes it; the texts' token ids are padded or
+	// truncated to MaxLen ('pre' unless Padding or Truncating is "post").
+	Text       string          `json:"text,omitempty"`
+	Tokenizer  json.RawMessage `json:"tokenizer,omitempty"`
+	MaxLen     int             `json:"maxlen,omitempty"`
+	Padding    string          `json:"padding,omitempty"`
+	Truncating string          `json:"truncating,omitempty"`
+
+	tok *preprocessing.Tokenizer // Tokenizer, fitted or read back
 }
 
 // dataKeys and prepKeys are the keys of the data section and of its
@@ -92,7 +113,8 @@ type Preprocessing struct {
 var (
 	dataKeys = []string{"builtin", "csv", "idx", "features", "targets", "exclude", "targets_csv", "delimiter", "header", "skip_rows",
 		"validation_split", "validation_csv", "test_csv", "train_rows", "validation_rows", "preprocessing",
-		"num_words", "skip_top", "maxlen", "path", "dir", "seed"}
+		"num_words", "skip_top", "maxlen", "path", "dir", "seed",
+		"text", "padding", "truncating", "oov_token", "lower", "char_level", "filters"}
 	prepKeys = []string{"flatten", "reshape", "scale", "standardize", "standardize_targets", "one_hot"}
 )
 
@@ -192,6 +214,9 @@ func (s *Spec) parseData(n *yaml.Node) error {
 			}
 		}
 	}
+	if err := s.checkTextKeys(m); err != nil {
+		return err
+	}
 	if d.CSV != "" && len(d.Targets) == 0 && d.TargetsCSV == "" {
 		return s.errorf(n, "data.targets must name the CSV's target columns, e.g. targets: [price] (or data.targets_csv a file of targets)")
 	}
@@ -237,6 +262,9 @@ func (s *Spec) parseData(n *yaml.Node) error {
 			return err
 		}
 		for k, v := range pm {
+			if d.Text != "" && (k == "flatten" || k == "reshape" || k == "scale" || k == "standardize") {
+				return s.errorf(v, "preprocessing.%s applies to numeric features; a text column's token ids are used as they are (with data.text, preprocessing takes one_hot and standardize_targets)", k)
+			}
 			switch k {
 			case "flatten":
 				err = s.decode(v, "preprocessing.flatten", "true or false", &d.Prep.Flatten)
@@ -264,6 +292,10 @@ func (s *Spec) parseData(n *yaml.Node) error {
 	}
 	d.Prep.Features, d.Prep.Targets, d.Prep.Delim, d.Prep.NoHeader = d.Features, d.Targets, d.Delimiter, d.NoHeader
 	d.Prep.SkipRows, d.Prep.TargetsCSV = d.SkipRows, d.TargetsCSV != ""
+	if d.Text != "" {
+		d.Prep.Features = nil
+		d.Prep.Text, d.Prep.MaxLen, d.Prep.Padding, d.Prep.Truncating = d.Text, d.MaxLen, d.Padding, d.Truncating
+	}
 	return nil
 }
 
@@ -273,10 +305,23 @@ var builtins = []string{"boston", "mnist", "imdb", "rt-polarity", "flowers17"}
 // isText tells the builtin text data sets.
 func isText(builtin string) bool { return builtin == "imdb" || builtin == "rt-polarity" }
 
-// parseTextData reads the keys of the text data sets: num_words, skip_top,
-// maxlen and (IMDB) path.
+// parseTextData reads the keys of text data (the builtin text data sets
+// and a CSV's text column): text, num_words, skip_top, maxlen, (IMDB)
+// path, and the text column's tokenizer and padding settings.
 func (s *Spec) parseTextData(n *yaml.Node, m map[string]*yaml.Node) error {
 	d := &s.Data
+	if v, ok := m["text"]; ok {
+		if err := s.decode(v, "data.text", "a column name", &d.Text); err != nil {
+			return err
+		}
+		if d.CSV == "" {
+			return s.errorf(v, "data.text names the column of raw text of a CSV or TSV file: it needs data.csv")
+		}
+		if strings.TrimSpace(d.Text) == "" {
+			return s.errorf(v, "data.text must name a column of raw text, e.g. text: sentence")
+		}
+	}
+	text := isText(d.Builtin) || d.Text != ""
 	for _, k := range []struct {
 		key string
 		dst *int
@@ -285,8 +330,8 @@ func (s *Spec) parseTextData(n *yaml.Node, m map[string]*yaml.Node) error {
 		if !ok {
 			continue
 		}
-		if !isText(d.Builtin) {
-			return s.errorf(v, "data.%s is for the text data sets (builtin imdb or rt-polarity)", k.key)
+		if !text {
+			return s.errorf(v, "data.%s is for text data: builtin imdb or rt-polarity, or a CSV's text column (data.text)", k.key)
 		}
 		if err := s.decode(v, "data."+k.key, "a positive integer", k.dst); err != nil {
 			return err
@@ -307,8 +352,75 @@ func (s *Spec) parseTextData(n *yaml.Node, m map[string]*yaml.Node) error {
 	if isText(d.Builtin) && d.MaxLen == 0 {
 		return s.errorf(n, "data.maxlen must give the length sequences are padded to (builtin %s), e.g. maxlen: 100", d.Builtin)
 	}
-	if d.Builtin == "rt-polarity" && d.SkipTop > 0 {
+	if (d.Builtin == "rt-polarity" || d.Text != "") && d.SkipTop > 0 {
 		return s.errorf(m["skip_top"], "data.skip_top is for builtin imdb")
+	}
+	if d.Text != "" && d.MaxLen == 0 {
+		return s.errorf(n, "data.maxlen must give the length the texts' token ids are padded or truncated to (data.text), e.g. maxlen: 100")
+	}
+	return s.parseTokenizerKeys(m)
+}
+
+// parseTokenizerKeys reads the tokenizer and padding settings of a CSV's
+// text column: padding, truncating, oov_token, lower, char_level and
+// filters.
+func (s *Spec) parseTokenizerKeys(m map[string]*yaml.Node) error {
+	d := &s.Data
+	for _, key := range []string{"padding", "truncating", "oov_token", "lower", "char_level", "filters"} {
+		v, ok := m[key]
+		if !ok {
+			continue
+		}
+		if d.Text == "" {
+			return s.errorf(v, "data.%s is a tokenizer setting for a CSV's text column: it needs data.text", key)
+		}
+		var err error
+		switch key {
+		case "padding", "truncating":
+			dst := &d.Padding
+			if key == "truncating" {
+				dst = &d.Truncating
+			}
+			if err = s.decode(v, "data."+key, `"pre" or "post"`, dst); err == nil && *dst != "pre" && *dst != "post" {
+				err = s.errorf(v, "data.%s must be \"pre\" (the default) or \"post\", got %q", key, *dst)
+			}
+		case "oov_token":
+			err = s.decode(v, "data.oov_token", "a word such as \"<OOV>\"", &d.OOVToken)
+		case "lower":
+			lower := true
+			err = s.decode(v, "data.lower", "true or false", &lower)
+			d.NoLower = !lower
+		case "char_level":
+			err = s.decode(v, "data.char_level", "true or false", &d.CharLevel)
+		case "filters":
+			var f string
+			err = s.decode(v, "data.filters", "a string of the characters to remove (\"\" for none)", &f)
+			d.Filters = &f
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkTextKeys refuses the keys that a CSV's text column cannot take.
+func (s *Spec) checkTextKeys(m map[string]*yaml.Node) error {
+	d := &s.Data
+	if d.Text == "" {
+		return nil
+	}
+	if v, ok := m["features"]; ok {
+		return s.errorf(v, "data.text is the model's one input: it cannot be combined with data.features (numeric feature columns)")
+	}
+	if v, ok := m["exclude"]; ok {
+		return s.errorf(v, "data.exclude drops columns from the default features; with data.text only the text column and the targets are read: leave exclude out")
+	}
+	if v, ok := m["targets_csv"]; ok {
+		return s.errorf(v, "data.targets_csv cannot be combined with data.text: put the target columns beside the text column")
+	}
+	if d.Delimiter == "whitespace" {
+		return s.errorf(m["delimiter"], "data.delimiter whitespace would split the texts at their spaces: use tab (a TSV file) or one character such as \",\" with data.text")
 	}
 	return nil
 }
@@ -417,7 +529,10 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // CSVOptions returns the options for reading a CSV file of this data; name
 // names the file in errors, and withTargets reads the target columns too.
 func (p *Preprocessing) CSVOptions(name string, withTargets bool) datasets.CSVOptions {
-	o := datasets.CSVOptions{Features: p.Features, NoHeader: p.NoHeader, Name: name, SkipRows: p.SkipRows}
+	o := datasets.CSVOptions{Features: p.Features, NoHeader: p.NoHeader, Name: name, SkipRows: p.SkipRows, Text: p.Text}
+	if p.Text != "" {
+		o.Features = nil
+	}
 	if withTargets {
 		o.Targets, o.Classes = p.Targets, p.Classes
 	}
@@ -430,9 +545,73 @@ func (p *Preprocessing) CSVOptions(name string, withTargets bool) datasets.CSVOp
 }
 
 // ReadCSV reads a CSV file of this data, unpreprocessed (see Apply), with
-// the target columns when withTargets is set.
+// the target columns when withTargets is set. For text data (a text
+// column), the texts are read and encoded (EncodeTexts): X holds their
+// padded token ids.
 func (p *Preprocessing) ReadCSV(path string, withTargets bool) (datasets.Split, error) {
-	return readCSVFile(path, p.CSVOptions(path, withTargets))
+	if p.Text == "" {
+		return readCSVFile(path, p.CSVOptions(path, withTargets))
+	}
+	texts, y, _, err := readCSVText(path, p.CSVOptions(path, withTargets), false)
+	if err != nil {
+		return datasets.Split{}, err
+	}
+	x, err := p.EncodeTexts(texts)
+	if err != nil {
+		return datasets.Split{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return datasets.Split{X: x, Y: y}, nil
+}
+
+// readCSVText reads a CSV file's text column and its targets; with
+// detect, a target column of names gives class labels and their names.
+func readCSVText(path string, opts datasets.CSVOptions, detect bool) ([]string, *tensor.Tensor, []string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer f.Close()
+	if detect {
+		return datasets.ReadCSVTextClasses(f, opts)
+	}
+	texts, y, err := datasets.ReadCSVText(f, opts)
+	return texts, y, nil, err
+}
+
+// tokenizer returns the text column's tokenizer: the fitted one, or the
+// one saved in Tokenizer.
+func (p *Preprocessing) tokenizer() (*preprocessing.Tokenizer, error) {
+	if p.tok != nil {
+		return p.tok, nil
+	}
+	if len(p.Tokenizer) == 0 {
+		return nil, fmt.Errorf("the data's text column %q has no fitted tokenizer", p.Text)
+	}
+	t, err := preprocessing.TokenizerFromJSON(p.Tokenizer)
+	if err != nil {
+		return nil, err
+	}
+	p.tok = t
+	return t, nil
+}
+
+// EncodeTexts turns raw texts into the model's input, as the training
+// texts were: the fitted tokenizer's ids (words it does not know become
+// its OOV token, or are dropped without one), padded or truncated to
+// MaxLen, as an (n, MaxLen) tensor. A text without known words, an empty
+// one among them, gives a row of padding (zeros), as in Keras.
+func (p *Preprocessing) EncodeTexts(texts []string) (*tensor.Tensor, error) {
+	if p.Text == "" {
+		return nil, errors.New("the data has no text column")
+	}
+	t, err := p.tokenizer()
+	if err != nil {
+		return nil, err
+	}
+	if p.MaxLen <= 0 {
+		return nil, fmt.Errorf("the text column %q has no maxlen (got %d)", p.Text, p.MaxLen)
+	}
+	return preprocessing.PadSequences(t.TextsToSequences(texts), preprocessing.PadOptions{MaxLen: p.MaxLen, Padding: p.Padding, Truncating: p.Truncating})
 }
 
 func readCSVFile(path string, opts datasets.CSVOptions) (datasets.Split, error) {
@@ -489,6 +668,8 @@ func (d *Data) Load() (train, valid, test datasets.Split, err error) {
 		train, err = datasets.Flowers17(datasets.Flowers17Options{Dir: d.ImageDir, Seed: d.Seed})
 	case d.IDX != "":
 		train, valid, err = datasets.LoadIDXDir(d.IDX)
+	case d.Text != "":
+		train, valid, test, err = d.loadText()
 	default:
 		if train, err = d.loadCSV(); err != nil {
 			return
@@ -516,19 +697,12 @@ func (d *Data) Load() (train, valid, test datasets.Split, err error) {
 	// The statistics are learned from the training rows: with a validation
 	// split, fit holds out the last rows (before shuffling, as Keras does),
 	// so they are left out here too.
-	fitRows := train.Len()
-	if d.ValidationSplit > 0 {
-		fitRows = int(float64(train.Len()) * (1 - d.ValidationSplit))
-		if fitRows == 0 {
-			err = fmt.Errorf("%s: validation_split %v of %d rows leaves no training rows", d.Describe(), d.ValidationSplit, train.Len())
-			return
-		}
+	fitRows, err := d.fitRows(train.Len())
+	if err != nil {
+		return
 	}
-	if d.Prep.Std || d.Prep.StdTargets {
-		d.Prep.FittedOn = fmt.Sprintf("the first %d of %d rows of %s", fitRows, train.Len(), d.Describe())
-		if fitRows < train.Len() {
-			d.Prep.FittedOn += fmt.Sprintf(" (validation_split holds out the last %d)", train.Len()-fitRows)
-		}
+	if d.Prep.Std || d.Prep.StdTargets || d.Text != "" {
+		d.Prep.FittedOn = d.fittedOn(fitRows, train.Len())
 	}
 	if err = d.Prep.fit(train.Head(fitRows)); err != nil {
 		return
@@ -555,6 +729,112 @@ func (d *Data) Load() (train, valid, test datasets.Split, err error) {
 		}
 	}
 	return
+}
+
+// fitRows returns the number of training rows that the statistics are
+// learned from: with a validation split, fit holds out the last rows
+// (before shuffling, as Keras does), so they are left out.
+func (d *Data) fitRows(n int) (int, error) {
+	if d.ValidationSplit == 0 {
+		return n, nil
+	}
+	fit := int(float64(n) * (1 - d.ValidationSplit))
+	if fit == 0 {
+		return 0, fmt.Errorf("%s: validation_split %v of %d rows leaves no training rows", d.Describe(), d.ValidationSplit, n)
+	}
+	return fit, nil
+}
+
+// fittedOn is Preprocessing.FittedOn's note.
+func (d *Data) fittedOn(fitRows, n int) string {
+	s := fmt.Sprintf("the first %d of %d rows of %s", fitRows, n, d.Describe())
+	if fitRows < n {
+		s += fmt.Sprintf(" (validation_split holds out the last %d)", n-fitRows)
+	}
+	return s
+}
+
+// loadText reads CSV data with a text column: the training file's texts
+// and targets (its classes recorded in d.Prep), fits the tokenizer on the
+// training rows (not the rows validation_split holds out, nor the
+// validation or test files), and encodes every split's texts
+// (EncodeTexts).
+func (d *Data) loadText() (train, valid, test datasets.Split, err error) {
+	opts := d.Prep.CSVOptions(d.CSV, true)
+	opts.Classes = nil
+	d.Prep.Classes = nil
+	texts, y, classes, err := readCSVText(d.CSV, opts, true)
+	if err != nil {
+		return
+	}
+	if err = d.checkClasses(classes); err != nil {
+		return
+	}
+	d.Prep.Classes = classes
+	if d.TrainRows > 0 && d.TrainRows < len(texts) {
+		texts, y = texts[:d.TrainRows], headRows(y, d.TrainRows)
+	}
+	fitRows, err := d.fitRows(len(texts))
+	if err != nil {
+		return
+	}
+	tok := &preprocessing.Tokenizer{NumWords: d.NumWords, Filters: d.Filters, NoLower: d.NoLower, CharLevel: d.CharLevel, OOVToken: d.OOVToken}
+	tok.FitOnTexts(texts[:fitRows])
+	if len(tok.WordIndex()) == 0 || (d.OOVToken != "" && len(tok.WordIndex()) == 1) {
+		err = fmt.Errorf("%s: column %q: the texts of the %d training rows hold no words once the tokenizer's filters and split are applied: check data.text names the column of text (and data.delimiter the file's delimiter)", d.CSV, d.Text, fitRows)
+		return
+	}
+	if d.Prep.Tokenizer, err = tok.ToJSON(); err != nil {
+		return
+	}
+	d.Prep.tok = tok
+	if train.X, err = d.Prep.EncodeTexts(texts); err != nil {
+		err = fmt.Errorf("%s: %w", d.CSV, err)
+		return
+	}
+	train.Y = y
+	for _, sp := range []struct {
+		s    *datasets.Split
+		path string
+		rows int
+	}{{&valid, d.ValidationCSV, d.ValidationRows}, {&test, d.TestCSV, 0}} {
+		if sp.path == "" {
+			continue
+		}
+		vt, vy, _, rerr := readCSVText(sp.path, d.Prep.CSVOptions(sp.path, true), false)
+		if rerr != nil {
+			err = rerr
+			return
+		}
+		if sp.rows > 0 && sp.rows < len(vt) {
+			vt, vy = vt[:sp.rows], headRows(vy, sp.rows)
+		}
+		if sp.s.X, err = d.Prep.EncodeTexts(vt); err != nil {
+			err = fmt.Errorf("%s: %w", sp.path, err)
+			return
+		}
+		sp.s.Y = vy
+	}
+	d.loaded = &loadedData{file: d.CSV, columns: []string{d.Text}}
+	return
+}
+
+// headRows returns the first n rows of t (nil stays nil).
+func headRows(t *tensor.Tensor, n int) *tensor.Tensor { return datasets.Split{X: t}.Head(n).X }
+
+// checkClasses checks the class names of a target column against the
+// preprocessing.
+func (d *Data) checkClasses(classes []string) error {
+	if classes == nil {
+		return nil
+	}
+	if d.Prep.StdTargets {
+		return fmt.Errorf("%s: column %q holds class names (%s), which preprocessing.standardize_targets cannot standardize", d.CSV, d.Prep.Targets[0], strings.Join(firstN(classes, 5), ", "))
+	}
+	if d.Prep.OneHot > 0 && d.Prep.OneHot != len(classes) {
+		return fmt.Errorf("%s: column %q holds %d class names (%s) but preprocessing says one_hot: %d: set one_hot: %d", d.CSV, d.Prep.Targets[0], len(classes), strings.Join(firstN(classes, 5), ", "), d.Prep.OneHot, len(classes))
+	}
+	return nil
 }
 
 // loadCSV reads the training CSV file, with its targets from the same file
@@ -591,15 +871,10 @@ func (d *Data) loadCSV() (datasets.Split, error) {
 		}
 		train.Y = y.X
 	}
-	if classes != nil {
-		if d.Prep.StdTargets {
-			return train, fmt.Errorf("%s: column %q holds class names (%s), which preprocessing.standardize_targets cannot standardize", d.CSV, d.Prep.Targets[0], strings.Join(firstN(classes, 5), ", "))
-		}
-		if d.Prep.OneHot > 0 && d.Prep.OneHot != len(classes) {
-			return train, fmt.Errorf("%s: column %q holds %d class names (%s) but preprocessing says one_hot: %d: set one_hot: %d", d.CSV, d.Prep.Targets[0], len(classes), strings.Join(firstN(classes, 5), ", "), d.Prep.OneHot, len(classes))
-		}
-		d.Prep.Classes = classes
+	if err := d.checkClasses(classes); err != nil {
+		return train, err
 	}
+	d.Prep.Classes = classes
 	d.loaded = &loadedData{file: d.CSV, columns: slices.Clone(d.Prep.Features)}
 	return train, nil
 }
@@ -616,6 +891,9 @@ func firstN(s []string, n int) []string {
 func (d *Data) inputShape() ([]int, error) {
 	if d.loaded != nil && d.loaded.sample != nil {
 		return d.loaded.sample, nil
+	}
+	if d.Text != "" {
+		return []int{d.MaxLen}, nil
 	}
 	opts := d.Prep.CSVOptions(d.CSV, d.TargetsCSV == "")
 	opts.Exclude, opts.Classes = d.Exclude, nil

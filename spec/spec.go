@@ -641,6 +641,10 @@ func (s *Spec) checkData(m *models.Model) error {
 		return nil
 	}
 	want := m.InputShape()
+	if ld.sample != nil && !tensor.EqualShape(ld.sample, want) && s.Data.Text != "" {
+		return s.Errorf("%s: the text column %q becomes sequences of %d token ids (data.maxlen), but the model's input expects samples of shape %s: set data.maxlen to the model's input length, or the model's input_shape (or the Embedding's input_length) to [%d]",
+			ld.file, s.Data.Text, s.Data.MaxLen, tensor.ShapeString(want), s.Data.MaxLen)
+	}
 	if ld.sample != nil && !tensor.EqualShape(ld.sample, want) {
 		have := fmt.Sprintf("%d feature columns (%s)", len(ld.columns), listNames(ld.columns))
 		if len(ld.sample) != 1 || ld.sample[0] != len(ld.columns) {

@@ -181,6 +181,9 @@ func explainRow(modelFile, csvFile string, row int) (*explanation, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.Text != "" {
+		return nil, fmt.Errorf("%s was trained on the text column %q (data.text): explain shows the arithmetic on a row of numeric features, and a text's token ids are not such a row", modelFile, p.Text)
+	}
 	src, err := readCSVRow(csvFile, p, row)
 	if err != nil {
 		return nil, err

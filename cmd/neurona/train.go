@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"github.com/neurona/neurona/examples"
 	"github.com/neurona/neurona/models"
 	"github.com/neurona/neurona/spec"
+	"github.com/neurona/neurona/tensor"
 )
 
 // trainFlags are the command-line overrides of a spec's values.
@@ -577,7 +579,7 @@ func evaluateCommand(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	bs := fs.Int("batch-size", 32, "samples per batch")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona evaluate [flags] MODEL DATA\n\nPrints the loss and metrics of a saved model on DATA: a CSV file with the\ncolumns it was trained on, or a directory of MNIST-format IDX files (its\nt10k test files). Flags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: neurona evaluate [flags] MODEL DATA\n\nPrints the loss and metrics of a saved model on DATA: a CSV file with the\ncolumns it was trained on (for a model trained on a text column, that\ncolumn of raw text and the targets), or a directory of MNIST-format IDX\nfiles (its t10k test files). Flags:\n")
 		fs.PrintDefaults()
 	}
 	m, p, path, err := modelAndData(fs, "evaluate", args)
@@ -616,19 +618,24 @@ func evaluateCommand(args []string, stdout, stderr io.Writer) error {
 func predictCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	lines := fs.Bool("text-lines", false, "INPUT is plain text, one text per line (a model trained on a text column)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: neurona predict MODEL INPUT.csv\n\nWrites the model's predictions as CSV on stdout, one row per input row,\nin the input's order. The input has the feature columns the model was\ntrained on (other columns are ignored). A model trained on class names\nprints the predicted class, then each class's probability; one trained\nwith standardize_targets prints values in the targets' units.\n")
+		fmt.Fprintf(fs.Output(), "Usage: neurona predict [--text-lines] MODEL INPUT\n\nWrites the model's predictions as CSV on stdout, one row per input row,\nin the input's order. INPUT is a CSV file with the feature columns the\nmodel was trained on (other columns are ignored), or, for a model trained\non a text column (data.text), a CSV file with that column of raw text,\nwhich the tokenizer saved with the model encodes. With --text-lines,\nINPUT is plain text instead: every line is one text (an empty line too),\nwithout a header. A model trained on class names prints the predicted\nclass, then each class's probability; one trained with\nstandardize_targets prints values in the targets' units. Flags:\n")
+		fs.PrintDefaults()
 	}
 	m, p, path, err := modelAndData(fs, "predict", args)
 	if err != nil {
 		return err
+	}
+	if *lines && p.Text == "" {
+		return fmt.Errorf("%s was not trained on a text column (data.text): --text-lines is for text models; give a CSV file with its feature columns", fs.Arg(0))
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r, err := datasets.NewCSVReader(f, p.CSVOptions(path, false))
+	next, err := predictInput(f, path, p, *lines)
 	if err != nil {
 		return err
 	}
@@ -654,14 +661,11 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	row := make([]string, len(header))
 	for {
-		x, _, err := r.Next(4096)
+		x, err := next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return err
-		}
-		if x, err = p.ApplyX(x); err != nil {
 			return err
 		}
 		pred, err := m.Predict(x)
@@ -692,6 +696,96 @@ func predictCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// predictRows is how many input rows predict reads, preprocesses and
+// predicts at a time.
+const predictRows = 4096
+
+// predictInput returns a function that reads the next rows of predict's
+// input and preprocesses them into the model's input, io.EOF at the end:
+// feature columns of a CSV file, a CSV file's text column, or, with
+// lines, one text per line.
+func predictInput(f io.Reader, path string, p *spec.Preprocessing, lines bool) (func() (*tensor.Tensor, error), error) {
+	if lines {
+		tr := &textLines{r: bufio.NewReaderSize(f, 1<<16), name: path}
+		return func() (*tensor.Tensor, error) {
+			texts, err := tr.next(predictRows)
+			if err != nil {
+				return nil, err
+			}
+			return encodeTexts(p, texts, path)
+		}, nil
+	}
+	r, err := datasets.NewCSVReader(f, p.CSVOptions(path, false))
+	if err != nil {
+		return nil, err
+	}
+	if p.Text != "" {
+		return func() (*tensor.Tensor, error) {
+			texts, _, err := r.NextText(predictRows)
+			if err != nil {
+				return nil, err
+			}
+			return encodeTexts(p, texts, path)
+		}, nil
+	}
+	return func() (*tensor.Tensor, error) {
+		x, _, err := r.Next(predictRows)
+		if err != nil {
+			return nil, err
+		}
+		return p.ApplyX(x)
+	}, nil
+}
+
+func encodeTexts(p *spec.Preprocessing, texts []string, path string) (*tensor.Tensor, error) {
+	x, err := p.EncodeTexts(texts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return x, nil
+}
+
+// textLines reads a plain text file, one text per line: "\n" or "\r\n"
+// ends a line, a UTF-8 byte order mark is dropped, and a last line without
+// a newline counts; an empty line is an empty text.
+type textLines struct {
+	r     *bufio.Reader
+	name  string
+	lines int
+	texts []string
+}
+
+// next returns up to n more texts, io.EOF after the last one; a file
+// without any text is an error.
+func (t *textLines) next(n int) ([]string, error) {
+	t.texts = t.texts[:0]
+	for len(t.texts) < n {
+		line, err := t.r.ReadString('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s: line %d: %w", t.name, t.lines+1, err)
+		}
+		if line == "" && err == io.EOF {
+			break
+		}
+		if t.lines == 0 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		t.lines++
+		line = strings.TrimSuffix(line, "\n")
+		t.texts = append(t.texts, strings.TrimSuffix(line, "\r"))
+		if err == io.EOF {
+			break
+		}
+	}
+	if len(t.texts) == 0 {
+		if t.lines == 0 {
+			return nil, fmt.Errorf("%s: the file is empty (--text-lines reads one text per line)", t.name)
+		}
+		return nil, io.EOF
+	}
+	return t.texts, nil
 }
 
 // targetName returns the one target's name, or def.
