@@ -565,6 +565,15 @@ func TestEveryRecurrentLayer(t *testing.T) {
 		{name: "GRU reset_after backwards no bias", new: func() layers.Layer {
 			return &layers.GRU{Units: 2, ResetAfter: true, GoBackwards: true, NoBias: true, RecurrentActivation: activations.Sigmoid}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
+		{name: "LSTM return_state", new: func() layers.Layer {
+			return &layers.LSTM{Units: 3, ReturnState: true, RecurrentActivation: activations.Sigmoid}
+		}, inputs: [][]int{{4, 2}}, batch: 2, want: []int{3}},
+		{name: "GRU return_state sequences dropout", new: func() layers.Layer {
+			return &layers.GRU{Units: 2, ReturnState: true, ReturnSequences: true, Dropout: 0.3, RecurrentActivation: activations.Sigmoid}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "SimpleRNN return_state backwards", new: func() layers.Layer {
+			return &layers.SimpleRNN{Units: 2, ReturnState: true, GoBackwards: true}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
 	} {
 		layerTest(t, c)
 	}
@@ -806,6 +815,15 @@ func TestEveryBidirectionalLayer(t *testing.T) {
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 4}},
 		{name: "Bidirectional GRU reset_after mul", new: func() layers.Layer {
 			return &layers.Bidirectional{Layer: &layers.GRU{Units: 2, ResetAfter: true}, MergeMode: layers.MergeMul}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
+		{name: "Bidirectional LSTM sequences merge none", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, ReturnSequences: true, RecurrentActivation: activations.Sigmoid}, MergeMode: layers.MergeNone}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "Bidirectional LSTM return_state", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, ReturnState: true, RecurrentActivation: activations.Sigmoid}}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{4}},
+		{name: "Bidirectional GRU return_state merge none", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.GRU{Units: 2, ReturnState: true, RecurrentActivation: activations.Sigmoid}, MergeMode: layers.MergeNone}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
 	} {
 		layerTest(t, c)
