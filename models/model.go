@@ -109,6 +109,8 @@ const (
 	maskPass                        // the input's mask comes out unchanged
 	maskConsume                     // the layer reads it; none comes out
 	maskConsumePass                 // the layer reads it and passes it on (sequences)
+	maskMerge                       // a merge layer combines its inputs' masks (layers.MaskMerger)
+	maskDrop                        // the layer takes masked inputs and gives no mask (Dot)
 )
 
 // logitsMode selects which steps run without their final activation.
@@ -326,7 +328,7 @@ func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode lo
 			out = s.layer.(layers.LogitsLayer).CallLogits(c, st.vals[s.in[0]])
 		case s.multiOut != nil:
 			var mask *tensor.Tensor
-			if s.maskIn >= 0 && s.mask >= maskConsume {
+			if s.maskIn >= 0 && (s.mask == maskConsume || s.mask == maskConsumePass) {
 				mask = st.masks[s.maskIn]
 			}
 			s.multiOut.CallOutputs(c, st.vals[s.in[0]], mask, st.vals[s.out:s.out+s.nOut])
@@ -337,7 +339,7 @@ func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode lo
 				args[j] = st.vals[k]
 			}
 			out = s.multi.CallMulti(c, args)
-		case s.maskIn >= 0 && s.mask >= maskConsume:
+		case s.maskIn >= 0 && (s.mask == maskConsume || s.mask == maskConsumePass):
 			out = s.layer.(layers.SequenceMasker).CallMasked(c, st.vals[s.in[0]], st.masks[s.maskIn])
 		default:
 			out = s.layer.Call(c, st.vals[s.in[0]])
@@ -350,6 +352,8 @@ func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode lo
 			for k := range s.maskOuts {
 				st.masks[s.out+k] = st.masks[s.maskIn]
 			}
+		case maskMerge:
+			st.masks[s.out] = st.mergeMask(i, s, out.Value)
 		}
 	}
 }
@@ -364,8 +368,9 @@ func nodeOutputs(n *layers.Node) []*layers.KerasTensor {
 }
 
 // planMasks decides, step by step, where Keras's masks go: from an
-// Embedding with mask_zero through the layers that pass masks on to the
-// recurrent layers that read them. A layer that receives a mask and
+// Embedding with mask_zero through the layers that pass masks on and the
+// merge layers that combine them (layers.MaskMerger) to the recurrent
+// layers and pooling that read them. A layer that receives a mask and
 // cannot take one is an error naming it, as Keras raises.
 func (m *Model) planMasks() error {
 	has := map[int]bool{}
@@ -377,6 +382,20 @@ func (m *Model) planMasks() error {
 			if has[k] {
 				masked = true
 			}
+		}
+		if g := graphOf(s.layer); g != nil && masked {
+			return fmt.Errorf("model: nested %s %q receives a masked input (from an Embedding with mask_zero): masks do not pass into nested models; apply its layers in this graph instead", g.class, g.Name)
+		}
+		if mm, ok := s.layer.(layers.MaskMerger); ok && masked {
+			s.mask = maskDrop
+			if mm.MergesMasks() {
+				if len(s.layer.OutputShape()) < 2 {
+					return fmt.Errorf("model: layer %s (%s) merges masked inputs into an output of shape %s, which has no steps for a mask", s.layer.LayerName(), s.layer.ClassName(), noneShape(s.layer.OutputShape()))
+				}
+				s.mask = maskMerge
+				has[s.out] = true
+			}
+			continue
 		}
 		if masked {
 			if s.multi != nil || len(s.in) != 1 {

@@ -240,3 +240,105 @@ func TestMergeNoneMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeMasks: merge layers combine their inputs' masks as Keras 2.2
+// does, the AND for Add and for Concatenate along the features, the masks
+// joined for Concatenate along the steps, so that the LSTM after them
+// skips exactly the steps padded in any input: each padded model
+// predicts what the unpadded one does. Each sample is padded at steps the
+// other input's mask keeps, so neither mask alone would do.
+func TestMergeMasks(t *testing.T) {
+	type pair struct {
+		x1, x2 []float32
+		s1, s2 int
+	}
+	for _, c := range []struct {
+		name        string
+		merge       func() layers.Layer
+		long, short pair
+		batch       int
+	}{
+		{"add", func() layers.Layer { return &layers.Add{} },
+			pair{[]float32{0, 0, 3, 4, 0, 9, 3, 4}, []float32{0, 5, 6, 7, 0, 0, 6, 7}, 4, 4},
+			pair{[]float32{3, 4, 3, 4}, []float32{6, 7, 6, 7}, 2, 2}, 2},
+		{"concatenate features", func() layers.Layer { return &layers.Concatenate{} },
+			pair{[]float32{0, 0, 3, 4, 0, 9, 3, 4}, []float32{0, 5, 6, 7, 0, 0, 6, 7}, 4, 4},
+			pair{[]float32{3, 4, 3, 4}, []float32{6, 7, 6, 7}, 2, 2}, 2},
+		{"concatenate steps", func() layers.Layer { return &layers.Concatenate{Axis: 1} },
+			pair{[]float32{0, 3, 0, 8}, []float32{0, 0, 4, 0, 0, 2}, 2, 3},
+			pair{[]float32{3, 8}, []float32{4, 2}, 1, 1}, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			build := func(p pair) *models.Model {
+				a, b := layers.NewInput(p.s1), layers.NewInput(p.s2)
+				ea := layers.Apply(&layers.Embedding{InputDim: 10, OutputDim: 3, MaskZero: true}, a)
+				eb := layers.Apply(&layers.Embedding{InputDim: 10, OutputDim: 3, MaskZero: true}, b)
+				h := layers.Apply(&layers.LSTM{Units: 2}, layers.Apply(c.merge(), ea, eb))
+				m := mustModel(t, ins(a, b), ins(layers.Apply(&layers.Dense{Units: 1}, h)))
+				m.Seed = 4
+				return m
+			}
+			long, short := build(c.long), build(c.short)
+			ws, err := long.GetWeights()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := short.SetWeights(ws); err != nil {
+				t.Fatal(err)
+			}
+			predict := func(m *models.Model, p pair) *tensor.Tensor {
+				y, err := m.PredictMulti([]*tensor.Tensor{tensor.FromSlice(p.x1, c.batch, p.s1), tensor.FromSlice(p.x2, c.batch, p.s2)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return y[0]
+			}
+			pl, ps := predict(long, c.long), predict(short, c.short)
+			for i := range ps.Data {
+				if math.Abs(float64(pl.Data[i]-ps.Data[i])) > 1e-6 {
+					t.Errorf("sample %d: padded %v, unpadded %v", i, pl.Data[i], ps.Data[i])
+				}
+			}
+			// The merged masks reuse their buffers: a warm training step
+			// allocates nothing.
+			if err := long.Compile(losses.MeanSquaredError{}, &optimizers.SGD{LR: 0.01}); err != nil {
+				t.Fatal(err)
+			}
+			xs := []*tensor.Tensor{tensor.FromSlice(c.long.x1, c.batch, c.long.s1), tensor.FromSlice(c.long.x2, c.batch, c.long.s2)}
+			ys := []*tensor.Tensor{tensor.New(c.batch, 1)}
+			for range 2 {
+				if _, err := long.TrainOnBatchMulti(xs, ys); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if a := testing.AllocsPerRun(10, func() {
+				if _, err := long.TrainOnBatchMulti(xs, ys); err != nil {
+					t.Fatal(err)
+				}
+			}); a != 0 {
+				t.Errorf("a training step through merged masks allocates %v times, want 0", a)
+			}
+		})
+	}
+	// Dot takes masked inputs and gives no mask, as Keras's.
+	a, b := layers.NewInput(4), layers.NewInput(4)
+	ea := layers.Apply(&layers.Embedding{InputDim: 10, OutputDim: 3, MaskZero: true}, a)
+	eb := layers.Apply(&layers.Embedding{InputDim: 10, OutputDim: 3, MaskZero: true}, b)
+	d := layers.Apply(&layers.Dot{Axes: layers.DotAxes{2, 2}}, ea, eb)
+	if _, err := models.NewModel(ins(a, b), ins(layers.Apply(&layers.Flatten{}, d))); err != nil {
+		t.Errorf("Dot of masked inputs: %v", err)
+	}
+}
+
+// TestNestedModelMaskRefused: a nested model given a masked input is an
+// error that says so.
+func TestNestedModelMaskRefused(t *testing.T) {
+	ii := layers.NewInput(4, 3)
+	inner := mustModel(t, ins(ii), ins(layers.Apply(&layers.LSTM{Units: 2}, ii)))
+	in := layers.NewInput(4)
+	e := layers.Apply(&layers.Embedding{InputDim: 10, OutputDim: 3, MaskZero: true}, in)
+	_, err := models.NewModel(ins(in), ins(layers.Apply(inner, e)))
+	if err == nil || !strings.Contains(err.Error(), "receives a masked input (from an Embedding with mask_zero): masks do not pass into nested models") {
+		t.Errorf("nested model with a mask: %v", err)
+	}
+}
