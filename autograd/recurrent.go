@@ -102,9 +102,13 @@ const (
 	rnnInputOrder
 	rnnMasked
 	rnnRecMasked
+	rnnStates
 )
 
-var opRNN = register("rnn", rnnBackward)
+var (
+	opRNN      = register("rnn", rnnBackward)
+	opRNNState = register("rnn_state", rnnStateBackward)
+)
 
 // rnnAct applies a in place.
 func rnnAct(y []float32, a RNNActivation) {
@@ -276,6 +280,50 @@ func (r *rnnDims) step(s int, back bool) (tIn, prev, next int) {
 // through time inside the node, with the kernel's and the input's
 // gradients one GEMM each over all steps.
 func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
+	out, _, _, _ := tp.rnn(x, w, u, b, o, false)
+	return out
+}
+
+// RNNStates is RNN that also returns the final state, as Keras's
+// return_state: h (batch, units) and, for the LSTM, the cell state c
+// (batch, units; nil for the other cells). With a mask, it is the state
+// carried over the padded steps; with GoBackwards, the state after the
+// first input step. Gradients that reach h and c join those of out in
+// the node's backpropagation through time.
+func (tp *Tape) RNNStates(x, w, u, b *Var, o RNNOptions) (out, h, c *Var) {
+	out, save, bwd, r := tp.rnn(x, w, u, b, o, true)
+	_, _, final := r.step(r.t-1, o.GoBackwards)
+	ldH := (r.t + 1) * r.u
+	state := func(off, seedOff int) *Var {
+		v, nd := tp.output(opRNNState, []int{r.b, r.u}, out)
+		dst := v.Value.Data
+		for bi := 0; bi < r.b; bi++ {
+			src := save.Data[off+bi*ldH+final*r.u:]
+			copy(dst[bi*r.u:bi*r.u+r.u], src[:r.u])
+		}
+		if nd != nil {
+			nd.aux[0] = tp.View(bwd.Data[seedOff:seedOff+r.b*r.u], r.b, r.u)
+		}
+		return v
+	}
+	h = state(r.hOff, r.dhOff)
+	if o.Cell == LSTMCell {
+		c = state(r.cOff, r.dcOff)
+	}
+	return out, h, c
+}
+
+// rnnStateBackward adds a final state's gradient into its RNN node's
+// initial dh (or dc), which that node's backward, run next, starts from.
+func rnnStateBackward(nd *node) {
+	cpu.Axpy(nd.aux[0].Data, nd.out.Grad.Data, 1)
+}
+
+// rnn is RNN; with states, the node's backward starts from the dh and dc
+// that RNNStates' state nodes accumulate in its scratch. It returns the
+// saved forward values and the backward scratch (nil when the node is not
+// recorded).
+func (tp *Tape) rnn(x, w, u, b *Var, o RNNOptions, states bool) (*Var, *tensor.Tensor, *tensor.Tensor, rnnDims) {
 	if x.Value.Dims() != 3 {
 		panic(fmt.Sprintf("autograd: RNN: input of shape %v is not (batch, steps, features)", x.Value.Shape))
 	}
@@ -383,11 +431,17 @@ func (tp *Tape) RNN(x, w, u, b *Var, o RNNOptions) *Var {
 				}
 			}
 		}
+		if states {
+			nd.ints[3] |= rnnStates
+		}
 		nd.aux[0] = save
 		nd.aux[1] = tp.Scratch(r.bwdLen)
 		nd.aux[2] = mask
+		// The state nodes' gradients accumulate into dh and dc (contiguous).
+		clear(nd.aux[1].Data[r.dhOff:r.tmpOff])
+		return out, save, nd.aux[1], r
 	}
-	return out
+	return out, save, nil, r
 }
 
 func biasData(b *Var) []float32 {
@@ -590,8 +644,13 @@ func rnnBackward(nd *node) {
 			dBrec = b.Grad.Data[gu:]
 		}
 	}
-	clear(dh)
-	clear(dc)
+	// With return_state, dh and dc hold the final state's gradients (see
+	// RNNStates); otherwise they start at zero.
+	statesSeeded := flags&rnnStates != 0
+	if !statesSeeded {
+		clear(dh)
+		clear(dc)
+	}
 	// ut = Uᵀ, so that the per-step dh = dz·Uᵀ GEMMs read a row-major B.
 	ut := bwd[r.utOff:r.bwdLen]
 	for i := 0; i < u; i++ {
@@ -615,7 +674,11 @@ func rnnBackward(nd *node) {
 				cpu.Axpy(dh[bi*u:bi*u+u], dout[bi*ldU+pos*u:bi*ldU+pos*u+u], 1)
 			}
 		} else if s == ts-1 {
-			copy(dh, dout)
+			if statesSeeded {
+				cpu.Axpy(dh, dout, 1)
+			} else {
+				copy(dh, dout)
+			}
 		}
 		pa := p[t*gu:]
 		dz := dzAll[t*gu:]
@@ -693,6 +756,11 @@ func rnnBackward(nd *node) {
 				}
 			}
 		}
+	}
+	if statesSeeded {
+		// Leave the seeds zero for the state nodes of a later replay.
+		clear(dh)
+		clear(dc)
 	}
 	if dB != nil {
 		cpu.SumRows(dB, dzAll)

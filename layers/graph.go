@@ -39,8 +39,12 @@ type Node struct {
 	// Inputs are the symbolic tensors it was applied to (none for an
 	// Input layer's node).
 	Inputs []*KerasTensor
-	// Output is the symbolic result.
+	// Output is the symbolic result: the first of Outputs.
 	Output *KerasTensor
+	// Outputs are every symbolic result, in the layer's order: one, or
+	// several for a MultiOutput layer (the output and the states of an
+	// LSTM with return_state).
+	Outputs []*KerasTensor
 	// Index is the node's position among the layer's nodes, as Keras
 	// numbers them in "layer[node][tensor]".
 	Index int
@@ -53,35 +57,74 @@ type Node struct {
 // the result and reported by models.NewModel, naming the layer.
 //
 // An Input layer is applied to nothing: Apply(input) returns its tensor.
+// A layer that returns several tensors (an LSTM with return_state) is
+// applied with ApplyMulti; Apply's result is then an error.
 func Apply(l Layer, xs ...*KerasTensor) *KerasTensor {
+	n := apply(l, xs)
+	if n.Outputs == nil {
+		return n.Output
+	}
+	if len(n.Outputs) > 1 {
+		return &KerasTensor{err: fmt.Errorf("layer %q (%s) returns %d tensors (%s): apply it with layers.ApplyMulti, which returns them all",
+			l.LayerName(), l.ClassName(), len(n.Outputs), multiOutputWhy(l))}
+	}
+	return n.Outputs[0]
+}
+
+// ApplyMulti is Apply for a layer that returns several tensors, as
+// Keras's out, h, c = LSTM(units, return_state=True)(x): it returns every
+// output, in the layer's order (see MultiOutput), or one for other layers.
+// On an error, each returned tensor carries it.
+func ApplyMulti(l Layer, xs ...*KerasTensor) []*KerasTensor {
+	n := apply(l, xs)
+	if n.Outputs == nil {
+		return []*KerasTensor{n.Output}
+	}
+	return append([]*KerasTensor(nil), n.Outputs...)
+}
+
+// multiOutputWhy names the setting that gives a layer several outputs.
+func multiOutputWhy(l Layer) string {
+	if b, ok := l.(*Bidirectional); ok && b.MergeMode == MergeNone {
+		return "merge_mode none"
+	}
+	return "return_state"
+}
+
+// apply is Apply: a node on success, or, on an error, a node whose Output
+// carries it and whose Outputs is nil.
+func apply(l Layer, xs []*KerasTensor) *Node {
+	fail := func(err error) *Node {
+		return &Node{Output: &KerasTensor{err: err}}
+	}
 	for _, x := range xs {
 		if x == nil {
-			return &KerasTensor{err: fmt.Errorf("layer %q (%s): applied to a nil tensor", l.LayerName(), l.ClassName())}
+			return fail(fmt.Errorf("layer %q (%s): applied to a nil tensor", l.LayerName(), l.ClassName()))
 		}
 		if x.err != nil {
-			return &KerasTensor{err: x.err}
+			return fail(x.err)
 		}
 	}
 	AutoName(l)
 	b := l.base()
 	if in, ok := l.(*Input); ok {
 		if len(xs) != 0 {
-			return &KerasTensor{err: fmt.Errorf("layer %q (InputLayer): an Input is not applied to tensors", l.LayerName())}
+			return fail(fmt.Errorf("layer %q (InputLayer): an Input is not applied to tensors", l.LayerName()))
 		}
 		if len(b.nodes) > 0 {
-			return b.nodes[0].Output
+			return b.nodes[0]
 		}
 		shape := in.InputSpec()
 		if shape == nil {
-			return &KerasTensor{err: fmt.Errorf("layer %q (InputLayer): no shape", l.LayerName())}
+			return fail(fmt.Errorf("layer %q (InputLayer): no shape", l.LayerName()))
 		}
 		if err := Build(l, shape); err != nil {
-			return &KerasTensor{err: err}
+			return fail(err)
 		}
 		return newNode(l, nil)
 	}
 	if len(xs) == 0 {
-		return &KerasTensor{err: fmt.Errorf("layer %q (%s): applied to no tensors", l.LayerName(), l.ClassName())}
+		return fail(fmt.Errorf("layer %q (%s): applied to no tensors", l.LayerName(), l.ClassName()))
 	}
 	shapes := make([][]int, len(xs))
 	for i, x := range xs {
@@ -101,17 +144,20 @@ func Apply(l Layer, xs ...*KerasTensor) *KerasTensor {
 		}
 	}
 	if err != nil {
-		return &KerasTensor{err: err}
+		return fail(err)
 	}
 	return newNode(l, xs)
 }
 
-func newNode(l Layer, xs []*KerasTensor) *KerasTensor {
+func newNode(l Layer, xs []*KerasTensor) *Node {
 	b := l.base()
 	n := &Node{Layer: l, Inputs: append([]*KerasTensor(nil), xs...), Index: len(b.nodes)}
-	n.Output = &KerasTensor{shape: append([]int(nil), l.OutputShape()...), node: n}
+	for i, s := range OutputShapes(l) {
+		n.Outputs = append(n.Outputs, &KerasTensor{shape: append([]int(nil), s...), node: n, index: i})
+	}
+	n.Output = n.Outputs[0]
 	b.nodes = append(b.nodes, n)
-	return n.Output
+	return n
 }
 
 // AddModelNode gives a model its own first node, as Keras's Network does
@@ -126,6 +172,7 @@ func AddModelNode(l Layer, outputShape []int) {
 	}
 	n := &Node{Layer: l, Index: 0}
 	n.Output = &KerasTensor{shape: append([]int(nil), outputShape...), node: n}
+	n.Outputs = []*KerasTensor{n.Output}
 	b.nodes = append(b.nodes, n)
 }
 

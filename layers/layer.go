@@ -60,6 +60,40 @@ type MultiInput interface {
 	CallMulti(c *CallContext, xs []*autograd.Var) *autograd.Var
 }
 
+// MultiOutput is implemented by the layers that may return several
+// tensors, as a list in Keras: SimpleRNN, LSTM and GRU with return_state
+// ([output, h] or, for the LSTM, [output, h, c]) and Bidirectional with
+// return_state or merge_mode none. Whether a built layer does is
+// NumOutputs(l) > 1; Call then returns its first output only, and in a
+// graph such a layer is applied with ApplyMulti.
+type MultiOutput interface {
+	Layer
+	// CallOutputs runs the layer on a batch, with Keras's sequence mask
+	// when mask is non-nil (see SequenceMasker), and writes its outputs
+	// into dst, which has NumOutputs(l) elements.
+	CallOutputs(c *CallContext, x *autograd.Var, mask *tensor.Tensor, dst []*autograd.Var)
+}
+
+// OutputShapes returns the shapes of a built layer's outputs (without the
+// batch dimension), one per output: OutputShape alone for a layer with one.
+func OutputShapes(l Layer) [][]int {
+	if o := l.base().outputs; len(o) > 1 {
+		return o
+	}
+	return [][]int{l.OutputShape()}
+}
+
+// Built reports whether l has been built.
+func Built(l Layer) bool { return l.base().built }
+
+// NumOutputs returns the number of tensors a built layer returns.
+func NumOutputs(l Layer) int {
+	if o := l.base().outputs; len(o) > 1 {
+		return len(o)
+	}
+	return 1
+}
+
 // Weight is one named weight tensor of a layer.
 type Weight struct {
 	// Name is the layer's name and the weight's, as "dense_1/kernel".
@@ -102,6 +136,7 @@ type Base struct {
 	built   bool
 	input   [][]int
 	output  []int
+	outputs [][]int // every output's shape, for a layer with several
 	weights []*Weight
 	shapes  [][]int // each weight's shape, also for a shape-only layer
 	pending []pendingInit
@@ -187,6 +222,19 @@ func (b *Base) Weights() []*Weight { return b.weights }
 // batch dimension).
 func (b *Base) SetOutputShape(shape []int) { b.output = append([]int(nil), shape...) }
 
+// SetOutputShapes records the output shapes of a building layer that
+// returns several tensors (see MultiOutput); the first is OutputShape.
+func (b *Base) SetOutputShapes(shapes ...[]int) {
+	b.SetOutputShape(shapes[0])
+	b.outputs = nil
+	if len(shapes) > 1 {
+		b.outputs = make([][]int, len(shapes))
+		for i, s := range shapes {
+			b.outputs[i] = append([]int(nil), s...)
+		}
+	}
+}
+
 // AddWeight creates a weight of the building layer, named
 // "layername/name", with the given shape. Its values are drawn from init
 // when the layer is initialized (see Initialize), from the model's seed.
@@ -239,7 +287,7 @@ func build(l Layer, inputs [][]int, do func() error) error {
 		}
 		return nil
 	}
-	b.weights, b.pending, b.output, b.shapes, b.sizeErr = nil, nil, nil, nil, nil
+	b.weights, b.pending, b.output, b.outputs, b.shapes, b.sizeErr = nil, nil, nil, nil, nil, nil
 	err := do()
 	if err == nil {
 		err = b.sizeErr
@@ -248,12 +296,17 @@ func build(l Layer, inputs [][]int, do func() error) error {
 				err = fmt.Errorf("output: %w", e)
 			}
 		}
+		for _, o := range b.outputs {
+			if _, e := elements(o); err == nil && e != nil {
+				err = fmt.Errorf("output: %w", e)
+			}
+		}
 		if err != nil {
 			err = fmt.Errorf("layer %q (%s): %w", b.Name, l.ClassName(), err)
 		}
 	}
 	if err != nil {
-		b.weights, b.pending, b.output, b.shapes = nil, nil, nil, nil
+		b.weights, b.pending, b.output, b.outputs, b.shapes = nil, nil, nil, nil, nil
 		return err
 	}
 	b.built = true

@@ -49,20 +49,27 @@ func layerTest(t *testing.T, c layerCase) {
 	t.Helper()
 	t.Run(c.name, func(t *testing.T) {
 		l := c.new()
-		ins, out := applyTo(l, c.inputs)
+		ins, outs := applyTo(l, c.inputs)
+		out := outs[0]
 		if err := out.Err(); err != nil {
 			t.Fatalf("apply: %v", err)
 		}
 		class := fmt.Sprintf("layer %q (%s)", l.LayerName(), l.ClassName())
-		if !tensor.EqualShape(out.Shape(), l.OutputShape()) {
-			t.Errorf("%s: symbolic output shape %v, OutputShape %v", class, out.Shape(), l.OutputShape())
+		shapes := layers.OutputShapes(l)
+		if len(outs) != len(shapes) {
+			t.Fatalf("%s: %d symbolic outputs, OutputShapes has %d", class, len(outs), len(shapes))
+		}
+		for k, o := range outs {
+			if !tensor.EqualShape(o.Shape(), shapes[k]) {
+				t.Errorf("%s: symbolic output %d has shape %v, OutputShapes %v", class, k, o.Shape(), shapes[k])
+			}
 		}
 		if c.want != nil && !tensor.EqualShape(out.Shape(), c.want) {
 			t.Errorf("%s: output shape %v, Keras gives %v", class, out.Shape(), c.want)
 		}
 		checkConfigRoundTrip(t, l, c.inputs)
 
-		m, err := models.NewModel(ins, []*layers.KerasTensor{out})
+		m, err := models.NewModel(ins, outs)
 		if err != nil {
 			t.Fatalf("%s: new model: %v", class, err)
 		}
@@ -82,16 +89,19 @@ func layerTest(t *testing.T, c layerCase) {
 		if err != nil {
 			t.Fatalf("%s: predict: %v", class, err)
 		}
-		outShape := append([]int{c.batch}, l.OutputShape()...)
-		if !tensor.EqualShape(preds[0].Shape, outShape) {
-			t.Fatalf("%s: forward pass gives shape %v, OutputShape says %v", class, preds[0].Shape, outShape)
+		var ys []*tensor.Tensor
+		for k, shape := range shapes {
+			outShape := append([]int{c.batch}, shape...)
+			if !tensor.EqualShape(preds[k].Shape, outShape) {
+				t.Fatalf("%s: forward pass gives output %d shape %v, OutputShapes says %v", class, k, preds[k].Shape, outShape)
+			}
+			ys = append(ys, randn(rng, outShape...))
 		}
 
 		for _, training := range []bool{false, true} {
 			checkLayerGradients(t, class, l, xs, training, c.ids > 0)
 		}
 
-		ys := []*tensor.Tensor{randn(rng, outShape...)}
 		if err := m.Compile(losses.MeanSquaredError{}, &optimizers.SGD{LR: 0.01}); err != nil {
 			t.Fatalf("%s: compile: %v", class, err)
 		}
@@ -112,17 +122,18 @@ func layerTest(t *testing.T, c layerCase) {
 	})
 }
 
-// applyTo applies l to new Input tensors of the given shapes; an Input
-// layer is applied to nothing and is the model's input itself.
-func applyTo(l layers.Layer, shapes [][]int) (ins []*layers.KerasTensor, out *layers.KerasTensor) {
+// applyTo applies l to new Input tensors of the given shapes and returns
+// its outputs (several for a MultiOutput layer); an Input layer is applied
+// to nothing and is the model's input itself.
+func applyTo(l layers.Layer, shapes [][]int) (ins, outs []*layers.KerasTensor) {
 	if _, ok := l.(*layers.Input); ok {
-		out = layers.Apply(l)
-		return []*layers.KerasTensor{out}, out
+		out := layers.Apply(l)
+		return []*layers.KerasTensor{out}, []*layers.KerasTensor{out}
 	}
 	for _, s := range shapes {
 		ins = append(ins, layers.NewInput(s...))
 	}
-	return ins, layers.Apply(l, ins...)
+	return ins, layers.ApplyMulti(l, ins...)
 }
 
 func checkConfigRoundTrip(t *testing.T, l layers.Layer, shapes [][]int) {
@@ -150,12 +161,18 @@ func checkConfigRoundTrip(t *testing.T, l layers.Layer, shapes [][]int) {
 	if cfg2.ClassName != cfg.ClassName || !bytes.Equal(cfg2.Config, cfg.Config) {
 		t.Errorf("config round trip: %s %s came back as %s %s", cfg.ClassName, cfg.Config, cfg2.ClassName, cfg2.Config)
 	}
-	_, out2 := applyTo(l2, shapes)
-	if err := out2.Err(); err != nil {
+	_, outs2 := applyTo(l2, shapes)
+	if err := outs2[0].Err(); err != nil {
 		t.Fatalf("layer from config %s: %v", b, err)
 	}
-	if !tensor.EqualShape(out2.Shape(), l.OutputShape()) {
-		t.Errorf("layer from config %s builds to %v, the original to %v", b, out2.Shape(), l.OutputShape())
+	want := layers.OutputShapes(l)
+	if len(outs2) != len(want) {
+		t.Fatalf("layer from config %s has %d outputs, the original %d", b, len(outs2), len(want))
+	}
+	for k, o := range outs2 {
+		if !tensor.EqualShape(o.Shape(), want[k]) {
+			t.Errorf("layer from config %s builds output %d to %v, the original to %v", b, k, o.Shape(), want[k])
+		}
 	}
 	w1, w2 := l.Weights(), l2.Weights()
 	if len(w1) != len(w2) {
@@ -169,12 +186,17 @@ func checkConfigRoundTrip(t *testing.T, l layers.Layer, shapes [][]int) {
 	}
 }
 
-// callLayer runs l forward on xs.
-func callLayer(l layers.Layer, c *layers.CallContext, xs []*autograd.Var) *autograd.Var {
+// callLayer runs l forward on xs and returns its outputs.
+func callLayer(l layers.Layer, c *layers.CallContext, xs []*autograd.Var) []*autograd.Var {
 	if m, ok := l.(layers.MultiInput); ok {
-		return m.CallMulti(c, xs)
+		return []*autograd.Var{m.CallMulti(c, xs)}
 	}
-	return l.Call(c, xs[0])
+	if m, ok := l.(layers.MultiOutput); ok && layers.NumOutputs(l) > 1 {
+		ys := make([]*autograd.Var, layers.NumOutputs(l))
+		m.CallOutputs(c, xs[0], nil, ys)
+		return ys
+	}
+	return []*autograd.Var{l.Call(c, xs[0])}
 }
 
 // gradContext returns a call context whose RNG is reseeded on every call,
@@ -207,10 +229,22 @@ func checkLayerGradients(t *testing.T, class string, l layers.Layer, inputs []*t
 			checked = append(checked, w.Var)
 		}
 	}
+	// L = Σ_k Σ y_k·R_k over the layer's outputs.
 	tp := autograd.NewTape()
-	y := callLayer(l, gradContext(tp, training), vars)
-	r := randn(tensor.NewRNG(17), y.Value.Shape...)
-	tp.BackwardFrom(y, r)
+	ys := callLayer(l, gradContext(tp, training), vars)
+	rng := tensor.NewRNG(17)
+	rs := make([]*tensor.Tensor, len(ys))
+	var total *autograd.Var
+	for k, y := range ys {
+		rs[k] = randn(rng, y.Value.Shape...)
+		term := tp.Sum(tp.Mul(y, tp.Const(rs[k])))
+		if total == nil {
+			total = term
+		} else {
+			total = tp.Add(total, term)
+		}
+	}
+	tp.Backward(total)
 
 	loss := func() float64 {
 		tp := autograd.NewTape()
@@ -219,10 +253,11 @@ func checkLayerGradients(t *testing.T, class string, l layers.Layer, inputs []*t
 		for i, x := range xs {
 			consts[i] = autograd.NewConst(x)
 		}
-		y := callLayer(l, gradContext(tp, training), consts)
 		var s float64
-		for i, v := range y.Value.Data {
-			s += float64(v) * float64(r.Data[i])
+		for k, y := range callLayer(l, gradContext(tp, training), consts) {
+			for i, v := range y.Value.Data {
+				s += float64(v) * float64(rs[k].Data[i])
+			}
 		}
 		return s
 	}
@@ -282,12 +317,17 @@ func checkSaveLoad(t *testing.T, class string, m *models.Model, xs []*tensor.Ten
 	if err != nil {
 		t.Fatalf("%s: predict after load: %v", class, err)
 	}
-	if !tensor.SameShape(got[0], want[0]) {
-		t.Fatalf("%s: loaded model predicts shape %v, saved one %v", class, got[0].Shape, want[0].Shape)
+	if len(got) != len(want) {
+		t.Fatalf("%s: loaded model has %d outputs, saved one %d", class, len(got), len(want))
 	}
-	for i := range want[0].Data {
-		if math.Float32bits(got[0].Data[i]) != math.Float32bits(want[0].Data[i]) {
-			t.Fatalf("%s: loaded model predicts %v at %d, saved one %v", class, got[0].Data[i], i, want[0].Data[i])
+	for k := range want {
+		if !tensor.SameShape(got[k], want[k]) {
+			t.Fatalf("%s: loaded model predicts shape %v, saved one %v", class, got[k].Shape, want[k].Shape)
+		}
+		for i := range want[k].Data {
+			if math.Float32bits(got[k].Data[i]) != math.Float32bits(want[k].Data[i]) {
+				t.Fatalf("%s: loaded model predicts %v at %d of output %d, saved one %v", class, got[k].Data[i], i, k, want[k].Data[i])
+			}
 		}
 	}
 }

@@ -8,7 +8,8 @@ import "github.com/neurona/neurona/tensor"
 // SpatialDropout1D, Activation, TimeDistributed), the recurrent layers and
 // Bidirectional consume it (SequenceMasker) and pass it on only when they
 // return sequences, GlobalAveragePooling1D consumes it (the mean over the
-// unmasked steps, as Keras 2.2.3), and any other layer that receives one is refused when
+// unmasked steps, as Keras 2.2.3), the merge layers combine their inputs'
+// masks (MaskMerger), and any other layer that receives one is refused when
 // the model is built. Models do the carrying; layers only say what they do.
 
 // MaskProducer is implemented by layers that may compute a mask from

@@ -39,6 +39,9 @@ type SimpleRNN struct {
 	// GoBackwards processes the sequence last step first; the returned
 	// sequence is in the order processed, as in Keras.
 	GoBackwards bool `json:"go_backwards,omitempty"`
+	// ReturnState makes the layer return its final state too (Keras's
+	// return_state): [output, h], applied with ApplyMulti.
+	ReturnState bool `json:"return_state,omitempty"`
 
 	Base
 	rnn recurrent
@@ -63,6 +66,9 @@ type LSTM struct {
 	RecurrentDropout     float32                  `json:"recurrent_dropout,omitempty"`
 	ReturnSequences      bool                     `json:"return_sequences,omitempty"`
 	GoBackwards          bool                     `json:"go_backwards,omitempty"`
+	// ReturnState returns [output, h, c]: the final hidden and cell
+	// states too (Keras's return_state), applied with ApplyMulti.
+	ReturnState bool `json:"return_state,omitempty"`
 
 	Base
 	rnn recurrent
@@ -85,6 +91,9 @@ type GRU struct {
 	ReturnSequences      bool                     `json:"return_sequences,omitempty"`
 	GoBackwards          bool                     `json:"go_backwards,omitempty"`
 	ResetAfter           bool                     `json:"reset_after,omitempty"`
+	// ReturnState returns [output, h] (Keras's return_state), applied
+	// with ApplyMulti.
+	ReturnState bool `json:"return_state,omitempty"`
 
 	Base
 	rnn recurrent
@@ -96,6 +105,7 @@ type recurrent struct {
 	opts              autograd.RNNOptions
 	dropout           float32
 	recDropout        float32
+	returnState       bool
 }
 
 // recurrentArgs is what buildRecurrent needs of a layer's config.
@@ -108,6 +118,7 @@ type recurrentArgs struct {
 	dropout, recDropout        float32
 	opts                       autograd.RNNOptions
 	unitForgetBias             bool
+	returnState                bool
 }
 
 func rnnActivation(n, def activations.Name) (autograd.RNNActivation, error) {
@@ -155,11 +166,18 @@ func (r *recurrent) build(b *Base, a recurrentArgs, input []int) error {
 		return fmt.Errorf("%s: recurrent_activation: %w", where, err)
 	}
 	r.opts = o
-	r.dropout, r.recDropout = a.dropout, a.recDropout
+	r.dropout, r.recDropout, r.returnState = a.dropout, a.recDropout, a.returnState
+	out := []int{a.units}
 	if o.ReturnSequences {
-		b.SetOutputShape([]int{input[0], a.units})
-	} else {
-		b.SetOutputShape([]int{a.units})
+		out = []int{input[0], a.units}
+	}
+	switch {
+	case !a.returnState:
+		b.SetOutputShape(out)
+	case o.Cell == autograd.LSTMCell:
+		b.SetOutputShapes(out, []int{a.units}, []int{a.units})
+	default:
+		b.SetOutputShapes(out, []int{a.units})
 	}
 	gu := gatesOf(o.Cell) * a.units
 	r.kernel = b.AddWeight("kernel", []int{input[1], gu}, orDefault(a.kernelInit, initializers.GlorotUniform{}), true)
@@ -218,12 +236,51 @@ func (r *recurrent) call(c *CallContext, x *autograd.Var) *autograd.Var {
 }
 
 func (r *recurrent) callMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
+	return c.Tape.RNN(x, r.kernel, r.rec, r.bias, r.callOptions(c, mask))
+}
+
+func (r *recurrent) callOptions(c *CallContext, mask *tensor.Tensor) autograd.RNNOptions {
 	o := r.opts
 	o.Mask = mask
 	if c.Training && (r.dropout > 0 || r.recDropout > 0) {
 		o.Dropout, o.RecurrentDropout, o.RNG = r.dropout, r.recDropout, c.RNG
 	}
-	return c.Tape.RNN(x, r.kernel, r.rec, r.bias, o)
+	return o
+}
+
+// states runs the layer and returns its output and final states (cs nil
+// but for the LSTM).
+func (r *recurrent) states(c *CallContext, x *autograd.Var, mask *tensor.Tensor) (out, h, cs *autograd.Var) {
+	return c.Tape.RNNStates(x, r.kernel, r.rec, r.bias, r.callOptions(c, mask))
+}
+
+// callOutputs implements MultiOutput: [output] or, with return_state,
+// [output, h] and for the LSTM [output, h, c].
+func (r *recurrent) callOutputs(c *CallContext, x *autograd.Var, mask *tensor.Tensor, dst []*autograd.Var) {
+	if !r.returnState {
+		dst[0] = r.callMasked(c, x, mask)
+		return
+	}
+	out, h, cs := r.states(c, x, mask)
+	dst[0], dst[1] = out, h
+	if cs != nil {
+		dst[2] = cs
+	}
+}
+
+// CallOutputs implements MultiOutput.
+func (l *SimpleRNN) CallOutputs(c *CallContext, x *autograd.Var, mask *tensor.Tensor, dst []*autograd.Var) {
+	l.rnn.callOutputs(c, x, mask, dst)
+}
+
+// CallOutputs implements MultiOutput.
+func (l *LSTM) CallOutputs(c *CallContext, x *autograd.Var, mask *tensor.Tensor, dst []*autograd.Var) {
+	l.rnn.callOutputs(c, x, mask, dst)
+}
+
+// CallOutputs implements MultiOutput.
+func (l *GRU) CallOutputs(c *CallContext, x *autograd.Var, mask *tensor.Tensor, dst []*autograd.Var) {
+	l.rnn.callOutputs(c, x, mask, dst)
 }
 
 // ClassName implements Layer.
@@ -234,7 +291,7 @@ func (l *SimpleRNN) Build(input []int) error {
 	return l.rnn.build(&l.Base, recurrentArgs{
 		class: l.ClassName(), units: l.Units, act: l.Activation, noBias: l.NoBias,
 		kernelInit: l.KernelInitializer, recInit: l.RecurrentInitializer, bInit: l.BiasInitializer,
-		dropout: l.Dropout, recDropout: l.RecurrentDropout,
+		dropout: l.Dropout, recDropout: l.RecurrentDropout, returnState: l.ReturnState,
 		opts: autograd.RNNOptions{Cell: autograd.SimpleRNNCell, ReturnSequences: l.ReturnSequences, GoBackwards: l.GoBackwards},
 	}, input)
 }
@@ -250,7 +307,7 @@ func (l *LSTM) Build(input []int) error {
 	return l.rnn.build(&l.Base, recurrentArgs{
 		class: l.ClassName(), units: l.Units, act: l.Activation, ract: l.RecurrentActivation, noBias: l.NoBias,
 		kernelInit: l.KernelInitializer, recInit: l.RecurrentInitializer, bInit: l.BiasInitializer,
-		dropout: l.Dropout, recDropout: l.RecurrentDropout, unitForgetBias: !l.NoUnitForgetBias,
+		dropout: l.Dropout, recDropout: l.RecurrentDropout, unitForgetBias: !l.NoUnitForgetBias, returnState: l.ReturnState,
 		opts: autograd.RNNOptions{Cell: autograd.LSTMCell, ReturnSequences: l.ReturnSequences, GoBackwards: l.GoBackwards},
 	}, input)
 }
@@ -266,7 +323,7 @@ func (l *GRU) Build(input []int) error {
 	return l.rnn.build(&l.Base, recurrentArgs{
 		class: l.ClassName(), units: l.Units, act: l.Activation, ract: l.RecurrentActivation, noBias: l.NoBias,
 		kernelInit: l.KernelInitializer, recInit: l.RecurrentInitializer, bInit: l.BiasInitializer,
-		dropout: l.Dropout, recDropout: l.RecurrentDropout,
+		dropout: l.Dropout, recDropout: l.RecurrentDropout, returnState: l.ReturnState,
 		opts: autograd.RNNOptions{Cell: autograd.GRUCell, ReturnSequences: l.ReturnSequences, GoBackwards: l.GoBackwards,
 			ResetAfter: l.ResetAfter},
 	}, input)

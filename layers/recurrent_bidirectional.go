@@ -19,6 +19,9 @@ const (
 	MergeSum    MergeMode = "sum"
 	MergeMul    MergeMode = "mul"
 	MergeAve    MergeMode = "ave"
+	// MergeNone returns the two directions' outputs as two tensors,
+	// [forward, backward] (Keras's merge_mode=None, null in its JSON).
+	MergeNone MergeMode = "none"
 )
 
 // Bidirectional is Keras's bidirectional wrapper of a recurrent layer
@@ -30,12 +33,19 @@ const (
 //
 // An unnamed Layer takes its name from the wrapper's number, as Keras's
 // counters give it in the book's models: lstm_2 inside bidirectional_2.
+//
+// With MergeNone, or a Layer with ReturnState, the wrapper returns several
+// tensors (see MultiOutput), in Keras's order: the merged output, or the
+// forward and backward outputs, then the forward layer's final states,
+// then the backward layer's ([output, h_fw, c_fw, h_bw, c_bw] for an LSTM
+// with return_state).
 type Bidirectional struct {
 	Layer Layer `json:"layer"`
 	// MergeMode defaults to concat.
 	MergeMode MergeMode `json:"merge_mode,omitempty"`
 
 	Base
+	states   bool // the wrapped layer returns its states
 	fwd, bwd Layer
 }
 
@@ -170,9 +180,9 @@ func (l *Bidirectional) Build(input []int) error {
 		return fmt.Errorf("%s: cannot wrap %s (only SimpleRNN, LSTM and GRU)", where, l.Layer.ClassName())
 	}
 	switch l.MergeMode {
-	case "", MergeConcat, MergeSum, MergeMul, MergeAve:
+	case "", MergeConcat, MergeSum, MergeMul, MergeAve, MergeNone:
 	default:
-		return fmt.Errorf("%s: unknown merge_mode %q (valid: concat, sum, mul, ave)", where, string(l.MergeMode))
+		return fmt.Errorf("%s: unknown merge_mode %q (valid: concat, sum, mul, ave, none)", where, string(l.MergeMode))
 	}
 	if l.shapeOnly {
 		SetShapeOnly(fwd)
@@ -188,7 +198,16 @@ func (l *Bidirectional) Build(input []int) error {
 	if l.MergeMode == "" || l.MergeMode == MergeConcat {
 		out[len(out)-1] *= 2
 	}
-	l.SetOutputShape(out)
+	shapes := [][]int{out}
+	if l.MergeMode == MergeNone {
+		shapes = append(shapes, out)
+	}
+	l.states = recurrentOf(fwd).returnState
+	if l.states {
+		shapes = append(shapes, OutputShapes(fwd)[1:]...)
+		shapes = append(shapes, OutputShapes(bwd)[1:]...)
+	}
+	l.SetOutputShapes(shapes...)
 	for _, c := range []Layer{fwd, bwd} {
 		cb := c.base()
 		for _, w := range cb.weights {
@@ -213,11 +232,47 @@ func (l *Bidirectional) Call(c *CallContext, x *autograd.Var) *autograd.Var {
 }
 
 // CallMasked implements SequenceMasker: both directions skip the masked
-// steps.
+// steps. It returns the first output only (the forward one with
+// MergeNone); CallOutputs returns them all.
 func (l *Bidirectional) CallMasked(c *CallContext, x *autograd.Var, mask *tensor.Tensor) *autograd.Var {
 	yf := l.fwd.(SequenceMasker).CallMasked(c, x, mask)
+	if l.MergeMode == MergeNone {
+		return yf
+	}
 	yb := l.bwd.(SequenceMasker).CallMasked(c, x, mask)
-	tp := c.Tape
+	return l.merge(c.Tape, yf, yb)
+}
+
+// CallOutputs implements MultiOutput.
+func (l *Bidirectional) CallOutputs(c *CallContext, x *autograd.Var, mask *tensor.Tensor, dst []*autograd.Var) {
+	rf, rb := recurrentOf(l.fwd), recurrentOf(l.bwd)
+	var yf, yb, hf, cf, hb, cb *autograd.Var
+	if l.states {
+		yf, hf, cf = rf.states(c, x, mask)
+		yb, hb, cb = rb.states(c, x, mask)
+	} else {
+		yf, yb = rf.callMasked(c, x, mask), rb.callMasked(c, x, mask)
+	}
+	k := 1
+	if l.MergeMode == MergeNone {
+		dst[0], dst[1] = yf, yb
+		k = 2
+	} else {
+		dst[0] = l.merge(c.Tape, yf, yb)
+	}
+	if !l.states {
+		return
+	}
+	for _, s := range [4]*autograd.Var{hf, cf, hb, cb} {
+		if s != nil {
+			dst[k] = s
+			k++
+		}
+	}
+}
+
+// merge combines the two directions' outputs by MergeMode (not MergeNone).
+func (l *Bidirectional) merge(tp *autograd.Tape, yf, yb *autograd.Var) *autograd.Var {
 	switch l.MergeMode {
 	case MergeSum:
 		return tp.Add(yf, yb)

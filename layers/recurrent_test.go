@@ -29,6 +29,9 @@ type refCell struct {
 	seqMask []float64
 	// recMasks, when set, are the recurrent dropout masks, (gates, b, u).
 	recMasks []float64
+	// states appends the final h (b, u) and, for the LSTM, c (b, u) to
+	// the output, as return_state returns them.
+	states bool
 }
 
 func refTanh(x float64) float64    { return math.Tanh(x) }
@@ -77,6 +80,7 @@ func (c refCell) forward(b, t, d int, x, w, uk, bias []float64) []float64 {
 		}
 		return s
 	}
+	hT, cT := make([]float64, b*u), make([]float64, b*u)
 	for n = 0; n < b; n++ {
 		h := make([]float64, u)
 		cs := make([]float64, u)
@@ -141,6 +145,14 @@ func (c refCell) forward(b, t, d int, x, w, uk, bias []float64) []float64 {
 		}
 		if !c.retSeq {
 			copy(out[n*u:], h)
+		}
+		copy(hT[n*u:], h)
+		copy(cT[n*u:], cs)
+	}
+	if c.states {
+		out = append(out, hT...)
+		if c.cell == "lstm" {
+			out = append(out, cT...)
 		}
 	}
 	return out
@@ -259,9 +271,37 @@ func refCases() []refCase {
 // to the input and every weight against float64 central differences of the
 // reference.
 func TestRecurrentMatchesReference(t *testing.T) {
-	const b, steps, d = 2, 5, 3
 	for _, c := range refCases() {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) { checkReference(t, c, false) })
+	}
+}
+
+// TestRecurrentStatesMatchReference is TestRecurrentMatchesReference with
+// return_state: the output and the final states against refCell's, and
+// the gradients of L = Σ y·R + Σ h·R_h (+ Σ c·R_c), each state's share
+// flowing back through the op's backpropagation through time.
+func TestRecurrentStatesMatchReference(t *testing.T) {
+	for _, c := range refCases() {
+		switch l := c.l.(type) {
+		case *layers.SimpleRNN:
+			l.ReturnState = true
+		case *layers.LSTM:
+			l.ReturnState = true
+		case *layers.GRU:
+			l.ReturnState = true
+		}
+		c.ref.states = true
+		t.Run(c.name, func(t *testing.T) { checkReference(t, c, true) })
+	}
+}
+
+// checkReference checks one case against refCell; with states, the layer
+// returns them (return_state) and they are checked too.
+func checkReference(t *testing.T, c refCase, states bool) {
+	t.Helper()
+	const b, steps, d = 2, 5, 3
+	{
+		{
 			if err := layers.Build(c.l, []int{steps, d}); err != nil {
 				t.Fatal(err)
 			}
@@ -286,16 +326,24 @@ func TestRecurrentMatchesReference(t *testing.T) {
 					w.Var.ZeroGrad()
 				}
 				ctx := &layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1), Training: c.dropout > 0 || c.recDrop > 0}
+				var m *tensor.Tensor
 				if c.masked {
-					m := tensor.New(b, steps)
+					m = tensor.New(b, steps)
 					copy(m.Data, refMask)
 					c.ref.seqMask = to64(refMask)
+				}
+				switch {
+				case states:
+					y, r = callStates(t, c.l, ctx, xv, m)
+				case c.masked:
 					y = c.l.(layers.SequenceMasker).CallMasked(ctx, xv, m)
-				} else {
+				default:
 					y = c.l.Call(ctx, xv)
 				}
-				r = randn(tensor.NewRNG(9), y.Value.Shape...)
-				tp.BackwardFrom(y, r)
+				if !states {
+					r = randn(tensor.NewRNG(9), y.Value.Shape...)
+					tp.BackwardFrom(y, r)
+				}
 			}
 			// The masks as the op draws them (autograd.RNNOptions.Dropout):
 			// the input masks, then the recurrent ones.
@@ -366,8 +414,44 @@ func TestRecurrentMatchesReference(t *testing.T) {
 					}
 				}
 			}
-		})
+		}
 	}
+}
+
+// callStates runs a layer with return_state through CallOutputs, with the
+// mask m when non-nil, and backpropagates L = Σ_k Σ y_k·R_k from its
+// outputs y_k. It returns the outputs and the R_k concatenated, in the
+// layer's order, as refCell with states returns its values.
+func callStates(t *testing.T, l layers.Layer, ctx *layers.CallContext, x *autograd.Var, m *tensor.Tensor) (*autograd.Var, *tensor.Tensor) {
+	t.Helper()
+	n := layers.NumOutputs(l)
+	if n < 2 {
+		t.Fatalf("%s with return_state has %d outputs", l.ClassName(), n)
+	}
+	outs := make([]*autograd.Var, n)
+	l.(layers.MultiOutput).CallOutputs(ctx, x, m, outs)
+	tp := ctx.Tape
+	shapes := layers.OutputShapes(l)
+	var all, rs []float32
+	var loss *autograd.Var
+	rng := tensor.NewRNG(9)
+	for k, o := range outs {
+		if want := append([]int{x.Value.Shape[0]}, shapes[k]...); !tensor.EqualShape(o.Value.Shape, want) {
+			t.Fatalf("output %d has shape %v, want %v", k, o.Value.Shape, want)
+		}
+		r := randn(rng, o.Value.Shape...)
+		all = append(all, o.Value.Data...)
+		rs = append(rs, r.Data...)
+		term := tp.Sum(tp.Mul(o, tp.Const(r)))
+		if loss == nil {
+			loss = term
+		} else {
+			loss = tp.Add(loss, term)
+		}
+	}
+	tp.Backward(loss)
+	y := autograd.NewConst(tensor.FromSlice(all, len(all)))
+	return y, tensor.FromSlice(rs, len(rs))
 }
 
 // TestRecurrentParams checks Keras's parameter counts and weight shapes.
@@ -480,6 +564,15 @@ func TestEveryRecurrentLayer(t *testing.T) {
 		{name: "SimpleRNN recurrent_dropout", new: func() layers.Layer { return &layers.SimpleRNN{Units: 2, RecurrentDropout: 0.3} }, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
 		{name: "GRU reset_after backwards no bias", new: func() layers.Layer {
 			return &layers.GRU{Units: 2, ResetAfter: true, GoBackwards: true, NoBias: true, RecurrentActivation: activations.Sigmoid}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
+		{name: "LSTM return_state", new: func() layers.Layer {
+			return &layers.LSTM{Units: 3, ReturnState: true, RecurrentActivation: activations.Sigmoid}
+		}, inputs: [][]int{{4, 2}}, batch: 2, want: []int{3}},
+		{name: "GRU return_state sequences dropout", new: func() layers.Layer {
+			return &layers.GRU{Units: 2, ReturnState: true, ReturnSequences: true, Dropout: 0.3, RecurrentActivation: activations.Sigmoid}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "SimpleRNN return_state backwards", new: func() layers.Layer {
+			return &layers.SimpleRNN{Units: 2, ReturnState: true, GoBackwards: true}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
 	} {
 		layerTest(t, c)
@@ -723,6 +816,15 @@ func TestEveryBidirectionalLayer(t *testing.T) {
 		{name: "Bidirectional GRU reset_after mul", new: func() layers.Layer {
 			return &layers.Bidirectional{Layer: &layers.GRU{Units: 2, ResetAfter: true}, MergeMode: layers.MergeMul}
 		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
+		{name: "Bidirectional LSTM sequences merge none", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, ReturnSequences: true, RecurrentActivation: activations.Sigmoid}, MergeMode: layers.MergeNone}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{3, 2}},
+		{name: "Bidirectional LSTM return_state", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.LSTM{Units: 2, ReturnState: true, RecurrentActivation: activations.Sigmoid}}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{4}},
+		{name: "Bidirectional GRU return_state merge none", new: func() layers.Layer {
+			return &layers.Bidirectional{Layer: &layers.GRU{Units: 2, ReturnState: true, RecurrentActivation: activations.Sigmoid}, MergeMode: layers.MergeNone}
+		}, inputs: [][]int{{3, 2}}, batch: 2, want: []int{2}},
 	} {
 		layerTest(t, c)
 	}
@@ -756,5 +858,142 @@ func TestTimeDistributedNames(t *testing.T) {
 	}
 	if err := layers.Build(&layers.TimeDistributed{Layer: &layers.Dense{Units: 2}}, []int{3}); err == nil || !strings.Contains(err.Error(), "no time axis") {
 		t.Errorf("rank-1 input: %v", err)
+	}
+}
+
+// TestBidirectionalOutputsMatchReference checks Bidirectional's several
+// outputs against refCell: merge_mode none ([forward, backward], the
+// backward sequence in the input's time order) and return_state (the
+// forward layer's final states, then the backward one's), forward and
+// backward, with and without a mask.
+func TestBidirectionalOutputsMatchReference(t *testing.T) {
+	const b, steps, d = 2, 4, 3
+	for _, mode := range []layers.MergeMode{layers.MergeNone, "", layers.MergeSum} {
+		for _, states := range []bool{false, true} {
+			if mode != layers.MergeNone && !states {
+				continue // one output: TestBidirectionalMatchesReference
+			}
+			for _, seq := range []bool{false, true} {
+				for _, masked := range []bool{false, true} {
+					for _, inner := range []struct {
+						l   func() layers.Layer
+						ref refCell
+					}{
+						{func() layers.Layer { return &layers.LSTM{Units: 3, ReturnSequences: seq, ReturnState: states} },
+							refCell{cell: "lstm", units: 3, act: refTanh, ract: refHardSigmoid, retSeq: seq, bias: true, states: states}},
+						{func() layers.Layer { return &layers.GRU{Units: 2, ReturnSequences: seq, ReturnState: states} },
+							refCell{cell: "gru", units: 2, act: refTanh, ract: refHardSigmoid, retSeq: seq, bias: true, states: states}},
+					} {
+						name := fmt.Sprintf("%s_%q_states%v_seq%v_masked%v", inner.ref.cell, mode, states, seq, masked)
+						t.Run(name, func(t *testing.T) {
+							checkBidirectionalOutputs(t, inner.l(), inner.ref, mode, masked, b, steps, d)
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+func checkBidirectionalOutputs(t *testing.T, inner layers.Layer, ref refCell, mode layers.MergeMode, masked bool, b, steps, d int) {
+	l := &layers.Bidirectional{Layer: inner, MergeMode: mode, Base: layers.Base{Name: "bidirectional_1"}}
+	if err := layers.Build(l, []int{steps, d}); err != nil {
+		t.Fatal(err)
+	}
+	nStates := 0
+	if ref.states {
+		nStates = map[string]int{"lstm": 2, "gru": 1}[ref.cell]
+	}
+	nSeq := 1
+	if mode == layers.MergeNone {
+		nSeq = 2
+	}
+	if got := layers.NumOutputs(l); got != nSeq+2*nStates {
+		t.Fatalf("%d outputs, want %d", got, nSeq+2*nStates)
+	}
+	rng := tensor.NewRNG(3)
+	for _, w := range l.Weights() {
+		rng.Normal(w.Var.Value, 0, 0.6)
+	}
+	x := randn(rng, b, steps, d)
+	xv := autograd.NewParam(x)
+	ctx := &layers.CallContext{Tape: autograd.NewTape(), RNG: tensor.NewRNG(1)}
+	var m *tensor.Tensor
+	if masked {
+		m = tensor.New(b, steps)
+		copy(m.Data, refMask[:b*steps])
+		ref.seqMask = to64(m.Data)
+	}
+	y, r := callStates(t, l, ctx, xv, m)
+	args := [][]float64{to64(x.Data)}
+	grads := []*tensor.Tensor{xv.Grad}
+	for _, w := range l.Weights() {
+		args = append(args, to64(w.Var.Value.Data))
+		grads = append(grads, w.Var.Grad)
+	}
+	u := ref.units
+	outLen := b * u
+	if ref.retSeq {
+		outLen = b * steps * u
+	}
+	call := func() []float64 {
+		fc, bc := ref, ref
+		bc.back = true
+		yf := fc.forward(b, steps, d, args[0], args[1], args[2], args[3])
+		yb := bc.forward(b, steps, d, args[0], args[4], args[5], args[6])
+		of, ob := yf[:outLen], yb[:outLen]
+		if ref.retSeq {
+			rev := make([]float64, outLen)
+			for n := 0; n < b; n++ {
+				for s := 0; s < steps; s++ {
+					copy(rev[(n*steps+s)*u:(n*steps+s+1)*u], ob[(n*steps+steps-1-s)*u:])
+				}
+			}
+			ob = rev
+		}
+		var out []float64
+		switch mode {
+		case layers.MergeNone:
+			out = append(append(out, of...), ob...)
+		case "":
+			for i := 0; i < outLen; i += u {
+				out = append(append(out, of[i:i+u]...), ob[i:i+u]...)
+			}
+		case layers.MergeSum:
+			for i := range of {
+				out = append(out, of[i]+ob[i])
+			}
+		}
+		return append(append(out, yf[outLen:]...), yb[outLen:]...)
+	}
+	want := call()
+	if len(want) != len(y.Value.Data) {
+		t.Fatalf("%d output values, the reference %d", len(y.Value.Data), len(want))
+	}
+	for i, v := range want {
+		if math.Abs(float64(y.Value.Data[i])-v) > 1e-5 {
+			t.Fatalf("output value %d = %v, reference %v", i, y.Value.Data[i], v)
+		}
+	}
+	loss := func() float64 {
+		s := 0.0
+		for i, v := range call() {
+			s += v * float64(r.Data[i])
+		}
+		return s
+	}
+	for ai, a := range args {
+		for j := range a {
+			o := a[j]
+			a[j] = o + 1e-6
+			lp := loss()
+			a[j] = o - 1e-6
+			lm := loss()
+			a[j] = o
+			num := (lp - lm) / 2e-6
+			if got := float64(grads[ai].Data[j]); math.Abs(got-num) > 1e-4+1e-4*math.Abs(num) {
+				t.Errorf("argument %d [%d]: op %.7g, reference %.7g", ai, j, got, num)
+			}
+		}
 	}
 }

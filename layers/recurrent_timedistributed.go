@@ -82,6 +82,9 @@ func (l *TimeDistributed) Build(input []int) error {
 	if err := Build(l.Layer, input[1:]); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
+	if n := NumOutputs(l.Layer); n > 1 {
+		return fmt.Errorf("%s: cannot wrap %s, which returns %d tensors (%s)", where, l.Layer.ClassName(), n, multiOutputWhy(l.Layer))
+	}
 	l.SetOutputShape(append([]int{input[0]}, l.Layer.OutputShape()...))
 	for _, w := range inner.weights {
 		if !strings.HasPrefix(w.Name, l.Name+"/") {

@@ -27,6 +27,9 @@ type graphState struct {
 	// storage of the masks that steps compute, by slot, reused.
 	masks   []*tensor.Tensor
 	maskBuf []*tensor.Tensor
+	// mergeXs and mergeMasks are a merge step's inputs' values and
+	// masks, by step, reused (nil for the other steps).
+	mergeXs, mergeMasks [][]*tensor.Tensor
 }
 
 // produceMask computes step s's mask for the input x into its slot's
@@ -43,12 +46,36 @@ func (st *graphState) produceMask(s *step, x *tensor.Tensor) *tensor.Tensor {
 	return b
 }
 
+// mergeMask computes merge step s's output mask, for its output out,
+// into its slot's buffer (without allocating once warm).
+func (st *graphState) mergeMask(i int, s *step, out *tensor.Tensor) *tensor.Tensor {
+	xs, ms := st.mergeXs[i], st.mergeMasks[i]
+	for j, k := range s.in {
+		xs[j], ms[j] = st.vals[k].Value, st.masks[k]
+	}
+	b := st.maskBuf[s.out]
+	n := out.Shape[0] * out.Shape[1]
+	if b == nil || cap(b.Data) < n {
+		b = tensor.New(out.Shape[0], out.Shape[1])
+		st.maskBuf[s.out] = b
+	}
+	b.Data = b.Data[:n]
+	b.Shape = append(b.Shape[:0], out.Shape[0], out.Shape[1])
+	s.layer.(layers.MaskMerger).MergeMasks(xs, ms, b)
+	return b
+}
+
 func (m *Model) newState() *graphState {
 	st := &graphState{vals: make([]*autograd.Var, m.nSlots), args: make([][]*autograd.Var, len(m.plan)),
-		masks: make([]*tensor.Tensor, m.nSlots), maskBuf: make([]*tensor.Tensor, m.nSlots)}
+		masks: make([]*tensor.Tensor, m.nSlots), maskBuf: make([]*tensor.Tensor, m.nSlots),
+		mergeXs: make([][]*tensor.Tensor, len(m.plan)), mergeMasks: make([][]*tensor.Tensor, len(m.plan))}
 	for i, s := range m.plan {
 		if s.multi != nil {
 			st.args[i] = make([]*autograd.Var, len(s.in))
+		}
+		if s.mask == maskMerge {
+			st.mergeXs[i] = make([]*tensor.Tensor, len(s.in))
+			st.mergeMasks[i] = make([]*tensor.Tensor, len(s.in))
 		}
 	}
 	return st

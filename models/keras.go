@@ -781,14 +781,18 @@ func recurrentFields(a *kerasArgs, out map[string]any) error {
 	}
 	use := true
 	var drop, rdrop float32
-	var seq, back bool
+	var seq, back, state bool
+	_, e6 := a.get("return_state", &state)
 	_, e1 := a.get("use_bias", &use)
 	_, e2 := a.get("dropout", &drop)
 	_, e3 := a.get("recurrent_dropout", &rdrop)
 	_, e4 := a.get("return_sequences", &seq)
 	_, e5 := a.get("go_backwards", &back)
-	if err := errors.Join(e1, e2, e3, e4, e5); err != nil {
+	if err := errors.Join(e1, e2, e3, e4, e5, e6); err != nil {
 		return err
+	}
+	if state {
+		out["return_state"] = true
 	}
 	if !use {
 		out["no_bias"] = true
@@ -823,7 +827,7 @@ func recurrentFields(a *kerasArgs, out map[string]any) error {
 			out["reset_after"] = true
 		}
 	}
-	return errors.Join(a.want("return_state", "false"), a.want("stateful", "false"), a.want("unroll", "false"))
+	return errors.Join(a.want("stateful", "false"), a.want("unroll", "false"))
 }
 
 // convertKeras3Fields converts one layer's config to neurona's fields.
@@ -1035,17 +1039,20 @@ func convertKeras3Fields(kl keras3Layer, first bool) (map[string]any, string, er
 	case "SimpleRNN", "LSTM", "GRU":
 		err = recurrentFields(a, out)
 	case "Bidirectional":
-		var mode string
-		if _, err = a.get("merge_mode", &mode); err != nil {
+		mode := "concat" // Keras's default, when the key is absent
+		if raw, ok := a.m["merge_mode"]; ok && string(raw) == "null" {
+			mode = ""
+		} else if _, err = a.get("merge_mode", &mode); err != nil {
 			return nil, "", err
 		}
 		switch mode {
 		case "concat", "sum", "mul", "ave":
 			out["merge_mode"] = mode
 		case "":
-			return nil, "", a.errorf("merge_mode=None (a list of the two outputs) is not supported (neurona has concat, sum, mul, ave)")
+			// merge_mode=None: null in the JSON, the two outputs apart.
+			out["merge_mode"] = string(layers.MergeNone)
 		default:
-			return nil, "", a.errorf("merge_mode=%q is not supported (neurona has concat, sum, mul, ave)", mode)
+			return nil, "", a.errorf("merge_mode=%q is not supported (neurona has concat, sum, mul, ave, and None)", mode)
 		}
 		out["layer"], err = bidirectionalInner(a)
 	case "TimeDistributed":

@@ -351,8 +351,10 @@ func TestLoadKerasSequenceUnsupported(t *testing.T) {
 		want string
 	}{
 		{"seq_text.keras", replace(`"mask_zero": false`, `"mask_zero": true`), `layer "embedding" (Embedding): mask_zero=true is not supported`},
-		{"seq_text.keras", replace(`"merge_mode": "concat"`, `"merge_mode": null`), `layer "bidirectional" (Bidirectional): merge_mode=None`},
-		{"seq_text.keras", replace(`"return_state": false`, `"return_state": true`), `layer "forward_lstm" (LSTM): return_state=true is not supported`},
+		// merge_mode=None and return_state are read, and a Sequential model
+		// refuses the layer's several outputs, as Keras does.
+		{"seq_text.keras", replace(`"merge_mode": "concat"`, `"merge_mode": null`), `layer "bidirectional" (Bidirectional) returns 2 tensors (return_state, or Bidirectional's merge_mode none): the layers of a Sequential model have one output each`},
+		{"seq_text.keras", func(s string) string { return strings.ReplaceAll(s, `"return_state": false`, `"return_state": true`) }, `layer "bidirectional" (Bidirectional) returns 5 tensors`},
 		{"seq_text.keras", replace(`"units": 3`, `"units": 4`), `layer "bidirectional" (Bidirectional): a backward_layer other than`},
 		{"seq_text.keras", replace(`"dilation_rate": [1]`, `"dilation_rate": [1, 2]`), `layer "conv1d" (Conv1D): dilation_rate must be`},
 		{"seq_rnn.keras", replace(`"stateful": false`, `"stateful": true`), `layer "gru" (GRU): stateful=true is not supported`},

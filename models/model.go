@@ -79,8 +79,13 @@ type step struct {
 	layer layers.Layer
 	multi layers.MultiInput // set when the layer takes several inputs
 	in    []int
-	out   int
-	args  []*autograd.Var // CallMulti's argument, reused
+	// out is the slot of the step's first output; a layer with several
+	// (layers.MultiOutput) writes them to out, out+1, …, nOut in all,
+	// through multiOut.
+	out      int
+	nOut     int
+	multiOut layers.MultiOutput
+	args     []*autograd.Var // CallMulti's argument, reused
 	// logits: the layer may run without its final activation, because its
 	// output is a model output; useLogits: Compile chose to, because the
 	// output's loss absorbs that activation.
@@ -89,6 +94,10 @@ type step struct {
 	// MaskProducer); maskIn is its input's mask slot, or -1 without one.
 	mask   maskKind
 	maskIn int
+	// maskOuts is how many of the step's outputs, from the first, carry
+	// the mask with maskPass and maskConsumePass: 1, or 2 for a
+	// Bidirectional with merge_mode none (its states carry none).
+	maskOuts int
 }
 
 // maskKind is what a step does with masks.
@@ -100,6 +109,8 @@ const (
 	maskPass                        // the input's mask comes out unchanged
 	maskConsume                     // the layer reads it; none comes out
 	maskConsumePass                 // the layer reads it and passes it on (sequences)
+	maskMerge                       // a merge layer combines its inputs' masks (layers.MaskMerger)
+	maskDrop                        // the layer takes masked inputs and gives no mask (Dot)
 )
 
 // logitsMode selects which steps run without their final activation.
@@ -238,7 +249,9 @@ func (m *Model) setGraph(inputs, outputs []*layers.KerasTensor) error {
 	m.ls, m.nodes = ls, order
 	m.slot = map[*layers.KerasTensor]int{}
 	for _, n := range order {
-		m.slot[n.Output] = len(m.slot)
+		for _, t := range nodeOutputs(n) {
+			m.slot[t] = len(m.slot)
+		}
 	}
 	m.nSlots = len(m.slot)
 	m.inSlot, m.outSlot = nil, nil
@@ -259,12 +272,19 @@ func (m *Model) setGraph(inputs, outputs []*layers.KerasTensor) error {
 		if _, ok := n.Layer.(*layers.Input); ok {
 			continue
 		}
-		s := step{layer: n.Layer, out: m.slot[n.Output]}
+		s := step{layer: n.Layer, out: m.slot[n.Output], nOut: len(nodeOutputs(n))}
 		for _, x := range n.Inputs {
 			s.in = append(s.in, m.slot[x])
 		}
 		if mi, ok := n.Layer.(layers.MultiInput); ok {
 			s.multi = mi
+		}
+		if s.nOut > 1 {
+			mo, ok := n.Layer.(layers.MultiOutput)
+			if !ok || s.multi != nil {
+				return fmt.Errorf("model: layer %q (%s) has %d outputs but cannot compute them", n.Layer.LayerName(), n.Layer.ClassName(), s.nOut)
+			}
+			s.multiOut = mo
 		}
 		if _, ok := n.Layer.(layers.LogitsLayer); ok && uses[n.Output] == 0 && len(s.in) == 1 {
 			s.logits = true
@@ -306,13 +326,20 @@ func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode lo
 		switch {
 		case mode == compiledLogits && s.useLogits, mode == outputLogits && s.logits:
 			out = s.layer.(layers.LogitsLayer).CallLogits(c, st.vals[s.in[0]])
+		case s.multiOut != nil:
+			var mask *tensor.Tensor
+			if s.maskIn >= 0 && (s.mask == maskConsume || s.mask == maskConsumePass) {
+				mask = st.masks[s.maskIn]
+			}
+			s.multiOut.CallOutputs(c, st.vals[s.in[0]], mask, st.vals[s.out:s.out+s.nOut])
+			out = st.vals[s.out]
 		case s.multi != nil:
 			args := st.args[i]
 			for j, k := range s.in {
 				args[j] = st.vals[k]
 			}
 			out = s.multi.CallMulti(c, args)
-		case s.maskIn >= 0 && s.mask >= maskConsume:
+		case s.maskIn >= 0 && (s.mask == maskConsume || s.mask == maskConsumePass):
 			out = s.layer.(layers.SequenceMasker).CallMasked(c, st.vals[s.in[0]], st.masks[s.maskIn])
 		default:
 			out = s.layer.Call(c, st.vals[s.in[0]])
@@ -322,25 +349,53 @@ func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode lo
 		case maskProduce:
 			st.masks[s.out] = st.produceMask(s, st.vals[s.in[0]].Value)
 		case maskPass, maskConsumePass:
-			st.masks[s.out] = st.masks[s.maskIn]
+			for k := range s.maskOuts {
+				st.masks[s.out+k] = st.masks[s.maskIn]
+			}
+		case maskMerge:
+			st.masks[s.out] = st.mergeMask(i, s, out.Value)
 		}
 	}
 }
 
+// nodeOutputs returns a node's output tensors (Outputs, or Output for a
+// node made without them).
+func nodeOutputs(n *layers.Node) []*layers.KerasTensor {
+	if len(n.Outputs) > 0 {
+		return n.Outputs
+	}
+	return []*layers.KerasTensor{n.Output}
+}
+
 // planMasks decides, step by step, where Keras's masks go: from an
-// Embedding with mask_zero through the layers that pass masks on to the
-// recurrent layers that read them. A layer that receives a mask and
+// Embedding with mask_zero through the layers that pass masks on and the
+// merge layers that combine them (layers.MaskMerger) to the recurrent
+// layers and pooling that read them. A layer that receives a mask and
 // cannot take one is an error naming it, as Keras raises.
 func (m *Model) planMasks() error {
 	has := map[int]bool{}
 	for i := range m.plan {
 		s := &m.plan[i]
-		s.mask, s.maskIn = maskNone, -1
+		s.mask, s.maskIn, s.maskOuts = maskNone, -1, 1
 		masked := false
 		for _, k := range s.in {
 			if has[k] {
 				masked = true
 			}
+		}
+		if g := graphOf(s.layer); g != nil && masked {
+			return fmt.Errorf("model: nested %s %q receives a masked input (from an Embedding with mask_zero): masks do not pass into nested models; apply its layers in this graph instead", g.class, g.Name)
+		}
+		if mm, ok := s.layer.(layers.MaskMerger); ok && masked {
+			s.mask = maskDrop
+			if mm.MergesMasks() {
+				if len(s.layer.OutputShape()) < 2 {
+					return fmt.Errorf("model: layer %s (%s) merges masked inputs into an output of shape %s, which has no steps for a mask", s.layer.LayerName(), s.layer.ClassName(), noneShape(s.layer.OutputShape()))
+				}
+				s.mask = maskMerge
+				has[s.out] = true
+			}
+			continue
 		}
 		if masked {
 			if s.multi != nil || len(s.in) != 1 {
@@ -351,9 +406,13 @@ func (m *Model) planMasks() error {
 				s.mask = maskPass
 			} else if _, ok := s.layer.(layers.SequenceMasker); ok {
 				s.mask = maskConsume
-				// return_sequences: the output keeps the steps.
+				// return_sequences: the output keeps the steps, and so
+				// do both of merge_mode none's; the states (1-D) do not.
 				if len(s.layer.OutputShape()) == 2 {
 					s.mask = maskConsumePass
+					if b, ok := s.layer.(*layers.Bidirectional); ok && b.MergeMode == layers.MergeNone {
+						s.maskOuts = 2
+					}
 				}
 			} else {
 				return fmt.Errorf("model: layer %s (%s) does not support masking, but its input is masked (by an Embedding with mask_zero)", s.layer.LayerName(), s.layer.ClassName())
@@ -369,7 +428,9 @@ func (m *Model) planMasks() error {
 			s.mask = maskProduce
 		}
 		if s.mask != maskNone && s.mask != maskConsume {
-			has[s.out] = true
+			for k := range s.maskOuts {
+				has[s.out+k] = true
+			}
 		}
 	}
 	return nil

@@ -386,6 +386,9 @@ func (e *onnxExport) graph(m *Model, scope string, ins []onnxValue) ([]onnxValue
 			}
 			args[i] = v
 		}
+		if k := len(nodeOutputs(n)); k > 1 {
+			return nil, fmt.Errorf("layer %q (%s) returns %d tensors (return_state, or Bidirectional's merge_mode none): the ONNX export takes layers with one output", n.Layer.LayerName(), n.Layer.ClassName(), k)
+		}
 		var out onnxValue
 		var err error
 		if g := graphOf(n.Layer); g != nil {

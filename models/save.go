@@ -504,7 +504,7 @@ func modelFromConfigDepth(mc modelConfig, depth int, shapeOnly bool) (*Model, er
 		in   [][]tensorRef
 	}
 	byName := map[string]*pending{}
-	outs := map[string][]*layers.KerasTensor{}
+	outs := map[string][][]*layers.KerasTensor{} // by layer, its nodes' outputs
 	var order []*pending
 	for i, e := range c.Layers {
 		l, err := newLayer(i, e)
@@ -532,7 +532,7 @@ func modelFromConfigDepth(mc modelConfig, depth int, shapeOnly bool) (*Model, er
 			if t.Err() != nil {
 				return nil, t.Err()
 			}
-			outs[name] = []*layers.KerasTensor{t}
+			outs[name] = [][]*layers.KerasTensor{{t}}
 		}
 	}
 	lookup := func(r tensorRef) (*layers.KerasTensor, bool, error) {
@@ -543,13 +543,17 @@ func modelFromConfigDepth(mc modelConfig, depth int, shapeOnly bool) (*Model, er
 		if byName[name] == nil {
 			return nil, false, fmt.Errorf("no layer is named %q", name)
 		}
-		if ti != 0 {
-			return nil, false, fmt.Errorf("layer %q has one output, not tensor %d", name, ti)
-		}
 		if node >= len(outs[name]) {
 			return nil, false, nil
 		}
-		return outs[name][node], true, nil
+		ys := outs[name][node]
+		if ti < 0 || ti >= len(ys) {
+			if len(ys) == 1 {
+				return nil, false, fmt.Errorf("layer %q has one output, not tensor %d", name, ti)
+			}
+			return nil, false, fmt.Errorf("layer %q has %d outputs, not tensor %d", name, len(ys), ti)
+		}
+		return ys[ti], true, nil
 	}
 	for left := true; left; {
 		left = false
@@ -574,11 +578,11 @@ func modelFromConfigDepth(mc modelConfig, depth int, shapeOnly bool) (*Model, er
 					left = true
 					break
 				}
-				y := layers.Apply(p.l, xs...)
-				if y.Err() != nil {
-					return nil, y.Err()
+				ys := layers.ApplyMulti(p.l, xs...)
+				if ys[0].Err() != nil {
+					return nil, ys[0].Err()
 				}
-				outs[p.l.LayerName()] = append(outs[p.l.LayerName()], y)
+				outs[p.l.LayerName()] = append(outs[p.l.LayerName()], ys)
 				p.next++
 				progress = true
 			}

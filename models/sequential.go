@@ -107,6 +107,10 @@ func (m *Sequential) Build() error {
 				l.LayerName(), l.ClassName(), noneShape(decl), noneShape(x.Shape()), prev)
 		}
 		x = layers.Apply(l, x)
+		if x.Err() != nil && layers.Built(l) && layers.NumOutputs(l) > 1 {
+			return fmt.Errorf("layer %q (%s) returns %d tensors (return_state, or Bidirectional's merge_mode none): the layers of a Sequential model have one output each, as in Keras; use the functional API (models.NewModel, with layers.ApplyMulti)",
+				l.LayerName(), l.ClassName(), layers.NumOutputs(l))
+		}
 		if x.Err() != nil {
 			return x.Err()
 		}

@@ -22,7 +22,8 @@ func (m *Model) Summary(w io.Writer) error {
 	if m.sequentialLike() {
 		var rows []kerasfmt.SummaryRow
 		for _, l := range m.ls {
-			rows = append(rows, kerasfmt.SummaryRow{Name: l.LayerName(), Class: l.ClassName(), OutputShape: m.layerOutputShape(l), Params: countParams(l)})
+			shape, shapes := m.layerOutputShapes(l)
+			rows = append(rows, kerasfmt.SummaryRow{Name: l.LayerName(), Class: l.ClassName(), OutputShape: shape, OutputShapes: shapes, Params: countParams(l)})
 		}
 		return kerasfmt.WriteSummary(w, m.Name, rows, total, trainable)
 	}
@@ -32,7 +33,8 @@ func (m *Model) Summary(w io.Writer) error {
 	}
 	var rows []kerasfmt.GraphRow
 	for _, l := range m.ls {
-		row := kerasfmt.GraphRow{Name: l.LayerName(), Class: l.ClassName(), OutputShape: m.layerOutputShape(l), Params: countParams(l)}
+		shape, shapes := m.layerOutputShapes(l)
+		row := kerasfmt.GraphRow{Name: l.LayerName(), Class: l.ClassName(), OutputShape: shape, OutputShapes: shapes, Params: countParams(l)}
 		for _, n := range nodesOf(l) {
 			if !inGraph[n] {
 				continue
@@ -58,36 +60,52 @@ func (m *Model) sequentialLike() bool {
 			return false
 		}
 	}
-	// A chain's nodes each feed exactly the next one.
-	uses := map[*layers.KerasTensor]int{}
+	// A chain's nodes each feed exactly the next one (through any of
+	// their outputs).
+	uses := map[*layers.Node]int{}
 	for _, n := range m.nodes {
 		for _, x := range n.Inputs {
-			uses[x]++
+			src, _ := x.Node()
+			uses[src]++
 		}
 	}
 	for _, n := range m.nodes {
-		if uses[n.Output] > 1 {
+		if uses[n] > 1 {
 			return false
 		}
 	}
 	return len(m.inputs) == 1 && len(m.outputs) == 1
 }
 
-// layerOutputShape is the layer's output shape, or nil ("multiple") when
-// its nodes in this model have different shapes.
-func (m *Model) layerOutputShape(l layers.Layer) []int {
-	var shape []int
+// layerOutputShapes is the layer's output shape, or nil ("multiple") when
+// its nodes in this model have different shapes; for a layer with several
+// outputs, shapes lists them (Keras prints the list).
+func (m *Model) layerOutputShapes(l layers.Layer) (shape []int, shapes [][]int) {
+	var first []*layers.KerasTensor
 	for i, n := range nodesOf(l) {
+		outs := nodeOutputs(n)
 		if i == 0 {
-			shape = n.Output.Shape()
-		} else if !tensor.EqualShape(shape, n.Output.Shape()) {
-			return nil
+			first = outs
+			continue
+		}
+		if len(outs) != len(first) {
+			return nil, nil
+		}
+		for k, t := range outs {
+			if !tensor.EqualShape(t.Shape(), first[k].Shape()) {
+				return nil, nil
+			}
 		}
 	}
-	if shape == nil {
-		return l.OutputShape()
+	if first == nil {
+		return l.OutputShape(), nil
 	}
-	return shape
+	if len(first) > 1 {
+		for _, t := range first {
+			shapes = append(shapes, t.Shape())
+		}
+	}
+	return first[0].Shape(), shapes
 }
 
 func nodesOf(l layers.Layer) []*layers.Node {

@@ -28,22 +28,32 @@ import (
 // when it names none. References are to earlier entries only, so a graph
 // spec has no cycles: a name defined later is an error. "name" is a layer's
 // first application, "name[k]" its k-th (from 0, as Keras's
-// "layer[node]"); a layer without a name is referred to by the name Keras
-// gives it in a fresh session, counted in the spec: dense_1, dense_2, ….
+// "layer[node]"), and "name[k][i]" the i-th tensor that application
+// returns (Keras's "layer[node][tensor]": an LSTM with return_state
+// returns [output, h, c]; the others are tensor 0); a layer without a
+// name is referred to by the name Keras gives it in a fresh session,
+// counted in the spec: dense_1, dense_2, ….
 
 // graphSpec is a spec's graph: layer applications in the spec's order.
 type graphSpec struct {
-	nodes   []nodeSpec
-	inputs  []int // nodes of the model's inputs
-	outputs []int // nodes of its outputs
+	nodes     []nodeSpec
+	inputs    []int // nodes of the model's inputs
+	outputs   []int // nodes of its outputs
+	outTensor []int // which of each output node's tensors
+	outRefs   []*yaml.Node
 }
 
 // nodeSpec is one application of a layer of Spec.layers.
 type nodeSpec struct {
 	layer  int   // index in Spec.layers
 	inputs []int // indices in graphSpec.nodes
-	line   int
-	ref    string // how the spec refers to the node's output
+	// tensors are which of each input node's tensors it takes (0 but
+	// for a layer with several outputs), refs the references (nil for
+	// the previous entry's output).
+	tensors []int
+	refs    []*yaml.Node
+	line    int
+	ref     string // how the spec refers to the node's output
 }
 
 // Graph reports whether the spec describes a graph (the functional API)
@@ -74,7 +84,10 @@ func isGraph(model map[string]*yaml.Node) bool {
 	return false
 }
 
-var nodeRef = regexp.MustCompile(`^(.+)\[(\d+)\]$`)
+var (
+	nodeRef   = regexp.MustCompile(`^(.+)\[(\d+)\]$`)
+	tensorRef = regexp.MustCompile(`^(.+)\[(\d+)\]\[(\d+)\]$`)
+)
 
 // parseGraph reads a graph spec's model section.
 func (s *Spec) parseGraph(n *yaml.Node, m map[string]*yaml.Node) error {
@@ -170,29 +183,34 @@ func (s *Spec) parseGraph(n *yaml.Node, m map[string]*yaml.Node) error {
 	// Then the applications, each from the outputs of earlier ones.
 	applied := make([][]int, len(s.layers)) // per layer: its nodes so far
 	// resolve finds the node a reference names, among those made so far.
-	resolve := func(ref *yaml.Node, user string, line int) (int, error) {
+	// It returns the node and which of its tensors.
+	resolve := func(ref *yaml.Node, user string, line int) (int, int, error) {
 		if ref.Kind != yaml.ScalarNode || ref.Value == "" {
-			return 0, s.errorf(ref, "%s: an input is a layer's name, such as dense_1 or \"dense_1[1]\" for its second application", user)
+			return 0, 0, s.errorf(ref, "%s: an input is a layer's name, such as dense_1, \"dense_1[1]\" for its second application or \"lstm_1[0][1]\" for the second tensor its first returns", user)
 		}
-		name, k := ref.Value, 0
-		if m := nodeRef.FindStringSubmatch(name); m != nil {
+		name, k, ti := ref.Value, 0, 0
+		if m := tensorRef.FindStringSubmatch(name); m != nil {
+			name = m[1]
+			k, _ = strconv.Atoi(m[2])
+			ti, _ = strconv.Atoi(m[3])
+		} else if m := nodeRef.FindStringSubmatch(name); m != nil {
 			name = m[1]
 			k, _ = strconv.Atoi(m[2])
 		}
 		li, ok := byName[name]
 		if !ok {
-			return 0, s.errorf(ref, "%s: unknown input %q (layers: %s)", user, ref.Value, strings.Join(s.layerNames(), ", "))
+			return 0, 0, s.errorf(ref, "%s: unknown input %q (layers: %s)", user, ref.Value, strings.Join(s.layerNames(), ", "))
 		}
 		if k < len(applied[li]) {
-			return applied[li][k], nil
+			return applied[li][k], ti, nil
 		}
 		switch {
 		case k >= len(appLines[li]):
-			return 0, s.errorf(ref, "%s: input %q: layer %q has applications 0 to %d only", user, ref.Value, name, len(appLines[li])-1)
+			return 0, 0, s.errorf(ref, "%s: input %q: layer %q has applications 0 to %d only", user, ref.Value, name, len(appLines[li])-1)
 		case appLines[li][k] == line:
-			return 0, s.errorf(ref, "%s: input %q is this entry's own output: a layer cannot take its own output", user, ref.Value)
+			return 0, 0, s.errorf(ref, "%s: input %q is this entry's own output: a layer cannot take its own output", user, ref.Value)
 		}
-		return 0, s.errorf(ref, "%s: input %q is defined later, at line %d: a layer must come after its inputs", user, ref.Value, appLines[li][k])
+		return 0, 0, s.errorf(ref, "%s: input %q is defined later, at line %d: a layer must come after its inputs", user, ref.Value, appLines[li][k])
 	}
 	li = 0 // the next layer definition
 	for i, e := range entries {
@@ -224,7 +242,7 @@ func (s *Spec) parseGraph(n *yaml.Node, m map[string]*yaml.Node) error {
 		case e.inputs == nil && i == 0:
 			return s.errorf(e.item, "%s: the first layer of a graph must be an Input, e.g. `- Input: {shape: [784]}`, or name its inputs", what)
 		case e.inputs == nil:
-			ns.inputs = []int{len(g.nodes) - 1}
+			ns.inputs, ns.tensors, ns.refs = []int{len(g.nodes) - 1}, []int{0}, []*yaml.Node{nil}
 		default:
 			refs := []*yaml.Node{e.inputs}
 			if e.inputs.Kind == yaml.SequenceNode {
@@ -234,11 +252,11 @@ func (s *Spec) parseGraph(n *yaml.Node, m map[string]*yaml.Node) error {
 				return s.errorf(e.inputs, "%s: inputs is empty: name the layers it takes, or leave inputs out for the previous layer's output", what)
 			}
 			for _, ref := range refs {
-				k, err := resolve(ref, what, e.item.Line)
+				k, ti, err := resolve(ref, what, e.item.Line)
 				if err != nil {
 					return err
 				}
-				ns.inputs = append(ns.inputs, k)
+				ns.inputs, ns.tensors, ns.refs = append(ns.inputs, k), append(ns.tensors, ti), append(ns.refs, ref)
 			}
 		}
 		ns.ref = s.layers[ns.layer].name
@@ -278,25 +296,25 @@ func (s *Spec) parseGraph(n *yaml.Node, m map[string]*yaml.Node) error {
 		}
 	}
 	// The outputs: the last entry's by default.
-	outLine := map[int]*yaml.Node{}
+	outLine := map[[2]int]*yaml.Node{}
 	if v, ok := m["outputs"]; ok {
 		refs, err := s.nameList(v, "model.outputs")
 		if err != nil {
 			return err
 		}
 		for _, ref := range refs {
-			k, err := resolve(ref, "model.outputs", 0)
+			k, ti, err := resolve(ref, "model.outputs", 0)
 			if err != nil {
 				return err
 			}
-			if _, dup := outLine[k]; dup {
+			if _, dup := outLine[[2]int{k, ti}]; dup {
 				return s.errorf(ref, "model.outputs: %q is listed twice", ref.Value)
 			}
-			outLine[k] = ref
-			g.outputs = append(g.outputs, k)
+			outLine[[2]int{k, ti}] = ref
+			g.outputs, g.outTensor, g.outRefs = append(g.outputs, k), append(g.outTensor, ti), append(g.outRefs, ref)
 		}
 	} else {
-		g.outputs = []int{len(g.nodes) - 1}
+		g.outputs, g.outTensor, g.outRefs = []int{len(g.nodes) - 1}, []int{0}, []*yaml.Node{nil}
 	}
 	return s.checkGraph(m)
 }

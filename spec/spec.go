@@ -761,26 +761,54 @@ func (s *Spec) buildGraph(seed uint64) (*models.Model, map[string]int, error) {
 		}
 		made[i] = ly
 	}
-	ts := make([]*layers.KerasTensor, len(g.nodes))
+	ts := make([][]*layers.KerasTensor, len(g.nodes)) // each node's tensors
+	// tensor returns tensor ti of node k, or an error at ref (the line
+	// of user when ref is nil) when the node returns fewer.
+	tensorOf := func(k, ti int, ref *yaml.Node, line int) (*layers.KerasTensor, error) {
+		if ti < len(ts[k]) {
+			return ts[k][ti], nil
+		}
+		l := made[g.nodes[k].layer]
+		at, name := &yaml.Node{Line: line}, l.LayerName()
+		if ref != nil {
+			at, name = ref, ref.Value
+		}
+		if len(ts[k]) == 1 {
+			return nil, s.errorf(at, "%q: layer %q (%s) returns one tensor, [0]", name, l.LayerName(), l.ClassName())
+		}
+		return nil, s.errorf(at, "%q: layer %q (%s) returns %d tensors, [0] to [%d]", name, l.LayerName(), l.ClassName(), len(ts[k]), len(ts[k])-1)
+	}
 	for k, n := range g.nodes {
 		xs := make([]*layers.KerasTensor, len(n.inputs))
 		for j, in := range n.inputs {
-			xs[j] = ts[in]
+			x, err := tensorOf(in, n.tensors[j], n.refs[j], n.line)
+			if err != nil {
+				return nil, nil, err
+			}
+			xs[j] = x
 		}
-		ts[k] = layers.Apply(made[n.layer], xs...)
-		if err := ts[k].Err(); err != nil {
+		ts[k] = layers.ApplyMulti(made[n.layer], xs...)
+		if err := ts[k][0].Err(); err != nil {
 			return nil, nil, &Error{File: s.File, Line: n.line, Msg: err.Error()}
 		}
 		lines[made[n.layer].LayerName()] = s.layers[n.layer].line
 	}
+	var outs []*layers.KerasTensor
+	for i, k := range g.outputs {
+		y, err := tensorOf(k, g.outTensor[i], g.outRefs[i], g.nodes[k].line)
+		if err != nil {
+			return nil, nil, err
+		}
+		outs = append(outs, y)
+	}
 	pick := func(ks []int) []*layers.KerasTensor {
 		out := make([]*layers.KerasTensor, len(ks))
 		for i, k := range ks {
-			out[i] = ts[k]
+			out[i] = ts[k][0]
 		}
 		return out
 	}
-	m, err := models.NewModel(pick(g.inputs), pick(g.outputs))
+	m, err := models.NewModel(pick(g.inputs), outs)
 	if err != nil {
 		return nil, nil, s.buildError(err, lines)
 	}

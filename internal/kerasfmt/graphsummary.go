@@ -20,6 +20,9 @@ type GraphRow struct {
 	// written "layer[node][tensor]", e.g. "maxp_1[0][0]". The first goes on
 	// the layer's row, each other on a continuation row of its own.
 	Connections []string
+	// OutputShapes, when it holds more than one shape, replaces
+	// OutputShape for a layer with several outputs (their list).
+	OutputShapes [][]int
 }
 
 // Keras 2.2 graph summary layout: line_length 98, positions
@@ -73,7 +76,9 @@ func WriteGraphSummary(w io.Writer, modelName string, rows []GraphRow, total, tr
 	for r := range rows {
 		row := &rows[r]
 		shape = shape[:0]
-		if row.OutputShape == nil {
+		if len(row.OutputShapes) > 1 {
+			shape = AppendShapes(shape, row.OutputShapes)
+		} else if row.OutputShape == nil {
 			shape = append(shape, "multiple"...)
 		} else {
 			shape = AppendShape(shape, row.OutputShape)

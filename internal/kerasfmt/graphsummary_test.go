@@ -27,21 +27,21 @@ func TestWriteGraphSummaryMultiConvnet(t *testing.T) {
 	}
 	c := func(s ...string) []string { return s }
 	rows := []GraphRow{
-		{"input", "InputLayer", []int{400}, 0, nil},
-		{"embedding", "Embedding", []int{400, 64}, 320000, c("input[0][0]")},
-		{"drop_embed", "SpatialDropout1D", []int{400, 64}, 0, c("embedding[0][0]")},
-		{"conv_1", "Conv1D", []int{398, 256}, 49408, c("drop_embed[0][0]")},
-		{"conv_2", "Conv1D", []int{399, 256}, 33024, c("drop_embed[0][0]")},
-		{"conv_3", "Conv1D", []int{397, 256}, 65792, c("drop_embed[0][0]")},
-		{"maxp_1", "GlobalMaxPooling1D", []int{256}, 0, c("conv_1[0][0]")},
-		{"maxp_2", "GlobalMaxPooling1D", []int{256}, 0, c("conv_2[0][0]")},
-		{"maxp_3", "GlobalMaxPooling1D", []int{256}, 0, c("conv_3[0][0]")},
-		{"concatenate_1", "Concatenate", []int{768}, 0, c("maxp_1[0][0]", "maxp_2[0][0]", "maxp_3[0][0]")},
-		{"dense", "Dense", []int{256}, 196864, c("concatenate_1[0][0]")},
-		{"drop_dense", "Dropout", []int{256}, 0, c("dense[0][0]")},
-		{"dense_2", "Dense", []int{64}, 16448, c("drop_dense[0][0]")},
-		{"drop_dense_2", "Dropout", []int{64}, 0, c("dense_2[0][0]")},
-		{"output", "Dense", []int{1}, 65, c("drop_dense_2[0][0]")},
+		{"input", "InputLayer", []int{400}, 0, nil, nil},
+		{"embedding", "Embedding", []int{400, 64}, 320000, c("input[0][0]"), nil},
+		{"drop_embed", "SpatialDropout1D", []int{400, 64}, 0, c("embedding[0][0]"), nil},
+		{"conv_1", "Conv1D", []int{398, 256}, 49408, c("drop_embed[0][0]"), nil},
+		{"conv_2", "Conv1D", []int{399, 256}, 33024, c("drop_embed[0][0]"), nil},
+		{"conv_3", "Conv1D", []int{397, 256}, 65792, c("drop_embed[0][0]"), nil},
+		{"maxp_1", "GlobalMaxPooling1D", []int{256}, 0, c("conv_1[0][0]"), nil},
+		{"maxp_2", "GlobalMaxPooling1D", []int{256}, 0, c("conv_2[0][0]"), nil},
+		{"maxp_3", "GlobalMaxPooling1D", []int{256}, 0, c("conv_3[0][0]"), nil},
+		{"concatenate_1", "Concatenate", []int{768}, 0, c("maxp_1[0][0]", "maxp_2[0][0]", "maxp_3[0][0]"), nil},
+		{"dense", "Dense", []int{256}, 196864, c("concatenate_1[0][0]"), nil},
+		{"drop_dense", "Dropout", []int{256}, 0, c("dense[0][0]"), nil},
+		{"dense_2", "Dense", []int{64}, 16448, c("drop_dense[0][0]"), nil},
+		{"drop_dense_2", "Dropout", []int{64}, 0, c("dense_2[0][0]"), nil},
+		{"output", "Dense", []int{1}, 65, c("drop_dense_2[0][0]"), nil},
 	}
 	checkText(t, graphSummaryString(t, "", rows, 681601, 681601), string(want))
 }
@@ -57,10 +57,10 @@ func TestWriteGraphSummaryMultiConvnet(t *testing.T) {
 // name, the `Model: "name"` line first.
 func TestWriteGraphSummaryRules(t *testing.T) {
 	rows := []GraphRow{
-		{"in", "InputLayer", []int{8}, 0, nil},
-		{"a_dense_layer_with_a_long_name", "Dense", []int{4}, 36, []string{"in[0][0]"}},
-		{"shared", "Dense", nil, 20, []string{"in[0][0]", "a_dense_layer_with_a_long_name[0][0]"}},
-		{"add_1", "Add", []int{-1, 4}, 0, []string{"shared[0][0]", "shared[1][0]", strings.Repeat("x", 40) + "[0][0]"}},
+		{"in", "InputLayer", []int{8}, 0, nil, nil},
+		{"a_dense_layer_with_a_long_name", "Dense", []int{4}, 36, []string{"in[0][0]"}, nil},
+		{"shared", "Dense", nil, 20, []string{"in[0][0]", "a_dense_layer_with_a_long_name[0][0]"}, nil},
+		{"add_1", "Add", []int{-1, 4}, 0, []string{"shared[0][0]", "shared[1][0]", strings.Repeat("x", 40) + "[0][0]"}, nil},
 	}
 	pad := func(s string) string { return s + strings.Repeat(" ", 98-len([]rune(s))) + "\n" }
 	rule := func(c string) string { return strings.Repeat(c, 98) + "\n" }
@@ -126,17 +126,17 @@ func TestWriteSummaryFunctionalChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := []SummaryRow{
-		{"input_1", "InputLayer", []int{28, 28, 1}, 0},
-		{"conv2d_1", "Conv2D", []int{14, 14, 64}, 1664},
-		{"dropout_1", "Dropout", []int{14, 14, 64}, 0},
-		{"conv2d_2", "Conv2D", []int{7, 7, 128}, 204928},
-		{"dropout_2", "Dropout", []int{7, 7, 128}, 0},
-		{"conv2d_3", "Conv2D", []int{4, 4, 256}, 819456},
-		{"dropout_3", "Dropout", []int{4, 4, 256}, 0},
-		{"conv2d_4", "Conv2D", []int{4, 4, 512}, 3277312},
-		{"dropout_4", "Dropout", []int{4, 4, 512}, 0},
-		{"flatten_1", "Flatten", []int{8192}, 0},
-		{"dense_1", "Dense", []int{1}, 8193},
+		{"input_1", "InputLayer", []int{28, 28, 1}, 0, nil},
+		{"conv2d_1", "Conv2D", []int{14, 14, 64}, 1664, nil},
+		{"dropout_1", "Dropout", []int{14, 14, 64}, 0, nil},
+		{"conv2d_2", "Conv2D", []int{7, 7, 128}, 204928, nil},
+		{"dropout_2", "Dropout", []int{7, 7, 128}, 0, nil},
+		{"conv2d_3", "Conv2D", []int{4, 4, 256}, 819456, nil},
+		{"dropout_3", "Dropout", []int{4, 4, 256}, 0, nil},
+		{"conv2d_4", "Conv2D", []int{4, 4, 512}, 3277312, nil},
+		{"dropout_4", "Dropout", []int{4, 4, 512}, 0, nil},
+		{"flatten_1", "Flatten", []int{8192}, 0, nil},
+		{"dense_1", "Dense", []int{1}, 8193, nil},
 	}
 	var want strings.Builder
 	want.WriteString("Model: \"model_1\"\n")

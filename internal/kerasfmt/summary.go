@@ -17,6 +17,10 @@ type SummaryRow struct {
 	// A negative dimension prints as None (unknown); an empty shape as (None,).
 	OutputShape []int
 	Params      int // count_params(), printed without thousands separators
+	// OutputShapes, when it holds more than one shape, replaces
+	// OutputShape for a layer with several outputs: Keras prints their
+	// list, [(None, 32), (None, 32)].
+	OutputShapes [][]int
 }
 
 // Keras 2 Sequential summary layout: line_length 65, positions
@@ -74,7 +78,11 @@ func WriteSummary(w io.Writer, modelName string, rows []SummaryRow, total, train
 		b = endField(b, start, summaryPositions[0])
 
 		b = beginField(b, start, 1)
-		b = AppendShape(b, row.OutputShape)
+		if len(row.OutputShapes) > 1 {
+			b = AppendShapes(b, row.OutputShapes)
+		} else {
+			b = AppendShape(b, row.OutputShape)
+		}
 		b = endField(b, start, summaryPositions[1])
 
 		b = beginField(b, start, 2)
@@ -119,6 +127,19 @@ func AppendShape(dst []byte, shape []int) []byte {
 		dst = dst[:len(dst)-1] // a 1-tuple keeps its comma: (None,)
 	}
 	return append(dst, ')')
+}
+
+// AppendShapes appends a list of shapes as Python prints a list of
+// tuples: [(None, 32), (None, 32)].
+func AppendShapes(dst []byte, shapes [][]int) []byte {
+	dst = append(dst, '[')
+	for i, s := range shapes {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		dst = AppendShape(dst, s)
+	}
+	return append(dst, ']')
 }
 
 func appendRule(b []byte, c byte) []byte {

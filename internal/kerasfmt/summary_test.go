@@ -38,12 +38,12 @@ func checkText(t *testing.T, got, want string) {
 
 func TestWriteSummaryBatchNormModel(t *testing.T) {
 	rows := []SummaryRow{
-		{"dense_1", "Dense", []int{32}, 448},
-		{"batch_normalization_1", "BatchNormalization", []int{32}, 128},
-		{"dense_2", "Dense", []int{16}, 528},
-		{"batch_normalization_2", "BatchNormalization", []int{16}, 64},
-		{"dropout_1", "Dropout", []int{16}, 0},
-		{"dense_3", "Dense", []int{1}, 17},
+		{"dense_1", "Dense", []int{32}, 448, nil},
+		{"batch_normalization_1", "BatchNormalization", []int{32}, 128, nil},
+		{"dense_2", "Dense", []int{16}, 528, nil},
+		{"batch_normalization_2", "BatchNormalization", []int{16}, 64, nil},
+		{"dropout_1", "Dropout", []int{16}, 0, nil},
+		{"dense_3", "Dense", []int{1}, 17, nil},
 	}
 	want := `Model: "sequential_1"
 _________________________________________________________________
@@ -73,14 +73,14 @@ Non-trainable params: 96
 // totals) and "max_pooling2d_1 (MaxPooling2D)" cut to 28 characters.
 func TestWriteSummaryMNISTCNN(t *testing.T) {
 	rows := []SummaryRow{
-		{"conv2d_1", "Conv2D", []int{26, 26, 32}, 320},
-		{"conv2d_2", "Conv2D", []int{24, 24, 64}, 18496},
-		{"max_pooling2d_1", "MaxPooling2D", []int{12, 12, 64}, 0},
-		{"dropout_1", "Dropout", []int{12, 12, 64}, 0},
-		{"flatten_1", "Flatten", []int{9216}, 0},
-		{"dense_1", "Dense", []int{128}, 1179776},
-		{"dropout_2", "Dropout", []int{128}, 0},
-		{"dense_2", "Dense", []int{10}, 1290},
+		{"conv2d_1", "Conv2D", []int{26, 26, 32}, 320, nil},
+		{"conv2d_2", "Conv2D", []int{24, 24, 64}, 18496, nil},
+		{"max_pooling2d_1", "MaxPooling2D", []int{12, 12, 64}, 0, nil},
+		{"dropout_1", "Dropout", []int{12, 12, 64}, 0, nil},
+		{"flatten_1", "Flatten", []int{9216}, 0, nil},
+		{"dense_1", "Dense", []int{128}, 1179776, nil},
+		{"dropout_2", "Dropout", []int{128}, 0, nil},
+		{"dense_2", "Dense", []int{10}, 1290, nil},
 	}
 	want := `Model: "sequential_1"
 _________________________________________________________________
@@ -115,9 +115,9 @@ Non-trainable params: 0
 // last column.
 func TestWriteSummaryTruncation(t *testing.T) {
 	rows := []SummaryRow{
-		{"a_really_long_layer_name_that_overflows", "Dense", []int{1}, 1},
-		{"x", "Y", []int{1000000, 1000000, 1000000, 1000000}, 12345678901},
-		{"çà_ünïcödé_name_with_accents_x", "Dense", []int{-1, 3}, 7},
+		{"a_really_long_layer_name_that_overflows", "Dense", []int{1}, 1, nil},
+		{"x", "Y", []int{1000000, 1000000, 1000000, 1000000}, 12345678901, nil},
+		{"çà_ünïcödé_name_with_accents_x", "Dense", []int{-1, 3}, 7, nil},
 	}
 	want := `Model: "m"
 _________________________________________________________________
