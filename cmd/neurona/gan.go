@@ -29,6 +29,9 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
+// ganAwkwardAbout is the awkward GAN's line in 'neurona examples'.
+const ganAwkwardAbout = "Chapter 12's awkward-GAN-with-no-warning: the GAN with a second, never-compiled discriminator copied from the trained one before each adversarial step and noisy labels ('neurona run gan-awkward' trains it)"
+
 // ganConfig is what 'neurona run gan' and 'run gan-awkward' train with.
 type ganConfig struct {
 	awkward    bool // A22: a copied, never-compiled discriminator and noisy labels

@@ -166,6 +166,8 @@ func examplesCommand(stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%-15s %s\n", name, strings.Join(about, " "))
 	}
 	fmt.Fprintf(stdout, "%-15s %s\n", "cartpole", cartpoleAbout) // cartpole.go: an agent, not a spec
+	fmt.Fprintf(stdout, "%-15s %s\n", "gan-awkward", ganAwkwardAbout)
+	fmt.Fprintf(stdout, "%-15s %s\n", "weight-init", weightInitAbout)
 	// Examples written in Go that do not train yet: 'neurona summary NAME'.
 	for _, name := range examples.SummaryOnlyNames() {
 		fmt.Fprintf(stdout, "%-15s %s\n", name, examples.SummaryOnlyAbout(name))

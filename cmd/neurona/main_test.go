@@ -311,6 +311,11 @@ func TestSummaryGAN(t *testing.T) {
 	if code != 0 || !regexp.MustCompile(`(?m)^gan +.*adversarial`).MatchString(out) {
 		t.Errorf("examples: exit %d, gan is not listed with its adversarial model:\n%s", code, out)
 	}
+	for _, name := range []string{"gan-awkward", "weight-init", "cartpole"} {
+		if !regexp.MustCompile(`(?m)^` + name + ` +\S`).MatchString(out) {
+			t.Errorf("examples does not list %s:\n%s", name, out)
+		}
+	}
 }
 
 // TestTrainNamesTheDataThatMisfits: a CSV whose feature columns do not fit

@@ -19,6 +19,9 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
+// weightInitAbout is the demo's line in 'neurona examples'.
+const weightInitAbout = "Chapter 9's weight_initialization: one Dense(256) layer's activations on a random row of 784, per initializer and activation, not trained ('neurona run weight-init --help'); with the book's random_normal most sigmoid units saturate"
+
 // The weight-initialization demo's sizes (A4): one input row of 784
 // values into 256 units.
 const (
