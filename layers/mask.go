@@ -5,7 +5,7 @@ import "github.com/neurona/neurona/tensor"
 // Masks. Keras 2.2 carries a sequence mask, (batch, steps), beside a
 // layer's output: Embedding(mask_zero=True) makes one (1 where the id is
 // not 0), the layers that support masking pass it on unchanged (Dropout,
-// SpatialDropout1D, Activation, TimeDistributed), the recurrent layers and
+// SpatialDropout1D, Activation, TimeDistributed, Dense, BatchNormalization), the recurrent layers and
 // Bidirectional consume it (SequenceMasker) and pass it on only when they
 // return sequences, GlobalAveragePooling1D consumes it (the mean over the
 // unmasked steps, as Keras 2.2.3), the merge layers combine their inputs'
@@ -55,3 +55,12 @@ func (*Activation) PassesMask() bool { return true }
 
 // PassesMask implements MaskPasser.
 func (*TimeDistributed) PassesMask() bool { return true }
+
+// PassesMask implements MaskPasser: Keras 2.2's Dense supports masking
+// (applied to each step of a sequence, the mask unchanged).
+func (*Dense) PassesMask() bool { return true }
+
+// PassesMask implements MaskPasser: Keras 2.2's BatchNormalization
+// supports masking; its statistics are over every step, padded ones
+// included, as in Keras.
+func (*BatchNormalization) PassesMask() bool { return true }

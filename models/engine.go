@@ -122,6 +122,9 @@ func (m *Model) CompileWith(cfg CompileConfig) error {
 // prepare binds a compiled, built model: per-output metrics, fused losses,
 // and the trainable weights the optimizer updates.
 func (m *Model) prepare() error {
+	if m.maskedOut != "" {
+		return fmt.Errorf("the output of layer %q carries Keras's sequence mask (from an Embedding with mask_zero): Keras leaves the masked steps out of the loss and the metrics, which neurona does not do yet; end the model with a layer that reads the mask (a recurrent layer without return_sequences, GlobalAveragePooling1D)", m.maskedOut)
+	}
 	nOut := len(m.outputs)
 	if len(m.loss) == 1 && nOut > 1 {
 		for len(m.loss) < nOut {

@@ -58,6 +58,9 @@ type Model struct {
 	slot    map[*layers.KerasTensor]int
 	inSlot  []int // slot of each input
 	outSlot []int // slot of each output
+	// maskedOut names an output that carries a mask ("" for none):
+	// training refuses it (see prepare).
+	maskedOut string
 	// ensure builds a lazily built model (Sequential); nil for graphs.
 	ensure func() error
 	seq    *Sequential // the Sequential this model is the engine of, if any
@@ -431,6 +434,14 @@ func (m *Model) planMasks() error {
 			for k := range s.maskOuts {
 				has[s.out+k] = true
 			}
+		}
+	}
+	m.maskedOut = ""
+	for i, k := range m.outSlot {
+		if has[k] {
+			n, _ := m.outputs[i].Node()
+			m.maskedOut = n.Layer.LayerName()
+			break
 		}
 	}
 	return nil

@@ -342,3 +342,55 @@ func TestNestedModelMaskRefused(t *testing.T) {
 		t.Errorf("nested model with a mask: %v", err)
 	}
 }
+
+// TestMaskedOutputRefusedInTraining: an output that carries a mask would
+// have its padded steps left out of Keras's loss; neurona refuses to
+// train it rather than train something else, and still predicts.
+func TestMaskedOutputRefusedInTraining(t *testing.T) {
+	in := layers.NewInput(4)
+	e := layers.Apply(&layers.Embedding{InputDim: 10, OutputDim: 3, MaskZero: true}, in)
+	y := layers.Apply(&layers.TimeDistributed{Layer: &layers.Dense{Units: 1}}, layers.Apply(&layers.LSTM{Units: 2, ReturnSequences: true}, e))
+	m := mustModel(t, ins(in), ins(y))
+	err := m.Compile(losses.MeanSquaredError{}, &optimizers.SGD{})
+	if err == nil || !strings.Contains(err.Error(), "carries Keras's sequence mask") {
+		t.Errorf("compile: %v", err)
+	}
+	if _, err := m.Predict(tensor.FromSlice([]float32{0, 1, 2, 3}, 1, 4)); err != nil {
+		t.Errorf("predict: %v", err)
+	}
+}
+
+// TestDenseBatchNormPassMasks: Dense and BatchNormalization pass the mask
+// on, as Keras 2.2's do, so the LSTM after them skips the padding.
+func TestDenseBatchNormPassMasks(t *testing.T) {
+	build := func(steps int) *models.Model {
+		in := layers.NewInput(steps)
+		h := layers.Apply(&layers.Embedding{InputDim: 10, OutputDim: 3, MaskZero: true}, in)
+		h = layers.Apply(&layers.Dense{Units: 4, Activation: activations.Tanh}, h)
+		h = layers.Apply(&layers.BatchNormalization{}, h)
+		m := mustModel(t, ins(in), ins(layers.Apply(&layers.GRU{Units: 2}, h)))
+		m.Seed = 2
+		return m
+	}
+	long, short := build(5), build(2)
+	ws, err := long.GetWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := short.SetWeights(ws); err != nil {
+		t.Fatal(err)
+	}
+	pl, err := long.Predict(tensor.FromSlice([]float32{0, 0, 0, 3, 5, 0, 0, 0, 7, 1}, 2, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := short.Predict(tensor.FromSlice([]float32{3, 5, 7, 1}, 2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ps.Data {
+		if math.Abs(float64(pl.Data[i]-ps.Data[i])) > 1e-6 {
+			t.Errorf("value %d: padded %v, unpadded %v", i, pl.Data[i], ps.Data[i])
+		}
+	}
+}
