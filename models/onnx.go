@@ -43,8 +43,9 @@ var onnxClasses = []string{"InputLayer", "Dense", "Activation", "Dropout", "Batc
 // BatchNormalization uses its moving statistics).
 //
 // The graph's inputs are named after the model's Input layers and its
-// outputs after the layers that compute them (a second output of the
-// same name gets a suffix, _1, _2, …). Every input and output is float32
+// outputs after the layers that compute them, "NAME:i" for the i-th
+// tensor of a layer that returns several (return_state: lstm_1, lstm_1:1,
+// lstm_1:2); a second output of the same name gets a suffix, _1, _2, …. Every input and output is float32
 // with a dynamic batch dimension, dim_param "batch", followed by Keras's
 // channels-last sample shape: images are (batch, height, width,
 // channels), as Predict takes them.
@@ -298,8 +299,7 @@ func (e *onnxExport) model(m *Model) (*onnx.Model, error) {
 	}
 	outNames := make([]string, len(m.outputs))
 	for i, t := range m.outputs {
-		n, _ := t.Node()
-		outNames[i] = e.unique(n.Layer.LayerName())
+		outNames[i] = e.unique(onnxOutputName(t))
 	}
 	outs, err := e.graph(m, "", ins)
 	if err != nil {
@@ -337,6 +337,18 @@ func (e *onnxExport) model(m *Model) (*onnx.Model, error) {
 		}
 	}
 	return out, nil
+}
+
+// onnxOutputName is a model output's name in the ONNX graph: its layer's
+// name, with ":i" for the i-th tensor (from 0) of a layer that returns
+// several (an LSTM with return_state: lstm_1, lstm_1:1, lstm_1:2), as
+// TensorFlow names tensors.
+func onnxOutputName(t *layers.KerasTensor) string {
+	n, i := t.Node()
+	if i > 0 {
+		return fmt.Sprintf("%s:%d", n.Layer.LayerName(), i)
+	}
+	return n.Layer.LayerName()
 }
 
 // rename renames value from to to wherever it appears.
@@ -386,8 +398,23 @@ func (e *onnxExport) graph(m *Model, scope string, ins []onnxValue) ([]onnxValue
 			}
 			args[i] = v
 		}
-		if k := len(nodeOutputs(n)); k > 1 {
-			return nil, fmt.Errorf("layer %q (%s) returns %d tensors (return_state, or Bidirectional's merge_mode none): the ONNX export takes layers with one output", n.Layer.LayerName(), n.Layer.ClassName(), k)
+		if outs := nodeOutputs(n); len(outs) > 1 {
+			// return_state or merge_mode none: the recurrent op's outputs.
+			lname := n.Layer.LayerName()
+			var shapes [][]int
+			for _, t := range outs {
+				shapes = append(shapes, t.Shape())
+			}
+			vs, err := e.recurrentOutputs(n.Layer, scope+lname, args[0], shapes, func(format string, a ...any) ([]onnxValue, error) {
+				return nil, fmt.Errorf("layer %q (%s): %w: %s", lname, n.Layer.ClassName(), errNotExportable, fmt.Sprintf(format, a...))
+			})
+			if err != nil {
+				return nil, err
+			}
+			for k, t := range outs {
+				vals[t] = vs[k]
+			}
+			continue
 		}
 		var out onnxValue
 		var err error

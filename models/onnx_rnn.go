@@ -1,6 +1,8 @@
 package models
 
 import (
+	"strings"
+
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/internal/onnx"
 	"github.com/neurona/neurona/layers"
@@ -129,9 +131,27 @@ func (e *onnxExport) recurrent(l layers.Layer, name string, x onnxValue, out []i
 	if td, ok := l.(*layers.TimeDistributed); ok {
 		return e.timeDistributed(td, name, x, out)
 	}
+	vs, err := e.recurrentOutputs(l, name, x, [][]int{out}, func(f string, a ...any) ([]onnxValue, error) {
+		_, err := fail(f, a...)
+		return nil, err
+	})
+	if err != nil {
+		return onnxValue{}, err
+	}
+	return vs[0], nil
+}
+
+// recurrentOutputs is recurrent for every output of the layer (shapes, one
+// per output): with return_state the final states come from the ONNX op's
+// Y_h and Y_c, and Bidirectional's merge_mode none takes each direction
+// of Y (or Y_h) apart.
+func (e *onnxExport) recurrentOutputs(l layers.Layer, name string, x onnxValue, shapes [][]int,
+	fail func(string, ...any) ([]onnxValue, error)) ([]onnxValue, error) {
+	out := shapes[0]
 	dirs := []rnnExport{}
 	direction := "forward"
 	merge := layers.MergeConcat
+	states := len(shapes) > 1
 	if b, ok := l.(*layers.Bidirectional); ok {
 		f, ok1 := rnnExportOf(b.Forward())
 		r, ok2 := rnnExportOf(b.Backward())
@@ -146,6 +166,7 @@ func (e *onnxExport) recurrent(l layers.Layer, name string, x onnxValue, out []i
 		if b.MergeMode != "" {
 			merge = b.MergeMode
 		}
+		states = len(shapes) > 1 && (merge != layers.MergeNone || len(shapes) > 2)
 	} else {
 		r, ok := rnnExportOf(l)
 		if !ok {
@@ -203,8 +224,50 @@ func (e *onnxExport) recurrent(l layers.Layer, name string, x onnxValue, out []i
 		attrs = append(attrs, onnx.Int("linear_before_reset", 1))
 	}
 	y, yh := e.unique(name+"/Y"), e.unique(name+"/Y_h")
+	outs := []string{y, yh}
+	var yc string
+	if states && r.op == "LSTM" {
+		yc = e.unique(name + "/Y_c")
+		outs = append(outs, yc)
+	}
 	e.g.Nodes = append(e.g.Nodes, onnx.Node{Name: unique(e.nodeNames, name), Op: r.op,
-		Inputs: []string{xt, wName, rName, bName}, Outputs: []string{y, yh}, Attrs: attrs})
+		Inputs: []string{xt, wName, rName, bName}, Outputs: outs, Attrs: attrs})
+	// dir takes direction k of src along axis, dropping the axis.
+	dir := func(hint, src string, axis, k int64) string {
+		s := e.node(hint+"/slice", "Slice", []string{src, e.int64s("starts", k), e.int64s("ends", k+1), e.int64s("axes", axis)})
+		return e.node(hint, "Squeeze", []string{s, e.int64s("axes", axis)})
+	}
+	var vals []onnxValue
+	// The states, after the output(s): each direction's h, then c.
+	stateVals := func() {
+		if !states {
+			return
+		}
+		for k := range int64(len(dirs)) {
+			sfx := []string{"/h_fw", "/h_bw"}[k]
+			if len(dirs) == 1 {
+				sfx = "/h"
+			}
+			vals = append(vals, onnxValue{name: dir(name+sfx, yh, 0, k), shape: []int{u}})
+			if yc != "" {
+				vals = append(vals, onnxValue{name: dir(name+strings.Replace(sfx, "h", "c", 1), yc, 0, k), shape: []int{u}})
+			}
+		}
+	}
+	if merge == layers.MergeNone {
+		// [forward, backward]: Y's directions (the backward one in the
+		// input's order, as Keras returns it), or Y_h's.
+		for k, hint := range []string{"/forward", "/backward"} {
+			if r.retSeq {
+				s := dir(name+hint+"/seq", y, 1, int64(k))
+				vals = append(vals, onnxValue{name: e.node(name+hint, "Transpose", []string{s}, onnx.Ints("perm", 1, 0, 2)), shape: out})
+			} else {
+				vals = append(vals, onnxValue{name: dir(name+hint, yh, 0, int64(k)), shape: out})
+			}
+		}
+		stateVals()
+		return vals, nil
+	}
 
 	// Y is (steps, dirs, batch, u), every direction's sequence in the
 	// input's order; Y_h is (dirs, batch, u).
@@ -247,5 +310,10 @@ func (e *onnxExport) recurrent(l layers.Layer, name string, x onnxValue, out []i
 			}
 		}
 	}
-	return onnxValue{name: res, shape: out}, nil
+	vals = append(vals, onnxValue{name: res, shape: out})
+	stateVals()
+	if len(vals) != len(shapes) {
+		return fail("%d outputs for the layer's %d", len(vals), len(shapes))
+	}
+	return vals, nil
 }

@@ -189,7 +189,13 @@ func writeCase(dir string, c testCase, seed uint64, opset int) (Case, error) {
 		mc.Inputs = append(mc.Inputs, Tensor{Name: layerOf(t).LayerName(), Shape: t.Shape()})
 	}
 	for _, t := range m.Outputs() {
-		mc.Outputs = append(mc.Outputs, Tensor{Name: layerOf(t).LayerName(), Shape: t.Shape()})
+		// The exporter's names: the layer's, with ":i" for the i-th
+		// tensor of a layer with several (return_state).
+		name := layerOf(t).LayerName()
+		if _, i := t.Node(); i > 0 {
+			name = fmt.Sprintf("%s:%d", name, i)
+		}
+		mc.Outputs = append(mc.Outputs, Tensor{Name: name, Shape: t.Shape()})
 	}
 
 	file := c.name + ".onnx"
@@ -370,6 +376,8 @@ func allCases(seed uint64) []testCase {
 			inputs: normalInputs, build: withSeed(seed, timeDistributed)},
 		testCase{name: "bidirectional", about: "Bidirectional SimpleRNN, LSTM, GRU; merge concat, sum, mul, ave; last state and sequences",
 			inputs: normalInputs, build: withSeed(seed, bidirectionals)},
+		testCase{name: "recurrent_states", about: "return_state (LSTM h and c, GRU and SimpleRNN h, go_backwards, Bidirectional's four states) and Bidirectional merge_mode none, every tensor a model output",
+			inputs: normalInputs, build: withSeed(seed, recurrentStates)},
 	)
 	return cs
 }
@@ -549,6 +557,25 @@ func bidirectionals() (*models.Model, error) {
 		&layers.Bidirectional{Layer: &layers.GRU{Units: 2, ResetAfter: true}, MergeMode: layers.MergeAve},
 		&layers.Bidirectional{Layer: &layers.SimpleRNN{Units: 2, ReturnSequences: true}},
 	)
+}
+
+// recurrentStates applies layers with several outputs to one (7, 5)
+// sequence input, every output of each an output of the model.
+func recurrentStates() (*models.Model, error) {
+	in := named("sequence", 7, 5)
+	var outs []*layers.KerasTensor
+	for _, l := range []layers.Layer{
+		&layers.LSTM{Units: 3, ReturnState: true},
+		&layers.LSTM{Units: 2, ReturnState: true, ReturnSequences: true, GoBackwards: true, RecurrentActivation: activations.Sigmoid},
+		&layers.GRU{Units: 3, ReturnState: true, ResetAfter: true},
+		&layers.SimpleRNN{Units: 2, ReturnState: true, GoBackwards: true},
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 2, ReturnState: true}},
+		&layers.Bidirectional{Layer: &layers.GRU{Units: 2, ReturnSequences: true}, MergeMode: layers.MergeNone},
+		&layers.Bidirectional{Layer: &layers.LSTM{Units: 2, ReturnState: true}, MergeMode: layers.MergeNone},
+	} {
+		outs = append(outs, layers.ApplyMulti(l, in)...)
+	}
+	return model([]*layers.KerasTensor{in}, outs...)
 }
 
 func timeDistributed() (*models.Model, error) {
