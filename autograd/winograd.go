@@ -190,6 +190,37 @@ var (
 	winoBufs freeList[winoBuf]
 )
 
+// reserveWinoBufs makes the free list hold at least n buffers, each with
+// room for v, m, pad and sink floats, before a call hands up to n of them
+// out (one per participant of a ParallelFor). Every call sizes all the
+// free buffers so, not only the ones it will get: which buffer a worker
+// gets, and how many run at once (the pool runs alone while another
+// process holds the second core), then no longer decides whether a later
+// step allocates. Buffers in use by another call are sized when they come
+// back and are asked for more.
+func reserveWinoBufs(n, v, m, pad, sink int) {
+	l := &winoBufs
+	l.Lock()
+	defer l.Unlock()
+	for len(l.free) < n {
+		l.free = append(l.free, &winoBuf{})
+	}
+	for _, b := range l.free {
+		b.v = reserve(b.v, v)
+		b.m = reserve(b.m, m)
+		b.pad = reserve(b.pad, pad)
+		b.sink = reserve(b.sink, sink)
+	}
+}
+
+// reserve returns s, or a new slice of length n when s has room for fewer.
+func reserve(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s
+	}
+	return make([]float32, n)
+}
+
 func getWinoJob() *winoJob {
 	j := winoJobs.get()
 	if j == nil {
@@ -292,6 +323,8 @@ func winoConv(g winoGeom, x, u, y, bias []float32, relu, acc bool) {
 	j.g, j.per = g, g.chunk()
 	j.x, j.u, j.y, j.bias, j.relu, j.acc = x, u, y, bias, relu, acc
 	chunks := (g.tiles() + j.per - 1) / j.per
+	ne := g.elems()
+	reserveWinoBufs(min(cpu.Workers(), chunks), ne*j.per*g.c, ne*j.per*g.f, ne*g.c, g.m*g.m*g.f)
 	if serialWindowOps {
 		j.fn(0, chunks)
 	} else {
@@ -420,11 +453,12 @@ func winoWeightGrad(g winoGeom, x, dz, du []float32, first bool) {
 	j := getWinoJob()
 	j.g, j.per = g, g.wchunk()
 	j.x, j.y = x, dz
+	per, c, f, ne := j.per, g.c, g.f, g.elems()
+	reserveWinoBufs(1, ne*per*c, ne*per*f, winoParts*ne*c, winoParts*g.m*g.m*f)
 	b := winoBufs.get()
 	if b == nil {
 		b = &winoBuf{}
 	}
-	per, c, f, ne := j.per, g.c, g.f, g.elems()
 	b.v = grow(b.v, ne*per*c)
 	b.m = grow(b.m, ne*per*f)
 	b.pad = grow(b.pad, winoParts*ne*c)
