@@ -674,11 +674,7 @@ func rnnBackward(nd *node) {
 				cpu.Axpy(dh[bi*u:bi*u+u], dout[bi*ldU+pos*u:bi*ldU+pos*u+u], 1)
 			}
 		} else if s == ts-1 {
-			if statesSeeded {
-				cpu.Axpy(dh, dout, 1)
-			} else {
-				copy(dh, dout)
-			}
+			cpu.Axpy(dh, dout, 1) // onto the states' seeds, or zeros
 		}
 		pa := p[t*gu:]
 		dz := dzAll[t*gu:]

@@ -300,122 +300,88 @@ func TestRecurrentStatesMatchReference(t *testing.T) {
 func checkReference(t *testing.T, c refCase, states bool) {
 	t.Helper()
 	const b, steps, d = 2, 5, 3
-	{
-		{
-			if err := layers.Build(c.l, []int{steps, d}); err != nil {
-				t.Fatal(err)
-			}
-			rng := tensor.NewRNG(7)
-			for _, w := range c.l.Weights() {
-				rng.Normal(w.Var.Value, 0, 0.6)
-			}
-			x := randn(rng, b, steps, d)
-			xv := autograd.NewParam(x)
-			for _, w := range c.l.Weights() {
-				w.Var.ZeroGrad()
-			}
-			tp := autograd.NewTape()
-			var y *autograd.Var
-			var r *tensor.Tensor
-			// Twice on one tape, the second time on the first's scratch
-			// (which must not leak into the result).
-			for range 2 {
-				tp.Reset()
-				xv.ZeroGrad()
-				for _, w := range c.l.Weights() {
-					w.Var.ZeroGrad()
-				}
-				ctx := &layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1), Training: c.dropout > 0 || c.recDrop > 0}
-				var m *tensor.Tensor
-				if c.masked {
-					m = tensor.New(b, steps)
-					copy(m.Data, refMask)
-					c.ref.seqMask = to64(refMask)
-				}
-				switch {
-				case states:
-					y, r = callStates(t, c.l, ctx, xv, m)
-				case c.masked:
-					y = c.l.(layers.SequenceMasker).CallMasked(ctx, xv, m)
-				default:
-					y = c.l.Call(ctx, xv)
-				}
-				if !states {
-					r = randn(tensor.NewRNG(9), y.Value.Shape...)
-					tp.BackwardFrom(y, r)
-				}
-			}
-			// The masks as the op draws them (autograd.RNNOptions.Dropout):
-			// the input masks, then the recurrent ones.
-			g := map[string]int{"simple": 1, "lstm": 4, "gru": 3}[c.ref.cell]
-			mr := tensor.NewRNG(1)
-			if c.dropout > 0 {
-				c.ref.masks = make([]float64, g*b*d)
-				for i := range c.ref.masks {
-					if mr.Float32() >= c.dropout {
-						c.ref.masks[i] = 1 / (1 - float64(c.dropout))
-					}
-				}
-			}
-			if c.recDrop > 0 {
-				c.ref.recMasks = make([]float64, g*b*c.ref.units)
-				for i := range c.ref.recMasks {
-					if mr.Float32() >= c.recDrop {
-						c.ref.recMasks[i] = 1 / (1 - float64(c.recDrop))
-					}
-				}
-			}
-
-			args := [][]float64{to64(x.Data)}
-			for _, w := range c.l.Weights() {
-				args = append(args, to64(w.Var.Value.Data))
-			}
-			call := func() []float64 {
-				var bias []float64
-				if len(args) > 3 {
-					bias = args[3]
-				}
-				return c.ref.forward(b, steps, d, args[0], args[1], args[2], bias)
-			}
-			want := call()
-			if len(want) != len(y.Value.Data) {
-				t.Fatalf("output has %d values, the reference %d", len(y.Value.Data), len(want))
-			}
-			for i, v := range want {
-				if math.Abs(float64(y.Value.Data[i])-v) > 1e-5 {
-					t.Fatalf("output[%d] = %v, reference %v", i, y.Value.Data[i], v)
-				}
-			}
-			loss := func() float64 {
-				s := 0.0
-				for i, v := range call() {
-					s += v * float64(r.Data[i])
-				}
-				return s
-			}
-			grads := []*tensor.Tensor{xv.Grad}
-			names := []string{"input"}
-			for _, w := range c.l.Weights() {
-				grads = append(grads, w.Var.Grad)
-				names = append(names, w.Name)
-			}
-			const eps = 1e-6
-			for ai, a := range args {
-				for j := range a {
-					o := a[j]
-					a[j] = o + eps
-					lp := loss()
-					a[j] = o - eps
-					lm := loss()
-					a[j] = o
-					num := (lp - lm) / (2 * eps)
-					if got := float64(grads[ai].Data[j]); math.Abs(got-num) > 1e-4+1e-4*math.Abs(num) {
-						t.Errorf("dL/d %s[%d]: op %.7g, reference %.7g", names[ai], j, got, num)
-					}
-				}
+	if err := layers.Build(c.l, []int{steps, d}); err != nil {
+		t.Fatal(err)
+	}
+	rng := tensor.NewRNG(7)
+	for _, w := range c.l.Weights() {
+		rng.Normal(w.Var.Value, 0, 0.6)
+	}
+	x := randn(rng, b, steps, d)
+	xv := autograd.NewParam(x)
+	for _, w := range c.l.Weights() {
+		w.Var.ZeroGrad()
+	}
+	tp := autograd.NewTape()
+	var y *autograd.Var
+	var r *tensor.Tensor
+	// Twice on one tape, the second time on the first's scratch
+	// (which must not leak into the result).
+	for range 2 {
+		tp.Reset()
+		xv.ZeroGrad()
+		for _, w := range c.l.Weights() {
+			w.Var.ZeroGrad()
+		}
+		ctx := &layers.CallContext{Tape: tp, RNG: tensor.NewRNG(1), Training: c.dropout > 0 || c.recDrop > 0}
+		var m *tensor.Tensor
+		if c.masked {
+			m = tensor.New(b, steps)
+			copy(m.Data, refMask)
+			c.ref.seqMask = to64(refMask)
+		}
+		switch {
+		case states:
+			y, r = callStates(t, c.l, ctx, xv, m)
+		case c.masked:
+			y = c.l.(layers.SequenceMasker).CallMasked(ctx, xv, m)
+		default:
+			y = c.l.Call(ctx, xv)
+		}
+		if !states {
+			r = randn(tensor.NewRNG(9), y.Value.Shape...)
+			tp.BackwardFrom(y, r)
+		}
+	}
+	// The masks as the op draws them (autograd.RNNOptions.Dropout):
+	// the input masks, then the recurrent ones.
+	g := map[string]int{"simple": 1, "lstm": 4, "gru": 3}[c.ref.cell]
+	mr := tensor.NewRNG(1)
+	if c.dropout > 0 {
+		c.ref.masks = make([]float64, g*b*d)
+		for i := range c.ref.masks {
+			if mr.Float32() >= c.dropout {
+				c.ref.masks[i] = 1 / (1 - float64(c.dropout))
 			}
 		}
 	}
+	if c.recDrop > 0 {
+		c.ref.recMasks = make([]float64, g*b*c.ref.units)
+		for i := range c.ref.recMasks {
+			if mr.Float32() >= c.recDrop {
+				c.ref.recMasks[i] = 1 / (1 - float64(c.recDrop))
+			}
+		}
+	}
+
+	args := [][]float64{to64(x.Data)}
+	for _, w := range c.l.Weights() {
+		args = append(args, to64(w.Var.Value.Data))
+	}
+	call := func() []float64 {
+		var bias []float64
+		if len(args) > 3 {
+			bias = args[3]
+		}
+		return c.ref.forward(b, steps, d, args[0], args[1], args[2], bias)
+	}
+	grads := []*tensor.Tensor{xv.Grad}
+	names := []string{"input"}
+	for _, w := range c.l.Weights() {
+		grads = append(grads, w.Var.Grad)
+		names = append(names, w.Name)
+	}
+	checkForwardAndGrads(t, y.Value.Data, r.Data, call, args, grads, func(ai int) string { return names[ai] })
 }
 
 // callStates runs a layer with return_state through CallOutputs, with the
@@ -708,13 +674,7 @@ func TestBidirectionalMatchesReference(t *testing.T) {
 						yf := fc.forward(b, steps, d, args[0], args[1], args[2], args[3])
 						yb := bc.forward(b, steps, d, args[0], args[4], args[5], args[6])
 						if seq {
-							rev := make([]float64, len(yb))
-							for n := 0; n < b; n++ {
-								for s := 0; s < steps; s++ {
-									copy(rev[(n*steps+s)*u:(n*steps+s+1)*u], yb[(n*steps+steps-1-s)*u:])
-								}
-							}
-							yb = rev
+							yb = reverseSteps(yb, b, steps, u)
 						}
 						var out []float64
 						for i := 0; i < len(yf); i += u {
@@ -732,36 +692,7 @@ func TestBidirectionalMatchesReference(t *testing.T) {
 						}
 						return out
 					}
-					want := call()
-					if len(want) != len(y.Value.Data) {
-						t.Fatalf("%d outputs, the reference %d", len(y.Value.Data), len(want))
-					}
-					for i, v := range want {
-						if math.Abs(float64(y.Value.Data[i])-v) > 1e-5 {
-							t.Fatalf("output[%d] = %v, reference %v", i, y.Value.Data[i], v)
-						}
-					}
-					loss := func() float64 {
-						s := 0.0
-						for i, v := range call() {
-							s += v * float64(r.Data[i])
-						}
-						return s
-					}
-					for ai, a := range args {
-						for j := range a {
-							o := a[j]
-							a[j] = o + 1e-6
-							lp := loss()
-							a[j] = o - 1e-6
-							lm := loss()
-							a[j] = o
-							num := (lp - lm) / 2e-6
-							if got := float64(grads[ai].Data[j]); math.Abs(got-num) > 1e-4+1e-4*math.Abs(num) {
-								t.Errorf("argument %d [%d]: op %.7g, reference %.7g", ai, j, got, num)
-							}
-						}
-					}
+					checkForwardAndGrads(t, y.Value.Data, r.Data, call, args, grads, func(ai int) string { return fmt.Sprintf("argument %d", ai) })
 				})
 			}
 		}
@@ -943,13 +874,7 @@ func checkBidirectionalOutputs(t *testing.T, inner layers.Layer, ref refCell, mo
 		yb := bc.forward(b, steps, d, args[0], args[4], args[5], args[6])
 		of, ob := yf[:outLen], yb[:outLen]
 		if ref.retSeq {
-			rev := make([]float64, outLen)
-			for n := 0; n < b; n++ {
-				for s := 0; s < steps; s++ {
-					copy(rev[(n*steps+s)*u:(n*steps+s+1)*u], ob[(n*steps+steps-1-s)*u:])
-				}
-			}
-			ob = rev
+			ob = reverseSteps(ob, b, steps, u)
 		}
 		var out []float64
 		switch mode {
@@ -966,33 +891,55 @@ func checkBidirectionalOutputs(t *testing.T, inner layers.Layer, ref refCell, mo
 		}
 		return append(append(out, yf[outLen:]...), yb[outLen:]...)
 	}
+	checkForwardAndGrads(t, y.Value.Data, r.Data, call, args, grads, func(ai int) string { return fmt.Sprintf("argument %d", ai) })
+}
+
+// reverseSteps returns the (b, steps, u) sequence y with its steps
+// reversed: a backward layer's outputs in the input's time order.
+func reverseSteps(y []float64, b, steps, u int) []float64 {
+	rev := make([]float64, len(y))
+	for n := 0; n < b; n++ {
+		for s := 0; s < steps; s++ {
+			copy(rev[(n*steps+s)*u:(n*steps+s+1)*u], y[(n*steps+steps-1-s)*u:])
+		}
+	}
+	return rev
+}
+
+// checkForwardAndGrads checks an op against a float64 reference: its
+// outputs y against call() within 1e-5, and the gradients grads[ai] of
+// L = Σ y·r with respect to each of the reference's arguments args[ai]
+// (named by name) against central differences of call() with step 1e-6.
+func checkForwardAndGrads(t *testing.T, y, r []float32, call func() []float64, args [][]float64, grads []*tensor.Tensor, name func(int) string) {
+	t.Helper()
 	want := call()
-	if len(want) != len(y.Value.Data) {
-		t.Fatalf("%d output values, the reference %d", len(y.Value.Data), len(want))
+	if len(want) != len(y) {
+		t.Fatalf("output has %d values, the reference %d", len(y), len(want))
 	}
 	for i, v := range want {
-		if math.Abs(float64(y.Value.Data[i])-v) > 1e-5 {
-			t.Fatalf("output value %d = %v, reference %v", i, y.Value.Data[i], v)
+		if math.Abs(float64(y[i])-v) > 1e-5 {
+			t.Fatalf("output[%d] = %v, reference %v", i, y[i], v)
 		}
 	}
 	loss := func() float64 {
 		s := 0.0
 		for i, v := range call() {
-			s += v * float64(r.Data[i])
+			s += v * float64(r[i])
 		}
 		return s
 	}
+	const eps = 1e-6
 	for ai, a := range args {
 		for j := range a {
 			o := a[j]
-			a[j] = o + 1e-6
+			a[j] = o + eps
 			lp := loss()
-			a[j] = o - 1e-6
+			a[j] = o - eps
 			lm := loss()
 			a[j] = o
-			num := (lp - lm) / 2e-6
+			num := (lp - lm) / (2 * eps)
 			if got := float64(grads[ai].Data[j]); math.Abs(got-num) > 1e-4+1e-4*math.Abs(num) {
-				t.Errorf("argument %d [%d]: op %.7g, reference %.7g", ai, j, got, num)
+				t.Errorf("dL/d %s[%d]: op %.7g, reference %.7g", name(ai), j, got, num)
 			}
 		}
 	}

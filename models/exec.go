@@ -35,14 +35,25 @@ type graphState struct {
 // produceMask computes step s's mask for the input x into its slot's
 // buffer, resized for this batch without allocating once warm.
 func (st *graphState) produceMask(s *step, x *tensor.Tensor) *tensor.Tensor {
-	b := st.maskBuf[s.out]
-	if b == nil || cap(b.Data) < len(x.Data) {
-		b = tensor.New(x.Shape...)
-		st.maskBuf[s.out] = b
-	}
-	b.Data = b.Data[:len(x.Data)]
-	b.Shape = append(b.Shape[:0], x.Shape...)
+	b := st.maskFor(s.out, x.Shape)
 	s.layer.(layers.MaskProducer).ComputeMask(x, b)
+	return b
+}
+
+// maskFor returns slot k's mask buffer resized to shape, without
+// allocating once it has held a mask that large.
+func (st *graphState) maskFor(k int, shape []int) *tensor.Tensor {
+	b := st.maskBuf[k]
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if b == nil || cap(b.Data) < n {
+		b = tensor.New(shape...)
+		st.maskBuf[k] = b
+	}
+	b.Data = b.Data[:n]
+	b.Shape = append(b.Shape[:0], shape...)
 	return b
 }
 
@@ -53,14 +64,7 @@ func (st *graphState) mergeMask(i int, s *step, out *tensor.Tensor) *tensor.Tens
 	for j, k := range s.in {
 		xs[j], ms[j] = st.vals[k].Value, st.masks[k]
 	}
-	b := st.maskBuf[s.out]
-	n := out.Shape[0] * out.Shape[1]
-	if b == nil || cap(b.Data) < n {
-		b = tensor.New(out.Shape[0], out.Shape[1])
-		st.maskBuf[s.out] = b
-	}
-	b.Data = b.Data[:n]
-	b.Shape = append(b.Shape[:0], out.Shape[0], out.Shape[1])
+	b := st.maskFor(s.out, out.Shape[:2]) // (batch, steps)
 	s.layer.(layers.MaskMerger).MergeMasks(xs, ms, b)
 	return b
 }

@@ -103,6 +103,11 @@ type step struct {
 	maskOuts int
 }
 
+// readsMask reports whether the step's layer reads its input's mask.
+func (s *step) readsMask() bool {
+	return s.maskIn >= 0 && (s.mask == maskConsume || s.mask == maskConsumePass)
+}
+
 // maskKind is what a step does with masks.
 type maskKind uint8
 
@@ -331,7 +336,7 @@ func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode lo
 			out = s.layer.(layers.LogitsLayer).CallLogits(c, st.vals[s.in[0]])
 		case s.multiOut != nil:
 			var mask *tensor.Tensor
-			if s.maskIn >= 0 && (s.mask == maskConsume || s.mask == maskConsumePass) {
+			if s.readsMask() {
 				mask = st.masks[s.maskIn]
 			}
 			s.multiOut.CallOutputs(c, st.vals[s.in[0]], mask, st.vals[s.out:s.out+s.nOut])
@@ -342,7 +347,7 @@ func (m *Model) run(st *graphState, c *layers.CallContext, from, to int, mode lo
 				args[j] = st.vals[k]
 			}
 			out = s.multi.CallMulti(c, args)
-		case s.maskIn >= 0 && (s.mask == maskConsume || s.mask == maskConsumePass):
+		case s.readsMask():
 			out = s.layer.(layers.SequenceMasker).CallMasked(c, st.vals[s.in[0]], st.masks[s.maskIn])
 		default:
 			out = s.layer.Call(c, st.vals[s.in[0]])
