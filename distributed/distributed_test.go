@@ -2,6 +2,7 @@ package distributed_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -112,5 +113,56 @@ func TestOpenWithoutMPI(t *testing.T) {
 	}
 	if _, err := distributed.Open(distributed.Options{}); !errors.Is(err, distributed.ErrNoMPI) {
 		t.Fatal(err)
+	}
+}
+
+// TestInProcess: the in-process world gives every rank the exact integer
+// sums (as TestMPICollectives checks of MPI), broadcasts the root's
+// buffer, and refuses buffers of different lengths on every rank.
+func TestInProcess(t *testing.T) {
+	const n = 3
+	cs := distributed.InProcess(n)
+	errs := make([]error, n)
+	got := make([][]float32, n)
+	var wg sync.WaitGroup
+	for r := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := cs[r]
+			buf := make([]float32, 1000)
+			for round := range 5 {
+				for i := range buf {
+					buf[i] = float32(i*(r+1) + round)
+				}
+				if err := c.AllReduceSum(buf); err != nil {
+					errs[r] = err
+					return
+				}
+				for i, v := range buf {
+					if want := float32(i*(1+2+3) + n*round); v != want {
+						errs[r] = fmt.Errorf("rank %d, round %d: sum[%d] = %v, want %v", r, round, i, v, want)
+						return
+					}
+				}
+			}
+			b := []float32{float32(r), float32(10 * r)}
+			if err := c.Broadcast(b, 2); err != nil || b[0] != 2 || b[1] != 20 {
+				errs[r] = fmt.Errorf("rank %d: broadcast from 2 gave %v (%v)", r, b, err)
+				return
+			}
+			if err := c.Barrier(); err != nil {
+				errs[r] = err
+				return
+			}
+			got[r] = make([]float32, 2+r) // lengths differ
+			errs[r] = c.AllReduceSum(got[r])
+		}()
+	}
+	wg.Wait()
+	for r, err := range errs {
+		if err == nil || !strings.Contains(err.Error(), "floats") {
+			t.Errorf("rank %d: %v, want the length mismatch reported", r, err)
+		}
 	}
 }
