@@ -16,6 +16,12 @@ var opBatchNorm = register("batch_norm", batchNormBackward)
 type BatchNormParams struct {
 	MovingMean, MovingVariance *tensor.Tensor
 	Momentum, Epsilon          float32
+	// Synchronized takes the training statistics over the whole of a
+	// batch split across processes (SetBatchSplit), as Keras's
+	// synchronized=True: every part normalizes with the same mean and
+	// variance and moves the moving statistics alike. Otherwise each part
+	// uses its own rows' statistics.
+	Synchronized bool
 }
 
 // BatchNorm normalizes x over every dimension but the last (the features),
@@ -40,26 +46,54 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, p BatchNormParams, training bool)
 	tmp := tp.Scratch(n).Data
 	// The loops below run row by row through the SIMD kernels; each column
 	// sees the same operations in the same order as a scalar loop.
+	var sync BatchSync
+	var empty bool
+	rows := m // the rows the statistics are over
 	if training {
+		sync, empty = tp.batchSync(p.Synchronized)
 		clear(md)
 		clear(iv)
 		cpu.SumRows(md, xs[:m*n])
-		inv := 1 / float32(m)
+		if sync != nil {
+			// The column sums and row counts of every part, summed; then
+			// the squared deviations from the whole batch's mean likewise.
+			buf := tp.Scratch(n + 1).Data
+			copy(buf, md)
+			buf[n] = float32(m)
+			if empty {
+				clear(buf)
+			}
+			sync.AllReduceSum(buf)
+			copy(md, buf[:n])
+			rows = int(buf[n])
+		}
+		inv := 1 / float32(rows)
 		cpu.Scale(md, inv)
 		for r := 0; r < m; r++ {
 			cpu.Sub(tmp, xs[r*n:(r+1)*n], md)
 			cpu.AddMul(iv, tmp, tmp)
 		}
+		if sync != nil {
+			if empty {
+				clear(iv)
+			}
+			sync.AllReduceSum(iv)
+		}
 		mom := p.Momentum
 		mm, mv := p.MovingMean.Data, p.MovingVariance.Data
 		corr := float32(1)
-		if fm := float64(m); fm > 1+eps {
+		if fm := float64(rows); fm > 1+eps {
 			corr = float32(fm / (fm - (1 + eps)))
 		}
+		// An empty part's stand-in rows, normalized by themselves, must
+		// not move its statistics.
+		move := sync != nil || tp.split == nil || !tp.split.Empty
 		for j := range iv {
 			variance := iv[j] * inv
-			mm[j] = mm[j]*mom + md[j]*(1-mom)
-			mv[j] = mv[j]*mom + variance*corr*(1-mom)
+			if move {
+				mm[j] = mm[j]*mom + md[j]*(1-mom)
+				mv[j] = mv[j]*mom + variance*corr*(1-mom)
+			}
 			iv[j] = float32(1 / math.Sqrt(float64(variance)+eps))
 		}
 	} else {
@@ -87,6 +121,11 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, p BatchNormParams, training bool)
 		nd.aux[0], nd.aux[1] = xhat, invstd
 		nd.aux[2] = tp.Scratch(5, n) // column sums and row scratch for backward
 		nd.flag = training
+		nd.sync = sync
+		nd.ints[0] = rows
+		if empty {
+			nd.ints[1] = 1
+		}
 	}
 	return out
 }
@@ -121,6 +160,25 @@ func batchNormBackward(nd *node) {
 			cpu.AddMul(dx[r*n:(r+1)*n], t, iv)
 		}
 		return
+	}
+	if nd.sync != nil {
+		// Σdy and Σ(dy·x̂) over the whole batch: each part's sums of the
+		// gradient of its own mean loss, weighted by its share of the
+		// rows (the weight its gradients get in the data-parallel mean),
+		// summed over the parts. With them, the formula below with this
+		// part's m gives the gradient of its own mean loss through the
+		// whole batch's statistics.
+		share := float32(m) / float32(nd.ints[0])
+		if nd.ints[1] != 0 || nd.ints[0] == 0 { // an empty part
+			share = 0
+		}
+		both := work[2*n : 4*n] // coef and t, not in use yet
+		for j := range n {
+			both[j], both[n+j] = share*sumDy[j], share*sumDyXhat[j]
+		}
+		nd.sync.AllReduceSum(both)
+		copy(sumDy, both[:n])
+		copy(sumDyXhat, both[n:])
 	}
 	// dx = γ·invstd/m · (m·dy − Σdy − x̂·Σ(dy·x̂)), evaluated left to right
 	// as ((γ·invstd)/m) · (((m·dy) − Σdy) − x̂·Σ(dy·x̂)).

@@ -22,6 +22,12 @@ func (tp *Tape) Dropout(x *Var, rate float32, rng *tensor.RNG, training bool) *V
 // dimensions is x's or 1. SpatialDropout1D, for instance, drops whole
 // channels of (B, T, C) inputs with noise shape (B, 1, C). A nil
 // noiseShape, or x's own shape, is plain Dropout, with the same draws.
+//
+// In a split batch (SetBatchSplit) the draws are the whole batch's: a
+// noise whose first dimension is x's is drawn row by row, the part
+// skipping the other parts' rows; one of first dimension 1 on more rows
+// is shared by every row, the same in every part. On a part of one row
+// the first reading holds.
 func (tp *Tape) DropoutNoise(x *Var, rate float32, noiseShape []int, rng *tensor.RNG, training bool) *Var {
 	if rate < 0 || rate >= 1 {
 		panic(fmt.Sprintf("autograd: Dropout: rate %v outside [0, 1)", rate))
@@ -42,10 +48,18 @@ func (tp *Tape) DropoutNoise(x *Var, rate float32, noiseShape []int, rng *tensor
 	// bits of a draw times 2⁻²⁴, so the test is exactly bits ≥ ⌈rate·2²⁴⌉,
 	// done here without floats or branches.
 	keepFrom := uint64(math.Ceil(float64(rate) * (1 << 24)))
+	// In a split batch, the draws are the whole batch's (SetBatchSplit),
+	// unless the noise is broadcast over the rows.
+	var skipBefore, skipAfter int
+	if len(noiseShape) > 0 && noiseShape[0] == s[0] && s[0] > 0 {
+		skipBefore, skipAfter = tp.splitDraws(s[0], len(mask.Data)/s[0])
+	}
+	rng.Skip(skipBefore)
 	for i := range mask.Data {
 		keep := (rng.Uint64() >> 40) - keepFrom // wraps around when dropped
 		mask.Data[i] = scale * float32(1-(keep>>63))
 	}
+	rng.Skip(skipAfter)
 	broadcastMul(out.Value.Data, x.Value.Data, mask, s, false)
 	if nd != nil {
 		nd.aux[0] = mask

@@ -372,12 +372,17 @@ func (tp *Tape) rnn(x, w, u, b *Var, o RNNOptions, states bool) (*Var, *tensor.T
 	if masked {
 		mask = tp.Scratch(g, bs, d)
 		scale := 1 / (1 - o.Dropout)
-		for i := range mask.Data {
-			if o.RNG.Float32() >= o.Dropout {
-				mask.Data[i] = scale
-			} else {
-				mask.Data[i] = 0
+		before, after := tp.splitDraws(bs, d) // a split batch draws the whole batch's masks
+		for gi := range g {
+			o.RNG.Skip(before)
+			for i := range mask.Data[gi*bs*d : (gi+1)*bs*d] {
+				if o.RNG.Float32() >= o.Dropout {
+					mask.Data[gi*bs*d+i] = scale
+				} else {
+					mask.Data[gi*bs*d+i] = 0
+				}
 			}
+			o.RNG.Skip(after)
 		}
 		xm := save.Data[r.xmOff:]
 		xd, md := x.Value.Data, mask.Data
@@ -395,11 +400,16 @@ func (tp *Tape) rnn(x, w, u, b *Var, o RNNOptions, states bool) (*Var, *tensor.T
 	if recMasked {
 		rm := save.Data[r.rmOff : r.rmOff+g*bs*units]
 		scale := 1 / (1 - o.RecurrentDropout)
-		for i := range rm {
-			rm[i] = 0
-			if o.RNG.Float32() >= o.RecurrentDropout {
-				rm[i] = scale
+		before, after := tp.splitDraws(bs, units)
+		for gi := range g {
+			o.RNG.Skip(before)
+			for i := gi * bs * units; i < (gi+1)*bs*units; i++ {
+				rm[i] = 0
+				if o.RNG.Float32() >= o.RecurrentDropout {
+					rm[i] = scale
+				}
 			}
+			o.RNG.Skip(after)
 		}
 		hm = tp.Scratch(bs * units).Data
 	}

@@ -90,6 +90,7 @@ type node struct {
 	f    [2]float32 // real-valued parameters (a scale, an epsilon)
 	ints [4]int     // integer parameters: strides, window sizes, axes
 	idx  []int32    // integer scratch (argmax indices, ids), from the tape's arena
+	sync BatchSync  // a synchronized batch normalization's reductions
 }
 
 // inputs returns the node's inputs in the order the op received them.
@@ -120,6 +121,8 @@ type Tape struct {
 	nextInt int
 	lists   [][]*Var // lists of Vars: inputs of wide nodes, Split's results
 	nextLst int
+
+	split *BatchSplit // the batch's place in one split across processes; nil when whole
 }
 
 // NewTape returns an empty tape that records operations.

@@ -52,6 +52,14 @@ func (r *RNG) Uint64() uint64 {
 	return result
 }
 
+// Skip advances the generator by n draws of Uint64, as if they were made
+// and thrown away (in O(n)).
+func (r *RNG) Skip(n int) {
+	for range n {
+		r.Uint64()
+	}
+}
+
 // Split returns a new generator whose stream is derived from this one.
 func (r *RNG) Split() *RNG { return NewRNG(r.Uint64()) }
 
