@@ -17,6 +17,13 @@ type BatchNormalization struct {
 	Momentum float32 `json:"momentum,omitempty"`
 	// Epsilon added to the variance; 0 means Keras's 1e-3.
 	Epsilon float32 `json:"epsilon,omitempty"`
+	// Synchronized takes the training statistics over the global batch of
+	// data-parallel training, summed over the ranks, as Keras 3's
+	// synchronized=True: every rank normalizes with the same mean and
+	// variance, and the moving statistics stay the same on all. False (the
+	// default, as in Keras) keeps them per rank, over its own rows. In one
+	// process the two are the same.
+	Synchronized bool `json:"synchronized,omitempty"`
 
 	Base
 	gamma, beta *autograd.Var
@@ -47,7 +54,7 @@ func (l *BatchNormalization) Build(input []int) error {
 	l.beta = l.AddWeight("beta", n, initializers.Zeros{}, true)
 	mm := l.AddWeight("moving_mean", n, initializers.Zeros{}, false)
 	mv := l.AddWeight("moving_variance", n, initializers.Ones{}, false)
-	l.params = autograd.BatchNormParams{MovingMean: mm.Value, MovingVariance: mv.Value, Momentum: mom, Epsilon: eps}
+	l.params = autograd.BatchNormParams{MovingMean: mm.Value, MovingVariance: mv.Value, Momentum: mom, Epsilon: eps, Synchronized: l.Synchronized}
 	return nil
 }
 

@@ -60,12 +60,19 @@ type FitConfig struct {
 	// the start; each rank takes its share of every global batch of
 	// BatchSize × ranks samples from the same shuffled order; gradients are
 	// averaged across ranks in buckets while the backward pass runs;
-	// BatchNormalization's statistics stay per rank (Keras's default);
-	// validation is sharded and its results reduced. Callbacks, the
+	// BatchNormalization's statistics stay per rank (Keras's default)
+	// unless the layer is Synchronized or SyncBatchNorm is set; dropout
+	// masks are the global batch's, drawn alike on every rank from the
+	// seed; validation is sharded and its results reduced. Callbacks, the
 	// progress bar and so checkpoints run on rank 0 only; a callback that
 	// stops training or changes the learning rate takes effect on every
 	// rank at the end of the epoch. nil trains in this process alone.
 	Collective distributed.Collective
+	// SyncBatchNorm synchronizes every BatchNormalization of the model in
+	// data-parallel training, as if each were Synchronized (PyTorch's
+	// SyncBatchNorm.convert_sync_batchnorm): the batch statistics are the
+	// global batch's. Without a Collective it changes nothing.
+	SyncBatchNorm bool
 }
 
 // History records the per-epoch logs of Fit, as Keras's History.
@@ -161,7 +168,7 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 	m.stop = false
 	var dp *dataParallel
 	if c := cfg.Collective; c != nil && c.Size() > 1 {
-		dp = m.newDataParallel(c, cfg.Seed)
+		dp = m.newDataParallel(c, cfg.SyncBatchNorm)
 		defer dp.close()
 		m.comm = CommStats{Buckets: len(dp.buckets)}
 		if dp.rank != 0 {
@@ -181,9 +188,6 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 		}
 		if err := dp.start(m, cfg, n, nValid, callbackError(cbs)); err != nil {
 			return hist, err
-		}
-		if dp.rank != 0 {
-			m.trainExec().call.RNG = dp.dropout
 		}
 	} else if err := callbackError(cbs); err != nil {
 		return hist, err
@@ -240,12 +244,11 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 			} else {
 				llo, lhi := dp.shard(lo, hi)
 				if b == 0 {
-					pf.prepare(0, idx[llo:lhi])
+					pf.prepare(0, dp.rows(idx, lo, hi))
 				}
 				xb, yb := pf.take(b % 2)
 				if b+1 < batches {
-					nlo, nhi := dp.shard(hi, min(hi+gbs, n))
-					pf.prepare((b+1)%2, idx[nlo:nhi])
+					pf.prepare((b+1)%2, dp.rows(idx, hi, min(hi+gbs, n)))
 				} else {
 					pf.prepare(0, nil)
 				}
@@ -253,7 +256,7 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 					cb.OnBatchBegin(b, logs)
 				}
 				t0 := time.Now()
-				l, exposed, err := m.trainStepDP(dp, xb, yb, pf.start, parts, lhi-llo, hi-lo)
+				l, exposed, err := m.trainStepDP(dp, xb, yb, pf.start, parts, llo-lo, lhi-llo, hi-lhi)
 				if err != nil {
 					return hist, fmt.Errorf("fit: epoch %d, batch %d: %w", epoch+1, b+1, err)
 				}
@@ -261,6 +264,7 @@ func (m *Model) FitMulti(ctx context.Context, xs, ys []*tensor.Tensor, cfg FitCo
 				m.comm.Step += time.Since(t0)
 				m.comm.Exposed += exposed
 				m.comm.Reduce = time.Duration(dp.reduceNs)
+				m.comm.BatchNorm = time.Duration(dp.syncNs)
 				loss = l
 				localSeen += lhi - llo
 			}

@@ -943,11 +943,16 @@ func convertKeras3Fields(kl keras3Layer, first bool) (map[string]any, string, er
 		}
 	case "BatchNormalization":
 		var mom, eps float32
+		var synced bool
 		_, e1 := a.get("momentum", &mom)
 		_, e2 := a.get("epsilon", &eps)
+		_, e3 := a.get("synchronized", &synced)
 		out["momentum"], out["epsilon"] = mom, eps
-		err = errors.Join(e1, e2, a.want("axis", "-1", "[-1]"), a.want("center", "true"), a.want("scale", "true"),
-			a.want("renorm", "false"), a.want("synchronized", "false"))
+		if synced {
+			out["synchronized"] = true
+		}
+		err = errors.Join(e1, e2, e3, a.want("axis", "-1", "[-1]"), a.want("center", "true"), a.want("scale", "true"),
+			a.want("renorm", "false"))
 	case "Flatten", "GlobalAveragePooling2D", "GlobalMaxPooling2D":
 		err = errors.Join(channelsLast(), a.want("keepdims", "false"))
 	case "Reshape":

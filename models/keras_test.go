@@ -216,6 +216,27 @@ func TestLoadKerasSequential(t *testing.T) {
 	checkPredict(t, m, e, e.InputShape)
 }
 
+// TestLoadKerasSynchronized: Keras 3's synchronized=True BatchNormalization
+// loads as a Synchronized one.
+func TestLoadKerasSynchronized(t *testing.T) {
+	for _, synced := range []bool{false, true} {
+		path := filepath.Join(kerasDir, "small_seq.keras")
+		if synced {
+			path = kerasEdit(t, "small_seq.keras", func(s string) string {
+				return strings.Replace(s, `"synchronized": false`, `"synchronized": true`, 1)
+			})
+		}
+		m, err := models.LoadKeras(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bn, ok := m.Layers()[1].(*layers.BatchNormalization)
+		if !ok || bn.Synchronized != synced {
+			t.Errorf("synchronized %v: layer %T %+v", synced, m.Layers()[1], m.Layers()[1])
+		}
+	}
+}
+
 // TestLoadKerasFunctional reads a functional graph with a convolution,
 // pooling, two branches, Add and Concatenate.
 func TestLoadKerasFunctional(t *testing.T) {

@@ -19,8 +19,10 @@ import (
 // TestMPIFitSameWeights runs under mpirun (distributed/mpitest.sh): every
 // rank trains the deep MNIST net's layers (Dense, BatchNormalization,
 // Dropout, Adam) data-parallel on synthetic data, and every rank must end
-// with bit-identical trainable weights. The ranks start from different
-// seeds, so the broadcast from rank 0 is tested too.
+// with bit-identical trainable weights; then again with a Synchronized
+// BatchNormalization, after which the moving statistics are bit-identical
+// too. The ranks start from different seeds, so the broadcast from rank 0
+// is tested too.
 func TestMPIFitSameWeights(t *testing.T) {
 	env, ok, err := distributed.Detect(nil)
 	if err != nil {
@@ -42,9 +44,21 @@ func TestMPIFitSameWeights(t *testing.T) {
 	for i := range 1000 {
 		y.Data[i*3+rng.Intn(3)] = 1
 	}
+	for _, synced := range []bool{false, true} {
+		fitSameWeights(t, c, x, y, synced)
+	}
+	if err := c.Barrier(); err != nil {
+		t.Fatal(err)
+	}
+	if err := distributed.Finalize(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fitSameWeights(t *testing.T, c distributed.Collective, x, y *tensor.Tensor, synced bool) {
 	m := models.NewSequential(
 		&layers.Dense{Units: 32, Activation: activations.ReLU, InputDim: 20},
-		&layers.BatchNormalization{},
+		&layers.BatchNormalization{Synchronized: synced},
 		&layers.Dropout{Rate: 0.2},
 		&layers.Dense{Units: 3, Activation: activations.Softmax},
 	)
@@ -58,7 +72,11 @@ func TestMPIFitSameWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mine []float32
-	for _, w := range m.TrainableWeights() {
+	ws := m.TrainableWeights()
+	if synced {
+		ws = m.Weights()
+	}
+	for _, w := range ws {
 		mine = append(mine, w.Var.Value.Data...)
 	}
 	root := append([]float32(nil), mine...)
@@ -67,7 +85,7 @@ func TestMPIFitSameWeights(t *testing.T) {
 	}
 	for i := range mine {
 		if math.Float32bits(mine[i]) != math.Float32bits(root[i]) {
-			t.Fatalf("rank %d: trainable weight float %d is %v, rank 0 has %v", c.Rank(), i, mine[i], root[i])
+			t.Fatalf("rank %d (synchronized %v): weight float %d is %v, rank 0 has %v", c.Rank(), synced, i, mine[i], root[i])
 		}
 	}
 	// The logs are the global ones on every rank.
@@ -79,11 +97,6 @@ func TestMPIFitSameWeights(t *testing.T) {
 	if vl[0] != rl[0] || vl[1] != rl[1] {
 		t.Fatalf("rank %d logs loss %v val_loss %v, rank 0 %v %v", c.Rank(), vl[1], vl[0], rl[1], rl[0])
 	}
-	if err := c.Barrier(); err != nil {
-		t.Fatal(err)
-	}
-	if err := distributed.Finalize(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("rank %d of %d: %d weights bit-identical to rank 0's; val_loss %v", c.Rank(), c.Size(), len(mine), h.Values["val_loss"])
+	t.Logf("rank %d of %d (synchronized BatchNormalization %v): %d weights bit-identical to rank 0's; val_loss %v",
+		c.Rank(), c.Size(), synced, len(mine), h.Values["val_loss"])
 }

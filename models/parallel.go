@@ -34,6 +34,10 @@ type CommStats struct {
 	Exposed time.Duration
 	// Buckets is the number of gradient buckets per step.
 	Buckets int
+	// BatchNorm is the time spent inside the all-reduces of synchronized
+	// BatchNormalization (two in each forward pass, one in each backward
+	// pass, per layer), summed. The step waits for each.
+	BatchNorm time.Duration
 }
 
 // CommStats returns the communication statistics of the model's last
@@ -54,21 +58,34 @@ type dataParallel struct {
 	sizes      []int // weights per bucket
 	pending    []int // per step: weights of each bucket not final yet
 	isReady    []bool
-	ready      chan int
+	ready      chan event
+	synced     chan struct{}
 	done       chan error
 	notify     func(k int)
 	scale      float32 // this rank's share of the global batch
 	loss       float32 // this rank's batch loss × scale, reduced with the last bucket
 	globalLoss float64
 	reduceNs   int64
-	dropout    *tensor.RNG
-	small      []float32 // scratch for the per-epoch reductions
+	syncNs     int64
+	split      autograd.BatchSplit // this rank's part of the step's global batch
+	small      []float32           // scratch for the per-epoch reductions
+}
+
+// An event is what the reducing goroutine is told: gradient bucket b is
+// final, or (b < 0) a synchronized BatchNormalization asks for buf to be
+// summed over the ranks now. Both come from the goroutine that runs the
+// step, in an order every rank shares, so every rank issues the same
+// collectives in the same order.
+type event struct {
+	b   int
+	buf []float32
 }
 
 // newDataParallel prepares data-parallel training over c for the model's
-// trainable weights.
-func (m *Model) newDataParallel(c distributed.Collective, seed uint64) *dataParallel {
+// trainable weights; syncAll synchronizes every BatchNormalization.
+func (m *Model) newDataParallel(c distributed.Collective, syncAll bool) *dataParallel {
 	dp := &dataParallel{c: c, rank: c.Rank(), size: c.Size(), params: m.params}
+	dp.split.Sync, dp.split.SyncAll = dp, syncAll
 	dp.watch = autograd.NewGradWatch(m.params)
 	dp.bucketOf = make([]int, len(m.params))
 	var cur []int
@@ -103,12 +120,10 @@ func (m *Model) newDataParallel(c distributed.Collective, seed uint64) *dataPara
 	}
 	dp.pending = make([]int, len(dp.buckets))
 	dp.isReady = make([]bool, len(dp.buckets))
-	dp.ready = make(chan int, len(dp.buckets))
+	dp.ready = make(chan event, len(dp.buckets))
+	dp.synced = make(chan struct{})
 	dp.done = make(chan error, 1)
 	dp.notify = dp.paramDone
-	// Dropout draws differ per rank (rank 0 keeps the fit state's stream,
-	// which checkpoints save); shuffling is global and the same on all.
-	dp.dropout = tensor.NewRNG(seed ^ (0x9E3779B97F4A7C15 * uint64(dp.rank+1))).Split()
 	go dp.loop()
 	return dp
 }
@@ -120,8 +135,17 @@ func (dp *dataParallel) paramDone(k int) {
 	b := dp.bucketOf[k]
 	dp.pending[b]--
 	if dp.pending[b] == 0 {
-		dp.ready <- b
+		dp.ready <- event{b: b}
 	}
+}
+
+// AllReduceSum implements autograd.BatchSync for synchronized
+// BatchNormalization: it sums buf over the ranks through the reducing
+// goroutine, in order with the gradient buckets, and waits. An error is
+// reported with the step's.
+func (dp *dataParallel) AllReduceSum(buf []float32) {
+	dp.ready <- event{b: -1, buf: buf}
+	<-dp.synced
 }
 
 // loop reduces the buckets of each step in their fixed order (every rank
@@ -129,7 +153,19 @@ func (dp *dataParallel) paramDone(k int) {
 func (dp *dataParallel) loop() {
 	var err error
 	next := 0
-	for b := range dp.ready {
+	for ev := range dp.ready {
+		if ev.b < 0 {
+			if err == nil {
+				t0 := time.Now()
+				if e := dp.c.AllReduceSum(ev.buf); e != nil {
+					err = fmt.Errorf("all-reduce of synchronized BatchNormalization statistics: %w", e)
+				}
+				dp.syncNs += int64(time.Since(t0))
+			}
+			dp.synced <- struct{}{}
+			continue
+		}
+		b := ev.b
 		dp.isReady[b] = true
 		for next < len(dp.buckets) && dp.isReady[next] {
 			if err == nil {
@@ -181,11 +217,14 @@ func (dp *dataParallel) reduce(b int) error {
 	return nil
 }
 
-// trainStepDP is trainStep on this rank's local rows of a global batch of
-// global rows: the gradients are averaged over the ranks, bucket by
-// bucket while the backward pass runs, before the optimizer applies them.
-// It returns the global batch's loss (the same on every rank).
-func (m *Model) trainStepDP(dp *dataParallel, xs, ys []*tensor.Tensor, afterFirst func(), lossParts []float64, local, global int) (float64, time.Duration, error) {
+// trainStepDP is trainStep on this rank's local rows of a global batch,
+// which has before rows ahead of them and after rows behind: the
+// gradients are averaged over the ranks, bucket by bucket while the
+// backward pass runs, before the optimizer applies them. A rank with no
+// rows (local 0) runs the one stand-in row of xs, ys with weight 0, so
+// that it takes part in every collective and random draw of the step. It
+// returns the global batch's loss (the same on every rank).
+func (m *Model) trainStepDP(dp *dataParallel, xs, ys []*tensor.Tensor, afterFirst func(), lossParts []float64, before, local, after int) (float64, time.Duration, error) {
 	m.detachFrozen()
 	defer m.attachFrozen()
 	e := m.trainExec()
@@ -195,25 +234,24 @@ func (m *Model) trainStepDP(dp *dataParallel, xs, ys []*tensor.Tensor, afterFirs
 	for _, p := range m.params {
 		p.ZeroGrad()
 	}
+	global := before + local + after
 	dp.scale = float32(local) / float32(global)
+	dp.split.Before, dp.split.Rows, dp.split.After, dp.split.Empty = before, local, after, false
+	if local == 0 { // a final batch smaller than the world: a stand-in row
+		dp.split.Before, dp.split.Rows, dp.split.After, dp.split.Empty = global-1, 1, 0, true
+	}
+	tp.SetBatchSplit(&dp.split)
+	defer tp.SetBatchSplit(nil)
 	copy(dp.pending, dp.sizes)
-	var loss *autograd.Var
-	if local == 0 { // a final batch smaller than the world: contribute zeros
-		dp.loss = 0
-		for k := range m.params {
-			dp.paramDone(k)
-		}
-		if len(m.params) == 0 {
-			dp.ready <- 0
-		}
-	} else {
-		e.call.Tape, e.call.Training = tp, true
-		loss = m.forward(e, xs, ys, afterFirst, lossParts)
-		dp.loss = loss.Value.Data[0] * dp.scale
-		tp.BackwardNotify(loss, dp.watch, dp.notify)
-		if len(m.params) == 0 {
-			dp.ready <- 0
-		}
+	e.call.Tape, e.call.Training = tp, true
+	loss := m.forward(e, xs, ys, afterFirst, lossParts)
+	dp.loss = loss.Value.Data[0] * dp.scale
+	if local == 0 {
+		dp.loss = 0 // even when the stand-in's loss is not finite
+	}
+	tp.BackwardNotify(loss, dp.watch, dp.notify)
+	if len(m.params) == 0 {
+		dp.ready <- event{b: 0}
 	}
 	t0 := time.Now()
 	err := <-dp.done
@@ -222,7 +260,7 @@ func (m *Model) trainStepDP(dp *dataParallel, xs, ys []*tensor.Tensor, afterFirs
 		return 0, exposed, err
 	}
 	m.opt.Apply()
-	if loss != nil {
+	if local > 0 {
 		for k, ms := range m.metrics {
 			for _, mt := range ms {
 				mt.Update(ys[k], e.preds[k])
@@ -236,6 +274,17 @@ func (m *Model) trainStepDP(dp *dataParallel, xs, ys []*tensor.Tensor, afterFirs
 func (dp *dataParallel) shard(a, b int) (lo, hi int) {
 	n := b - a
 	return a + n*dp.rank/dp.size, a + n*(dp.rank+1)/dp.size
+}
+
+// rows returns the sample indices this rank runs for the global batch of
+// idx[a:b]: its shard, or, when the shard is empty, the batch's first
+// sample as the stand-in row of trainStepDP.
+func (dp *dataParallel) rows(idx []int, a, b int) []int {
+	lo, hi := dp.shard(a, b)
+	if lo == hi {
+		return idx[a : a+1]
+	}
+	return idx[lo:hi]
 }
 
 // start checks that every rank runs the same training (sample counts,

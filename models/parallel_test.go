@@ -15,97 +15,6 @@ import (
 	"github.com/neurona/neurona/tensor"
 )
 
-// group is an in-process collective of goroutines, for testing
-// data-parallel Fit without MPI: each call waits for every rank, and the
-// sum is taken in rank order.
-type group struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	n    int
-	bufs [][]float32
-	in   int
-	gen  int
-}
-
-type member struct {
-	g    *group
-	rank int
-}
-
-func newGroup(n int) []distributed.Collective {
-	g := &group{n: n, bufs: make([][]float32, n)}
-	g.cond = sync.NewCond(&g.mu)
-	var ms []distributed.Collective
-	for r := range n {
-		ms = append(ms, member{g, r})
-	}
-	return ms
-}
-
-// exchange deposits buf, waits for every rank, runs f on all buffers (each
-// rank reads them all), then waits again before anyone reuses a buffer.
-func (m member) exchange(buf []float32, f func(all [][]float32)) {
-	g := m.g
-	wait := func() {
-		gen := g.gen
-		g.in++
-		if g.in == g.n {
-			g.in, g.gen = 0, g.gen+1
-			g.cond.Broadcast()
-			return
-		}
-		for gen == g.gen {
-			g.cond.Wait()
-		}
-	}
-	g.mu.Lock()
-	g.bufs[m.rank] = buf
-	wait()
-	g.mu.Unlock()
-	f(g.bufs) // every rank has deposited; nobody writes until the next wait
-	g.mu.Lock()
-	wait()
-	g.mu.Unlock()
-}
-
-func (m member) Rank() int { return m.rank }
-func (m member) Size() int { return m.g.n }
-func (m member) AllReduceSum(buf []float32) error {
-	sum := make([]float32, len(buf))
-	m.exchange(buf, func(all [][]float32) {
-		for _, b := range all {
-			for i, v := range b {
-				sum[i] += v
-			}
-		}
-	})
-	copy(buf, sum)
-	m.Barrier()
-	return nil
-}
-func (m member) Broadcast(buf []float32, root int) error {
-	src := make([]float32, len(buf))
-	m.exchange(buf, func(all [][]float32) { copy(src, all[root]) })
-	copy(buf, src)
-	m.Barrier()
-	return nil
-}
-func (m member) Barrier() error {
-	m.g.mu.Lock()
-	defer m.g.mu.Unlock()
-	gen := m.g.gen
-	m.g.in++
-	if m.g.in == m.g.n {
-		m.g.in, m.g.gen = 0, m.g.gen+1
-		m.g.cond.Broadcast()
-		return nil
-	}
-	for gen == m.g.gen {
-		m.g.cond.Wait()
-	}
-	return nil
-}
-
 func parallelData() (x, y *tensor.Tensor) {
 	rng := tensor.NewRNG(3)
 	x, y = tensor.New(203, 6), tensor.New(203, 3)
@@ -118,10 +27,19 @@ func parallelData() (x, y *tensor.Tensor) {
 	return x, y
 }
 
-func parallelModel(t *testing.T, seed uint64, norm bool) *models.Model {
+// The nets of the data-parallel tests.
+type net int
+
+const (
+	plain  net = iota // dense layers only
+	norm              // with BatchNormalization (per rank) and Dropout
+	synced            // with a Synchronized BatchNormalization and Dropout
+)
+
+func parallelModel(t *testing.T, seed uint64, kind net) *models.Model {
 	ls := []layers.Layer{&layers.Dense{Units: 16, Activation: activations.ReLU, InputDim: 6}}
-	if norm {
-		ls = append(ls, &layers.BatchNormalization{}, &layers.Dropout{Rate: 0.3})
+	if kind != plain {
+		ls = append(ls, &layers.BatchNormalization{Synchronized: kind == synced}, &layers.Dropout{Rate: 0.3})
 	}
 	ls = append(ls, &layers.Dense{Units: 3, Activation: activations.Softmax})
 	s := models.NewSequential(ls...)
@@ -133,14 +51,15 @@ func parallelModel(t *testing.T, seed uint64, norm bool) *models.Model {
 }
 
 // fitRanks trains one model per rank of an in-process group, each from
-// its own seed (the broadcast from rank 0 must make them agree).
-func fitRanks(t *testing.T, ranks, batch int, norm bool) ([]*models.Model, []*models.History) {
+// its own seed (the broadcast from rank 0 must make them agree); syncAll
+// sets FitConfig.SyncBatchNorm.
+func fitRanks(t *testing.T, ranks, batch int, kind net, syncAll bool) ([]*models.Model, []*models.History) {
 	layers.ResetNames()
 	x, y := parallelData()
-	cs := newGroup(ranks)
+	cs := distributed.InProcess(ranks)
 	ms := make([]*models.Model, ranks)
 	for r := range ranks {
-		ms[r] = parallelModel(t, uint64(10+r), norm)
+		ms[r] = parallelModel(t, uint64(10+r), kind)
 	}
 	hs := make([]*models.History, ranks)
 	errs := make([]error, ranks)
@@ -149,7 +68,7 @@ func fitRanks(t *testing.T, ranks, batch int, norm bool) ([]*models.Model, []*mo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cfg := models.FitConfig{BatchSize: batch, Epochs: 3, Seed: 4, ValidationSplit: 0.2}
+			cfg := models.FitConfig{BatchSize: batch, Epochs: 3, Seed: 4, ValidationSplit: 0.2, SyncBatchNorm: syncAll}
 			if ranks > 1 {
 				cfg.Collective = cs[r]
 			}
@@ -170,26 +89,81 @@ func fitRanks(t *testing.T, ranks, batch int, norm bool) ([]*models.Model, []*mo
 // gradient is summed in another order), through an uneven last batch
 // (162 training rows: 5 batches of 32, then 2 rows, one per rank).
 func TestDataParallelMatchesOneProcess(t *testing.T) {
-	_, one := fitRanks(t, 1, 32, false)
-	ms, two := fitRanks(t, 2, 16, false)
-	for _, k := range one[0].Keys {
-		for e := range one[0].Values[k] {
-			a, b := one[0].Values[k][e], two[0].Values[k][e]
-			if math.Abs(a-b) > 1e-5*math.Max(1, math.Abs(a)) {
-				t.Errorf("%s, epoch %d: 1 process %v, 2 ranks %v", k, e+1, a, b)
-			}
-			if two[1].Values[k][e] != b {
-				t.Errorf("%s, epoch %d: rank 1 logs %v, rank 0 %v", k, e+1, two[1].Values[k][e], b)
+	_, one := fitRanks(t, 1, 32, plain, false)
+	ms, two := fitRanks(t, 2, 16, plain, false)
+	if d := sameHistory(t, one[0], two); d > 1e-5 {
+		t.Errorf("largest relative difference %.3g, want at most 1e-5", d)
+	}
+	sameWeights(t, ms)
+}
+
+// sameHistory checks that every rank logged rank 0's History and returns
+// the largest difference between it and one's, relative to max(1, |one|).
+func sameHistory(t *testing.T, one *models.History, ranks []*models.History) float64 {
+	t.Helper()
+	worst := 0.0
+	for _, k := range one.Keys {
+		for e := range one.Values[k] {
+			a, b := one.Values[k][e], ranks[0].Values[k][e]
+			worst = max(worst, math.Abs(a-b)/math.Max(1, math.Abs(a)))
+			for r := 1; r < len(ranks); r++ {
+				if ranks[r].Values[k][e] != b {
+					t.Errorf("%s, epoch %d: rank %d logs %v, rank 0 %v", k, e+1, r, ranks[r].Values[k][e], b)
+				}
 			}
 		}
 	}
-	sameWeights(t, ms)
+	return worst
+}
+
+// TestDataParallelSyncBatchNorm: with a synchronized BatchNormalization
+// and Dropout, 2 ranks × 16 and 4 ranks × 8 follow 1 process × 32 within
+// float rounding: the batch statistics are the global batch's and the
+// dropout masks the ones one process draws. The last batch of every epoch
+// has 2 rows, so 2 of the 4 ranks (rank 0 among them, whose moving
+// statistics are saved) run it with none. Every rank ends with
+// bit-identical weights, moving statistics included, and close to one
+// process's. Per-rank BatchNormalization, the control, differs.
+func TestDataParallelSyncBatchNorm(t *testing.T) {
+	ones, one := fitRanks(t, 1, 32, synced, false)
+	for _, c := range []struct {
+		ranks   int
+		kind    net
+		syncAll bool
+	}{{2, synced, false}, {4, synced, false}, {2, norm, true}} {
+		ms, h := fitRanks(t, c.ranks, 32/c.ranks, c.kind, c.syncAll)
+		d := sameHistory(t, one[0], h)
+		t.Logf("%d ranks (SyncBatchNorm %v): largest relative History difference %.3g", c.ranks, c.syncAll, d)
+		if d > 1e-5 {
+			t.Errorf("%d ranks: largest relative History difference %.3g, want at most 1e-5", c.ranks, d)
+		}
+		for r := 1; r < len(ms); r++ {
+			for i, w := range ms[r].Weights() {
+				for j, v := range w.Var.Value.Data {
+					if math.Float32bits(v) != math.Float32bits(ms[0].Weights()[i].Var.Value.Data[j]) {
+						t.Fatalf("%d ranks: rank %d's %s[%d] = %v, rank 0's %v", c.ranks, r, w.Name, j, v, ms[0].Weights()[i].Var.Value.Data[j])
+					}
+				}
+			}
+		}
+		for i, w := range ms[0].Weights() {
+			for j, v := range w.Var.Value.Data {
+				if want := ones[0].Weights()[i].Var.Value.Data[j]; math.Abs(float64(v-want)) > 1e-4*math.Max(1, math.Abs(float64(want))) {
+					t.Errorf("%d ranks: %s[%d] = %v, one process %v", c.ranks, w.Name, j, v, want)
+				}
+			}
+		}
+	}
+	_, h := fitRanks(t, 2, 16, norm, false)
+	if d := sameHistory(t, one[0], h); d < 1e-3 {
+		t.Errorf("per-rank BatchNormalization: largest relative History difference %.3g, want it to differ", d)
+	}
 }
 
 // TestDataParallelSameWeights: with per-rank BatchNormalization and
 // dropout, 3 ranks still end with bit-identical trainable weights.
 func TestDataParallelSameWeights(t *testing.T) {
-	ms, _ := fitRanks(t, 3, 10, true)
+	ms, _ := fitRanks(t, 3, 10, norm, false)
 	sameWeights(t, ms)
 }
 
@@ -227,7 +201,7 @@ func TestDataParallelStepAllocs(t *testing.T) {
 	for i := range 2000 {
 		y.Data[i*3+rng.Intn(3)] = 1
 	}
-	m := parallelModel(t, 1, true)
+	m := parallelModel(t, 1, synced)
 	fit := func(epochs int) float64 {
 		return testing.AllocsPerRun(1, func() {
 			cfg := models.FitConfig{BatchSize: 8, Epochs: epochs, Seed: 4, Collective: pair{}, ValidationX: x, ValidationY: y}

@@ -17,12 +17,14 @@ type distFlags struct {
 	on      bool
 	timeout time.Duration
 	stats   bool
+	syncBN  bool
 }
 
 func (d *distFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&d.on, "distributed", false, "train data-parallel over MPI with the ranks the launcher started (mpirun, srun, Kubeflow MPIJob; needs a build with -tags mpi); --batch-size is per rank")
 	fs.DurationVar(&d.timeout, "dist-timeout", 20*time.Second, "with --distributed: exit with an error when a collective blocks this long (a rank died or stalled)")
 	fs.BoolVar(&d.stats, "dist-stats", false, "with --distributed: print the communication statistics of the run on stderr (rank 0)")
+	fs.BoolVar(&d.syncBN, "sync-batchnorm", false, "with --distributed: synchronize every BatchNormalization, taking its batch statistics over the global batch (Keras's synchronized=True) rather than per rank")
 }
 
 // setup opens the collective for a --distributed run and makes every rank
@@ -49,6 +51,7 @@ func (d *distFlags) setup(fit *models.FitConfig, out *spec.Outputs, stdout, huma
 		os.Exit(exitError)
 	})
 	fit.Collective = w
+	fit.SyncBatchNorm = d.syncBN
 	if c.Rank() != 0 {
 		*stdout, *human, *stderr = io.Discard, io.Discard, io.Discard
 		*out = spec.Outputs{}
@@ -62,6 +65,10 @@ func (d *distFlags) setup(fit *models.FitConfig, out *spec.Outputs, stdout, huma
 					c.Size(), env.Launcher, s.Steps, s.Buckets,
 					ms(s.Step)/float64(s.Steps), ms(s.Reduce)/float64(s.Steps), 100*float64(s.Reduce)/float64(s.Step),
 					ms(s.Exposed)/float64(s.Steps), 100*float64(s.Exposed)/float64(s.Step))
+				if s.BatchNorm > 0 {
+					fmt.Fprintf(errOut, "neurona: distributed: synchronized BatchNormalization: all-reduces %.3f ms per step (%.1f%% of the step)\n",
+						ms(s.BatchNorm)/float64(s.Steps), 100*float64(s.BatchNorm)/float64(s.Step))
+				}
 			}
 		}
 		w.Close()
