@@ -6,9 +6,11 @@
 # It checks: exact integer all-reduce sums on every rank (2 and 4 ranks,
 # the latter oversubscribed); bit-identical weights on every rank after
 # Fit; 2 ranks x batch 64 against 1 process x batch 128 (History within
-# 1e-5 relative on the deep net without BatchNormalization/Dropout, final
-# val_accuracy within 0.005 on the deep net itself); a stand-in MPICH
-# library refused with a message; a rank killed
+# 1e-5 relative on the deep net without BatchNormalization/Dropout, and on
+# the deep net itself with synchronized BatchNormalization over its first
+# 100 steps; final val_accuracy within 0.005 after 20 epochs, synchronized
+# and per rank); a synchronized checkpoint resumed bit-identically; a
+# stand-in MPICH library refused with a message; a rank killed
 # mid-epoch and a rank stalled mid-epoch both end the run non-zero within
 # 30 s with a message.
 set -euo pipefail
@@ -53,18 +55,62 @@ echo "== 2 ranks x 64 vs 1 process x 128: deep net without BatchNormalization an
   --batch-size 64 --epochs 3 --verbose 0 --history "$tmp/plain2.csv" >/dev/null
 "$tmp/neurona" train examples/distributed/deep-plain.yaml --batch-size 128 --epochs 3 --verbose 0 --history "$tmp/plain1.csv" >/dev/null
 compare "$tmp/plain2.csv" "$tmp/plain1.csv" 1e-5
+
+echo "== the deep net itself, synchronized BatchNormalization, 1 epoch of 100 steps (the first 12,800 training images)"
+# Past a few hundred steps the training's own rounding sensitivity takes
+# over (docs/distributed.md, "Equivalence with one process").
+mkdir "$tmp/mnist100"
+python3 - "$tmp/mnist100" <<'PY'
+import gzip, struct, sys
+def cut(name, n):
+    b = gzip.open("datasets/mnist/data/" + name).read()
+    nd = b[3]
+    dims = list(struct.unpack(">%dI" % nd, b[4:4 + 4 * nd]))
+    row = 1
+    for d in dims[1:]:
+        row *= d
+    dims[0] = min(n, dims[0])
+    head = 4 + 4 * nd
+    with gzip.open(sys.argv[1] + "/" + name, "wb") as f:
+        f.write(b[:4] + struct.pack(">%dI" % nd, *dims) + b[head:head + dims[0] * row])
+for kind in ("images-idx3", "labels-idx1"):
+    cut(f"train-{kind}-ubyte.gz", 12800)
+    cut(f"t10k-{kind}-ubyte.gz", 10000)
+PY
+"${MPIRUN[@]}" -np 2 -x GOMAXPROCS=1 "$tmp/neurona-mpi" run deep --data-dir "$tmp/mnist100" --distributed --sync-batchnorm \
+  --batch-size 64 --epochs 1 --verbose 0 --history "$tmp/sync2.csv" >/dev/null
+"$tmp/neurona" run deep --data-dir "$tmp/mnist100" --batch-size 128 --epochs 1 --verbose 0 --history "$tmp/sync1.csv" >/dev/null
+compare "$tmp/sync2.csv" "$tmp/sync1.csv" 1e-5
+
+echo "== a synchronized 2-rank checkpoint of epoch 2 resumed for epoch 3: bit-identical to the uninterrupted run"
+"${MPIRUN[@]}" -np 2 -x GOMAXPROCS=1 "$tmp/neurona-mpi" run deep --data-dir "$tmp/mnist100" --distributed --sync-batchnorm \
+  --batch-size 64 --epochs 3 --verbose 0 --history "$tmp/whole.csv" >/dev/null
+"${MPIRUN[@]}" -np 2 -x GOMAXPROCS=1 "$tmp/neurona-mpi" run deep --data-dir "$tmp/mnist100" --distributed --sync-batchnorm \
+  --batch-size 64 --epochs 2 --verbose 0 --checkpoint "$tmp/ck.nrn" >/dev/null
+"${MPIRUN[@]}" -np 2 -x GOMAXPROCS=1 "$tmp/neurona-mpi" run deep --data-dir "$tmp/mnist100" --distributed --sync-batchnorm \
+  --batch-size 64 --epochs 3 --resume "$tmp/ck.nrn" --verbose 0 --history "$tmp/resumed.csv" >/dev/null
+tail -n 1 "$tmp/whole.csv"; tail -n 1 "$tmp/resumed.csv"
+[ "$(tail -n 1 "$tmp/whole.csv")" = "$(tail -n 1 "$tmp/resumed.csv")" ]
+echo ok
+
 if [ -z "${MPITEST_QUICK:-}" ]; then
-  echo "== the deep net itself (per-rank BatchNormalization), 20 epochs: final val_accuracy within 0.005"
-  "${MPIRUN[@]}" -np 2 -x GOMAXPROCS=1 "$tmp/neurona-mpi" run deep --distributed --batch-size 64 --verbose 0 --history "$tmp/deep2.csv" >/dev/null
-  "$tmp/neurona" run deep --batch-size 128 --verbose 0 --history "$tmp/deep1.csv" >/dev/null
-  compare "$tmp/deep2.csv" "$tmp/deep1.csv" 1 || true
-  python3 - "$tmp/deep2.csv" "$tmp/deep1.csv" <<'PY'
+  final() { # final A.csv B.csv WHAT: the final val_accuracy within 0.005
+    python3 - "$1" "$2" "$3" <<'PY'
 import csv, sys
-a, b = [list(csv.DictReader(open(p)))[-1] for p in sys.argv[1:]]
+a, b = [list(csv.DictReader(open(p)))[-1] for p in sys.argv[1:3]]
 d = abs(float(a["val_accuracy"]) - float(b["val_accuracy"]))
-print(f"final val_accuracy: 2x64 {a['val_accuracy']}, 1x128 {b['val_accuracy']}, difference {d:.4f}")
+print(f"{sys.argv[3]}: final val_accuracy 2x64 {a['val_accuracy']}, 1x128 {b['val_accuracy']}, difference {d:.4f}")
 sys.exit(0 if d <= 0.005 else 1)
 PY
+  }
+  echo "== the deep net, 20 epochs: final val_accuracy within 0.005, synchronized and per-rank BatchNormalization"
+  "$tmp/neurona" run deep --batch-size 128 --verbose 0 --history "$tmp/deep1.csv" >/dev/null
+  "${MPIRUN[@]}" -np 2 -x GOMAXPROCS=1 "$tmp/neurona-mpi" run deep --distributed --sync-batchnorm --batch-size 64 --verbose 0 --history "$tmp/deep2s.csv" >/dev/null
+  compare "$tmp/deep2s.csv" "$tmp/deep1.csv" 1 || true
+  final "$tmp/deep2s.csv" "$tmp/deep1.csv" synchronized
+  "${MPIRUN[@]}" -np 2 -x GOMAXPROCS=1 "$tmp/neurona-mpi" run deep --distributed --batch-size 64 --verbose 0 --history "$tmp/deep2.csv" >/dev/null
+  compare "$tmp/deep2.csv" "$tmp/deep1.csv" 1 || true
+  final "$tmp/deep2.csv" "$tmp/deep1.csv" per-rank
 fi
 
 failtest() { # failtest SIGNAL: send SIGNAL to rank 1 mid-epoch; the run must end non-zero within 30 s

@@ -1,7 +1,8 @@
 // Command distributed times an epoch of a book net, in one process or
 // data-parallel under mpirun (build with -tags mpi), and prints one JSON
 // line (rank 0): the seconds of each epoch (training and validation) and
-// the share of the step spent in the gradient all-reduce.
+// the shares of the step spent in the gradient all-reduce and in
+// synchronized BatchNormalization's (--sync-batchnorm).
 //
 //	go build -o /tmp/bd ./bench/distributed && GOMAXPROCS=2 /tmp/bd --epochs 5
 //	go build -tags mpi -o /tmp/bdm ./bench/distributed
@@ -38,14 +39,15 @@ func main() {
 	epochs := flag.Int("epochs", 5, "epochs")
 	bs := flag.Int("batch-size", 128, "batch size (per rank with --distributed)")
 	dist := flag.Bool("distributed", false, "data-parallel over MPI")
+	syncBN := flag.Bool("sync-batchnorm", false, "with --distributed: synchronized BatchNormalization")
 	flag.Parse()
-	if err := run(*net, *epochs, *bs, *dist); err != nil {
+	if err := run(*net, *epochs, *bs, *dist, *syncBN); err != nil {
 		fmt.Fprintln(os.Stderr, "distributed:", err)
 		os.Exit(1)
 	}
 }
 
-func run(net string, epochs, bs int, dist bool) error {
+func run(net string, epochs, bs int, dist, syncBN bool) error {
 	s, err := spec.Book(net)
 	if err != nil {
 		return err
@@ -62,6 +64,7 @@ func run(net string, epochs, bs int, dist bool) error {
 	t := &timer{}
 	fit.Epochs, fit.BatchSize, fit.Verbose, fit.Callbacks = epochs, bs, 0, []callbacks.Callback{t}
 	fit.ValidationX, fit.ValidationY = valid.X, valid.Y
+	fit.SyncBatchNorm = syncBN
 	ranks := 1
 	if dist {
 		c, err := distributed.Open(distributed.Options{})
@@ -87,6 +90,8 @@ func run(net string, epochs, bs int, dist bool) error {
 		out["allreduce_share"] = cs.Reduce.Seconds() / cs.Step.Seconds()
 		out["exposed_share"] = cs.Exposed.Seconds() / cs.Step.Seconds()
 		out["buckets"] = cs.Buckets
+		out["sync_batchnorm"] = syncBN
+		out["batchnorm_share"] = cs.BatchNorm.Seconds() / cs.Step.Seconds()
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
