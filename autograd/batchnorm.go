@@ -47,10 +47,10 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, p BatchNormParams, training bool)
 	// The loops below run row by row through the SIMD kernels; each column
 	// sees the same operations in the same order as a scalar loop.
 	var sync BatchSync
-	var empty bool
+	empty := tp.emptyPart()
 	rows := m // the rows the statistics are over
 	if training {
-		sync, empty = tp.batchSync(p.Synchronized)
+		sync = tp.batchSync(p.Synchronized)
 		clear(md)
 		clear(iv)
 		cpu.SumRows(md, xs[:m*n])
@@ -87,7 +87,7 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, p BatchNormParams, training bool)
 		}
 		// An empty part's stand-in rows, normalized by themselves, must
 		// not move its statistics.
-		move := sync != nil || tp.split == nil || !tp.split.Empty
+		move := sync != nil || !empty
 		for j := range iv {
 			variance := iv[j] * inv
 			if move {
@@ -122,9 +122,8 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, p BatchNormParams, training bool)
 		nd.aux[2] = tp.Scratch(5, n) // column sums and row scratch for backward
 		nd.flag = training
 		nd.sync = sync
-		nd.ints[0] = rows
-		if empty {
-			nd.ints[1] = 1
+		if sync != nil && !empty { // this part's share of the rows
+			nd.f[0] = float32(m) / float32(rows)
 		}
 	}
 	return out
@@ -168,10 +167,7 @@ func batchNormBackward(nd *node) {
 		// summed over the parts. With them, the formula below with this
 		// part's m gives the gradient of its own mean loss through the
 		// whole batch's statistics.
-		share := float32(m) / float32(nd.ints[0])
-		if nd.ints[1] != 0 || nd.ints[0] == 0 { // an empty part
-			share = 0
-		}
+		share := nd.f[0]        // 0 for an empty part
 		both := work[2*n : 4*n] // coef and t, not in use yet
 		for j := range n {
 			both[j], both[n+j] = share*sumDy[j], share*sumDyXhat[j]

@@ -43,9 +43,6 @@ type BatchSync interface {
 // batch is whole. The tape keeps s, which must not change while ops run.
 func (tp *Tape) SetBatchSplit(s *BatchSplit) { tp.split = s }
 
-// BatchSplit returns what SetBatchSplit set.
-func (tp *Tape) BatchSplit() *BatchSplit { return tp.split }
-
 // splitDraws returns the draws to skip before and after this part's own,
 // for a noise whose leading dimension, of lead entries, runs over the
 // batch's rows (k entries per row), with per draws for each entry.
@@ -63,10 +60,13 @@ func (tp *Tape) splitDraws(lead, per int) (before, after int) {
 
 // batchSync returns the reductions a batch normalization synchronized
 // when asked (own) must use, or nil for statistics over this batch alone.
-func (tp *Tape) batchSync(own bool) (BatchSync, bool) {
+func (tp *Tape) batchSync(own bool) BatchSync {
 	s := tp.split
 	if s == nil || s.Sync == nil || !(own || s.SyncAll) {
-		return nil, false
+		return nil
 	}
-	return s.Sync, s.Empty
+	return s.Sync
 }
+
+// emptyPart reports whether the tape runs an empty part's stand-in rows.
+func (tp *Tape) emptyPart() bool { return tp.split != nil && tp.split.Empty }
