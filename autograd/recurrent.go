@@ -119,15 +119,7 @@ func rnnAct(y []float32, a RNNActivation) {
 	case RNNSigmoid:
 		cpu.Sigmoid(y, y)
 	case RNNHardSigmoid:
-		for i, v := range y {
-			v = 0.2*v + 0.5
-			if v < 0 {
-				v = 0
-			} else if v > 1 {
-				v = 1
-			}
-			y[i] = v
-		}
+		cpu.HardSigmoid(y)
 	case RNNReLU:
 		cpu.Relu(y, y)
 	default:
@@ -135,32 +127,9 @@ func rnnAct(y []float32, a RNNActivation) {
 	}
 }
 
-// rnnTanh computes tanh in place as sign(x)·(1−e)/(1+e), e = exp(−2|x|),
-// in float64 with the vectorized exponential (math.Tanh per element is a
-// sixth of an LSTM step).
-func rnnTanh(y []float32) {
-	const block = 256
-	var buf [block]float64
-	for i0 := 0; i0 < len(y); i0 += block {
-		ys := y[i0:min(i0+block, len(y))]
-		e := buf[:len(ys)]
-		for i, v := range ys {
-			a := float64(v)
-			if a < 0 {
-				a = -a
-			}
-			e[i] = -2 * a
-		}
-		cpu.Exp64(e, e)
-		for i, v := range ys {
-			t := (1 - e[i]) / (1 + e[i])
-			if v < 0 {
-				t = -t
-			}
-			ys[i] = float32(t)
-		}
-	}
-}
+// rnnTanh computes tanh in place with cpu.ExpTanh (math.Tanh per element
+// was a sixth of an LSTM step).
+func rnnTanh(y []float32) { cpu.ExpTanh(y, y) }
 
 // rnnActGrad sets g[i] *= a'(x) where y[i] = a(x).
 func rnnActGrad(g, y []float32, a RNNActivation) {
@@ -168,21 +137,11 @@ func rnnActGrad(g, y []float32, a RNNActivation) {
 	switch a {
 	case RNNLinear:
 	case RNNTanh:
-		for i, v := range y {
-			g[i] *= 1 - v*v
-		}
+		cpu.TanhGrad(g, y)
 	case RNNSigmoid:
-		for i, v := range y {
-			g[i] *= v * (1 - v)
-		}
+		cpu.SigmoidGrad(g, y)
 	case RNNHardSigmoid:
-		for i, v := range y {
-			if v > 0 && v < 1 {
-				g[i] *= 0.2
-			} else {
-				g[i] = 0
-			}
-		}
+		cpu.HardSigmoidGrad(g, y)
 	case RNNReLU:
 		for i, v := range y {
 			if v <= 0 {
@@ -208,9 +167,10 @@ type rnnDims struct {
 	// dropout DX (b,t,d) after them; with a mask, the masked rows' dh and
 	// dc (b,u each) after them; with recurrent dropout two (b,u) buffers
 	// at the end.
-	// and last, Uᵀ (gu,u), transposed once per backward pass for the
-	// per-step dh GEMMs.
-	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, hmOff, utOff, bwdLen int
+	// then Uᵀ (gu,u), transposed once per backward pass for the per-step
+	// dh GEMMs; and last, without recurrent dropout, HP (b·t, u) the state
+	// before each input step, gathered for dU's one GEMM over all steps.
+	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, hmOff, utOff, hpOff, bwdLen int
 }
 
 func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked, recMasked bool) rnnDims {
@@ -256,7 +216,11 @@ func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked, recMasked bool)
 	if recMasked {
 		r.utOff += 2 * b * u
 	}
-	r.bwdLen = r.utOff + gu*u
+	r.hpOff = r.utOff + gu*u
+	r.bwdLen = r.hpOff
+	if !recMasked {
+		r.bwdLen += b * t * u
+	}
 	return r
 }
 
@@ -718,11 +682,8 @@ func rnnBackward(nd *node) {
 					rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:2], bs, u, gu, hm, hmTmp)
 				} else {
 					cpu.Gemm(false, false, bs, u, 2*u, 1, dz, ldP, ut, u, 1, dh, u)
-					if dU != nil {
-						cpu.Gemm(true, false, u, 2*u, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
-					}
 				}
-				if dU != nil {
+				if dU != nil && rm != nil {
 					cpu.Gemm(true, false, u, u, bs, 1, rs[t*u:], ldU, dz[2*u:], ldP, 1, dU[2*u:], gu)
 				}
 			} else {
@@ -747,9 +708,6 @@ func rnnBackward(nd *node) {
 				clear(dh)
 				rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:r.g], bs, u, gu, hm, hmTmp)
 			} else {
-				if dU != nil {
-					cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, dz, ldP, 1, dU, gu)
-				}
 				cpu.Gemm(false, false, bs, u, gu, 1, dz, ldP, ut, u, 0, dh, u)
 			}
 		}
@@ -762,6 +720,26 @@ func rnnBackward(nd *node) {
 				}
 			}
 		}
+	}
+	// Without recurrent dropout, dU = Σ_t h₋(t)ᵀ·dz(t) (the reset-after GRU
+	// aside, whose per-step dRec is not kept) is one GEMM over all steps,
+	// on the states before each step gathered into HP; the masked steps'
+	// dz rows are zero.
+	if dU != nil && rm == nil && !resetAfter {
+		hpAll := bwd[r.hpOff:r.bwdLen]
+		first := 0 // the state before input step 0: slot 0, or 1 backwards
+		if back {
+			first = 1
+		}
+		for bi := 0; bi < bs; bi++ {
+			copy(hpAll[bi*ts*u:(bi+1)*ts*u], hs[bi*ldH+first*u:])
+		}
+		hg := gu
+		if cell == GRUCell {
+			hg = 2 * u // the candidate's block goes with r·h₋
+			cpu.Gemm(true, false, u, u, bs*ts, 1, rs, u, dzAll[2*u:], gu, 1, dU[2*u:], gu)
+		}
+		cpu.Gemm(true, false, u, hg, bs*ts, 1, hpAll, u, dzAll, gu, 1, dU, gu)
 	}
 	if statesSeeded {
 		// Leave the seeds zero for the state nodes of a later replay.

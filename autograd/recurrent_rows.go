@@ -82,16 +82,16 @@ func (j *rnnJob) rows(lo, hi int) {
 			ig, fg, cg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:]
 			cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 			cn := cs[bi*ldH+next*u : bi*ldH+next*u+u]
-			for j := range cn {
-				cn[j] = fg[j]*cp[j] + ig[j]*cg[j]
-			}
+			cpu.Mul(cn, fg, cp) // c = f·c₋ + i·g
+			cpu.AddMul(cn, ig, cg)
 			an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
-			copy(an, cn)
-			rnnAct(an, act)
-			hn := hs[bi*ldH+next*u : bi*ldH+next*u+u]
-			for j := range hn {
-				hn[j] = og[j] * an[j]
+			if act == RNNTanh {
+				cpu.ExpTanh(an, cn)
+			} else {
+				copy(an, cn)
+				rnnAct(an, act)
 			}
+			cpu.Mul(hs[bi*ldH+next*u:bi*ldH+next*u+u], og, an)
 		}
 	case rowGRUResetFwd:
 		for bi := lo; bi < hi; bi++ {
@@ -100,9 +100,7 @@ func (j *rnnJob) rows(lo, hi int) {
 			rg := row[u : 2*u]
 			h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 			rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
-			for j := range rh {
-				rh[j] = rg[j] * h0[j]
-			}
+			cpu.Mul(rh, rg, h0)
 			if rm != nil {
 				cpu.Mul(rh, rh, rm[(2*bs+bi)*u:(2*bs+bi+1)*u])
 			}
@@ -119,10 +117,7 @@ func (j *rnnJob) rows(lo, hi int) {
 			rg := row[u : 2*u]
 			rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
 			copy(rh, rec[2*u:])
-			hh := row[2*u:]
-			for j := range hh {
-				hh[j] += rg[j] * rh[j]
-			}
+			cpu.AddMul(row[2*u:], rg, rh)
 		}
 	case rowGRUFinalFwd:
 		for bi := lo; bi < hi; bi++ {
@@ -132,9 +127,9 @@ func (j *rnnJob) rows(lo, hi int) {
 			zg := row[:u]
 			h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 			hn := hs[bi*ldH+next*u : bi*ldH+next*u+u]
-			for j := range hn {
-				hn[j] = zg[j]*h0[j] + (1-zg[j])*hh[j]
-			}
+			cpu.OneMinus(hn, zg) // h = z·h₋ + (1−z)·ĥ
+			cpu.Mul(hn, hn, hh)
+			cpu.AddMul(hn, zg, h0)
 		}
 	case rowSimpleBwd:
 		for bi := lo; bi < hi; bi++ {
@@ -152,18 +147,14 @@ func (j *rnnJob) rows(lo, hi int) {
 			cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 			dhr, dcr := dh[bi*u:bi*u+u], dc[bi*u:bi*u+u]
 			// d(act(c)) = dh·o, through act into dc.
-			for j := range dcg {
-				dcg[j] = dhr[j] * og[j]
-				do[j] = dhr[j] * an[j]
-			}
+			cpu.Mul(dcg, dhr, og)
+			cpu.Mul(do, dhr, an)
 			rnnActGrad(dcg, an, act)
-			for j := range dcr {
-				dct := dcr[j] + dcg[j]
-				di[j] = dct * cg[j]
-				dcg[j] = dct * ig[j]
-				df[j] = dct * cp[j]
-				dcr[j] = dct * fg[j]
-			}
+			cpu.Add(dcr, dcr, dcg) // dc now holds the step's whole dc
+			cpu.Mul(di, dcr, cg)
+			cpu.Mul(dcg, dcr, ig)
+			cpu.Mul(df, dcr, cp)
+			cpu.Mul(dcr, dcr, fg)
 			rnnActGrad(g[:2*u], row[:2*u], ract)
 			rnnActGrad(dcg, cg, act)
 			rnnActGrad(do, og, ract)
@@ -176,11 +167,11 @@ func (j *rnnJob) rows(lo, hi int) {
 			dzg, dhh := g[:u], g[2*u:]
 			h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 			dhr := dh[bi*u : bi*u+u]
-			for j := range dhr {
-				dzg[j] = dhr[j] * (h0[j] - hh[j])
-				dhh[j] = dhr[j] * (1 - zg[j])
-				dhr[j] *= zg[j]
-			}
+			cpu.Sub(dzg, h0, hh) // dz = dh·(h₋ − ĥ), dĥ = dh·(1 − z), dh₋ = dh·z
+			cpu.Mul(dzg, dzg, dhr)
+			cpu.OneMinus(dhh, zg)
+			cpu.Mul(dhh, dhh, dhr)
+			cpu.Mul(dhr, dhr, zg)
 			rnnActGrad(dzg, zg, ract)
 			rnnActGrad(dhh, hh, act)
 		}
@@ -191,17 +182,14 @@ func (j *rnnJob) rows(lo, hi int) {
 			h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 			drh := tmp[bi*u : bi*u+u]
 			dhr := dh[bi*u : bi*u+u]
+			cpu.Mul(dr, drh, h0)
 			if rm != nil {
 				mh := rm[(2*bs+bi)*u : (2*bs+bi+1)*u]
-				for j := range dr {
-					dr[j] = drh[j] * h0[j] * mh[j]
-					dhr[j] += drh[j] * rg[j] * mh[j]
-				}
+				cpu.Mul(dr, dr, mh) // dr = d(r·h₋)·h₋·m, dh₋ += d(r·h₋)·r·m
+				cpu.Mul(drh, drh, rg)
+				cpu.AddMul(dhr, drh, mh)
 			} else {
-				for j := range dr {
-					dr[j] = drh[j] * h0[j]
-					dhr[j] += drh[j] * rg[j]
-				}
+				cpu.AddMul(dhr, drh, rg)
 			}
 			rnnActGrad(dr, rg, ract)
 		}
@@ -210,16 +198,11 @@ func (j *rnnJob) rows(lo, hi int) {
 			rg := pa[bi*ldP+u : bi*ldP+2*u]
 			g := dz[bi*ldP : bi*ldP+gu]
 			dr, dah := g[u:2*u], g[2*u:]
-			rh := rs[bi*ldU+t*u : bi*ldU+t*u+u]
-			for j := range dr {
-				dr[j] = dah[j] * rh[j]
-			}
+			cpu.Mul(dr, dah, rs[bi*ldU+t*u:bi*ldU+t*u+u])
 			rnnActGrad(dr, rg, ract)
 			rec := tmp[bi*gu : bi*gu+gu]
 			copy(rec[:2*u], g[:2*u])
-			for j := range dah {
-				rec[2*u+j] = dah[j] * rg[j]
-			}
+			cpu.Mul(rec[2*u:], dah, rg)
 		}
 	}
 	_, _, _, _, _, _, _, _ = pa, hs, cs, ca, rs, tmp, rm, recBias

@@ -56,10 +56,15 @@ func BenchmarkRNN(b *testing.B) {
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid},
 		{Cell: SimpleRNNCell, Activation: RNNTanh},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid},
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(1)},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(1)},
 	} {
 		name := o.Cell.String()
+		if o.RecurrentActivation == RNNSigmoid {
+			name += "_sigmoid"
+		}
 		if o.Dropout > 0 {
 			name += "_dropout"
 		}

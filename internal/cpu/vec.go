@@ -206,6 +206,88 @@ func addMulGeneric(dst, a, b []float32) {
 	}
 }
 
+// TanhGrad sets g[i] *= 1 − y[i]·y[i]: the gradient through y = tanh(x).
+func TanhGrad(g, y []float32) {
+	if y = y[:len(g)]; len(g) > 0 {
+		tanhGrad(g, y)
+	}
+}
+
+func tanhGradGeneric(g, y []float32) {
+	y = y[:len(g)]
+	for i, v := range y {
+		g[i] *= float32(1 - float32(v*v))
+	}
+}
+
+// SigmoidGrad sets g[i] *= y[i]·(1 − y[i]): the gradient through y =
+// sigmoid(x).
+func SigmoidGrad(g, y []float32) {
+	if y = y[:len(g)]; len(g) > 0 {
+		sigmoidGrad(g, y)
+	}
+}
+
+func sigmoidGradGeneric(g, y []float32) {
+	y = y[:len(g)]
+	for i, v := range y {
+		g[i] *= float32(v * float32(1-v))
+	}
+}
+
+// HardSigmoid sets x[i] = min(max(0.2·x[i] + 0.5, 0), 1) in place, Keras's
+// hard_sigmoid (the product rounded before the sum); a NaN stays NaN.
+func HardSigmoid(x []float32) {
+	if len(x) > 0 {
+		hardSigmoid(x)
+	}
+}
+
+func hardSigmoidGeneric(x []float32) {
+	for i, v := range x {
+		v = float32(0.2*v) + 0.5
+		if v < 0 {
+			v = 0
+		} else if v > 1 {
+			v = 1
+		}
+		x[i] = v
+	}
+}
+
+// HardSigmoidGrad sets g[i] *= 0.2 where 0 < y[i] < 1 and g[i] = 0
+// elsewhere: the gradient through y = hard_sigmoid(x).
+func HardSigmoidGrad(g, y []float32) {
+	if y = y[:len(g)]; len(g) > 0 {
+		hardSigmoidGrad(g, y)
+	}
+}
+
+func hardSigmoidGradGeneric(g, y []float32) {
+	y = y[:len(g)]
+	for i, v := range y {
+		if v > 0 && v < 1 {
+			g[i] *= 0.2
+		} else {
+			g[i] = 0
+		}
+	}
+}
+
+// OneMinus sets dst[i] = 1 − x[i].
+func OneMinus(dst, x []float32) {
+	if x = x[:len(dst)]; len(dst) > 0 {
+		oneMinus(dst, x)
+	}
+}
+
+func oneMinusGeneric(dst, x []float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = 1 - v
+	}
+}
+
 // AddBias adds bias (length n) to each n-wide row of x; a partial last row
 // is left alone.
 func AddBias(x []float32, bias []float32) {
@@ -302,33 +384,58 @@ func Exp(dst, x []float32) {
 	}
 }
 
-// expBlock is how many exponentials Exp and Sigmoid compute at a time.
+// expBlock is how many exponentials Exp computes at a time.
 const expBlock = 256
 
 // Sigmoid computes dst[i] = 1/(1+exp(-x[i])) without overflow: with
-// e = exp(-|x|), 1/(1+e) for x ≥ 0 and e/(1+e) below.
+// e = exp(-|x|) in float64 (Exp64's), 1/(1+e) for x ≥ 0 and e/(1+e)
+// below, rounded to float32. The kernels do it on whole vectors, in
+// place too; sigmoidScalar is their reference.
 func Sigmoid(dst, x []float32) {
 	x = x[:len(dst)]
-	var buf [expBlock]float64
-	for i0 := 0; i0 < len(x); i0 += expBlock {
-		xs := x[i0:min(i0+expBlock, len(x))]
-		e := buf[:len(xs)]
-		for i, v := range xs {
-			if v >= 0 {
-				e[i] = -float64(v)
-			} else {
-				e[i] = float64(v)
-			}
-		}
-		Exp64(e, e)
-		for i, v := range xs {
-			if v >= 0 {
-				dst[i0+i] = float32(1 / (1 + e[i]))
-			} else {
-				dst[i0+i] = float32(e[i] / (1 + e[i]))
-			}
+	for i := 0; i < len(x); {
+		i += sigmoid32(dst[i:], x[i:])
+		for end := min(i+8, len(x)); i < end; i++ {
+			dst[i] = sigmoidScalar(x[i])
 		}
 	}
+}
+
+func sigmoidScalar(v float32) float32 {
+	if v >= 0 {
+		return float32(1 / (1 + expScalar(-float64(v))))
+	}
+	e := expScalar(float64(v))
+	return float32(e / (1 + e))
+}
+
+// ExpTanh computes dst[i] = tanh(x[i]) as sign(x)·(1−e)/(1+e), e =
+// exp(−2|x|) in float64 (Exp64's), rounded to float32: faster than Tanh's
+// math.Tanh, and what the recurrent layers use. Its relative error grows
+// as |x| falls below about 1e-8 (1−e cancels), where tanh(x) ≈ x anyway.
+// The kernels do it on whole vectors, in place too; expTanhScalar is
+// their reference.
+func ExpTanh(dst, x []float32) {
+	x = x[:len(dst)]
+	for i := 0; i < len(x); {
+		i += tanh32(dst[i:], x[i:])
+		for end := min(i+8, len(x)); i < end; i++ {
+			dst[i] = expTanhScalar(x[i])
+		}
+	}
+}
+
+func expTanhScalar(v float32) float32 {
+	a := float64(v)
+	if a < 0 {
+		a = -a
+	}
+	e := expScalar(-2 * a)
+	t := (1 - e) / (1 + e)
+	if v < 0 {
+		t = -t
+	}
+	return float32(t)
 }
 
 // Tanh computes dst[i] = tanh(x[i]).

@@ -205,6 +205,61 @@ func sumSq32(x []float32, acc *[32]float64) {
 	}
 }
 
+func tanhGrad(g, y []float32) {
+	switch vecISA {
+	case vecAVX512:
+		tanhGradAVX512(g, y)
+	case vecAVX2:
+		tanhGradAVX2(g, y)
+	default:
+		tanhGradGeneric(g, y)
+	}
+}
+
+func sigmoidGrad(g, y []float32) {
+	switch vecISA {
+	case vecAVX512:
+		sigmoidGradAVX512(g, y)
+	case vecAVX2:
+		sigmoidGradAVX2(g, y)
+	default:
+		sigmoidGradGeneric(g, y)
+	}
+}
+
+func hardSigmoid(x []float32) {
+	switch vecISA {
+	case vecAVX512:
+		hardSigmoidAVX512(x)
+	case vecAVX2:
+		hardSigmoidAVX2(x)
+	default:
+		hardSigmoidGeneric(x)
+	}
+}
+
+func hardSigmoidGrad(g, y []float32) {
+	switch vecISA {
+	case vecAVX512:
+		hardSigmoidGradAVX512(g, y)
+	case vecAVX2:
+		hardSigmoidGradAVX2(g, y)
+	default:
+		hardSigmoidGradGeneric(g, y)
+	}
+}
+
+func oneMinus(dst, x []float32) {
+	switch vecISA {
+	case vecAVX512:
+		oneMinusAVX512(dst, x)
+	case vecAVX2:
+		oneMinusAVX2(dst, x)
+	default:
+		oneMinusGeneric(dst, x)
+	}
+}
+
 // exp64 runs the Exp64 kernel over the whole vectors of x up to the first
 // one with a lane outside the fast path, and returns how many elements it
 // did.
@@ -214,6 +269,27 @@ func exp64(dst, x []float64) int {
 		return exp64AVX512(dst, x)
 	case vecISA == vecAVX2 && hasFMA:
 		return exp64AVX2(dst, x)
+	}
+	return 0
+}
+
+// sigmoid32 and tanh32 run the Sigmoid and Tanh kernels like exp64.
+func sigmoid32(dst, x []float32) int {
+	switch {
+	case vecISA == vecAVX512:
+		return sigmoid32AVX512(dst, x)
+	case vecISA == vecAVX2 && hasFMA:
+		return sigmoid32AVX2(dst, x)
+	}
+	return 0
+}
+
+func tanh32(dst, x []float32) int {
+	switch {
+	case vecISA == vecAVX512:
+		return tanh32AVX512(dst, x)
+	case vecISA == vecAVX2 && hasFMA:
+		return tanh32AVX2(dst, x)
 	}
 	return 0
 }

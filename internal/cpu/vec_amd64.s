@@ -22,6 +22,11 @@ DATA vecmask<>+56(SB)/4, $0x00000000
 DATA vecmask<>+60(SB)/4, $0x00000000
 GLOBL vecmask<>(SB), RODATA|NOPTR, $64
 
+DATA gateconsts<>+0(SB)/4, $0x3e4ccccd
+DATA gateconsts<>+4(SB)/4, $0x3f000000
+DATA gateconsts<>+8(SB)/4, $0x3f800000
+GLOBL gateconsts<>(SB), RODATA|NOPTR, $12
+
 // func adamAVX512(p []float32, g []float32, m []float32, v []float32, b1 float32, c1 float32, b2 float32, c2 float32, lrT float32, eps float32)
 // Requires: AVX, AVX512F
 TEXT ·adamAVX512(SB), NOSPLIT, $0-120
@@ -1090,6 +1095,354 @@ sumSq32AVX512_store:
 	VZEROUPPER
 	RET
 
+// func tanhGradAVX512(g []float32, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·tanhGradAVX512(SB), NOSPLIT, $0-48
+	MOVQ         g_len+8(FP), R10
+	MOVQ         g_base+0(FP), SI
+	MOVQ         y_base+24(FP), DI
+	MOVQ         R10, CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+	VBROADCASTSS gateconsts<>+8(SB), Z30
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000040
+	JL           tanhGradAVX512_one
+
+tanhGradAVX512_loop:
+	VMOVUPS (DI)(DX*4), Z0
+	VMULPS  Z0, Z0, Z0
+	VSUBPS  Z0, Z30, Z0
+	VMOVUPS (SI)(DX*4), Z1
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (SI)(DX*4)
+	VMOVUPS 64(DI)(DX*4), Z2
+	VMULPS  Z2, Z2, Z2
+	VSUBPS  Z2, Z30, Z2
+	VMOVUPS 64(SI)(DX*4), Z3
+	VMULPS  Z2, Z3, Z3
+	VMOVUPS Z3, 64(SI)(DX*4)
+	VMOVUPS 128(DI)(DX*4), Z4
+	VMULPS  Z4, Z4, Z4
+	VSUBPS  Z4, Z30, Z4
+	VMOVUPS 128(SI)(DX*4), Z5
+	VMULPS  Z4, Z5, Z5
+	VMOVUPS Z5, 128(SI)(DX*4)
+	VMOVUPS 192(DI)(DX*4), Z6
+	VMULPS  Z6, Z6, Z6
+	VSUBPS  Z6, Z30, Z6
+	VMOVUPS 192(SI)(DX*4), Z7
+	VMULPS  Z6, Z7, Z7
+	VMOVUPS Z7, 192(SI)(DX*4)
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JGE     tanhGradAVX512_loop
+
+tanhGradAVX512_one:
+	CMPQ    BX, $0x00000010
+	JL      tanhGradAVX512_tail
+	VMOVUPS (DI)(DX*4), Z0
+	VMULPS  Z0, Z0, Z0
+	VSUBPS  Z0, Z30, Z0
+	VMOVUPS (SI)(DX*4), Z1
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (SI)(DX*4)
+	ADDQ    $0x00000010, DX
+	SUBQ    $0x00000010, BX
+	JMP     tanhGradAVX512_one
+
+tanhGradAVX512_tail:
+	TESTQ     BX, BX
+	JE        tanhGradAVX512_done
+	VMOVUPS.Z (DI)(DX*4), K1, Z0
+	VMULPS    Z0, Z0, Z0
+	VSUBPS    Z0, Z30, Z0
+	VMOVUPS.Z (SI)(DX*4), K1, Z1
+	VMULPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (SI)(DX*4)
+
+tanhGradAVX512_done:
+	VZEROUPPER
+	RET
+
+// func sigmoidGradAVX512(g []float32, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-48
+	MOVQ         g_len+8(FP), R10
+	MOVQ         g_base+0(FP), SI
+	MOVQ         y_base+24(FP), DI
+	MOVQ         R10, CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+	VBROADCASTSS gateconsts<>+8(SB), Z30
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000040
+	JL           sigmoidGradAVX512_one
+
+sigmoidGradAVX512_loop:
+	VMOVUPS (DI)(DX*4), Z0
+	VSUBPS  Z0, Z30, Z1
+	VMULPS  Z1, Z0, Z1
+	VMOVUPS (SI)(DX*4), Z2
+	VMULPS  Z1, Z2, Z2
+	VMOVUPS Z2, (SI)(DX*4)
+	VMOVUPS 64(DI)(DX*4), Z3
+	VSUBPS  Z3, Z30, Z4
+	VMULPS  Z4, Z3, Z4
+	VMOVUPS 64(SI)(DX*4), Z5
+	VMULPS  Z4, Z5, Z5
+	VMOVUPS Z5, 64(SI)(DX*4)
+	VMOVUPS 128(DI)(DX*4), Z6
+	VSUBPS  Z6, Z30, Z7
+	VMULPS  Z7, Z6, Z7
+	VMOVUPS 128(SI)(DX*4), Z8
+	VMULPS  Z7, Z8, Z8
+	VMOVUPS Z8, 128(SI)(DX*4)
+	VMOVUPS 192(DI)(DX*4), Z9
+	VSUBPS  Z9, Z30, Z10
+	VMULPS  Z10, Z9, Z10
+	VMOVUPS 192(SI)(DX*4), Z11
+	VMULPS  Z10, Z11, Z11
+	VMOVUPS Z11, 192(SI)(DX*4)
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JGE     sigmoidGradAVX512_loop
+
+sigmoidGradAVX512_one:
+	CMPQ    BX, $0x00000010
+	JL      sigmoidGradAVX512_tail
+	VMOVUPS (DI)(DX*4), Z0
+	VSUBPS  Z0, Z30, Z1
+	VMULPS  Z1, Z0, Z1
+	VMOVUPS (SI)(DX*4), Z2
+	VMULPS  Z1, Z2, Z2
+	VMOVUPS Z2, (SI)(DX*4)
+	ADDQ    $0x00000010, DX
+	SUBQ    $0x00000010, BX
+	JMP     sigmoidGradAVX512_one
+
+sigmoidGradAVX512_tail:
+	TESTQ     BX, BX
+	JE        sigmoidGradAVX512_done
+	VMOVUPS.Z (DI)(DX*4), K1, Z0
+	VSUBPS    Z0, Z30, Z1
+	VMULPS    Z1, Z0, Z1
+	VMOVUPS.Z (SI)(DX*4), K1, Z2
+	VMULPS    Z1, Z2, Z2
+	VMOVUPS   Z2, K1, (SI)(DX*4)
+
+sigmoidGradAVX512_done:
+	VZEROUPPER
+	RET
+
+// func hardSigmoidAVX512(x []float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·hardSigmoidAVX512(SB), NOSPLIT, $0-24
+	MOVQ         x_len+8(FP), R10
+	MOVQ         x_base+0(FP), SI
+	MOVQ         R10, CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+	VBROADCASTSS gateconsts<>+0(SB), Z30
+	VBROADCASTSS gateconsts<>+4(SB), Z29
+	VBROADCASTSS gateconsts<>+8(SB), Z28
+	VXORPS       Z27, Z27, Z27
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000040
+	JL           hardSigmoidAVX512_one
+
+hardSigmoidAVX512_loop:
+	VMOVUPS (SI)(DX*4), Z0
+	VMULPS  Z30, Z0, Z0
+	VADDPS  Z29, Z0, Z0
+	VMAXPS  Z0, Z27, Z0
+	VMINPS  Z0, Z28, Z0
+	VMOVUPS Z0, (SI)(DX*4)
+	VMOVUPS 64(SI)(DX*4), Z1
+	VMULPS  Z30, Z1, Z1
+	VADDPS  Z29, Z1, Z1
+	VMAXPS  Z1, Z27, Z1
+	VMINPS  Z1, Z28, Z1
+	VMOVUPS Z1, 64(SI)(DX*4)
+	VMOVUPS 128(SI)(DX*4), Z2
+	VMULPS  Z30, Z2, Z2
+	VADDPS  Z29, Z2, Z2
+	VMAXPS  Z2, Z27, Z2
+	VMINPS  Z2, Z28, Z2
+	VMOVUPS Z2, 128(SI)(DX*4)
+	VMOVUPS 192(SI)(DX*4), Z3
+	VMULPS  Z30, Z3, Z3
+	VADDPS  Z29, Z3, Z3
+	VMAXPS  Z3, Z27, Z3
+	VMINPS  Z3, Z28, Z3
+	VMOVUPS Z3, 192(SI)(DX*4)
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JGE     hardSigmoidAVX512_loop
+
+hardSigmoidAVX512_one:
+	CMPQ    BX, $0x00000010
+	JL      hardSigmoidAVX512_tail
+	VMOVUPS (SI)(DX*4), Z0
+	VMULPS  Z30, Z0, Z0
+	VADDPS  Z29, Z0, Z0
+	VMAXPS  Z0, Z27, Z0
+	VMINPS  Z0, Z28, Z0
+	VMOVUPS Z0, (SI)(DX*4)
+	ADDQ    $0x00000010, DX
+	SUBQ    $0x00000010, BX
+	JMP     hardSigmoidAVX512_one
+
+hardSigmoidAVX512_tail:
+	TESTQ     BX, BX
+	JE        hardSigmoidAVX512_done
+	VMOVUPS.Z (SI)(DX*4), K1, Z0
+	VMULPS    Z30, Z0, Z0
+	VADDPS    Z29, Z0, Z0
+	VMAXPS    Z0, Z27, Z0
+	VMINPS    Z0, Z28, Z0
+	VMOVUPS   Z0, K1, (SI)(DX*4)
+
+hardSigmoidAVX512_done:
+	VZEROUPPER
+	RET
+
+// func hardSigmoidGradAVX512(g []float32, y []float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·hardSigmoidGradAVX512(SB), NOSPLIT, $0-48
+	MOVQ         g_len+8(FP), R10
+	MOVQ         g_base+0(FP), SI
+	MOVQ         y_base+24(FP), DI
+	MOVQ         R10, CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+	VBROADCASTSS gateconsts<>+0(SB), Z30
+	VBROADCASTSS gateconsts<>+8(SB), Z29
+	VXORPS       Z28, Z28, Z28
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000020
+	JL           hardSigmoidGradAVX512_one
+
+hardSigmoidGradAVX512_loop:
+	VMOVUPS  (DI)(DX*4), Z0
+	VMOVUPS  (SI)(DX*4), Z1
+	VCMPPS   $0x1e, Z28, Z0, K2
+	VCMPPS   $0x11, Z29, Z0, K3
+	KANDW    K2, K3, K2
+	VMULPS.Z Z30, Z1, K2, Z1
+	VMOVUPS  Z1, (SI)(DX*4)
+	VMOVUPS  64(DI)(DX*4), Z3
+	VMOVUPS  64(SI)(DX*4), Z4
+	VCMPPS   $0x1e, Z28, Z3, K4
+	VCMPPS   $0x11, Z29, Z3, K5
+	KANDW    K4, K5, K4
+	VMULPS.Z Z30, Z4, K4, Z4
+	VMOVUPS  Z4, 64(SI)(DX*4)
+	ADDQ     $0x00000020, DX
+	SUBQ     $0x00000020, BX
+	CMPQ     BX, $0x00000020
+	JGE      hardSigmoidGradAVX512_loop
+
+hardSigmoidGradAVX512_one:
+	CMPQ     BX, $0x00000010
+	JL       hardSigmoidGradAVX512_tail
+	VMOVUPS  (DI)(DX*4), Z0
+	VMOVUPS  (SI)(DX*4), Z1
+	VCMPPS   $0x1e, Z28, Z0, K2
+	VCMPPS   $0x11, Z29, Z0, K3
+	KANDW    K2, K3, K2
+	VMULPS.Z Z30, Z1, K2, Z1
+	VMOVUPS  Z1, (SI)(DX*4)
+	ADDQ     $0x00000010, DX
+	SUBQ     $0x00000010, BX
+	JMP      hardSigmoidGradAVX512_one
+
+hardSigmoidGradAVX512_tail:
+	TESTQ     BX, BX
+	JE        hardSigmoidGradAVX512_done
+	VMOVUPS.Z (DI)(DX*4), K1, Z0
+	VMOVUPS.Z (SI)(DX*4), K1, Z1
+	VCMPPS    $0x1e, Z28, Z0, K2
+	VCMPPS    $0x11, Z29, Z0, K3
+	KANDW     K2, K3, K2
+	VMULPS.Z  Z30, Z1, K2, Z1
+	VMOVUPS   Z1, K1, (SI)(DX*4)
+
+hardSigmoidGradAVX512_done:
+	VZEROUPPER
+	RET
+
+// func oneMinusAVX512(dst []float32, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·oneMinusAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst_len+8(FP), R10
+	MOVQ         dst_base+0(FP), SI
+	MOVQ         x_base+24(FP), DI
+	MOVQ         R10, CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+	VBROADCASTSS gateconsts<>+8(SB), Z30
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000040
+	JL           oneMinusAVX512_one
+
+oneMinusAVX512_loop:
+	VSUBPS  (DI)(DX*4), Z30, Z0
+	VMOVUPS Z0, (SI)(DX*4)
+	VSUBPS  64(DI)(DX*4), Z30, Z1
+	VMOVUPS Z1, 64(SI)(DX*4)
+	VSUBPS  128(DI)(DX*4), Z30, Z2
+	VMOVUPS Z2, 128(SI)(DX*4)
+	VSUBPS  192(DI)(DX*4), Z30, Z3
+	VMOVUPS Z3, 192(SI)(DX*4)
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JGE     oneMinusAVX512_loop
+
+oneMinusAVX512_one:
+	CMPQ    BX, $0x00000010
+	JL      oneMinusAVX512_tail
+	VSUBPS  (DI)(DX*4), Z30, Z0
+	VMOVUPS Z0, (SI)(DX*4)
+	ADDQ    $0x00000010, DX
+	SUBQ    $0x00000010, BX
+	JMP     oneMinusAVX512_one
+
+oneMinusAVX512_tail:
+	TESTQ     BX, BX
+	JE        oneMinusAVX512_done
+	VMOVUPS.Z (DI)(DX*4), K1, Z0
+	VSUBPS    Z0, Z30, Z0
+	VMOVUPS   Z0, K1, (SI)(DX*4)
+
+oneMinusAVX512_done:
+	VZEROUPPER
+	RET
+
 // func adamAVX2(p []float32, g []float32, m []float32, v []float32, b1 float32, c1 float32, b2 float32, c2 float32, lrT float32, eps float32)
 // Requires: AVX
 TEXT ·adamAVX2(SB), NOSPLIT, $0-120
@@ -2146,6 +2499,353 @@ sumSq32AVX2_store:
 	VZEROUPPER
 	RET
 
+// func tanhGradAVX2(g []float32, y []float32)
+// Requires: AVX
+TEXT ·tanhGradAVX2(SB), NOSPLIT, $0-48
+	MOVQ         g_len+8(FP), R10
+	MOVQ         g_base+0(FP), SI
+	MOVQ         y_base+24(FP), DI
+	MOVQ         R10, CX
+	ANDQ         $0x07, CX
+	NEGQ         CX
+	LEAQ         vecmask<>+0(SB), AX
+	VMOVDQU      32(AX)(CX*4), Y15
+	VBROADCASTSS gateconsts<>+8(SB), Y14
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000020
+	JL           tanhGradAVX2_one
+
+tanhGradAVX2_loop:
+	VMOVUPS (DI)(DX*4), Y0
+	VMULPS  Y0, Y0, Y0
+	VSUBPS  Y0, Y14, Y0
+	VMOVUPS (SI)(DX*4), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (SI)(DX*4)
+	VMOVUPS 32(DI)(DX*4), Y2
+	VMULPS  Y2, Y2, Y2
+	VSUBPS  Y2, Y14, Y2
+	VMOVUPS 32(SI)(DX*4), Y3
+	VMULPS  Y2, Y3, Y3
+	VMOVUPS Y3, 32(SI)(DX*4)
+	VMOVUPS 64(DI)(DX*4), Y4
+	VMULPS  Y4, Y4, Y4
+	VSUBPS  Y4, Y14, Y4
+	VMOVUPS 64(SI)(DX*4), Y5
+	VMULPS  Y4, Y5, Y5
+	VMOVUPS Y5, 64(SI)(DX*4)
+	VMOVUPS 96(DI)(DX*4), Y6
+	VMULPS  Y6, Y6, Y6
+	VSUBPS  Y6, Y14, Y6
+	VMOVUPS 96(SI)(DX*4), Y7
+	VMULPS  Y6, Y7, Y7
+	VMOVUPS Y7, 96(SI)(DX*4)
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JGE     tanhGradAVX2_loop
+
+tanhGradAVX2_one:
+	CMPQ    BX, $0x00000008
+	JL      tanhGradAVX2_tail
+	VMOVUPS (DI)(DX*4), Y0
+	VMULPS  Y0, Y0, Y0
+	VSUBPS  Y0, Y14, Y0
+	VMOVUPS (SI)(DX*4), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (SI)(DX*4)
+	ADDQ    $0x00000008, DX
+	SUBQ    $0x00000008, BX
+	JMP     tanhGradAVX2_one
+
+tanhGradAVX2_tail:
+	TESTQ      BX, BX
+	JE         tanhGradAVX2_done
+	VMASKMOVPS (DI)(DX*4), Y15, Y0
+	VMULPS     Y0, Y0, Y0
+	VSUBPS     Y0, Y14, Y0
+	VMASKMOVPS (SI)(DX*4), Y15, Y1
+	VMULPS     Y0, Y1, Y1
+	VMASKMOVPS Y1, Y15, (SI)(DX*4)
+
+tanhGradAVX2_done:
+	VZEROUPPER
+	RET
+
+// func sigmoidGradAVX2(g []float32, y []float32)
+// Requires: AVX
+TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $0-48
+	MOVQ         g_len+8(FP), R10
+	MOVQ         g_base+0(FP), SI
+	MOVQ         y_base+24(FP), DI
+	MOVQ         R10, CX
+	ANDQ         $0x07, CX
+	NEGQ         CX
+	LEAQ         vecmask<>+0(SB), AX
+	VMOVDQU      32(AX)(CX*4), Y15
+	VBROADCASTSS gateconsts<>+8(SB), Y14
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000020
+	JL           sigmoidGradAVX2_one
+
+sigmoidGradAVX2_loop:
+	VMOVUPS (DI)(DX*4), Y0
+	VSUBPS  Y0, Y14, Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS (SI)(DX*4), Y2
+	VMULPS  Y1, Y2, Y2
+	VMOVUPS Y2, (SI)(DX*4)
+	VMOVUPS 32(DI)(DX*4), Y3
+	VSUBPS  Y3, Y14, Y4
+	VMULPS  Y4, Y3, Y4
+	VMOVUPS 32(SI)(DX*4), Y5
+	VMULPS  Y4, Y5, Y5
+	VMOVUPS Y5, 32(SI)(DX*4)
+	VMOVUPS 64(DI)(DX*4), Y6
+	VSUBPS  Y6, Y14, Y7
+	VMULPS  Y7, Y6, Y7
+	VMOVUPS 64(SI)(DX*4), Y8
+	VMULPS  Y7, Y8, Y8
+	VMOVUPS Y8, 64(SI)(DX*4)
+	VMOVUPS 96(DI)(DX*4), Y9
+	VSUBPS  Y9, Y14, Y10
+	VMULPS  Y10, Y9, Y10
+	VMOVUPS 96(SI)(DX*4), Y11
+	VMULPS  Y10, Y11, Y11
+	VMOVUPS Y11, 96(SI)(DX*4)
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JGE     sigmoidGradAVX2_loop
+
+sigmoidGradAVX2_one:
+	CMPQ    BX, $0x00000008
+	JL      sigmoidGradAVX2_tail
+	VMOVUPS (DI)(DX*4), Y0
+	VSUBPS  Y0, Y14, Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS (SI)(DX*4), Y2
+	VMULPS  Y1, Y2, Y2
+	VMOVUPS Y2, (SI)(DX*4)
+	ADDQ    $0x00000008, DX
+	SUBQ    $0x00000008, BX
+	JMP     sigmoidGradAVX2_one
+
+sigmoidGradAVX2_tail:
+	TESTQ      BX, BX
+	JE         sigmoidGradAVX2_done
+	VMASKMOVPS (DI)(DX*4), Y15, Y0
+	VSUBPS     Y0, Y14, Y1
+	VMULPS     Y1, Y0, Y1
+	VMASKMOVPS (SI)(DX*4), Y15, Y2
+	VMULPS     Y1, Y2, Y2
+	VMASKMOVPS Y2, Y15, (SI)(DX*4)
+
+sigmoidGradAVX2_done:
+	VZEROUPPER
+	RET
+
+// func hardSigmoidAVX2(x []float32)
+// Requires: AVX
+TEXT ·hardSigmoidAVX2(SB), NOSPLIT, $0-24
+	MOVQ         x_len+8(FP), R10
+	MOVQ         x_base+0(FP), SI
+	MOVQ         R10, CX
+	ANDQ         $0x07, CX
+	NEGQ         CX
+	LEAQ         vecmask<>+0(SB), AX
+	VMOVDQU      32(AX)(CX*4), Y15
+	VBROADCASTSS gateconsts<>+0(SB), Y14
+	VBROADCASTSS gateconsts<>+4(SB), Y13
+	VBROADCASTSS gateconsts<>+8(SB), Y12
+	VXORPS       Y11, Y11, Y11
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000020
+	JL           hardSigmoidAVX2_one
+
+hardSigmoidAVX2_loop:
+	VMOVUPS (SI)(DX*4), Y0
+	VMULPS  Y14, Y0, Y0
+	VADDPS  Y13, Y0, Y0
+	VMAXPS  Y0, Y11, Y0
+	VMINPS  Y0, Y12, Y0
+	VMOVUPS Y0, (SI)(DX*4)
+	VMOVUPS 32(SI)(DX*4), Y1
+	VMULPS  Y14, Y1, Y1
+	VADDPS  Y13, Y1, Y1
+	VMAXPS  Y1, Y11, Y1
+	VMINPS  Y1, Y12, Y1
+	VMOVUPS Y1, 32(SI)(DX*4)
+	VMOVUPS 64(SI)(DX*4), Y2
+	VMULPS  Y14, Y2, Y2
+	VADDPS  Y13, Y2, Y2
+	VMAXPS  Y2, Y11, Y2
+	VMINPS  Y2, Y12, Y2
+	VMOVUPS Y2, 64(SI)(DX*4)
+	VMOVUPS 96(SI)(DX*4), Y3
+	VMULPS  Y14, Y3, Y3
+	VADDPS  Y13, Y3, Y3
+	VMAXPS  Y3, Y11, Y3
+	VMINPS  Y3, Y12, Y3
+	VMOVUPS Y3, 96(SI)(DX*4)
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JGE     hardSigmoidAVX2_loop
+
+hardSigmoidAVX2_one:
+	CMPQ    BX, $0x00000008
+	JL      hardSigmoidAVX2_tail
+	VMOVUPS (SI)(DX*4), Y0
+	VMULPS  Y14, Y0, Y0
+	VADDPS  Y13, Y0, Y0
+	VMAXPS  Y0, Y11, Y0
+	VMINPS  Y0, Y12, Y0
+	VMOVUPS Y0, (SI)(DX*4)
+	ADDQ    $0x00000008, DX
+	SUBQ    $0x00000008, BX
+	JMP     hardSigmoidAVX2_one
+
+hardSigmoidAVX2_tail:
+	TESTQ      BX, BX
+	JE         hardSigmoidAVX2_done
+	VMASKMOVPS (SI)(DX*4), Y15, Y0
+	VMULPS     Y14, Y0, Y0
+	VADDPS     Y13, Y0, Y0
+	VMAXPS     Y0, Y11, Y0
+	VMINPS     Y0, Y12, Y0
+	VMASKMOVPS Y0, Y15, (SI)(DX*4)
+
+hardSigmoidAVX2_done:
+	VZEROUPPER
+	RET
+
+// func hardSigmoidGradAVX2(g []float32, y []float32)
+// Requires: AVX
+TEXT ·hardSigmoidGradAVX2(SB), NOSPLIT, $0-48
+	MOVQ         g_len+8(FP), R10
+	MOVQ         g_base+0(FP), SI
+	MOVQ         y_base+24(FP), DI
+	MOVQ         R10, CX
+	ANDQ         $0x07, CX
+	NEGQ         CX
+	LEAQ         vecmask<>+0(SB), AX
+	VMOVDQU      32(AX)(CX*4), Y15
+	VBROADCASTSS gateconsts<>+0(SB), Y14
+	VBROADCASTSS gateconsts<>+8(SB), Y13
+	VXORPS       Y12, Y12, Y12
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000010
+	JL           hardSigmoidGradAVX2_one
+
+hardSigmoidGradAVX2_loop:
+	VMOVUPS (DI)(DX*4), Y0
+	VMOVUPS (SI)(DX*4), Y1
+	VCMPPS  $0x1e, Y12, Y0, Y2
+	VCMPPS  $0x11, Y13, Y0, Y0
+	VANDPS  Y2, Y0, Y2
+	VMULPS  Y14, Y1, Y1
+	VANDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (SI)(DX*4)
+	VMOVUPS 32(DI)(DX*4), Y3
+	VMOVUPS 32(SI)(DX*4), Y4
+	VCMPPS  $0x1e, Y12, Y3, Y5
+	VCMPPS  $0x11, Y13, Y3, Y3
+	VANDPS  Y5, Y3, Y5
+	VMULPS  Y14, Y4, Y4
+	VANDPS  Y5, Y4, Y4
+	VMOVUPS Y4, 32(SI)(DX*4)
+	ADDQ    $0x00000010, DX
+	SUBQ    $0x00000010, BX
+	CMPQ    BX, $0x00000010
+	JGE     hardSigmoidGradAVX2_loop
+
+hardSigmoidGradAVX2_one:
+	CMPQ    BX, $0x00000008
+	JL      hardSigmoidGradAVX2_tail
+	VMOVUPS (DI)(DX*4), Y0
+	VMOVUPS (SI)(DX*4), Y1
+	VCMPPS  $0x1e, Y12, Y0, Y2
+	VCMPPS  $0x11, Y13, Y0, Y0
+	VANDPS  Y2, Y0, Y2
+	VMULPS  Y14, Y1, Y1
+	VANDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (SI)(DX*4)
+	ADDQ    $0x00000008, DX
+	SUBQ    $0x00000008, BX
+	JMP     hardSigmoidGradAVX2_one
+
+hardSigmoidGradAVX2_tail:
+	TESTQ      BX, BX
+	JE         hardSigmoidGradAVX2_done
+	VMASKMOVPS (DI)(DX*4), Y15, Y0
+	VMASKMOVPS (SI)(DX*4), Y15, Y1
+	VCMPPS     $0x1e, Y12, Y0, Y2
+	VCMPPS     $0x11, Y13, Y0, Y0
+	VANDPS     Y2, Y0, Y2
+	VMULPS     Y14, Y1, Y1
+	VANDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y15, (SI)(DX*4)
+
+hardSigmoidGradAVX2_done:
+	VZEROUPPER
+	RET
+
+// func oneMinusAVX2(dst []float32, x []float32)
+// Requires: AVX
+TEXT ·oneMinusAVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst_len+8(FP), R10
+	MOVQ         dst_base+0(FP), SI
+	MOVQ         x_base+24(FP), DI
+	MOVQ         R10, CX
+	ANDQ         $0x07, CX
+	NEGQ         CX
+	LEAQ         vecmask<>+0(SB), AX
+	VMOVDQU      32(AX)(CX*4), Y15
+	VBROADCASTSS gateconsts<>+8(SB), Y14
+	XORQ         DX, DX
+	MOVQ         R10, BX
+	CMPQ         BX, $0x00000020
+	JL           oneMinusAVX2_one
+
+oneMinusAVX2_loop:
+	VSUBPS  (DI)(DX*4), Y14, Y0
+	VMOVUPS Y0, (SI)(DX*4)
+	VSUBPS  32(DI)(DX*4), Y14, Y1
+	VMOVUPS Y1, 32(SI)(DX*4)
+	VSUBPS  64(DI)(DX*4), Y14, Y2
+	VMOVUPS Y2, 64(SI)(DX*4)
+	VSUBPS  96(DI)(DX*4), Y14, Y3
+	VMOVUPS Y3, 96(SI)(DX*4)
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JGE     oneMinusAVX2_loop
+
+oneMinusAVX2_one:
+	CMPQ    BX, $0x00000008
+	JL      oneMinusAVX2_tail
+	VSUBPS  (DI)(DX*4), Y14, Y0
+	VMOVUPS Y0, (SI)(DX*4)
+	ADDQ    $0x00000008, DX
+	SUBQ    $0x00000008, BX
+	JMP     oneMinusAVX2_one
+
+oneMinusAVX2_tail:
+	TESTQ      BX, BX
+	JE         oneMinusAVX2_done
+	VMASKMOVPS (DI)(DX*4), Y15, Y0
+	VSUBPS     Y0, Y14, Y0
+	VMASKMOVPS Y0, Y15, (SI)(DX*4)
+
+oneMinusAVX2_done:
+	VZEROUPPER
+	RET
+
 DATA exp64consts<>+0(SB)/8, $0x3ff71547652b82fe
 DATA exp64consts<>+8(SB)/8, $0x3ff71547652b82fe
 DATA exp64consts<>+16(SB)/8, $0x3ff71547652b82fe
@@ -2306,7 +3006,15 @@ DATA exp64consts<>+1072(SB)/4, $0x000007ff
 DATA exp64consts<>+1076(SB)/4, $0x000007ff
 DATA exp64consts<>+1080(SB)/4, $0x000007ff
 DATA exp64consts<>+1084(SB)/4, $0x000007ff
-GLOBL exp64consts<>(SB), RODATA|NOPTR, $1088
+DATA exp64consts<>+1088(SB)/8, $0x8000000000000000
+DATA exp64consts<>+1096(SB)/8, $0x8000000000000000
+DATA exp64consts<>+1104(SB)/8, $0x8000000000000000
+DATA exp64consts<>+1112(SB)/8, $0x8000000000000000
+DATA exp64consts<>+1120(SB)/8, $0x8000000000000000
+DATA exp64consts<>+1128(SB)/8, $0x8000000000000000
+DATA exp64consts<>+1136(SB)/8, $0x8000000000000000
+DATA exp64consts<>+1144(SB)/8, $0x8000000000000000
+GLOBL exp64consts<>(SB), RODATA|NOPTR, $1152
 
 // func exp64AVX512(dst []float64, x []float64) int
 // Requires: AVX, AVX2, AVX512F
@@ -2369,6 +3077,143 @@ exp64AVX512_done:
 	VZEROUPPER
 	RET
 
+// func sigmoid32AVX512(dst []float32, x []float32) int
+// Requires: AVX, AVX2, AVX512F
+TEXT ·sigmoid32AVX512(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LEAQ exp64consts<>+0(SB), R8
+	XORQ DX, DX
+
+sigmoid32AVX512_loop:
+	MOVQ         CX, AX
+	SUBQ         DX, AX
+	CMPQ         AX, $0x00000008
+	JL           sigmoid32AVX512_done
+	VCVTPS2PD    (SI)(DX*4), Z9
+	VPORQ        1088(R8), Z9, Z0
+	VCMPPD       $0x12, 832(R8), Z0, K1
+	KMOVW        K1, AX
+	VMULPD       (R8), Z0, Z1
+	VCVTPD2DQ    Z1, Y2
+	VCVTDQ2PD    Y2, Z3
+	VPADDD       896(R8), Y2, Y4
+	VPCMPGTD     960(R8), Y4, Y5
+	VMOVDQU      1024(R8), Y6
+	VPCMPGTD     Y4, Y6, Y6
+	VPAND        Y5, Y6, Y5
+	VMOVMSKPS    Y5, BX
+	ANDL         AX, BX
+	CMPL         BX, $0x000000ff
+	JNE          sigmoid32AVX512_done
+	VFNMADD231PD 64(R8), Z3, Z0
+	VFNMADD231PD 128(R8), Z3, Z0
+	VMULPD       192(R8), Z0, Z0
+	VMOVUPD      256(R8), Z7
+	VFMADD213PD  320(R8), Z0, Z7
+	VFMADD213PD  384(R8), Z0, Z7
+	VFMADD213PD  448(R8), Z0, Z7
+	VFMADD213PD  512(R8), Z0, Z7
+	VFMADD213PD  576(R8), Z0, Z7
+	VFMADD213PD  640(R8), Z0, Z7
+	VFMADD213PD  704(R8), Z0, Z7
+	VMULPD       Z7, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VFMADD213PD  704(R8), Z1, Z0
+	VPMOVSXDQ    Y4, Z8
+	VPSLLQ       $0x34, Z8, Z8
+	VMULPD       Z8, Z0, Z0
+	VADDPD       704(R8), Z0, Z11
+	VCMPPD       $0x1d, 960(R8), Z9, K2
+	VBLENDMPD    704(R8), Z0, K2, Z10
+	VDIVPD       Z11, Z10, Z10
+	VCVTPD2PS    Z10, Y13
+	VMOVUPS      Y13, (DI)(DX*4)
+	ADDQ         $0x00000008, DX
+	JMP          sigmoid32AVX512_loop
+
+sigmoid32AVX512_done:
+	MOVQ DX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func tanh32AVX512(dst []float32, x []float32) int
+// Requires: AVX, AVX2, AVX512F
+TEXT ·tanh32AVX512(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LEAQ exp64consts<>+0(SB), R8
+	XORQ DX, DX
+
+tanh32AVX512_loop:
+	MOVQ         CX, AX
+	SUBQ         DX, AX
+	CMPQ         AX, $0x00000008
+	JL           tanh32AVX512_done
+	VCVTPS2PD    (SI)(DX*4), Z9
+	VPORQ        1088(R8), Z9, Z0
+	VADDPD       Z0, Z0, Z0
+	VCMPPD       $0x12, 832(R8), Z0, K1
+	KMOVW        K1, AX
+	VMULPD       (R8), Z0, Z1
+	VCVTPD2DQ    Z1, Y2
+	VCVTDQ2PD    Y2, Z3
+	VPADDD       896(R8), Y2, Y4
+	VPCMPGTD     960(R8), Y4, Y5
+	VMOVDQU      1024(R8), Y6
+	VPCMPGTD     Y4, Y6, Y6
+	VPAND        Y5, Y6, Y5
+	VMOVMSKPS    Y5, BX
+	ANDL         AX, BX
+	CMPL         BX, $0x000000ff
+	JNE          tanh32AVX512_done
+	VFNMADD231PD 64(R8), Z3, Z0
+	VFNMADD231PD 128(R8), Z3, Z0
+	VMULPD       192(R8), Z0, Z0
+	VMOVUPD      256(R8), Z7
+	VFMADD213PD  320(R8), Z0, Z7
+	VFMADD213PD  384(R8), Z0, Z7
+	VFMADD213PD  448(R8), Z0, Z7
+	VFMADD213PD  512(R8), Z0, Z7
+	VFMADD213PD  576(R8), Z0, Z7
+	VFMADD213PD  640(R8), Z0, Z7
+	VFMADD213PD  704(R8), Z0, Z7
+	VMULPD       Z7, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VMULPD       Z1, Z0, Z0
+	VADDPD       768(R8), Z0, Z1
+	VFMADD213PD  704(R8), Z1, Z0
+	VPMOVSXDQ    Y4, Z8
+	VPSLLQ       $0x34, Z8, Z8
+	VMULPD       Z8, Z0, Z0
+	VADDPD       704(R8), Z0, Z11
+	VMOVUPD      704(R8), Z10
+	VSUBPD       Z0, Z10, Z10
+	VDIVPD       Z11, Z10, Z10
+	VCMPPD       $0x11, 960(R8), Z9, K2
+	VPXORQ       1088(R8), Z10, K2, Z10
+	VCVTPD2PS    Z10, Y13
+	VMOVUPS      Y13, (DI)(DX*4)
+	ADDQ         $0x00000008, DX
+	JMP          tanh32AVX512_loop
+
+tanh32AVX512_done:
+	MOVQ DX, ret+48(FP)
+	VZEROUPPER
+	RET
+
 // func exp64AVX2(dst []float64, x []float64) int
 // Requires: AVX, AVX2, FMA3
 TEXT ·exp64AVX2(SB), NOSPLIT, $0-56
@@ -2426,6 +3271,144 @@ exp64AVX2_loop:
 	JMP          exp64AVX2_loop
 
 exp64AVX2_done:
+	MOVQ DX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func sigmoid32AVX2(dst []float32, x []float32) int
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoid32AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LEAQ exp64consts<>+0(SB), R8
+	XORQ DX, DX
+
+sigmoid32AVX2_loop:
+	MOVQ         CX, AX
+	SUBQ         DX, AX
+	CMPQ         AX, $0x00000004
+	JL           sigmoid32AVX2_done
+	VCVTPS2PD    (SI)(DX*4), Y9
+	VORPD        1088(R8), Y9, Y0
+	VCMPPD       $0x12, 832(R8), Y0, Y1
+	VMOVMSKPD    Y1, AX
+	VMULPD       (R8), Y0, Y1
+	VCVTPD2DQY   Y1, X2
+	VCVTDQ2PD    X2, Y3
+	VPADDD       896(R8), X2, X4
+	VPCMPGTD     960(R8), X4, X5
+	VMOVDQU      1024(R8), X6
+	VPCMPGTD     X4, X6, X6
+	VPAND        X5, X6, X5
+	VMOVMSKPS    X5, BX
+	ANDL         AX, BX
+	CMPL         BX, $0x0000000f
+	JNE          sigmoid32AVX2_done
+	VFNMADD231PD 64(R8), Y3, Y0
+	VFNMADD231PD 128(R8), Y3, Y0
+	VMULPD       192(R8), Y0, Y0
+	VMOVUPD      256(R8), Y7
+	VFMADD213PD  320(R8), Y0, Y7
+	VFMADD213PD  384(R8), Y0, Y7
+	VFMADD213PD  448(R8), Y0, Y7
+	VFMADD213PD  512(R8), Y0, Y7
+	VFMADD213PD  576(R8), Y0, Y7
+	VFMADD213PD  640(R8), Y0, Y7
+	VFMADD213PD  704(R8), Y0, Y7
+	VMULPD       Y7, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VFMADD213PD  704(R8), Y1, Y0
+	VPMOVSXDQ    X4, Y8
+	VPSLLQ       $0x34, Y8, Y8
+	VMULPD       Y8, Y0, Y0
+	VADDPD       704(R8), Y0, Y11
+	VCMPPD       $0x1d, 960(R8), Y9, Y12
+	VBLENDVPD    Y12, 704(R8), Y0, Y10
+	VDIVPD       Y11, Y10, Y10
+	VCVTPD2PSY   Y10, X13
+	VMOVUPS      X13, (DI)(DX*4)
+	ADDQ         $0x00000004, DX
+	JMP          sigmoid32AVX2_loop
+
+sigmoid32AVX2_done:
+	MOVQ DX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func tanh32AVX2(dst []float32, x []float32) int
+// Requires: AVX, AVX2, FMA3
+TEXT ·tanh32AVX2(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	LEAQ exp64consts<>+0(SB), R8
+	XORQ DX, DX
+
+tanh32AVX2_loop:
+	MOVQ         CX, AX
+	SUBQ         DX, AX
+	CMPQ         AX, $0x00000004
+	JL           tanh32AVX2_done
+	VCVTPS2PD    (SI)(DX*4), Y9
+	VORPD        1088(R8), Y9, Y0
+	VADDPD       Y0, Y0, Y0
+	VCMPPD       $0x12, 832(R8), Y0, Y1
+	VMOVMSKPD    Y1, AX
+	VMULPD       (R8), Y0, Y1
+	VCVTPD2DQY   Y1, X2
+	VCVTDQ2PD    X2, Y3
+	VPADDD       896(R8), X2, X4
+	VPCMPGTD     960(R8), X4, X5
+	VMOVDQU      1024(R8), X6
+	VPCMPGTD     X4, X6, X6
+	VPAND        X5, X6, X5
+	VMOVMSKPS    X5, BX
+	ANDL         AX, BX
+	CMPL         BX, $0x0000000f
+	JNE          tanh32AVX2_done
+	VFNMADD231PD 64(R8), Y3, Y0
+	VFNMADD231PD 128(R8), Y3, Y0
+	VMULPD       192(R8), Y0, Y0
+	VMOVUPD      256(R8), Y7
+	VFMADD213PD  320(R8), Y0, Y7
+	VFMADD213PD  384(R8), Y0, Y7
+	VFMADD213PD  448(R8), Y0, Y7
+	VFMADD213PD  512(R8), Y0, Y7
+	VFMADD213PD  576(R8), Y0, Y7
+	VFMADD213PD  640(R8), Y0, Y7
+	VFMADD213PD  704(R8), Y0, Y7
+	VMULPD       Y7, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VMULPD       Y1, Y0, Y0
+	VADDPD       768(R8), Y0, Y1
+	VFMADD213PD  704(R8), Y1, Y0
+	VPMOVSXDQ    X4, Y8
+	VPSLLQ       $0x34, Y8, Y8
+	VMULPD       Y8, Y0, Y0
+	VADDPD       704(R8), Y0, Y11
+	VMOVUPD      704(R8), Y10
+	VSUBPD       Y0, Y10, Y10
+	VDIVPD       Y11, Y10, Y10
+	VCMPPD       $0x11, 960(R8), Y9, Y12
+	VANDPD       1088(R8), Y12, Y12
+	VXORPD       Y12, Y10, Y10
+	VCVTPD2PSY   Y10, X13
+	VMOVUPS      X13, (DI)(DX*4)
+	ADDQ         $0x00000004, DX
+	JMP          tanh32AVX2_loop
+
+tanh32AVX2_done:
 	MOVQ DX, ret+48(FP)
 	VZEROUPPER
 	RET

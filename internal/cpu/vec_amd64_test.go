@@ -163,6 +163,15 @@ func TestVecKernelsMatchGeneric(t *testing.T) {
 				vecCase(t, "AddMul", off, [][]float32{d(), d(), d()}, func(s [][]float32) { AddMul(s[0], s[1], s[2]) })
 				vecCase(t, "Relu", off, [][]float32{d(), d()}, func(s [][]float32) { Relu(s[0], s[1]) })
 				vecCase(t, "ReluInPlace", off, [][]float32{d()}, func(s [][]float32) { Relu(s[0], s[0]) })
+				vecCase(t, "Sigmoid", off, [][]float32{d(), d()}, func(s [][]float32) { Sigmoid(s[0], s[1]) })
+				vecCase(t, "SigmoidInPlace", off, [][]float32{d()}, func(s [][]float32) { Sigmoid(s[0], s[0]) })
+				vecCase(t, "ExpTanh", off, [][]float32{d(), d()}, func(s [][]float32) { ExpTanh(s[0], s[1]) })
+				vecCase(t, "ExpTanhInPlace", off, [][]float32{d()}, func(s [][]float32) { ExpTanh(s[0], s[0]) })
+				vecCase(t, "TanhGrad", off, [][]float32{d(), d()}, func(s [][]float32) { TanhGrad(s[0], s[1]) })
+				vecCase(t, "SigmoidGrad", off, [][]float32{d(), d()}, func(s [][]float32) { SigmoidGrad(s[0], s[1]) })
+				vecCase(t, "OneMinus", off, [][]float32{d(), d()}, func(s [][]float32) { OneMinus(s[0], s[1]) })
+				vecCase(t, "HardSigmoid", off, [][]float32{d()}, func(s [][]float32) { HardSigmoid(s[0]) })
+				vecCase(t, "HardSigmoidGrad", off, [][]float32{d(), gateOutputs(rng, n)}, func(s [][]float32) { HardSigmoidGrad(s[0], s[1]) })
 				vecCase(t, "ReluBackward", off, [][]float32{d(), d(), d()}, func(s [][]float32) { ReluBackward(s[0], s[1], s[2]) })
 				vecCase(t, "Sum", off, [][]float32{d(), {0}}, func(s [][]float32) { s[1][0] = Sum(s[0]) })
 				vecCase(t, "SumSquares", off, [][]float32{d(), {0, 0}}, func(s [][]float32) {
@@ -194,6 +203,25 @@ func TestVecKernelsMatchGeneric(t *testing.T) {
 			}
 		}
 	}
+}
+
+// gateOutputs returns n values as a gate's outputs have them, many exactly
+// 0 or 1 (hard_sigmoid's flat parts), NaN among them.
+func gateOutputs(rng *rand.Rand, n int) []float32 {
+	y := make([]float32, n)
+	for i := range y {
+		switch rng.IntN(5) {
+		case 0:
+			y[i] = 0
+		case 1:
+			y[i] = 1
+		case 2:
+			y[i] = vecSpecials[rng.IntN(len(vecSpecials))]
+		default:
+			y[i] = rng.Float32()*1.2 - 0.1
+		}
+	}
+	return y
 }
 
 // TestAdamUpdateRealistic runs many Adam steps on one parameter vector with

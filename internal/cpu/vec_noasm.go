@@ -23,6 +23,15 @@ func addBias(x []float32, rows int, bias []float32) { addBiasGeneric(x, rows, bi
 func sumRows(dst, x []float32, rows int)            { sumRowsGeneric(dst, x, rows) }
 func sum32(x []float32, acc *[32]float64)           { sum32Generic(x, acc) }
 func sumSq32(x []float32, acc *[32]float64)         { sumSq32Generic(x, acc) }
+func tanhGrad(g, y []float32)                       { tanhGradGeneric(g, y) }
+func sigmoidGrad(g, y []float32)                    { sigmoidGradGeneric(g, y) }
+func hardSigmoid(x []float32)                       { hardSigmoidGeneric(x) }
+func hardSigmoidGrad(g, y []float32)                { hardSigmoidGradGeneric(g, y) }
+func oneMinus(dst, x []float32)                     { oneMinusGeneric(dst, x) }
 
 // exp64 leaves all of Exp64 to expScalar.
 func exp64(dst, x []float64) int { return 0 }
+
+// sigmoid32 and tanh32 leave all of Sigmoid and Tanh to Go.
+func sigmoid32(dst, x []float32) int { return 0 }
+func tanh32(dst, x []float32) int    { return 0 }

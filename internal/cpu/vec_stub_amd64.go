@@ -69,6 +69,31 @@ func sum32AVX512(x []float32, acc *float64)
 //go:noescape
 func sumSq32AVX512(x []float32, acc *float64)
 
+// tanhGradAVX512 sets g[i] *= 1 − y[i]·y[i], tanh's derivative through its output.
+//
+//go:noescape
+func tanhGradAVX512(g []float32, y []float32)
+
+// sigmoidGradAVX512 sets g[i] *= y[i]·(1 − y[i]), the sigmoid's derivative through its output.
+//
+//go:noescape
+func sigmoidGradAVX512(g []float32, y []float32)
+
+// hardSigmoidAVX512 sets x[i] = min(max(0.2·x[i] + 0.5, 0), 1), Keras's hard_sigmoid; NaN stays NaN.
+//
+//go:noescape
+func hardSigmoidAVX512(x []float32)
+
+// hardSigmoidGradAVX512 sets g[i] *= 0.2 where 0 < y[i] < 1 and g[i] = 0 elsewhere, hard_sigmoid's derivative through its output.
+//
+//go:noescape
+func hardSigmoidGradAVX512(g []float32, y []float32)
+
+// oneMinusAVX512 sets dst[i] = 1 − x[i].
+//
+//go:noescape
+func oneMinusAVX512(dst []float32, x []float32)
+
 // adamAVX2 applies one Adam step (see adamGeneric), with c1 = 1-b1 and c2 = 1-b2.
 //
 //go:noescape
@@ -134,14 +159,67 @@ func sum32AVX2(x []float32, acc *float64)
 //go:noescape
 func sumSq32AVX2(x []float32, acc *float64)
 
+// tanhGradAVX2 sets g[i] *= 1 − y[i]·y[i], tanh's derivative through its output.
+//
+//go:noescape
+func tanhGradAVX2(g []float32, y []float32)
+
+// sigmoidGradAVX2 sets g[i] *= y[i]·(1 − y[i]), the sigmoid's derivative through its output.
+//
+//go:noescape
+func sigmoidGradAVX2(g []float32, y []float32)
+
+// hardSigmoidAVX2 sets x[i] = min(max(0.2·x[i] + 0.5, 0), 1), Keras's hard_sigmoid; NaN stays NaN.
+//
+//go:noescape
+func hardSigmoidAVX2(x []float32)
+
+// hardSigmoidGradAVX2 sets g[i] *= 0.2 where 0 < y[i] < 1 and g[i] = 0 elsewhere, hard_sigmoid's derivative through its output.
+//
+//go:noescape
+func hardSigmoidGradAVX2(g []float32, y []float32)
+
+// oneMinusAVX2 sets dst[i] = 1 − x[i].
+//
+//go:noescape
+func oneMinusAVX2(dst []float32, x []float32)
+
 // exp64AVX512 computes dst[i] = e^x[i] over whole vectors of x, stopping at the tail
 // or before the first vector with a lane off the fast path; it returns the count done.
 //
 //go:noescape
 func exp64AVX512(dst []float64, x []float64) int
 
+// sigmoid32AVX512 computes dst[i] = 1/(1+e^−x[i]) in float64 over whole vectors of x,
+// stopping at the tail or before the first vector with a lane off the exponential's fast path;
+// it returns the count done.
+//
+//go:noescape
+func sigmoid32AVX512(dst []float32, x []float32) int
+
+// tanh32AVX512 computes dst[i] = tanh(x[i]) as sign·(1−e)/(1+e), e = e^(−2|x[i]|) in float64 over whole vectors of x,
+// stopping at the tail or before the first vector with a lane off the exponential's fast path;
+// it returns the count done.
+//
+//go:noescape
+func tanh32AVX512(dst []float32, x []float32) int
+
 // exp64AVX2 computes dst[i] = e^x[i] over whole vectors of x, stopping at the tail
 // or before the first vector with a lane off the fast path; it returns the count done.
 //
 //go:noescape
 func exp64AVX2(dst []float64, x []float64) int
+
+// sigmoid32AVX2 computes dst[i] = 1/(1+e^−x[i]) in float64 over whole vectors of x,
+// stopping at the tail or before the first vector with a lane off the exponential's fast path;
+// it returns the count done.
+//
+//go:noescape
+func sigmoid32AVX2(dst []float32, x []float32) int
+
+// tanh32AVX2 computes dst[i] = tanh(x[i]) as sign·(1−e)/(1+e), e = e^(−2|x[i]|) in float64 over whole vectors of x,
+// stopping at the tail or before the first vector with a lane off the exponential's fast path;
+// it returns the count done.
+//
+//go:noescape
+func tanh32AVX2(dst []float32, x []float32) int

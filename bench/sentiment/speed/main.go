@@ -2,7 +2,7 @@
 // IMDB's shapes (25,000 sequences of the notebook's length; random token
 // ids), the neurona side of bench/sentiment/speed.sh.
 //
-//	go run ./bench/sentiment/speed [-batches N] [-sigmoid] NAME...
+//	go run ./bench/sentiment/speed [-batches N] [-sigmoid] [-cpuprofile F] NAME...
 //
 // It trains N batches of the book's batch size (after one warm-up batch)
 // and prints, per network, one JSON line with the seconds per batch and
@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"time"
 
 	"github.com/neurona/neurona/examples"
@@ -29,10 +30,23 @@ import (
 
 const imdbTrain = 25000
 
+// cpuProfile, if set, receives the CPU profile of the timed batches.
+var cpuProfile *os.File
+
 func main() {
 	batches := flag.Int("batches", 20, "timed batches per network")
 	sigmoid := flag.Bool("sigmoid", false, "recurrent_activation sigmoid instead of the book's hard_sigmoid")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the timed batches to this file")
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "speed:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		cpuProfile = f
+	}
 	for _, name := range flag.Args() {
 		if err := run(name, *batches, *sigmoid); err != nil {
 			fmt.Fprintln(os.Stderr, "speed:", name+":", err)
@@ -94,11 +108,20 @@ func run(name string, batches int, sigmoid bool) error {
 		return err
 	}
 	tx, ty := xs(bs, n)
+	if cpuProfile != nil {
+		if err := pprof.StartCPUProfile(cpuProfile); err != nil {
+			return err
+		}
+	}
 	t0 := time.Now()
-	if _, err := m.Fit(context.Background(), tx, ty, models.FitConfig{BatchSize: bs, Epochs: 1, Seed: 1}); err != nil {
+	_, err = m.Fit(context.Background(), tx, ty, models.FitConfig{BatchSize: bs, Epochs: 1, Seed: 1})
+	per := time.Since(t0).Seconds() / float64(batches)
+	if cpuProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		return err
 	}
-	per := time.Since(t0).Seconds() / float64(batches)
 	act := "hard_sigmoid"
 	if sigmoid {
 		act = "sigmoid"

@@ -33,6 +33,7 @@ func main() {
 		}
 		DATA(4*i, U32(v))
 	}
+	gateConsts()
 	for _, s := range []*isa{avx512, avx2} {
 		genAdam(s)
 		genRelu(s)
@@ -47,10 +48,18 @@ func main() {
 		genSumRows(s)
 		genSum32(s, false)
 		genSum32(s, true)
+		genTanhGrad(s)
+		genSigmoidGrad(s)
+		genHardSigmoid(s)
+		genHardSigmoidGrad(s)
+		genOneMinus(s)
 	}
 	expConsts()
-	genExp64(avx512)
-	genExp64(avx2)
+	for _, s := range []*isa{avx512, avx2} {
+		genExp64(s)
+		genSquash(s, false)
+		genSquash(s, true)
+	}
 	Generate()
 }
 
