@@ -167,13 +167,18 @@ type rnnDims struct {
 	// dropout DX (b,t,d) after them; with a mask, the masked rows' dh and
 	// dc (b,u each) after them; with recurrent dropout two (b,u) buffers
 	// at the end.
-	// then Uᵀ (gu,u), transposed once per backward pass for the per-step
-	// dh GEMMs; and last, without recurrent dropout, HP (b·t, u) the state
+	// then Uᵀ packed once per backward pass for the per-step dh GEMMs
+	// (cpu.PackB; for the reset-before GRU U_zrᵀ and U_hᵀ apart, utLen
+	// floats); and last, without recurrent dropout, HP (b·t, u) the state
 	// before each input step, gathered for dU's one GEMM over all steps.
 	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, hmOff, utOff, hpOff, bwdLen int
+	utLen                                                                    int
+	// fwdPack is the length of the forward pass's packed U (the same
+	// blocks untransposed), 0 with recurrent dropout.
+	fwdPack int
 }
 
-func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked, recMasked bool) rnnDims {
+func newRNNDims(cell RNNCell, resetAfter bool, b, t, d, u int, masked, seqMasked, recMasked bool) rnnDims {
 	g := cell.gates()
 	r := rnnDims{b: b, t: t, d: d, u: u, g: g}
 	gu := g * u
@@ -216,7 +221,18 @@ func newRNNDims(cell RNNCell, b, t, d, u int, masked, seqMasked, recMasked bool)
 	if recMasked {
 		r.utOff += 2 * b * u
 	}
-	r.hpOff = r.utOff + gu*u
+	if cell == GRUCell && !resetAfter {
+		r.utLen = cpu.PackedBLen(2*u, u) + cpu.PackedBLen(u, u)
+		if !recMasked {
+			r.fwdPack = cpu.PackedBLen(u, 2*u) + cpu.PackedBLen(u, u)
+		}
+	} else {
+		r.utLen = cpu.PackedBLen(gu, u)
+		if !recMasked {
+			r.fwdPack = cpu.PackedBLen(u, gu)
+		}
+	}
+	r.hpOff = r.utOff + r.utLen
 	r.bwdLen = r.hpOff
 	if !recMasked {
 		r.bwdLen += b * t * u
@@ -321,7 +337,7 @@ func (tp *Tape) rnn(x, w, u, b *Var, o RNNOptions, states bool) (*Var, *tensor.T
 	if o.Mask != nil && (o.Mask.Dims() != 2 || o.Mask.Shape[0] != bs || o.Mask.Shape[1] != ts) {
 		panic(fmt.Sprintf("autograd: RNN (%v): mask of shape %v for input %v", o.Cell, o.Mask.Shape, x.Value.Shape))
 	}
-	r := newRNNDims(o.Cell, bs, ts, d, units, masked, o.Mask != nil, recMasked)
+	r := newRNNDims(o.Cell, resetAfter, bs, ts, d, units, masked, o.Mask != nil, recMasked)
 	var shape [3]int
 	outShape := shape[:2]
 	shape[0], shape[1] = bs, units
@@ -377,7 +393,11 @@ func (tp *Tape) rnn(x, w, u, b *Var, o RNNOptions, states bool) (*Var, *tensor.T
 		}
 		hm = tp.Scratch(bs * units).Data
 	}
-	rnnForward(&r, o, x.Value.Data, w.Value.Data, u.Value.Data, biasData(b), save.Data, tmp.Data, out.Value.Data, hm)
+	var pack []float32
+	if r.fwdPack > 0 {
+		pack = tp.Scratch(r.fwdPack).Data
+	}
+	rnnForward(&r, o, x.Value.Data, w.Value.Data, u.Value.Data, biasData(b), save.Data, tmp.Data, out.Value.Data, hm, pack)
 	if nd != nil {
 		nd.ints = [4]int{int(o.Cell), int(o.Activation), int(o.RecurrentActivation), 0}
 		if o.ReturnSequences {
@@ -458,7 +478,27 @@ func rnnRecMaskedGrads(dh, dU, uw, d []float32, ldD int, hp []float32, ldH int, 
 
 var rnnGates = [4]int{0, 1, 2, 3}
 
-func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []float32) {
+// rnnPackU packs U's blocks for the per-step GEMMs h·U (untransposed) or
+// dz·Uᵀ (transposed) into buf: all of U (u×gu), or for the reset-before GRU
+// U_zr (the first 2u columns) and U_h apart.
+func rnnPackU(buf []float32, transposed, split bool, uw []float32, u, gu int) (all, zr, h cpu.PackedB) {
+	pack := func(buf []float32, col, cols int) cpu.PackedB {
+		if transposed {
+			return cpu.PackB(buf, true, cols, u, uw[col:], gu)
+		}
+		return cpu.PackB(buf, false, u, cols, uw[col:], gu)
+	}
+	if !split {
+		return pack(buf, 0, gu), cpu.PackedB{}, cpu.PackedB{}
+	}
+	n := cpu.PackedBLen(u, 2*u)
+	if transposed {
+		n = cpu.PackedBLen(2*u, u)
+	}
+	return cpu.PackedB{}, pack(buf, 0, 2*u), pack(buf[n:], 2*u, u)
+}
+
+func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm, pack []float32) {
 	bs, ts, d, u := r.b, r.t, r.d, r.u
 	gu := r.g * u
 	ldP, ldH, ldU := ts*gu, (ts+1)*u, ts*u
@@ -501,6 +541,12 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []f
 		}
 	}
 	act, ract := o.Activation, o.RecurrentActivation
+	// Without recurrent dropout every step multiplies by the same U:
+	// packed once here, not by each step's GEMM.
+	var uAll, uZR, uH cpu.PackedB
+	if rm == nil {
+		uAll, uZR, uH = rnnPackU(pack, false, o.Cell == GRUCell && !o.ResetAfter, uw, u, gu)
+	}
 	rj := getRNNJob()
 	defer putRNNJob(rj)
 	rj.hs, rj.cs, rj.ca, rj.rs, rj.tmp, rj.rm, rj.recBias = hs, cs, ca, rs, tmp, rm, recBias
@@ -515,14 +561,14 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []f
 			if rm != nil {
 				rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:1], bs, u, gu, hm, 1)
 			} else {
-				cpu.Gemm(false, false, bs, u, u, 1, hp, ldH, uw, u, 1, pa, ldP)
+				cpu.GemmPacked(false, bs, 1, hp, ldH, uAll, 1, pa, ldP)
 			}
 			rj.run(rowSimpleFwd, bs)
 		case LSTMCell:
 			if rm != nil {
 				rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:4], bs, u, gu, hm, 1)
 			} else {
-				cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+				cpu.GemmPacked(false, bs, 1, hp, ldH, uAll, 1, pa, ldP)
 			}
 			rj.run(rowLSTMFwd, bs)
 		case GRUCell:
@@ -530,15 +576,19 @@ func rnnForward(r *rnnDims, o RNNOptions, x, w, uw, bias, save, tmp, out, hm []f
 				if rm != nil {
 					rnnRecMaskedGEMM(pa, ldP, hp, ldH, uw, rm, rnnGates[:2], bs, u, gu, hm, 1)
 				} else {
-					cpu.Gemm(false, false, bs, 2*u, u, 1, hp, ldH, uw, gu, 1, pa, ldP)
+					cpu.GemmPacked(false, bs, 1, hp, ldH, uZR, 1, pa, ldP)
 				}
 				rj.run(rowGRUResetFwd, bs)
-				cpu.Gemm(false, false, bs, u, u, 1, rs[t*u:], ldU, uw[2*u:], gu, 1, pa[2*u:], ldP)
+				if rm != nil {
+					cpu.Gemm(false, false, bs, u, u, 1, rs[t*u:], ldU, uw[2*u:], gu, 1, pa[2*u:], ldP)
+				} else {
+					cpu.GemmPacked(false, bs, 1, rs[t*u:], ldU, uH, 1, pa[2*u:], ldP)
+				}
 			} else {
 				if rm != nil {
 					rnnRecMaskedGEMM(tmp, gu, hp, ldH, uw, rm, rnnGates[:3], bs, u, gu, hm, 0)
 				} else {
-					cpu.Gemm(false, false, bs, gu, u, 1, hp, ldH, uw, gu, 0, tmp, gu)
+					cpu.GemmPacked(false, bs, 1, hp, ldH, uAll, 0, tmp, gu)
 				}
 				rj.run(rowGRUAfterFwd, bs)
 			}
@@ -587,7 +637,7 @@ func rnnBackward(nd *node) {
 		seqMask = nd.idx
 	}
 	recMasked := flags&rnnRecMasked != 0
-	r := newRNNDims(cell, bs, ts, d, u, mask != nil, seqMask != nil, recMasked)
+	r := newRNNDims(cell, resetAfter, bs, ts, d, u, mask != nil, seqMask != nil, recMasked)
 	var rm, hm, hmTmp []float32
 	if recMasked {
 		rm = nd.aux[0].Data[r.rmOff : r.rmOff+r.g*bs*u]
@@ -625,14 +675,8 @@ func rnnBackward(nd *node) {
 		clear(dh)
 		clear(dc)
 	}
-	// ut = Uᵀ, so that the per-step dh = dz·Uᵀ GEMMs read a row-major B.
-	ut := bwd[r.utOff:r.bwdLen]
-	for i := 0; i < u; i++ {
-		row := uw[i*gu : i*gu+gu]
-		for k, v := range row {
-			ut[k*u+i] = v
-		}
-	}
+	// Uᵀ packed once for the per-step dh = dz·Uᵀ GEMMs.
+	utAll, utZR, utH := rnnPackU(bwd[r.utOff:r.utOff+r.utLen], true, cell == GRUCell && !resetAfter, uw, u, gu)
 	rj := getRNNJob()
 	defer putRNNJob(rj)
 	rj.hs, rj.cs, rj.ca, rj.rs, rj.tmp, rj.rm, rj.dh, rj.dc = hs, cs, ca, rs, tmp, rm, dh, dc
@@ -676,12 +720,12 @@ func rnnBackward(nd *node) {
 			rnnZeroMasked(dz, seqMask, bs, ts, t, ldP, gu)
 			if !resetAfter {
 				// d(r·h₋) = da_h·U_hᵀ, into tmp (bs×u).
-				cpu.Gemm(false, false, bs, u, u, 1, dz[2*u:], ldP, ut[2*u*u:], u, 0, tmp, u)
+				cpu.GemmPacked(false, bs, 1, dz[2*u:], ldP, utH, 0, tmp, u)
 				rj.run(rowGRUResetBwd, bs)
 				if rm != nil {
 					rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:2], bs, u, gu, hm, hmTmp)
 				} else {
-					cpu.Gemm(false, false, bs, u, 2*u, 1, dz, ldP, ut, u, 1, dh, u)
+					cpu.GemmPacked(false, bs, 1, dz, ldP, utZR, 1, dh, u)
 				}
 				if dU != nil && rm != nil {
 					cpu.Gemm(true, false, u, u, bs, 1, rs[t*u:], ldU, dz[2*u:], ldP, 1, dU[2*u:], gu)
@@ -692,7 +736,7 @@ func rnnBackward(nd *node) {
 				if rm != nil {
 					rnnRecMaskedGrads(dh, dU, uw, tmp, gu, hp, ldH, rm, rnnGates[:3], bs, u, gu, hm, hmTmp)
 				} else {
-					cpu.Gemm(false, false, bs, u, gu, 1, tmp, gu, ut, u, 1, dh, u)
+					cpu.GemmPacked(false, bs, 1, tmp, gu, utAll, 1, dh, u)
 					if dU != nil {
 						cpu.Gemm(true, false, u, gu, bs, 1, hp, ldH, tmp, gu, 1, dU, gu)
 					}
@@ -708,7 +752,7 @@ func rnnBackward(nd *node) {
 				clear(dh)
 				rnnRecMaskedGrads(dh, dU, uw, dz, ldP, hp, ldH, rm, rnnGates[:r.g], bs, u, gu, hm, hmTmp)
 			} else {
-				cpu.Gemm(false, false, bs, u, gu, 1, dz, ldP, ut, u, 0, dh, u)
+				cpu.GemmPacked(false, bs, 1, dz, ldP, utAll, 0, dh, u)
 			}
 		}
 		if seqMask != nil {

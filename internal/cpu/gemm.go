@@ -150,17 +150,19 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	if transB {
 		br, bc = n, k
 	}
-	check := func(name string, s []float32, rows, cols, ld int) {
-		if ld < max(cols, 1) {
-			panic(fmt.Sprintf("cpu: Gemm: ld%s=%d < %d columns", name, ld, cols))
-		}
-		if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
-			panic(fmt.Sprintf("cpu: Gemm: %s has %d elements, needs %d×%d with stride %d", name, len(s), rows, cols, ld))
-		}
+	checkOperand("a", a, ar, ac, lda)
+	checkOperand("b", b, br, bc, ldb)
+	checkOperand("c", c, m, n, ldc)
+}
+
+// checkOperand panics unless s holds a rows×cols matrix with stride ld.
+func checkOperand(name string, s []float32, rows, cols, ld int) {
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("cpu: Gemm: ld%s=%d < %d columns", name, ld, cols))
 	}
-	check("a", a, ar, ac, lda)
-	check("b", b, br, bc, ldb)
-	check("c", c, m, n, ldc)
+	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("cpu: Gemm: %s has %d elements, needs %d×%d with stride %d", name, len(s), rows, cols, ld))
+	}
 }
 
 // gemmRows computes rows [r0, r1) of C.

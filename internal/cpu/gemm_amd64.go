@@ -136,8 +136,11 @@ type gemmJob struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	packA, packB   bool
-	bias           []float32 // added to each row of C at the end, if set
-	relu           bool      // then ReLU
+	// pre, if set, is B packed by PackB (panels of all k rows; b is nil):
+	// nothing is packed per call.
+	pre  []float32
+	bias []float32 // added to each row of C at the end, if set
+	relu bool      // then ReLU
 
 	rowsFn, colsFn func(lo, hi int)
 }
@@ -164,7 +167,7 @@ func getGemmJob() *gemmJob {
 }
 
 func putGemmJob(j *gemmJob) {
-	j.a, j.b, j.c, j.bias = nil, nil, nil, nil
+	j.a, j.b, j.c, j.bias, j.pre = nil, nil, nil, nil, nil
 	gemmJobs.put(j)
 }
 
@@ -199,33 +202,95 @@ const (
 // gemmFast runs Gemm on the assembly kernels and reports whether it did.
 // k > 0, alpha != 0 and m, n > 0.
 func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bias []float32, relu bool) bool {
-	g := gemmAsm
+	g := gemmArchFor(n)
 	if g == nil {
 		return false
-	}
-	if g.narrow != nil && n <= g.narrow.nr && !gemmForce.set {
-		g = g.narrow
 	}
 	j := getGemmJob()
 	*j = gemmJob{g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, bias: bias, relu: relu, rowsFn: j.rowsFn, colsFn: j.colsFn}
-
 	mTiles := (m + g.mr - 1) / g.mr
-	nPanels := (n + g.nr - 1) / g.nr
 	// Packing costs a pass over the operand. It is needed to transpose B,
 	// and it pays when the data is used often or when reading it in place
 	// would touch too many pages (a kc×nr panel of B read in place spans kc
 	// rows of ldb floats). Otherwise the kernels read A and B in place,
 	// except for partial tiles and panels.
-	j.packA = !transA && nPanels > 32
 	j.packB = transB || (mTiles > 4 && ldb >= 1024)
+	j.run()
+	return true
+}
+
+// gemmArchFor returns the kernels for a C of n columns, nil without any.
+func gemmArchFor(n int) *gemmArch {
+	g := gemmAsm
+	if g != nil && g.narrow != nil && n <= g.narrow.nr && !gemmForce.set {
+		g = g.narrow
+	}
+	return g
+}
+
+// packedBPanel returns the panel width PackB packs for: the nr of the
+// kernels a Gemm with n columns runs, 0 without kernels.
+func packedBPanel(n int) int {
+	if g := gemmArchFor(n); g != nil {
+		return g.nr
+	}
+	return 0
+}
+
+// PackedBLen returns the floats PackB needs for a k×n op(B).
+func PackedBLen(k, n int) int {
+	if nr := packedBPanel(n); nr > 0 {
+		return (n + nr - 1) / nr * nr * k
+	}
+	return k * n
+}
+
+// packPanels packs op(B) for PackB: panel q holds columns [q·nr, q·nr+nr)
+// of all k rows, zero-padded to nr columns, and the kernels read a
+// kc-deep slice from row pc of it.
+func packPanels(dst []float32, transB bool, k, n int, b []float32, ldb, nr int) {
+	panels := (n + nr - 1) / nr
+	for q := 0; q < panels; q++ {
+		strip := dst[q*k*nr : (q+1)*k*nr]
+		j0, w := q*nr, min(nr, n-q*nr)
+		if transB {
+			transposeInto(strip, nr, b[j0*ldb:], ldb, w, k)
+		} else {
+			for p := 0; p < k; p++ {
+				copy(strip[p*nr:p*nr+w], b[p*ldb+j0:p*ldb+j0+w])
+			}
+		}
+		if w < nr {
+			for p := 0; p < k; p++ {
+				clear(strip[p*nr+w : p*nr+nr])
+			}
+		}
+	}
+}
+
+// gemmPackedFast runs GemmPacked on the kernels B was packed for.
+func gemmPackedFast(transA bool, m int, alpha float32, a []float32, lda int, b PackedB, beta float32, c []float32, ldc int) {
+	g := gemmArchFor(b.n)
+	j := getGemmJob()
+	*j = gemmJob{g: g, transA: transA, m: m, n: b.n, k: b.k, alpha: alpha, beta: beta,
+		a: a, c: c, lda: lda, ldc: ldc, pre: b.data, packB: true, rowsFn: j.rowsFn, colsFn: j.colsFn}
+	j.run()
+}
+
+// run chooses how to split the job over the workers and runs it.
+func (j *gemmJob) run() {
+	g, m, n, k := j.g, j.m, j.n, j.k
+	mTiles := (m + g.mr - 1) / g.mr
+	nPanels := (n + g.nr - 1) / g.nr
+	j.packA = !j.transA && nPanels > 32
 	// Each worker runs all the slices of its share of C, so the workers
 	// meet once per call. A split over rows of C has every worker pack all
 	// of B (when packB); a split over columns has every worker read all of A,
 	// which suits few rows, or a transposed B with at most colsM rows.
 	splitCols := m <= g.colsM && (mTiles < 4 || (j.packB && nPanels >= mTiles))
 	if f := gemmForce; f.set {
-		j.packA, j.packB = f.packA, f.packB || transB
+		j.packA, j.packB = f.packA, f.packB || j.transB || j.pre != nil
 		splitCols = f.splitCols && m <= g.colsM
 	}
 	units, fn := mTiles, j.rowsFn
@@ -239,7 +304,6 @@ func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 	}
 	ParallelFor(units, grain, fn)
 	putGemmJob(j)
-	return true
 }
 
 // slice returns the slice at columns jc and reduction index pc.
@@ -273,9 +337,11 @@ func (j *gemmJob) rows(lo, hi int) {
 	g := j.g
 	abuf := getBuf(&g.bufs.a, g.aBufLen())
 	var bbuf []float32
-	if j.packB {
+	switch {
+	case j.pre != nil:
+	case j.packB:
 		bbuf = getBuf(&g.bufs.panels, g.kc*g.nc)
-	} else {
+	default:
 		bbuf = getBuf(&g.bufs.panel1, g.kc*g.nr)
 	}
 	mcTiles := g.mc / g.mr
@@ -283,12 +349,15 @@ func (j *gemmJob) rows(lo, hi int) {
 		nc := min(g.nc, j.n-jc)
 		for pc := 0; pc < j.k; pc += g.kc {
 			s := j.slice(jc, nc, pc)
-			if j.packB {
+			switch {
+			case j.pre != nil:
+			case j.packB:
 				for jr := 0; jr < nc; jr += g.nr {
 					j.packBPanel(&s, bbuf[jr*s.kc:], jr, min(g.nr, nc-jr))
 				}
-			} else if rem := nc % g.nr; rem != 0 {
+			case nc%g.nr != 0:
 				// B is read in place except the last, narrower panel.
+				rem := nc % g.nr
 				j.packBPanel(&s, bbuf, nc-rem, rem)
 			}
 			for t0 := lo; t0 < hi; t0 += mcTiles {
@@ -310,9 +379,11 @@ func (j *gemmJob) rows(lo, hi int) {
 		}
 	}
 	putBuf(&g.bufs.a, abuf)
-	if j.packB {
+	switch {
+	case j.pre != nil:
+	case j.packB:
 		putBuf(&g.bufs.panels, bbuf)
-	} else {
+	default:
 		putBuf(&g.bufs.panel1, bbuf)
 	}
 }
@@ -330,7 +401,9 @@ func (j *gemmJob) cols(lo, hi int) {
 			w := min(g.nr, j.n-jr)
 			var b *float32
 			var brs int
-			if j.packB || w < g.nr {
+			if j.pre != nil {
+				b, brs = j.prePanel(&s, jr)
+			} else if j.packB || w < g.nr {
 				j.packBPanel(&s, bbuf, jr, w)
 				b, brs = &bbuf[0], g.nr
 			} else {
@@ -468,6 +541,9 @@ func (j *gemmJob) aTile(s *gemmSlice, buf []float32, i0, i1, i int) (rowA bool, 
 // bPanel returns the kernel's B operand for the panel at column jr of slice
 // s, from bbuf (packB, or a partial panel) or in place.
 func (j *gemmJob) bPanel(s *gemmSlice, bbuf []float32, jr, w int) (b *float32, brs int) {
+	if j.pre != nil {
+		return j.prePanel(s, jr)
+	}
 	if j.packB {
 		return &bbuf[jr*s.kc], j.g.nr
 	}
@@ -475,6 +551,13 @@ func (j *gemmJob) bPanel(s *gemmSlice, bbuf []float32, jr, w int) (b *float32, b
 		return &bbuf[0], j.g.nr
 	}
 	return &j.b[s.pc*j.ldb+s.jc+jr], j.ldb
+}
+
+// prePanel returns the kernel's B operand for the panel at column jr of
+// slice s from a B packed by PackB: kc rows from row pc of its panel.
+func (j *gemmJob) prePanel(s *gemmSlice, jr int) (b *float32, brs int) {
+	nr := j.g.nr
+	return &j.pre[((s.jc+jr)/nr*j.k+s.pc)*nr], nr
 }
 
 // gemmParallelFor is ParallelFor; tests swap it.

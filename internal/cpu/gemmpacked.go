@@ -1,0 +1,87 @@
+package cpu
+
+import "fmt"
+
+// PackedB is the B operand of Gemm packed once for many calls that share
+// it, such as a recurrent layer's per-step h·U: the calls then skip their
+// own packing of B. Its buffer is the caller's (see PackB), so packing
+// allocates nothing. A PackedB is tied to the GEMM kernels in use when it
+// was packed.
+type PackedB struct {
+	k, n int
+	// nr is the width of the packed panels, 0 when data holds B as given
+	// (transposed when transB), compacted, for the portable GEMM.
+	nr     int
+	transB bool
+	data   []float32
+}
+
+// K and N return the shape of op(B).
+func (p PackedB) K() int { return p.k }
+func (p PackedB) N() int { return p.n }
+
+// PackB packs op(B) (k×n; B itself is n×k when transB) into dst, which
+// must hold PackedBLen(k, n) floats, and returns it ready for GemmPacked.
+func PackB(dst []float32, transB bool, k, n int, b []float32, ldb int) PackedB {
+	if k <= 0 || n <= 0 {
+		panic(fmt.Sprintf("cpu: PackB: k=%d n=%d", k, n))
+	}
+	if transB {
+		checkOperand("b", b, n, k, ldb)
+	} else {
+		checkOperand("b", b, k, n, ldb)
+	}
+	if need := PackedBLen(k, n); len(dst) < need {
+		panic(fmt.Sprintf("cpu: PackB: buffer of %d floats, needs %d", len(dst), need))
+	}
+	nr := packedBPanel(n)
+	if nr == 0 {
+		// The portable GEMM reads B as given (its summation order
+		// depends on transB), compacted.
+		rows, cols := k, n
+		if transB {
+			rows, cols = n, k
+		}
+		dst = dst[:k*n]
+		for r := 0; r < rows; r++ {
+			copy(dst[r*cols:r*cols+cols], b[r*ldb:r*ldb+cols])
+		}
+		return PackedB{k: k, n: n, transB: transB, data: dst}
+	}
+	packPanels(dst, transB, k, n, b, ldb, nr)
+	return PackedB{k: k, n: n, nr: nr, data: dst[:(n+nr-1)/nr*nr*k]}
+}
+
+// GemmPacked is Gemm with a packed B: C = alpha·op(A)·B + beta·C, op(A)
+// m×k, B k×n as packed. Its results are Gemm's on the unpacked B, bit for
+// bit.
+func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b PackedB, beta float32, c []float32, ldc int) {
+	k, n := b.k, b.n
+	if b.data == nil {
+		panic("cpu: GemmPacked: B was not packed")
+	}
+	if m < 0 {
+		panic(fmt.Sprintf("cpu: GemmPacked: m=%d", m))
+	}
+	if transA {
+		checkOperand("a", a, k, m, lda)
+	} else {
+		checkOperand("a", a, m, k, lda)
+	}
+	checkOperand("c", c, m, n, ldc)
+	if m == 0 {
+		return
+	}
+	if b.nr == 0 {
+		ldb := n
+		if b.transB {
+			ldb = k
+		}
+		gemmGeneric(transA, b.transB, m, n, k, alpha, a, lda, b.data, ldb, beta, c, ldc, nil, false)
+		return
+	}
+	if packedBPanel(n) != b.nr {
+		panic("cpu: GemmPacked: B was packed for other kernels")
+	}
+	gemmPackedFast(transA, m, alpha, a, lda, b, beta, c, ldc)
+}
