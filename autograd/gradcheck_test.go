@@ -114,6 +114,13 @@ func TestGradReductions(t *testing.T) {
 	gradCheck(t, "Reshape", []*tensor.Tensor{x}, func(tp *Tape, in []*Var) *Var {
 		return tp.Sigmoid(tp.Reshape(in[0], -1, 4))
 	})
+	// A reshape's gradient is a view of its input's: x used directly, and
+	// twice through reshapes, one of them of a reshape.
+	gradCheck(t, "Reshape shared", []*tensor.Tensor{x}, func(tp *Tape, in []*Var) *Var {
+		r := tp.Reshape(in[0], 3, 4)
+		rr := tp.Reshape(r, 12)
+		return tp.Add(tp.Sum(tp.Mul(tp.Reshape(tp.Sigmoid(r), 2, 3, 2), in[0])), tp.Sum(tp.Mul(rr, rr)))
+	})
 }
 
 func TestGradMatMulBiasDense(t *testing.T) {

@@ -275,19 +275,9 @@ func (g *convGeom) globalPool(y, x []float32, idx []int32, lo, hi int) {
 			continue
 		}
 		io := idx[s*c : (s+1)*c]
-		for ch := range io {
-			io[ch] = int32(base + ch)
-		}
+		cpu.ArgmaxInit(yo, io, x[base:base+c], int32(base))
 		for p := 1; p < pix; p++ {
-			xs := x[base+p*c : base+(p+1)*c]
-			for ch, v := range xs {
-				if orderKey(v) > orderKey(x[io[ch]]) {
-					io[ch] = int32(base + p*c + ch)
-				}
-			}
-		}
-		for ch, i := range io {
-			yo[ch] = x[i]
+			argmaxInto(yo, io, x[base+p*c:base+(p+1)*c], int32(base+p*c))
 		}
 	}
 }

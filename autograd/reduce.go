@@ -1,11 +1,6 @@
 package autograd
 
-import "github.com/neurona/neurona/internal/cpu"
-
-var (
-	opSum     = register("sum", sumBackward)
-	opReshape = register("reshape", reshapeBackward)
-)
+var opSum = register("sum", sumBackward)
 
 // Sum returns the sum of all elements of x as a scalar.
 func (tp *Tape) Sum(x *Var) *Var { return tp.sumScaled(x, 1) }
@@ -65,14 +60,9 @@ func (tp *Tape) Reshape(x *Var, shape ...int) *Var {
 	rec := tp.needsGrad(x)
 	out := tp.newVar(tp.View(x.Value.Data, s...), false) // panics on a size mismatch
 	if rec {
-		out.Grad = tp.zeros(s...)
-		tp.nodes = append(tp.nodes, node{op: opReshape, out: out, in: [3]*Var{x}, nin: 1})
+		// The gradient is a view of x's too: what reaches out lands in x,
+		// with no copy and no node to replay.
+		out.Grad = tp.View(x.Grad.Data, s...)
 	}
 	return out
-}
-
-func reshapeBackward(n *node) {
-	if x := n.in[0]; x.Grad != nil {
-		cpu.Axpy(x.Grad.Data, n.out.Grad.Data, 1)
-	}
 }
