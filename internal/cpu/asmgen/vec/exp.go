@@ -131,16 +131,14 @@ func expBody(s *isa, r expRegs, c func(int) Mem, done string) {
 	VMULPD(sc, x, x)
 }
 
-// genExp64 emits exp64<ISA>(dst, x []float64) int: e^x on whole vectors
-// (8 lanes on AVX-512, 4 on AVX2+FMA) up to the tail or to the first
-// vector with a lane off the fast path (see expBody), returning the
-// elements done.
-func genExp64(s *isa) {
-	name := "exp64" + s.name
-	TEXT(name, NOSPLIT, "func(dst, x []float64) int")
+// expLoop emits a kernel name(dst, x) int over whole vectors of r.lanes
+// elements of x, stopping at the tail or when body jumps to name_done, and
+// returning the count done. body gets the pointers, the index and the
+// constants' rows.
+func expLoop(s *isa, name, sig string, doc []string, body func(dp, xp, i GPPhysical, c func(int) Mem, r expRegs)) {
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
-	Doc(name+" computes dst[i] = e^x[i] over whole vectors of x, stopping at the tail",
-		"or before the first vector with a lane off the fast path; it returns the count done.")
+	Doc(doc...)
 	dp, xp, n, i := RDI, RSI, RCX, RDX
 	Load(Param("dst").Base(), dp)
 	Load(Param("x").Base(), xp)
@@ -154,9 +152,7 @@ func genExp64(s *isa) {
 	SUBQ(i, RAX)
 	CMPQ(RAX, U32(r.lanes))
 	JL(LabelRef(name + "_done"))
-	VMOVUPD(Mem{Base: xp, Index: i, Scale: 8}, r.x)
-	expBody(s, r, c, name+"_done")
-	VMOVUPD(r.x, Mem{Base: dp, Index: i, Scale: 8})
+	body(dp, xp, i, c, r)
 	ADDQ(U32(r.lanes), i)
 	JMP(LabelRef(name + "_loop"))
 	Label(name + "_done")
@@ -165,11 +161,27 @@ func genExp64(s *isa) {
 	RET()
 }
 
+// genExp64 emits exp64<ISA>(dst, x []float64) int: e^x on whole vectors
+// (8 lanes on AVX-512, 4 on AVX2+FMA) up to the tail or to the first
+// vector with a lane off the fast path (see expBody), returning the
+// elements done.
+func genExp64(s *isa) {
+	name := "exp64" + s.name
+	expLoop(s, name, "func(dst, x []float64) int", []string{
+		name + " computes dst[i] = e^x[i] over whole vectors of x, stopping at the tail",
+		"or before the first vector with a lane off the fast path; it returns the count done."},
+		func(dp, xp, i GPPhysical, c func(int) Mem, r expRegs) {
+			VMOVUPD(Mem{Base: xp, Index: i, Scale: 8}, r.x)
+			expBody(s, r, c, name+"_done")
+			VMOVUPD(r.x, Mem{Base: dp, Index: i, Scale: 8})
+		})
+}
+
 // genSquash emits sigmoid32<ISA> or tanh32<ISA>(dst, x []float32) int:
 // each float32 lane widened to float64, e = e^(−|x|) (sigmoid) or
 // e^(−2|x|) (tanh) by expBody, then 1/(1+e) for x ≥ 0 and e/(1+e) below
 // (sigmoid), or (1−e)/(1+e) negated for x < 0 (tanh), rounded to float32:
-// what Sigmoid's and Tanh's Go references compute, lane by lane. Like
+// what Sigmoid's and ExpTanh's Go references compute, lane by lane. Like
 // exp64 it stops at the tail or before a vector with a lane off the
 // exponential's fast path and returns the count done.
 func genSquash(s *isa, tanh bool) {
@@ -178,75 +190,57 @@ func genSquash(s *isa, tanh bool) {
 	if tanh {
 		name, what = "tanh32"+s.name, "dst[i] = tanh(x[i]) as sign·(1−e)/(1+e), e = e^(−2|x[i]|)"
 	}
-	TEXT(name, NOSPLIT, "func(dst, x []float32) int")
-	Pragma("noescape")
-	Doc(name+" computes "+what+" in float64 over whole vectors of x,",
-		"stopping at the tail or before the first vector with a lane off the exponential's fast path;",
-		"it returns the count done.")
-	dp, xp, n, i := RDI, RSI, RCX, RDX
-	Load(Param("dst").Base(), dp)
-	Load(Param("x").Base(), xp)
-	Load(Param("x").Len(), n)
-	LEAQ(expTable, R8)
-	c := func(row int) Mem { return Mem{Base: R8, Disp: 64 * row} }
-	r := expRegsFor(s)
 	v, num, den, sel := Z9, Z10, Z11, Z12
 	var half VecPhysical = Y13
 	if !s.avx512 {
 		v, num, den, sel, half = Y9, Y10, Y11, Y12, X13
 	}
-	XORQ(i, i)
-	Label(name + "_loop")
-	MOVQ(n, RAX)
-	SUBQ(i, RAX)
-	CMPQ(RAX, U32(r.lanes))
-	JL(LabelRef(name + "_done"))
-	VCVTPS2PD(Mem{Base: xp, Index: i, Scale: 4}, v)
-	// x = −|v|, doubled for tanh (exact).
-	if s.avx512 {
-		VPORQ(c(eSign), v, r.x) // VORPD on zmm would need AVX512DQ
-	} else {
-		VORPD(c(eSign), v, r.x)
-	}
-	if tanh {
-		VADDPD(r.x, r.x, r.x)
-	}
-	expBody(s, r, c, name+"_done")
-	VADDPD(c(ePoly+7), r.x, den) // 1 + e
-	switch {
-	case tanh:
-		VMOVUPD(c(ePoly+7), num)
-		VSUBPD(r.x, num, num) // 1 − e
-		VDIVPD(den, num, num)
-		// negate the lanes with v < 0 (ordered, so −0 keeps +0's result)
-		if s.avx512 {
-			VCMPPD(U8(0x11), c(eZero), v, K2)
-			VPXORQ(c(eSign), num, K2, num)
-		} else {
-			VCMPPD(U8(0x11), c(eZero), v, sel)
-			VANDPD(c(eSign), sel, sel)
-			VXORPD(sel, num, num)
-		}
-	case s.avx512:
-		// numerator 1 where v ≥ 0, e elsewhere
-		VCMPPD(U8(0x1d), c(eZero), v, K2)
-		VBLENDMPD(c(ePoly+7), r.x, K2, num)
-		VDIVPD(den, num, num)
-	default:
-		VCMPPD(U8(0x1d), c(eZero), v, sel)
-		VBLENDVPD(sel, c(ePoly+7), r.x, num)
-		VDIVPD(den, num, num)
-	}
-	if s.avx512 {
-		VCVTPD2PS(num, half)
-	} else {
-		VCVTPD2PSY(num, half)
-	}
-	VMOVUPS(half, Mem{Base: dp, Index: i, Scale: 4})
-	ADDQ(U32(r.lanes), i)
-	JMP(LabelRef(name + "_loop"))
-	Label(name + "_done")
-	Store(i, ReturnIndex(0))
-	VZEROUPPER()
-	RET()
+	expLoop(s, name, "func(dst, x []float32) int", []string{
+		name + " computes " + what + " in float64 over whole vectors of x,",
+		"stopping at the tail or before the first vector with a lane off the exponential's fast path;",
+		"it returns the count done."},
+		func(dp, xp, i GPPhysical, c func(int) Mem, r expRegs) {
+			VCVTPS2PD(Mem{Base: xp, Index: i, Scale: 4}, v)
+			// x = −|v|, doubled for tanh (exact).
+			if s.avx512 {
+				VPORQ(c(eSign), v, r.x) // VORPD on zmm would need AVX512DQ
+			} else {
+				VORPD(c(eSign), v, r.x)
+			}
+			if tanh {
+				VADDPD(r.x, r.x, r.x)
+			}
+			expBody(s, r, c, name+"_done")
+			VADDPD(c(ePoly+7), r.x, den) // 1 + e
+			switch {
+			case tanh:
+				VMOVUPD(c(ePoly+7), num)
+				VSUBPD(r.x, num, num) // 1 − e
+				VDIVPD(den, num, num)
+				// negate the lanes with v < 0 (ordered, so −0 keeps +0's result)
+				if s.avx512 {
+					VCMPPD(U8(0x11), c(eZero), v, K2)
+					VPXORQ(c(eSign), num, K2, num)
+				} else {
+					VCMPPD(U8(0x11), c(eZero), v, sel)
+					VANDPD(c(eSign), sel, sel)
+					VXORPD(sel, num, num)
+				}
+			case s.avx512:
+				// numerator 1 where v ≥ 0, e elsewhere
+				VCMPPD(U8(0x1d), c(eZero), v, K2)
+				VBLENDMPD(c(ePoly+7), r.x, K2, num)
+				VDIVPD(den, num, num)
+			default:
+				VCMPPD(U8(0x1d), c(eZero), v, sel)
+				VBLENDVPD(sel, c(ePoly+7), r.x, num)
+				VDIVPD(den, num, num)
+			}
+			if s.avx512 {
+				VCVTPD2PS(num, half)
+			} else {
+				VCVTPD2PSY(num, half)
+			}
+			VMOVUPS(half, Mem{Base: dp, Index: i, Scale: 4})
+		})
 }
