@@ -169,8 +169,9 @@ type rnnDims struct {
 	// at the end.
 	// then Uᵀ packed once per backward pass for the per-step dh GEMMs
 	// (cpu.PackB; for the reset-before GRU U_zrᵀ and U_hᵀ apart, utLen
-	// floats); and last, without recurrent dropout, HP (b·t, u) the state
-	// before each input step, gathered for dU's one GEMM over all steps.
+	// floats); and last, without recurrent dropout (nor reset-after), HP
+	// (b·t, u) the state before each input step, gathered for dU's one GEMM
+	// over all steps.
 	dzOff, dhOff, dcOff, tmpOff, dxOff, keepOff, hmOff, utOff, hpOff, bwdLen int
 	utLen                                                                    int
 	// fwdPack is the length of the forward pass's packed U (the same
@@ -234,7 +235,7 @@ func newRNNDims(cell RNNCell, resetAfter bool, b, t, d, u int, masked, seqMasked
 	}
 	r.hpOff = r.utOff + r.utLen
 	r.bwdLen = r.hpOff
-	if !recMasked {
+	if !recMasked && !(cell == GRUCell && resetAfter) {
 		r.bwdLen += b * t * u
 	}
 	return r
@@ -675,8 +676,13 @@ func rnnBackward(nd *node) {
 		clear(dh)
 		clear(dc)
 	}
-	// Uᵀ packed once for the per-step dh = dz·Uᵀ GEMMs.
-	utAll, utZR, utH := rnnPackU(bwd[r.utOff:r.utOff+r.utLen], true, cell == GRUCell && !resetAfter, uw, u, gu)
+	// Uᵀ packed once for the per-step dh = dz·Uᵀ GEMMs; with recurrent
+	// dropout only the reset-before GRU's d(r·h₋) GEMM reads it.
+	split := cell == GRUCell && !resetAfter
+	var utAll, utZR, utH cpu.PackedB
+	if rm == nil || split {
+		utAll, utZR, utH = rnnPackU(bwd[r.utOff:r.utOff+r.utLen], true, split, uw, u, gu)
+	}
 	rj := getRNNJob()
 	defer putRNNJob(rj)
 	rj.hs, rj.cs, rj.ca, rj.rs, rj.tmp, rj.rm, rj.dh, rj.dc = hs, cs, ca, rs, tmp, rm, dh, dc

@@ -11,7 +11,7 @@ func gemmFast(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 // GemmKernel names the GEMM implementation in use.
 func GemmKernel() string { return "generic" }
 
-// packedBPanel is 0: B is packed row-major for the portable GEMM.
+// packedBPanel is 0: PackB keeps B as given for the portable GEMM.
 func packedBPanel(n int) int { return 0 }
 
 // PackedBLen returns the floats PackB needs for a k×n op(B).

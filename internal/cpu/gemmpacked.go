@@ -16,10 +16,6 @@ type PackedB struct {
 	data   []float32
 }
 
-// K and N return the shape of op(B).
-func (p PackedB) K() int { return p.k }
-func (p PackedB) N() int { return p.n }
-
 // PackB packs op(B) (k×n; B itself is n×k when transB) into dst, which
 // must hold PackedBLen(k, n) floats, and returns it ready for GemmPacked.
 func PackB(dst []float32, transB bool, k, n int, b []float32, ldb int) PackedB {
@@ -53,8 +49,8 @@ func PackB(dst []float32, transB bool, k, n int, b []float32, ldb int) PackedB {
 }
 
 // GemmPacked is Gemm with a packed B: C = alpha·op(A)·B + beta·C, op(A)
-// m×k, B k×n as packed. Its results are Gemm's on the unpacked B, bit for
-// bit.
+// m×k, B k×n as packed. For alpha ≠ 0 its results are Gemm's on the
+// unpacked B, bit for bit (Gemm's alpha = 0 shortcut is not taken).
 func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b PackedB, beta float32, c []float32, ldc int) {
 	k, n := b.k, b.n
 	if b.data == nil {
