@@ -124,33 +124,37 @@ func (g *convGeom) chunk(out int) int {
 // padding.
 func (g *convGeom) im2col(cols, x []float32, lo, hi int) {
 	K, ohw, img := g.k(), g.outPix(), g.inImg()
-	c, seg, rowLen := g.c, g.kw*g.c, g.w*g.c
 	for r := lo; r < hi; r++ {
-		s, p := r/ohw, r%ohw
-		oy, ox := p/g.ow, p%g.ow
-		iy0, ix0 := oy*g.sh-g.padT, ox*g.sw-g.padL
-		dst := cols[r*K : (r+1)*K]
-		src := x[s*img : (s+1)*img]
-		inside := ix0 >= 0 && ix0+g.kw <= g.w
-		for ky := range g.kh {
-			d := dst[ky*seg : (ky+1)*seg]
-			iy := iy0 + ky
-			if iy < 0 || iy >= g.h {
-				clear(d)
-				continue
-			}
-			row := src[iy*rowLen : (iy+1)*rowLen]
-			if inside {
-				copySmall(d, row[ix0*c:ix0*c+seg])
-				continue
-			}
-			for kx := range g.kw {
-				dd := d[kx*c : (kx+1)*c]
-				if ix := ix0 + kx; ix < 0 || ix >= g.w {
-					clear(dd)
-				} else {
-					copySmall(dd, row[ix*c:(ix+1)*c])
-				}
+		s := r / ohw
+		g.im2colRow(cols[r*K:(r+1)*K], x[s*img:(s+1)*img], r%ohw)
+	}
+}
+
+// im2colRow writes into dst the window of the image src at output
+// position p: one row of the im2col matrix.
+func (g *convGeom) im2colRow(dst, src []float32, p int) {
+	c, seg, rowLen := g.c, g.kw*g.c, g.w*g.c
+	oy, ox := p/g.ow, p%g.ow
+	iy0, ix0 := oy*g.sh-g.padT, ox*g.sw-g.padL
+	inside := ix0 >= 0 && ix0+g.kw <= g.w
+	for ky := range g.kh {
+		d := dst[ky*seg : (ky+1)*seg]
+		iy := iy0 + ky
+		if iy < 0 || iy >= g.h {
+			clear(d)
+			continue
+		}
+		row := src[iy*rowLen : (iy+1)*rowLen]
+		if inside {
+			copySmall(d, row[ix0*c:ix0*c+seg])
+			continue
+		}
+		for kx := range g.kw {
+			dd := d[kx*c : (kx+1)*c]
+			if ix := ix0 + kx; ix < 0 || ix >= g.w {
+				clear(dd)
+			} else {
+				copySmall(dd, row[ix*c:(ix+1)*c])
 			}
 		}
 	}
@@ -160,31 +164,36 @@ func (g *convGeom) im2col(cols, x []float32, lo, hi int) {
 // samples [lo, hi) of the chunk: the adjoint of im2col.
 func (g *convGeom) col2im(dx, cols []float32, lo, hi int) {
 	K, ohw, img := g.k(), g.outPix(), g.inImg()
-	c, seg, rowLen := g.c, g.kw*g.c, g.w*g.c
 	for s := lo; s < hi; s++ {
 		dst := dx[s*img : (s+1)*img]
 		for p := range ohw {
 			r := s*ohw + p
-			src := cols[r*K : (r+1)*K]
-			oy, ox := p/g.ow, p%g.ow
-			iy0, ix0 := oy*g.sh-g.padT, ox*g.sw-g.padL
-			inside := ix0 >= 0 && ix0+g.kw <= g.w
-			for ky := range g.kh {
-				iy := iy0 + ky
-				if iy < 0 || iy >= g.h {
-					continue
-				}
-				sv := src[ky*seg : (ky+1)*seg]
-				row := dst[iy*rowLen : (iy+1)*rowLen]
-				if inside {
-					addTo(row[ix0*c:ix0*c+seg], sv)
-					continue
-				}
-				for kx := range g.kw {
-					if ix := ix0 + kx; ix >= 0 && ix < g.w {
-						addTo(row[ix*c:(ix+1)*c], sv[kx*c:(kx+1)*c])
-					}
-				}
+			g.col2imRow(dst, cols[r*K:(r+1)*K], p)
+		}
+	}
+}
+
+// col2imRow adds src, one im2col row at output position p, back into the
+// image dst: the adjoint of im2colRow.
+func (g *convGeom) col2imRow(dst, src []float32, p int) {
+	c, seg, rowLen := g.c, g.kw*g.c, g.w*g.c
+	oy, ox := p/g.ow, p%g.ow
+	iy0, ix0 := oy*g.sh-g.padT, ox*g.sw-g.padL
+	inside := ix0 >= 0 && ix0+g.kw <= g.w
+	for ky := range g.kh {
+		iy := iy0 + ky
+		if iy < 0 || iy >= g.h {
+			continue
+		}
+		sv := src[ky*seg : (ky+1)*seg]
+		row := dst[iy*rowLen : (iy+1)*rowLen]
+		if inside {
+			addTo(row[ix0*c:ix0*c+seg], sv)
+			continue
+		}
+		for kx := range g.kw {
+			if ix := ix0 + kx; ix >= 0 && ix < g.w {
+				addTo(row[ix*c:(ix+1)*c], sv[kx*c:(kx+1)*c])
 			}
 		}
 	}
@@ -487,6 +496,9 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, padding Padding, act Activa
 	if nd != nil {
 		tp.saveForBackward(nd, strides, act, cols, per*ohw, f, b != nil)
 		nd.flag = keep
+		if act == ReLU && sparseConvGrad {
+			nd.idx = tp.IntScratch(sparseCap(per*ohw, f))
+		}
 	}
 	return out
 }
@@ -574,8 +586,23 @@ func conv2DBackward(nd *node) {
 		s1 := min(s0+per, g.n)
 		rows := (s1 - s0) * ohw
 		lo, hi := s0*ohw*f, s1*ohw*f
-		dz := j.actGradBias(nd.aux[1], nd.aux[2], nd.out.Grad.Data[lo:hi], nd.out.Value.Data[lo:hi], biasGrad(b), nd.act, f)
 		xs := x.Value.Data[s0*g.inImg() : s1*g.inImg()]
+		if nd.idx != nil {
+			var kept, dx, dw []float32
+			if nd.flag {
+				kept = cols.Data[s0*ohw*K : s1*ohw*K]
+			}
+			if x.Grad != nil {
+				dx = x.Grad.Data[s0*g.inImg() : s1*g.inImg()]
+			}
+			if w.Grad != nil {
+				dw = w.Grad.Data
+			}
+			if g.sparseBackward(nd, rows, nd.out.Grad.Data[lo:hi], nd.out.Value.Data[lo:hi], xs, kept, w.Value.Data, dx, dw, biasGrad(b)) {
+				continue
+			}
+		}
+		dz := j.actGradBias(nd.aux[1], nd.aux[2], nd.out.Grad.Data[lo:hi], nd.out.Value.Data[lo:hi], biasGrad(b), nd.act, f)
 		var c []float32
 		if cols != nil {
 			c = cols.Data

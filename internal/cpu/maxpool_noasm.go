@@ -16,3 +16,7 @@ func argmaxInitAVX512(m *float32, at *int32, x *float32, base int32, blocks int)
 }
 
 func reluGradAVX512(dz, dy, y *float32, blocks int) { panic("no assembly") }
+
+func reluGradSparseAVX512(dy, y *float32, base int32, blocks int, idx *int32, val *float32, cap int) int {
+	panic("no assembly")
+}

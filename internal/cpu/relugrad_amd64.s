@@ -29,3 +29,81 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func reluGradSparseAVX512(dy *float32, y *float32, base int32, blocks int, idx *int32, val *float32, cap int) int
+// Requires: AVX, AVX512F, POPCNT
+TEXT ·reluGradSparseAVX512(SB), NOSPLIT, $0-64
+	MOVQ         dy+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         blocks+24(FP), DX
+	MOVQ         idx+32(FP), BX
+	MOVQ         val+40(FP), SI
+	MOVQ         cap+48(FP), DI
+	MOVL         base+16(FP), R8
+	VPBROADCASTD R8, Z0
+	VPADDD       reluGradSparse_iota<>+0(SB), Z0, Z0
+	MOVL         $0x00000010, R8
+	VPBROADCASTD R8, Z1
+	MOVL         $0x7fffffff, R8
+	VPBROADCASTD R8, Z2
+	VPXORD       Z3, Z3, Z3
+	XORQ         R8, R8
+	TESTQ        DX, DX
+	JE           sparse_done
+
+sparse_loop:
+	VPTESTMD (AX), Z2, K1
+	KORTESTW K1, K1
+	JNZ      sparse_found
+
+sparse_next:
+	VPADDD Z1, Z0, Z0
+	ADDQ   $0x40, AX
+	ADDQ   $0x40, CX
+	DECQ   DX
+	JNE    sparse_loop
+
+sparse_done:
+	MOVQ R8, ret+56(FP)
+	VZEROUPPER
+	RET
+
+sparse_found:
+	VMOVDQU32   (CX), Z4
+	VPCMPGTD    Z3, Z4, K1, K2
+	KORTESTW    K2, K2
+	JZ          sparse_next
+	KMOVW       K2, R9
+	POPCNTL     R9, R9
+	ADDQ        R8, R9
+	CMPQ        R9, DI
+	JA          sparse_full
+	VMOVDQU32   (AX), Z4
+	VCOMPRESSPS Z4, K2, (SI)(R8*4)
+	VPCOMPRESSD Z0, K2, (BX)(R8*4)
+	MOVQ        R9, R8
+	JMP         sparse_next
+
+sparse_full:
+	MOVQ $-1, R8
+	MOVQ R8, ret+56(FP)
+	VZEROUPPER
+	RET
+
+DATA reluGradSparse_iota<>+0(SB)/4, $0x00000000
+DATA reluGradSparse_iota<>+4(SB)/4, $0x00000001
+DATA reluGradSparse_iota<>+8(SB)/4, $0x00000002
+DATA reluGradSparse_iota<>+12(SB)/4, $0x00000003
+DATA reluGradSparse_iota<>+16(SB)/4, $0x00000004
+DATA reluGradSparse_iota<>+20(SB)/4, $0x00000005
+DATA reluGradSparse_iota<>+24(SB)/4, $0x00000006
+DATA reluGradSparse_iota<>+28(SB)/4, $0x00000007
+DATA reluGradSparse_iota<>+32(SB)/4, $0x00000008
+DATA reluGradSparse_iota<>+36(SB)/4, $0x00000009
+DATA reluGradSparse_iota<>+40(SB)/4, $0x0000000a
+DATA reluGradSparse_iota<>+44(SB)/4, $0x0000000b
+DATA reluGradSparse_iota<>+48(SB)/4, $0x0000000c
+DATA reluGradSparse_iota<>+52(SB)/4, $0x0000000d
+DATA reluGradSparse_iota<>+56(SB)/4, $0x0000000e
+DATA reluGradSparse_iota<>+60(SB)/4, $0x0000000f
+GLOBL reluGradSparse_iota<>(SB), RODATA|NOPTR, $64

@@ -6,3 +6,8 @@ package cpu
 
 // reluGradAVX512 sets dz[i] = dy[i] where y[i]'s bits as an int32 are positive, else +0, for blocks×16 values.
 func reluGradAVX512(dz *float32, dy *float32, y *float32, blocks int)
+
+// reluGradSparseAVX512 writes the positions (base+i) and values dy[i] of the i < blocks×16 where dy[i] is not ±0 and
+// y[i]'s bits as an int32 are positive into idx and val, in order, and returns their number, or −1 (having written
+// at most cap) when there are more than cap.
+func reluGradSparseAVX512(dy *float32, y *float32, base int32, blocks int, idx *int32, val *float32, cap int) int
