@@ -142,6 +142,15 @@ func BenchmarkGemmPolicy(b *testing.B) {
 		{"fwd_128x64x64", false, false, 128, 64, 64},
 		{"fwd_8x13x32", false, false, 8, 32, 13},
 		{"fwd_8x784x128", false, false, 8, 128, 784},
+		// The book's LSTM at IMDB's shapes (batch 128, 100 steps, 64 → 256
+		// units): the all-steps dU and dW, the input projection and dx.
+		{"lstm_dU_TN_256x1024x12800", true, false, 256, 1024, 12800},
+		{"lstm_dW_TN_64x1024x12800", true, false, 64, 1024, 12800},
+		{"lstm_proj_NN_12800x1024x64", false, false, 12800, 1024, 64},
+		{"lstm_dx_NT_12800x64x1024", false, true, 12800, 64, 1024},
+		{"lstm_step_NN_128x1024x256", false, false, 128, 1024, 256},
+		{"lstm_stepback_NT_128x256x1024", false, true, 128, 256, 1024},
+		{"conv1d_fwd_NN_9154x256x192", false, false, 9154, 256, 192},
 	} {
 		for _, p := range gemmPolicies("avx512") {
 			b.Run(s.name+"/"+p, func(b *testing.B) {
@@ -189,6 +198,34 @@ func TestGemmAVX2MatchesAVX512(t *testing.T) {
 					t.Fatalf("%v trans %v: element %d: avx512 %v, avx2 %v", sz, tr, i, c512[i], c2[i])
 				}
 			}
+		}
+	}
+}
+
+// BenchmarkGemmPackedPolicy measures the recurrent layers' per-step
+// products on a B packed once (PackB), as they run them: the LSTM's h·U
+// (128×1024×256) and dz·Uᵀ (128×256×1024), and the GRU's (768 columns).
+func BenchmarkGemmPackedPolicy(b *testing.B) {
+	for _, s := range []struct {
+		name    string
+		m, n, k int
+	}{
+		{"lstm_hU_128x1024x256", 128, 1024, 256},
+		{"lstm_dzUt_128x256x1024", 128, 256, 1024},
+		{"gru_hU_128x768x256", 128, 768, 256},
+		{"gru_dzUt_128x256x768", 128, 256, 768},
+	} {
+		for _, p := range gemmPolicies("avx512") {
+			b.Run(s.name+"/"+p, func(b *testing.B) {
+				defer useGemmPolicy(p)()
+				rng := rand.New(rand.NewPCG(9, 10))
+				a, bm, c := randSlice(rng, s.m*s.k), randSlice(rng, s.k*s.n), randSlice(rng, s.m*s.n)
+				pb := PackB(make([]float32, PackedBLen(s.k, s.n)), false, s.k, s.n, bm, s.n)
+				for b.Loop() {
+					GemmPacked(false, s.m, 1, a, s.k, pb, 0, c, s.n)
+				}
+				b.ReportMetric(gemmFlops(s.m, s.n, s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		}
 	}
 }
