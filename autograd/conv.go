@@ -130,13 +130,20 @@ func (g *convGeom) im2col(cols, x []float32, lo, hi int) {
 	}
 }
 
+// origin returns the input position of the top-left tap of output
+// position p's window (negative or beyond the image in the padding) and
+// whether all its columns lie inside the image.
+func (g *convGeom) origin(p int) (iy0, ix0 int, inside bool) {
+	oy, ox := p/g.ow, p%g.ow
+	iy0, ix0 = oy*g.sh-g.padT, ox*g.sw-g.padL
+	return iy0, ix0, ix0 >= 0 && ix0+g.kw <= g.w
+}
+
 // im2colRow writes into dst the window of the image src at output
 // position p: one row of the im2col matrix.
 func (g *convGeom) im2colRow(dst, src []float32, p int) {
 	c, seg, rowLen := g.c, g.kw*g.c, g.w*g.c
-	oy, ox := p/g.ow, p%g.ow
-	iy0, ix0 := oy*g.sh-g.padT, ox*g.sw-g.padL
-	inside := ix0 >= 0 && ix0+g.kw <= g.w
+	iy0, ix0, inside := g.origin(p)
 	for ky := range g.kh {
 		d := dst[ky*seg : (ky+1)*seg]
 		iy := iy0 + ky
@@ -177,9 +184,7 @@ func (g *convGeom) col2im(dx, cols []float32, lo, hi int) {
 // image dst: the adjoint of im2colRow.
 func (g *convGeom) col2imRow(dst, src []float32, p int) {
 	c, seg, rowLen := g.c, g.kw*g.c, g.w*g.c
-	oy, ox := p/g.ow, p%g.ow
-	iy0, ix0 := oy*g.sh-g.padT, ox*g.sw-g.padL
-	inside := ix0 >= 0 && ix0+g.kw <= g.w
+	iy0, ix0, inside := g.origin(p)
 	for ky := range g.kh {
 		iy := iy0 + ky
 		if iy < 0 || iy >= g.h {
