@@ -21,11 +21,12 @@ import (
 // alone: for an entry (r, f) of value v, the kernel gradient's column f
 // gains v times the window of output position r, and that window's
 // gradient gains v times the kernel's column f. That is nnz·K
-// multiply-adds each instead of rows·K·f. Finding the entries (cpu.ReluGradSparse)
-// costs one read of dy, one vector test per 16 zeros; y is read and the
-// ReLU's derivative taken only where dy is not zero. The sums run in the entries' order (row by row, in
-// one goroutine), so the results do not depend on the number of workers;
-// they differ from the dense path's only by the order of the roundings.
+// multiply-adds each instead of rows·K·f. Finding the entries
+// (cpu.ReluGradSparse) costs one read of dy, one vector test per 16
+// zeros; y is read and the ReLU's derivative taken only where dy is not
+// zero. The sums run in the entries' order (row by row, in one goroutine),
+// so the results do not depend on the number of workers; they differ from
+// the dense path's only by the order of the roundings.
 //
 // The path is taken for ReLU convolutions on the im2col route (not the
 // Winograd ones), which keep a dz buffer in their node: it holds the
