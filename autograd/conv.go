@@ -452,6 +452,9 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, padding Padding, act Activa
 	K, ohw := g.k(), g.outPix()
 	per := g.chunk(ohw * f)
 	switch {
+	case g.taps():
+		tp.conv2DTaps(&g, nd, x, w, b, out, strides, act)
+		return out
 	case g.winograd():
 		tp.conv2DWinograd(&g, nd, x, w, b, out, strides, act, per)
 		return out
@@ -583,6 +586,9 @@ func conv2DBackward(nd *node) {
 		return
 	case convWinogradS2D:
 		conv2DBackwardWinogradS2D(nd, &g, per)
+		return
+	case convTaps:
+		conv2DBackwardTaps(nd, &g)
 		return
 	}
 	cols := nd.aux[0]

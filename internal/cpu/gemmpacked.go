@@ -81,3 +81,21 @@ func GemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b Packe
 	}
 	gemmPackedFast(transA, m, alpha, a, lda, b, beta, c, ldc)
 }
+
+// Cols returns columns [j0, j1) of the packed B as a PackedB of their own
+// that shares b's buffer, so that GEMMs on column blocks of one matrix
+// need it packed only once. It reports false, and the caller packs or
+// multiplies the block itself, where the block does not start on a panel
+// (j0 a multiple of the panel width), would run on other kernels (a
+// narrow block), or b is held for the portable GEMM.
+func (b PackedB) Cols(j0, j1 int) (PackedB, bool) {
+	if j0 < 0 || j1 > b.n || j0 >= j1 {
+		panic(fmt.Sprintf("cpu: PackedB.Cols: columns [%d, %d) of %d", j0, j1, b.n))
+	}
+	nr := b.nr
+	if nr == 0 || j0%nr != 0 || packedBPanel(j1-j0) != nr {
+		return PackedB{}, false
+	}
+	q0, q1 := j0/nr, (j1+nr-1)/nr
+	return PackedB{k: b.k, n: j1 - j0, nr: nr, transB: b.transB, data: b.data[q0*nr*b.k : q1*nr*b.k]}, true
+}
