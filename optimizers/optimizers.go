@@ -102,6 +102,23 @@ type state struct {
 	byVar  map[*autograd.Var][]*tensor.Tensor
 	nslots int
 	iter   int
+	clip   *clipJob
+}
+
+// clipJob copies a gradient into its clip buffer clamped to [−cv, cv], over
+// the workers (elementwise: the same bits at any GOMAXPROCS). It is made
+// once, with its method value.
+type clipJob struct {
+	dst, g []float32
+	cv     float32
+	fn     func(lo, hi int)
+}
+
+func (j *clipJob) run(lo, hi int) {
+	d, g, cv := j.dst[lo:hi], j.g[lo:hi], j.cv
+	for i, x := range g {
+		d[i] = min(max(x, -cv), cv)
+	}
 }
 
 // build binds vars with nslots zero slots each, keeping the slots of
@@ -183,6 +200,23 @@ func (s *state) begin(name string, clipNorm, clipValue float32) (iter int) {
 	}
 	if len(s.vars) > 0 && s.vars[0].clip == nil {
 		s.ensureClip()
+	}
+	if clipNorm <= 0 {
+		// Clip by value alone: copy and clamp in one pass over the workers.
+		if s.clip == nil {
+			s.clip = &clipJob{}
+			s.clip.fn = s.clip.run
+		}
+		j := s.clip
+		j.cv = clipValue
+		for i := range s.vars {
+			b := &s.vars[i]
+			j.dst, j.g = b.clip, b.g[:len(b.clip)]
+			cpu.ParallelFor(len(b.clip), rmspropGrain, j.fn)
+			b.g = b.clip
+		}
+		j.dst, j.g = nil, nil
+		return iter
 	}
 	for i := range s.vars {
 		b := &s.vars[i]
