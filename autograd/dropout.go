@@ -55,10 +55,7 @@ func (tp *Tape) DropoutNoise(x *Var, rate float32, noiseShape []int, rng *tensor
 		skipBefore, skipAfter = tp.splitDraws(s[0], len(mask.Data)/s[0])
 	}
 	rng.Skip(skipBefore)
-	for i := range mask.Data {
-		keep := (rng.Uint64() >> 40) - keepFrom // wraps around when dropped
-		mask.Data[i] = scale * float32(1-(keep>>63))
-	}
+	rng.DropMask(mask.Data, keepFrom, scale)
 	rng.Skip(skipAfter)
 	broadcastMul(out.Value.Data, x.Value.Data, mask, s, false)
 	if nd != nil {

@@ -154,3 +154,25 @@ func (r *RNG) TruncatedNormal(t *Tensor, mean, stddev float32) {
 		}
 	}
 }
+
+// DropMask sets dst[i] = scale where the top 24 bits of the i-th draw are
+// at least keepFrom, else 0, for the next len(dst) draws: dropout's mask
+// (a value survives when Float32() ≥ rate, that is with keepFrom =
+// ⌈rate·2²⁴⌉). It draws the same stream as len(dst) calls of Uint64, with
+// the state in registers.
+func (r *RNG) DropMask(dst []float32, keepFrom uint64, scale float32) {
+	s0, s1, s2, s3 := r.s[0], r.s[1], r.s[2], r.s[3]
+	for i := range dst {
+		result := rotl(s1*5, 7) * 9
+		t := s1 << 17
+		s2 ^= s0
+		s3 ^= s1
+		s1 ^= s2
+		s0 ^= s3
+		s2 ^= t
+		s3 = rotl(s3, 45)
+		keep := (result >> 40) - keepFrom // wraps around when dropped
+		dst[i] = scale * float32(1-(keep>>63))
+	}
+	r.s = [4]uint64{s0, s1, s2, s3}
+}

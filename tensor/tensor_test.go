@@ -691,3 +691,35 @@ func TestRNGSplit(t *testing.T) {
 		t.Errorf("Split child repeats the parent's next draw")
 	}
 }
+
+// TestRNGDropMask checks DropMask against the same draws made one Uint64
+// at a time: the same mask, bit for bit, and the same state afterwards.
+func TestRNGDropMask(t *testing.T) {
+	for _, rate := range []float64{0, 0.2, 0.5, 0.999} {
+		keepFrom := uint64(math.Ceil(rate * (1 << 24)))
+		scale := float32(1 / (1 - rate))
+		a, b := NewRNG(7), NewRNG(7)
+		got, want := make([]float32, 1001), make([]float32, 1001)
+		a.DropMask(got, keepFrom, scale)
+		kept := 0
+		for i := range want {
+			if float64(b.Float32()) >= rate {
+				want[i] = scale
+			}
+			if got[i] != 0 {
+				kept++
+			}
+		}
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("rate %v: mask[%d] = %v, want %v", rate, i, got[i], want[i])
+			}
+		}
+		if a.State() != b.State() {
+			t.Fatalf("rate %v: the state after DropMask differs from that after the same draws", rate)
+		}
+		if rate == 0.5 && (kept < 400 || kept > 600) {
+			t.Fatalf("rate 0.5: %d of 1001 kept", kept)
+		}
+	}
+}
