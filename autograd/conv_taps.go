@@ -52,6 +52,28 @@ func tapRange(o, stride, pad, k, size int) (k0, k1 int) {
 	return max(0, -base), min(k, size-base)
 }
 
+// tapPos is output position (oy, ox) in the tap-row loops: the kernel
+// rows [ky0, ky1) whose taps reach the image, the k floats of each row's
+// run of taps inside it, and the position's offset in an output image.
+type tapPos struct {
+	ky0, ky1, kx0, k, out int
+	oy, ix                int // the output row, the run's first input column
+}
+
+func (g *convGeom) tapPos(oy, ox int) tapPos {
+	ky0, ky1 := tapRange(oy, g.sh, g.padT, g.kh, g.h)
+	kx0, kx1 := tapRange(ox, g.sw, g.padL, g.kw, g.w)
+	return tapPos{ky0: ky0, ky1: ky1, kx0: kx0, k: (kx1 - kx0) * g.c, out: (oy*g.ow + ox) * g.f,
+		oy: oy, ix: ox*g.sw + kx0 - g.padL}
+}
+
+// in returns the offset in an input image of kernel row ky's run of taps.
+func (t *tapPos) in(g *convGeom, ky int) int { return ((t.oy*g.sh+ky-g.padT)*g.w + t.ix) * g.c }
+
+// kernelRow returns the first row of the kernel (as a K×f matrix) that
+// kernel row ky's run of taps multiplies.
+func (t *tapPos) kernelRow(g *convGeom, ky int) int { return (ky*g.kw + t.kx0) * g.c }
+
 // taps reports whether the convolution g runs by tap rows: enough of its
 // taps in the padding, few and wide enough GEMMs.
 func (g *convGeom) taps() bool {
@@ -77,31 +99,27 @@ func (g *convGeom) taps() bool {
 // conv2DTaps computes the Conv2D g into out by tap rows.
 func (tp *Tape) conv2DTaps(g *convGeom, nd *node, x, w, b, out *Var, strides [2]int, act Activation) {
 	xs, ws, y := x.Value.Data, w.Value.Data, out.Value.Data
-	img, ohw, c, f := g.inImg(), g.outPix(), g.c, g.f
+	img, ohw, f := g.inImg(), g.outPix(), g.f
 	var bias []float32
 	if b != nil {
 		bias = b.Value.Data
 	}
 	fused := act == Linear || act == ReLU // the last GEMM adds the bias and applies ReLU
 	for oy := range g.oh {
-		ky0, ky1 := tapRange(oy, g.sh, g.padT, g.kh, g.h)
 		for ox := range g.ow {
-			kx0, kx1 := tapRange(ox, g.sw, g.padL, g.kw, g.w)
-			yo := (oy*g.ow + ox) * f
-			ix := ox*g.sw + kx0 - g.padL
-			for ky := ky0; ky < ky1; ky++ {
-				iy := oy*g.sh + ky - g.padT
+			t := g.tapPos(oy, ox)
+			for ky := t.ky0; ky < t.ky1; ky++ {
 				beta := float32(1)
-				if ky == ky0 {
+				if ky == t.ky0 {
 					beta = 0
 				}
 				var bs []float32
 				relu := false
-				if ky == ky1-1 && fused {
+				if ky == t.ky1-1 && fused {
 					bs, relu = bias, act == ReLU
 				}
-				cpu.GemmBias(false, false, g.n, f, (kx1-kx0)*c, 1, xs[(iy*g.w+ix)*c:], img,
-					ws[(ky*g.kw+kx0)*c*f:], f, beta, y[yo:], ohw*f, bs, relu)
+				cpu.GemmBias(false, false, g.n, f, t.k, 1, xs[t.in(g, ky):], img,
+					ws[t.kernelRow(g, ky)*f:], f, beta, y[t.out:], ohw*f, bs, relu)
 			}
 		}
 	}
@@ -141,7 +159,7 @@ func tapsPackLen(g *convGeom, dx, dw bool) int {
 // conv2DBackwardTaps is the backward pass of conv2DTaps.
 func conv2DBackwardTaps(nd *node, g *convGeom) {
 	x, w, b := nd.in[0], nd.in[1], nd.in[2]
-	img, ohw, c, f, K := g.inImg(), g.outPix(), g.c, g.f, g.k()
+	img, ohw, f, K := g.inImg(), g.outPix(), g.f, g.k()
 	j := getJob(*g)
 	dz := j.actGradBias(nd.aux[1], nd.aux[2], nd.out.Grad.Data, nd.out.Value.Data, biasGrad(b), nd.act, f)
 	putJob(j)
@@ -157,20 +175,16 @@ func conv2DBackwardTaps(nd *node, g *convGeom) {
 		wt, packs = cpu.PackB(packs[:n], true, f, K, ws, f), packs[n:]
 	}
 	for oy := range g.oh {
-		ky0, ky1 := tapRange(oy, g.sh, g.padT, g.kh, g.h)
 		for ox := range g.ow {
-			kx0, kx1 := tapRange(ox, g.sw, g.padL, g.kw, g.w)
-			zo := (oy*g.ow + ox) * f
-			ix := ox*g.sw + kx0 - g.padL
-			k := (kx1 - kx0) * c
+			t := g.tapPos(oy, ox)
+			zo, k := t.out, t.k
 			// This position's dz, packed once for its kernel rows.
 			var pz cpu.PackedB
 			if w.Grad != nil {
 				pz = cpu.PackB(packs, false, g.n, f, dz[zo:], ohw*f)
 			}
-			for ky := ky0; ky < ky1; ky++ {
-				xo := ((oy*g.sh+ky-g.padT)*g.w + ix) * c
-				wo := (ky*g.kw + kx0) * c
+			for ky := t.ky0; ky < t.ky1; ky++ {
+				xo, wo := t.in(g, ky), t.kernelRow(g, ky)
 				if w.Grad != nil {
 					cpu.GemmPacked(true, k, 1, xs[xo:], img, pz, 1, w.Grad.Data[wo*f:], f)
 				}
