@@ -134,20 +134,3 @@ func TestConvSparseStepAllocatesNothing(t *testing.T) {
 		t.Errorf("a step allocates %v times, want 0", a)
 	}
 }
-
-// TestConvSparseSplitInvariant checks that the sparse path's results do
-// not depend on how the convolution's other work is split over workers.
-func TestConvSparseSplitInvariant(t *testing.T) {
-	defer func(g int) { grainFloats, serialWindowOps = g, false }(grainFloats)
-	rng := tensor.NewRNG(36)
-	cc := sparseCases[1]
-	x, w, b := randn(rng, cc.n, cc.h, cc.w, cc.c), randn(rng, cc.kh, cc.kw, cc.c, cc.f), randn(rng, cc.f)
-	seed := randn(rng, cc.n, cc.f)
-	grainFloats = 1
-	par, _ := sparseRun(t, cc, true, x, w, b, seed)
-	serialWindowOps = true
-	ser, _ := sparseRun(t, cc, true, x, w, b, seed)
-	for i := range par {
-		closeTensors(t, fmt.Sprintf("tensor %d", i), par[i], ser[i], 0)
-	}
-}

@@ -212,7 +212,7 @@ func (s *state) begin(name string, clipNorm, clipValue float32) (iter int) {
 		for i := range s.vars {
 			b := &s.vars[i]
 			j.dst, j.g = b.clip, b.g[:len(b.clip)]
-			cpu.ParallelFor(len(b.clip), rmspropGrain, j.fn)
+			cpu.ParallelFor(len(b.clip), updateGrain, j.fn)
 			b.g = b.clip
 		}
 		j.dst, j.g = nil, nil
@@ -514,8 +514,10 @@ type rmspropJob struct {
 	fn      func(lo, hi int)
 }
 
-// rmspropGrain is the fewest elements a worker takes (about 20 µs of work).
-const rmspropGrain = 1 << 14
+// updateGrain is the fewest elements a worker takes in the elementwise
+// passes over the variables (RMSprop's update, clipping by value): about
+// 20 µs of work.
+const updateGrain = 1 << 14
 
 func (j *rmspropJob) run(lo, hi int) {
 	a, g, w := j.a[lo:hi], j.g[lo:hi], j.w[lo:hi]
@@ -578,7 +580,7 @@ func (o *RMSprop) Apply() {
 	for i := range o.st.vars {
 		b := &o.st.vars[i]
 		j.a, j.g, j.w = b.slots[0].Data, b.g[:len(b.slots[0].Data)], b.v.Value.Data[:len(b.slots[0].Data)]
-		cpu.ParallelFor(len(j.a), rmspropGrain, j.fn)
+		cpu.ParallelFor(len(j.a), updateGrain, j.fn)
 	}
 	j.a, j.g, j.w = nil, nil, nil
 }
