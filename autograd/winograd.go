@@ -169,13 +169,15 @@ type winoJob struct {
 	// filter transforms
 	w    []float32
 	flip bool
-	// weight gradient: the chunk of tiles [t0, t1) in buf
-	t0, t1 int
-	buf    *winoBuf
-	fn     func(lo, hi int) // run
-	ffn    func(lo, hi int) // filter
-	tfn    func(lo, hi int) // gradTransforms
-	afn    func(lo, hi int) // filterAdjoint
+	// weight gradient: the chunk of tiles [t0, t1) in buf; skipGrad
+	// keeps buf's transformed output gradient
+	t0, t1   int
+	skipGrad bool
+	buf      *winoBuf
+	fn       func(lo, hi int) // run
+	ffn      func(lo, hi int) // filter
+	tfn      func(lo, hi int) // gradTransforms
+	afn      func(lo, hi int) // filterAdjoint
 }
 
 // winoBuf is a worker's scratch: the transformed inputs V (elems × per ×
@@ -450,6 +452,17 @@ func (g *winoGeom) wchunk() int {
 // dU_e, so the sums do not depend on the number of workers. The kernel
 // gradient is then Gᵀ dU G (winoFilterGrad).
 func winoWeightGrad(g winoGeom, x, dz, du []float32, first bool) {
+	winoWeightGrads([]winoGeom{g}, x, dz, du, 0, first)
+}
+
+// winoWeightGrads is winoWeightGrad for convolutions gs of one output
+// gradient dz that differ only in where their input tiles start (the 5×5
+// kernel's 3×3 blocks): block k adds into du[k·ue:]. The output gradient's
+// transformed tiles depend on the output tile alone, so each chunk's are
+// computed once for all the blocks; every block still adds its chunks in
+// order, so its sums are those of winoWeightGrad.
+func winoWeightGrads(gs []winoGeom, x, dz, du []float32, ue int, first bool) {
+	g := gs[0]
 	j := getWinoJob()
 	j.g, j.per = g, g.wchunk()
 	j.x, j.y = x, dz
@@ -466,25 +479,31 @@ func winoWeightGrad(g winoGeom, x, dz, du []float32, first bool) {
 	j.buf = b
 	for t0 := 0; t0 < g.tiles(); t0 += per {
 		j.t0, j.t1 = t0, min(t0+per, g.tiles())
-		if serialWindowOps {
-			j.tfn(0, winoParts)
-		} else {
-			cpu.ParallelFor(winoParts, 1, j.tfn)
-		}
 		beta := float32(1)
 		if first && t0 == 0 {
 			beta = 0
 		}
-		for e := range ne {
-			cpu.Gemm(true, false, c, f, j.t1-t0, 1, b.v[e*per*c:], c, b.m[e*per*f:], f, beta, du[e*c*f:], f)
+		for k := range gs {
+			j.g, j.skipGrad = gs[k], k > 0
+			if serialWindowOps {
+				j.tfn(0, winoParts)
+			} else {
+				cpu.ParallelFor(winoParts, 1, j.tfn)
+			}
+			dk := du[k*ue:]
+			for e := range ne {
+				cpu.Gemm(true, false, c, f, j.t1-t0, 1, b.v[e*per*c:], c, b.m[e*per*f:], f, beta, dk[e*c*f:], f)
+			}
 		}
 	}
+	j.skipGrad = false
 	winoBufs.put(b)
 	putWinoJob(j)
 }
 
 // gradTransforms transforms parts [lo, hi) of the chunk's tiles: the
-// input tiles into buf.v, the output gradient's into buf.m.
+// input tiles into buf.v, the output gradient's into buf.m (unless
+// skipGrad: buf.m already holds them).
 func (j *winoJob) gradTransforms(lo, hi int) {
 	g, b := &j.g, j.buf
 	c, f, n := g.c, g.f, j.t1-j.t0
@@ -492,7 +511,9 @@ func (j *winoJob) gradTransforms(lo, hi int) {
 	for p := lo; p < hi; p++ {
 		t0, t1 := j.t0+p*n/winoParts, j.t0+(p+1)*n/winoParts
 		g.inputTiles(b.v, j.x, b.pad[p*pc:(p+1)*pc], j.t0, t0, t1, j.per)
-		g.gradTiles(b.m, j.y, b.sink[p*sf:(p+1)*sf], j.t0, t0, t1, j.per)
+		if !j.skipGrad {
+			g.gradTiles(b.m, j.y, b.sink[p*sf:(p+1)*sf], j.t0, t0, t1, j.per)
+		}
 	}
 }
 

@@ -176,11 +176,15 @@ func conv2DBackwardWinograd5(nd *node, g *convGeom, per int) {
 		lo, hi := s0*ohw*f, s1*ohw*f
 		dz := j.actGradBias(nd.aux[1], nd.aux[2], nd.out.Grad.Data[lo:hi], nd.out.Value.Data[lo:hi], biasGrad(b), nd.act, f)
 		xs := x.Value.Data[s0*g.inImg() : s1*g.inImg()]
-		for ab := range 4 {
-			if du != nil {
-				winoWeightGrad(g.wino5Sub(s1-s0, ab), xs, dz, du[ab*u16:(ab+1)*u16], s0 == 0)
+		if du != nil {
+			var gs [4]winoGeom
+			for ab := range gs {
+				gs[ab] = g.wino5Sub(s1-s0, ab)
 			}
-			if ut != nil {
+			winoWeightGrads(gs[:], xs, dz, du, u16, s0 == 0)
+		}
+		if ut != nil {
+			for ab := range 4 {
 				winoConv(g.wino5SubGrad(s1-s0, ab), dz, ut[ab*u16:(ab+1)*u16], x.Grad.Data[s0*g.inImg():s1*g.inImg()], nil, false, true)
 			}
 		}

@@ -233,13 +233,19 @@ func TestWinogradSplitInvariant(t *testing.T) {
 }
 
 func TestWinogradStepAllocatesNothing(t *testing.T) {
+	defer forceWinograd(16 * 8 * 40)()
 	rng := tensor.NewRNG(25)
 	x := NewParam(randn(rng, 4, 12, 12, 16))
 	w, b := NewParam(randn(rng, 3, 3, 16, 32)), NewParam(randn(rng, 32))
+	w5 := NewParam(randn(rng, 5, 5, 32, 16)) // the four-block 5×5 path, several chunks
+	if !(&convGeom{n: 4, kh: 5, kw: 5, sh: 1, sw: 1, c: 32, f: 16, oh: 12, ow: 12}).winograd5() {
+		t.Fatal("the 5×5 convolution would not take the Winograd path")
+	}
 	tp := NewTape()
 	step := func() {
 		tp.Reset()
 		y := tp.Conv2D(x, w, b, [2]int{1, 1}, Same, ReLU)
+		y = tp.Conv2D(y, w5, nil, [2]int{1, 1}, Same, ReLU)
 		tp.Backward(tp.Mean(y))
 	}
 	step()
