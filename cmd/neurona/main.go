@@ -15,7 +15,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/neurona/neurona/layers"
 	"io"
 	"os"
 	"os/signal"
@@ -23,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/neurona/neurona/examples"
+	"github.com/neurona/neurona/layers"
 )
 
 // Exit codes.
