@@ -8,19 +8,19 @@
 #       R times (default N=20, R=3). Start-up is excluded: neurona's time is
 #       (wall time of N iterations − wall time of 1 iteration)/(N − 1);
 #       PyTorch's is its training loop's own clock over N iterations.
-#   bench/gan/bench.sh quality [--iterations N] [--seeds "1 2 3"] [--optimizer rmsprop|adam] [--out DIR]
+#   bench/gan/bench.sh quality [--iterations N] [--seeds "1 2 3"] [--optimizer rmsprop|adam] [--out DIR] [--threads T]
 #       trains each seed on both sides, scores 1,000 generated digits of
 #       each with the same LeNet scorer (examples/ganscore; cached in
 #       $NEURONA_DATA) and keeps the 4x4 grids of iterations 100, 500 and N
-#       in DIR (default bench/gan/out).
+#       in DIR (default bench/gan/out). --threads T (default 2) runs both
+#       sides on T threads; neurona's results do not depend on it, so two
+#       scripts with --threads 1 and different --seeds can share 2 cores.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PY=/usr/bin/python3
-TORCH=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE MALLOC_MMAP_THRESHOLD_=33554432
-  MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=536870912 "$PY" "$HERE/gan_torch.py" --threads 2)
 MODE="${1:-}"; shift || true
-N=""; R=3; SEEDS="1 2 3"; OPT=rmsprop; OUT="$HERE/out"
+N=""; R=3; SEEDS="1 2 3"; OPT=rmsprop; OUT="$HERE/out"; T=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --iterations) N="$2"; shift 2 ;;
@@ -28,9 +28,13 @@ while [ $# -gt 0 ]; do
     --seeds) SEEDS="$2"; shift 2 ;;
     --optimizer) OPT="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
+    --threads) T="$2"; shift 2 ;;
     *) echo "usage: bench/gan/bench.sh speed|quality [flags]" >&2; exit 2 ;;
   esac
 done
+TORCH=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE MALLOC_MMAP_THRESHOLD_=33554432
+  MALLOC_TRIM_THRESHOLD_=68719476736 MALLOC_TOP_PAD_=536870912 "$PY" "$HERE/gan_torch.py" --threads "$T")
+export GOMAXPROCS="$T"
 export PATH="$PATH:/usr/local/go/bin"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
