@@ -296,3 +296,25 @@ func tanh32(dst, x []float32) int {
 
 // hasFMA enables the AVX2 exp64 kernel, the only vector kernel with FMAs.
 var hasFMA = xcpu.X86.HasFMA
+
+func sigmoidF32(dst, x []float32) {
+	switch vecISA {
+	case vecAVX512:
+		sigmoidF32AVX512(dst, x)
+	case vecAVX2:
+		sigmoidF32AVX2(dst, x)
+	default:
+		sigmoidF32Generic(dst, x)
+	}
+}
+
+func tanhF32(dst, x []float32) {
+	switch vecISA {
+	case vecAVX512:
+		tanhF32AVX512(dst, x)
+	case vecAVX2:
+		tanhF32AVX2(dst, x)
+	default:
+		tanhF32Generic(dst, x)
+	}
+}

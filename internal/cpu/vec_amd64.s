@@ -3412,3 +3412,942 @@ tanh32AVX2_done:
 	MOVQ DX, ret+48(FP)
 	VZEROUPPER
 	RET
+
+DATA sq32consts<>+0(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+4(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+8(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+12(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+16(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+20(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+24(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+28(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+32(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+36(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+40(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+44(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+48(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+52(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+56(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+60(SB)/4, $0x3fb8aa3b
+DATA sq32consts<>+64(SB)/4, $0x3f318000
+DATA sq32consts<>+68(SB)/4, $0x3f318000
+DATA sq32consts<>+72(SB)/4, $0x3f318000
+DATA sq32consts<>+76(SB)/4, $0x3f318000
+DATA sq32consts<>+80(SB)/4, $0x3f318000
+DATA sq32consts<>+84(SB)/4, $0x3f318000
+DATA sq32consts<>+88(SB)/4, $0x3f318000
+DATA sq32consts<>+92(SB)/4, $0x3f318000
+DATA sq32consts<>+96(SB)/4, $0x3f318000
+DATA sq32consts<>+100(SB)/4, $0x3f318000
+DATA sq32consts<>+104(SB)/4, $0x3f318000
+DATA sq32consts<>+108(SB)/4, $0x3f318000
+DATA sq32consts<>+112(SB)/4, $0x3f318000
+DATA sq32consts<>+116(SB)/4, $0x3f318000
+DATA sq32consts<>+120(SB)/4, $0x3f318000
+DATA sq32consts<>+124(SB)/4, $0x3f318000
+DATA sq32consts<>+128(SB)/4, $0xb95e8083
+DATA sq32consts<>+132(SB)/4, $0xb95e8083
+DATA sq32consts<>+136(SB)/4, $0xb95e8083
+DATA sq32consts<>+140(SB)/4, $0xb95e8083
+DATA sq32consts<>+144(SB)/4, $0xb95e8083
+DATA sq32consts<>+148(SB)/4, $0xb95e8083
+DATA sq32consts<>+152(SB)/4, $0xb95e8083
+DATA sq32consts<>+156(SB)/4, $0xb95e8083
+DATA sq32consts<>+160(SB)/4, $0xb95e8083
+DATA sq32consts<>+164(SB)/4, $0xb95e8083
+DATA sq32consts<>+168(SB)/4, $0xb95e8083
+DATA sq32consts<>+172(SB)/4, $0xb95e8083
+DATA sq32consts<>+176(SB)/4, $0xb95e8083
+DATA sq32consts<>+180(SB)/4, $0xb95e8083
+DATA sq32consts<>+184(SB)/4, $0xb95e8083
+DATA sq32consts<>+188(SB)/4, $0xb95e8083
+DATA sq32consts<>+192(SB)/4, $0xc2ae0000
+DATA sq32consts<>+196(SB)/4, $0xc2ae0000
+DATA sq32consts<>+200(SB)/4, $0xc2ae0000
+DATA sq32consts<>+204(SB)/4, $0xc2ae0000
+DATA sq32consts<>+208(SB)/4, $0xc2ae0000
+DATA sq32consts<>+212(SB)/4, $0xc2ae0000
+DATA sq32consts<>+216(SB)/4, $0xc2ae0000
+DATA sq32consts<>+220(SB)/4, $0xc2ae0000
+DATA sq32consts<>+224(SB)/4, $0xc2ae0000
+DATA sq32consts<>+228(SB)/4, $0xc2ae0000
+DATA sq32consts<>+232(SB)/4, $0xc2ae0000
+DATA sq32consts<>+236(SB)/4, $0xc2ae0000
+DATA sq32consts<>+240(SB)/4, $0xc2ae0000
+DATA sq32consts<>+244(SB)/4, $0xc2ae0000
+DATA sq32consts<>+248(SB)/4, $0xc2ae0000
+DATA sq32consts<>+252(SB)/4, $0xc2ae0000
+DATA sq32consts<>+256(SB)/4, $0x37d00d01
+DATA sq32consts<>+260(SB)/4, $0x37d00d01
+DATA sq32consts<>+264(SB)/4, $0x37d00d01
+DATA sq32consts<>+268(SB)/4, $0x37d00d01
+DATA sq32consts<>+272(SB)/4, $0x37d00d01
+DATA sq32consts<>+276(SB)/4, $0x37d00d01
+DATA sq32consts<>+280(SB)/4, $0x37d00d01
+DATA sq32consts<>+284(SB)/4, $0x37d00d01
+DATA sq32consts<>+288(SB)/4, $0x37d00d01
+DATA sq32consts<>+292(SB)/4, $0x37d00d01
+DATA sq32consts<>+296(SB)/4, $0x37d00d01
+DATA sq32consts<>+300(SB)/4, $0x37d00d01
+DATA sq32consts<>+304(SB)/4, $0x37d00d01
+DATA sq32consts<>+308(SB)/4, $0x37d00d01
+DATA sq32consts<>+312(SB)/4, $0x37d00d01
+DATA sq32consts<>+316(SB)/4, $0x37d00d01
+DATA sq32consts<>+320(SB)/4, $0x39500d01
+DATA sq32consts<>+324(SB)/4, $0x39500d01
+DATA sq32consts<>+328(SB)/4, $0x39500d01
+DATA sq32consts<>+332(SB)/4, $0x39500d01
+DATA sq32consts<>+336(SB)/4, $0x39500d01
+DATA sq32consts<>+340(SB)/4, $0x39500d01
+DATA sq32consts<>+344(SB)/4, $0x39500d01
+DATA sq32consts<>+348(SB)/4, $0x39500d01
+DATA sq32consts<>+352(SB)/4, $0x39500d01
+DATA sq32consts<>+356(SB)/4, $0x39500d01
+DATA sq32consts<>+360(SB)/4, $0x39500d01
+DATA sq32consts<>+364(SB)/4, $0x39500d01
+DATA sq32consts<>+368(SB)/4, $0x39500d01
+DATA sq32consts<>+372(SB)/4, $0x39500d01
+DATA sq32consts<>+376(SB)/4, $0x39500d01
+DATA sq32consts<>+380(SB)/4, $0x39500d01
+DATA sq32consts<>+384(SB)/4, $0x3ab60b61
+DATA sq32consts<>+388(SB)/4, $0x3ab60b61
+DATA sq32consts<>+392(SB)/4, $0x3ab60b61
+DATA sq32consts<>+396(SB)/4, $0x3ab60b61
+DATA sq32consts<>+400(SB)/4, $0x3ab60b61
+DATA sq32consts<>+404(SB)/4, $0x3ab60b61
+DATA sq32consts<>+408(SB)/4, $0x3ab60b61
+DATA sq32consts<>+412(SB)/4, $0x3ab60b61
+DATA sq32consts<>+416(SB)/4, $0x3ab60b61
+DATA sq32consts<>+420(SB)/4, $0x3ab60b61
+DATA sq32consts<>+424(SB)/4, $0x3ab60b61
+DATA sq32consts<>+428(SB)/4, $0x3ab60b61
+DATA sq32consts<>+432(SB)/4, $0x3ab60b61
+DATA sq32consts<>+436(SB)/4, $0x3ab60b61
+DATA sq32consts<>+440(SB)/4, $0x3ab60b61
+DATA sq32consts<>+444(SB)/4, $0x3ab60b61
+DATA sq32consts<>+448(SB)/4, $0x3c088889
+DATA sq32consts<>+452(SB)/4, $0x3c088889
+DATA sq32consts<>+456(SB)/4, $0x3c088889
+DATA sq32consts<>+460(SB)/4, $0x3c088889
+DATA sq32consts<>+464(SB)/4, $0x3c088889
+DATA sq32consts<>+468(SB)/4, $0x3c088889
+DATA sq32consts<>+472(SB)/4, $0x3c088889
+DATA sq32consts<>+476(SB)/4, $0x3c088889
+DATA sq32consts<>+480(SB)/4, $0x3c088889
+DATA sq32consts<>+484(SB)/4, $0x3c088889
+DATA sq32consts<>+488(SB)/4, $0x3c088889
+DATA sq32consts<>+492(SB)/4, $0x3c088889
+DATA sq32consts<>+496(SB)/4, $0x3c088889
+DATA sq32consts<>+500(SB)/4, $0x3c088889
+DATA sq32consts<>+504(SB)/4, $0x3c088889
+DATA sq32consts<>+508(SB)/4, $0x3c088889
+DATA sq32consts<>+512(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+516(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+520(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+524(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+528(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+532(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+536(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+540(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+544(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+548(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+552(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+556(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+560(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+564(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+568(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+572(SB)/4, $0x3d2aaaab
+DATA sq32consts<>+576(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+580(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+584(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+588(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+592(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+596(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+600(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+604(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+608(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+612(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+616(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+620(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+624(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+628(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+632(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+636(SB)/4, $0x3e2aaaab
+DATA sq32consts<>+640(SB)/4, $0x3f000000
+DATA sq32consts<>+644(SB)/4, $0x3f000000
+DATA sq32consts<>+648(SB)/4, $0x3f000000
+DATA sq32consts<>+652(SB)/4, $0x3f000000
+DATA sq32consts<>+656(SB)/4, $0x3f000000
+DATA sq32consts<>+660(SB)/4, $0x3f000000
+DATA sq32consts<>+664(SB)/4, $0x3f000000
+DATA sq32consts<>+668(SB)/4, $0x3f000000
+DATA sq32consts<>+672(SB)/4, $0x3f000000
+DATA sq32consts<>+676(SB)/4, $0x3f000000
+DATA sq32consts<>+680(SB)/4, $0x3f000000
+DATA sq32consts<>+684(SB)/4, $0x3f000000
+DATA sq32consts<>+688(SB)/4, $0x3f000000
+DATA sq32consts<>+692(SB)/4, $0x3f000000
+DATA sq32consts<>+696(SB)/4, $0x3f000000
+DATA sq32consts<>+700(SB)/4, $0x3f000000
+DATA sq32consts<>+704(SB)/4, $0x3f800000
+DATA sq32consts<>+708(SB)/4, $0x3f800000
+DATA sq32consts<>+712(SB)/4, $0x3f800000
+DATA sq32consts<>+716(SB)/4, $0x3f800000
+DATA sq32consts<>+720(SB)/4, $0x3f800000
+DATA sq32consts<>+724(SB)/4, $0x3f800000
+DATA sq32consts<>+728(SB)/4, $0x3f800000
+DATA sq32consts<>+732(SB)/4, $0x3f800000
+DATA sq32consts<>+736(SB)/4, $0x3f800000
+DATA sq32consts<>+740(SB)/4, $0x3f800000
+DATA sq32consts<>+744(SB)/4, $0x3f800000
+DATA sq32consts<>+748(SB)/4, $0x3f800000
+DATA sq32consts<>+752(SB)/4, $0x3f800000
+DATA sq32consts<>+756(SB)/4, $0x3f800000
+DATA sq32consts<>+760(SB)/4, $0x3f800000
+DATA sq32consts<>+764(SB)/4, $0x3f800000
+DATA sq32consts<>+768(SB)/4, $0x40000000
+DATA sq32consts<>+772(SB)/4, $0x40000000
+DATA sq32consts<>+776(SB)/4, $0x40000000
+DATA sq32consts<>+780(SB)/4, $0x40000000
+DATA sq32consts<>+784(SB)/4, $0x40000000
+DATA sq32consts<>+788(SB)/4, $0x40000000
+DATA sq32consts<>+792(SB)/4, $0x40000000
+DATA sq32consts<>+796(SB)/4, $0x40000000
+DATA sq32consts<>+800(SB)/4, $0x40000000
+DATA sq32consts<>+804(SB)/4, $0x40000000
+DATA sq32consts<>+808(SB)/4, $0x40000000
+DATA sq32consts<>+812(SB)/4, $0x40000000
+DATA sq32consts<>+816(SB)/4, $0x40000000
+DATA sq32consts<>+820(SB)/4, $0x40000000
+DATA sq32consts<>+824(SB)/4, $0x40000000
+DATA sq32consts<>+828(SB)/4, $0x40000000
+DATA sq32consts<>+832(SB)/4, $0x00000000
+DATA sq32consts<>+836(SB)/4, $0x00000000
+DATA sq32consts<>+840(SB)/4, $0x00000000
+DATA sq32consts<>+844(SB)/4, $0x00000000
+DATA sq32consts<>+848(SB)/4, $0x00000000
+DATA sq32consts<>+852(SB)/4, $0x00000000
+DATA sq32consts<>+856(SB)/4, $0x00000000
+DATA sq32consts<>+860(SB)/4, $0x00000000
+DATA sq32consts<>+864(SB)/4, $0x00000000
+DATA sq32consts<>+868(SB)/4, $0x00000000
+DATA sq32consts<>+872(SB)/4, $0x00000000
+DATA sq32consts<>+876(SB)/4, $0x00000000
+DATA sq32consts<>+880(SB)/4, $0x00000000
+DATA sq32consts<>+884(SB)/4, $0x00000000
+DATA sq32consts<>+888(SB)/4, $0x00000000
+DATA sq32consts<>+892(SB)/4, $0x00000000
+DATA sq32consts<>+896(SB)/4, $0x80000000
+DATA sq32consts<>+900(SB)/4, $0x80000000
+DATA sq32consts<>+904(SB)/4, $0x80000000
+DATA sq32consts<>+908(SB)/4, $0x80000000
+DATA sq32consts<>+912(SB)/4, $0x80000000
+DATA sq32consts<>+916(SB)/4, $0x80000000
+DATA sq32consts<>+920(SB)/4, $0x80000000
+DATA sq32consts<>+924(SB)/4, $0x80000000
+DATA sq32consts<>+928(SB)/4, $0x80000000
+DATA sq32consts<>+932(SB)/4, $0x80000000
+DATA sq32consts<>+936(SB)/4, $0x80000000
+DATA sq32consts<>+940(SB)/4, $0x80000000
+DATA sq32consts<>+944(SB)/4, $0x80000000
+DATA sq32consts<>+948(SB)/4, $0x80000000
+DATA sq32consts<>+952(SB)/4, $0x80000000
+DATA sq32consts<>+956(SB)/4, $0x80000000
+DATA sq32consts<>+960(SB)/4, $0x7fffffff
+DATA sq32consts<>+964(SB)/4, $0x7fffffff
+DATA sq32consts<>+968(SB)/4, $0x7fffffff
+DATA sq32consts<>+972(SB)/4, $0x7fffffff
+DATA sq32consts<>+976(SB)/4, $0x7fffffff
+DATA sq32consts<>+980(SB)/4, $0x7fffffff
+DATA sq32consts<>+984(SB)/4, $0x7fffffff
+DATA sq32consts<>+988(SB)/4, $0x7fffffff
+DATA sq32consts<>+992(SB)/4, $0x7fffffff
+DATA sq32consts<>+996(SB)/4, $0x7fffffff
+DATA sq32consts<>+1000(SB)/4, $0x7fffffff
+DATA sq32consts<>+1004(SB)/4, $0x7fffffff
+DATA sq32consts<>+1008(SB)/4, $0x7fffffff
+DATA sq32consts<>+1012(SB)/4, $0x7fffffff
+DATA sq32consts<>+1016(SB)/4, $0x7fffffff
+DATA sq32consts<>+1020(SB)/4, $0x7fffffff
+DATA sq32consts<>+1024(SB)/4, $0x0000007f
+DATA sq32consts<>+1028(SB)/4, $0x0000007f
+DATA sq32consts<>+1032(SB)/4, $0x0000007f
+DATA sq32consts<>+1036(SB)/4, $0x0000007f
+DATA sq32consts<>+1040(SB)/4, $0x0000007f
+DATA sq32consts<>+1044(SB)/4, $0x0000007f
+DATA sq32consts<>+1048(SB)/4, $0x0000007f
+DATA sq32consts<>+1052(SB)/4, $0x0000007f
+DATA sq32consts<>+1056(SB)/4, $0x0000007f
+DATA sq32consts<>+1060(SB)/4, $0x0000007f
+DATA sq32consts<>+1064(SB)/4, $0x0000007f
+DATA sq32consts<>+1068(SB)/4, $0x0000007f
+DATA sq32consts<>+1072(SB)/4, $0x0000007f
+DATA sq32consts<>+1076(SB)/4, $0x0000007f
+DATA sq32consts<>+1080(SB)/4, $0x0000007f
+DATA sq32consts<>+1084(SB)/4, $0x0000007f
+GLOBL sq32consts<>(SB), RODATA|NOPTR, $1088
+
+// func sigmoidF32AVX512(dst []float32, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·sigmoidF32AVX512(SB), NOSPLIT, $0-48
+	LEAQ  sq32consts<>+0(SB), R11
+	MOVQ  dst_len+8(FP), R10
+	MOVQ  dst_base+0(FP), SI
+	MOVQ  x_base+24(FP), DI
+	MOVQ  R10, CX
+	ANDQ  $0x0f, CX
+	MOVL  $0x00000001, AX
+	SHLL  CL, AX
+	DECL  AX
+	KMOVW AX, K1
+	XORQ  DX, DX
+	MOVQ  R10, BX
+	CMPQ  BX, $0x00000020
+	JL    sigmoidF32AVX512_one
+
+sigmoidF32AVX512_loop:
+	VMOVUPS     (DI)(DX*4), Z0
+	VPORD       896(R11), Z0, Z1
+	VMOVUPS     192(R11), Z2
+	VMAXPS      Z1, Z2, Z1
+	VMULPS      (R11), Z1, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      64(R11), Z2, Z4
+	VSUBPS      Z4, Z1, Z3
+	VMULPS      128(R11), Z2, Z4
+	VSUBPS      Z4, Z3, Z3
+	VMULPS      256(R11), Z3, Z4
+	VADDPS      320(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      384(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      448(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      512(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      576(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      640(R11), Z4, Z4
+	VMULPS      Z3, Z3, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      Z5, Z3, Z5
+	VCVTPS2DQ   Z2, Z6
+	VPADDD      1024(R11), Z6, Z6
+	VPSLLD      $0x17, Z6, Z6
+	VADDPS      704(R11), Z5, Z2
+	VMULPS      Z6, Z2, Z2
+	VADDPS      704(R11), Z2, Z7
+	VCMPPS      $0x1d, 832(R11), Z0, K2
+	VBLENDMPS   704(R11), Z2, K2, Z2
+	VDIVPS      Z7, Z2, Z2
+	VMOVUPS     Z2, (SI)(DX*4)
+	VMOVUPS     64(DI)(DX*4), Z8
+	VPORD       896(R11), Z8, Z9
+	VMOVUPS     192(R11), Z10
+	VMAXPS      Z9, Z10, Z9
+	VMULPS      (R11), Z9, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMULPS      64(R11), Z10, Z12
+	VSUBPS      Z12, Z9, Z11
+	VMULPS      128(R11), Z10, Z12
+	VSUBPS      Z12, Z11, Z11
+	VMULPS      256(R11), Z11, Z12
+	VADDPS      320(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      384(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      448(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      512(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      576(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      640(R11), Z12, Z12
+	VMULPS      Z11, Z11, Z13
+	VMULPS      Z12, Z13, Z13
+	VADDPS      Z13, Z11, Z13
+	VCVTPS2DQ   Z10, Z14
+	VPADDD      1024(R11), Z14, Z14
+	VPSLLD      $0x17, Z14, Z14
+	VADDPS      704(R11), Z13, Z10
+	VMULPS      Z14, Z10, Z10
+	VADDPS      704(R11), Z10, Z15
+	VCMPPS      $0x1d, 832(R11), Z8, K3
+	VBLENDMPS   704(R11), Z10, K3, Z10
+	VDIVPS      Z15, Z10, Z10
+	VMOVUPS     Z10, 64(SI)(DX*4)
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000020, BX
+	CMPQ        BX, $0x00000020
+	JGE         sigmoidF32AVX512_loop
+
+sigmoidF32AVX512_one:
+	CMPQ        BX, $0x00000010
+	JL          sigmoidF32AVX512_tail
+	VMOVUPS     (DI)(DX*4), Z0
+	VPORD       896(R11), Z0, Z1
+	VMOVUPS     192(R11), Z2
+	VMAXPS      Z1, Z2, Z1
+	VMULPS      (R11), Z1, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      64(R11), Z2, Z4
+	VSUBPS      Z4, Z1, Z3
+	VMULPS      128(R11), Z2, Z4
+	VSUBPS      Z4, Z3, Z3
+	VMULPS      256(R11), Z3, Z4
+	VADDPS      320(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      384(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      448(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      512(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      576(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      640(R11), Z4, Z4
+	VMULPS      Z3, Z3, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      Z5, Z3, Z5
+	VCVTPS2DQ   Z2, Z6
+	VPADDD      1024(R11), Z6, Z6
+	VPSLLD      $0x17, Z6, Z6
+	VADDPS      704(R11), Z5, Z2
+	VMULPS      Z6, Z2, Z2
+	VADDPS      704(R11), Z2, Z7
+	VCMPPS      $0x1d, 832(R11), Z0, K2
+	VBLENDMPS   704(R11), Z2, K2, Z2
+	VDIVPS      Z7, Z2, Z2
+	VMOVUPS     Z2, (SI)(DX*4)
+	ADDQ        $0x00000010, DX
+	SUBQ        $0x00000010, BX
+	JMP         sigmoidF32AVX512_one
+
+sigmoidF32AVX512_tail:
+	TESTQ       BX, BX
+	JE          sigmoidF32AVX512_done
+	VMOVUPS.Z   (DI)(DX*4), K1, Z0
+	VPORD       896(R11), Z0, Z1
+	VMOVUPS     192(R11), Z2
+	VMAXPS      Z1, Z2, Z1
+	VMULPS      (R11), Z1, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      64(R11), Z2, Z4
+	VSUBPS      Z4, Z1, Z3
+	VMULPS      128(R11), Z2, Z4
+	VSUBPS      Z4, Z3, Z3
+	VMULPS      256(R11), Z3, Z4
+	VADDPS      320(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      384(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      448(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      512(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      576(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      640(R11), Z4, Z4
+	VMULPS      Z3, Z3, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      Z5, Z3, Z5
+	VCVTPS2DQ   Z2, Z6
+	VPADDD      1024(R11), Z6, Z6
+	VPSLLD      $0x17, Z6, Z6
+	VADDPS      704(R11), Z5, Z2
+	VMULPS      Z6, Z2, Z2
+	VADDPS      704(R11), Z2, Z7
+	VCMPPS      $0x1d, 832(R11), Z0, K2
+	VBLENDMPS   704(R11), Z2, K2, Z2
+	VDIVPS      Z7, Z2, Z2
+	VMOVUPS     Z2, K1, (SI)(DX*4)
+
+sigmoidF32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func tanhF32AVX512(dst []float32, x []float32)
+// Requires: AVX, AVX512F
+TEXT ·tanhF32AVX512(SB), NOSPLIT, $0-48
+	LEAQ  sq32consts<>+0(SB), R11
+	MOVQ  dst_len+8(FP), R10
+	MOVQ  dst_base+0(FP), SI
+	MOVQ  x_base+24(FP), DI
+	MOVQ  R10, CX
+	ANDQ  $0x0f, CX
+	MOVL  $0x00000001, AX
+	SHLL  CL, AX
+	DECL  AX
+	KMOVW AX, K1
+	XORQ  DX, DX
+	MOVQ  R10, BX
+	CMPQ  BX, $0x00000020
+	JL    tanhF32AVX512_one
+
+tanhF32AVX512_loop:
+	VMOVUPS     (DI)(DX*4), Z0
+	VPORD       896(R11), Z0, Z1
+	VADDPS      Z1, Z1, Z1
+	VMOVUPS     192(R11), Z2
+	VMAXPS      Z1, Z2, Z1
+	VMULPS      (R11), Z1, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      64(R11), Z2, Z4
+	VSUBPS      Z4, Z1, Z3
+	VMULPS      128(R11), Z2, Z4
+	VSUBPS      Z4, Z3, Z3
+	VMULPS      256(R11), Z3, Z4
+	VADDPS      320(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      384(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      448(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      512(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      576(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      640(R11), Z4, Z4
+	VMULPS      Z3, Z3, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      Z5, Z3, Z5
+	VCVTPS2DQ   Z2, Z6
+	VPADDD      1024(R11), Z6, Z6
+	VPSLLD      $0x17, Z6, Z6
+	VMULPS      Z6, Z5, Z2
+	VSUBPS      704(R11), Z6, Z7
+	VADDPS      Z7, Z2, Z2
+	VADDPS      768(R11), Z2, Z7
+	VDIVPS      Z7, Z2, Z2
+	VPANDD      960(R11), Z2, Z2
+	VPANDD      896(R11), Z0, Z7
+	VPORD       Z7, Z2, Z2
+	VMOVUPS     Z2, (SI)(DX*4)
+	VMOVUPS     64(DI)(DX*4), Z8
+	VPORD       896(R11), Z8, Z9
+	VADDPS      Z9, Z9, Z9
+	VMOVUPS     192(R11), Z10
+	VMAXPS      Z9, Z10, Z9
+	VMULPS      (R11), Z9, Z10
+	VRNDSCALEPS $0x00, Z10, Z10
+	VMULPS      64(R11), Z10, Z12
+	VSUBPS      Z12, Z9, Z11
+	VMULPS      128(R11), Z10, Z12
+	VSUBPS      Z12, Z11, Z11
+	VMULPS      256(R11), Z11, Z12
+	VADDPS      320(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      384(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      448(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      512(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      576(R11), Z12, Z12
+	VMULPS      Z11, Z12, Z12
+	VADDPS      640(R11), Z12, Z12
+	VMULPS      Z11, Z11, Z13
+	VMULPS      Z12, Z13, Z13
+	VADDPS      Z13, Z11, Z13
+	VCVTPS2DQ   Z10, Z14
+	VPADDD      1024(R11), Z14, Z14
+	VPSLLD      $0x17, Z14, Z14
+	VMULPS      Z14, Z13, Z10
+	VSUBPS      704(R11), Z14, Z15
+	VADDPS      Z15, Z10, Z10
+	VADDPS      768(R11), Z10, Z15
+	VDIVPS      Z15, Z10, Z10
+	VPANDD      960(R11), Z10, Z10
+	VPANDD      896(R11), Z8, Z15
+	VPORD       Z15, Z10, Z10
+	VMOVUPS     Z10, 64(SI)(DX*4)
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000020, BX
+	CMPQ        BX, $0x00000020
+	JGE         tanhF32AVX512_loop
+
+tanhF32AVX512_one:
+	CMPQ        BX, $0x00000010
+	JL          tanhF32AVX512_tail
+	VMOVUPS     (DI)(DX*4), Z0
+	VPORD       896(R11), Z0, Z1
+	VADDPS      Z1, Z1, Z1
+	VMOVUPS     192(R11), Z2
+	VMAXPS      Z1, Z2, Z1
+	VMULPS      (R11), Z1, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      64(R11), Z2, Z4
+	VSUBPS      Z4, Z1, Z3
+	VMULPS      128(R11), Z2, Z4
+	VSUBPS      Z4, Z3, Z3
+	VMULPS      256(R11), Z3, Z4
+	VADDPS      320(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      384(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      448(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      512(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      576(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      640(R11), Z4, Z4
+	VMULPS      Z3, Z3, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      Z5, Z3, Z5
+	VCVTPS2DQ   Z2, Z6
+	VPADDD      1024(R11), Z6, Z6
+	VPSLLD      $0x17, Z6, Z6
+	VMULPS      Z6, Z5, Z2
+	VSUBPS      704(R11), Z6, Z7
+	VADDPS      Z7, Z2, Z2
+	VADDPS      768(R11), Z2, Z7
+	VDIVPS      Z7, Z2, Z2
+	VPANDD      960(R11), Z2, Z2
+	VPANDD      896(R11), Z0, Z7
+	VPORD       Z7, Z2, Z2
+	VMOVUPS     Z2, (SI)(DX*4)
+	ADDQ        $0x00000010, DX
+	SUBQ        $0x00000010, BX
+	JMP         tanhF32AVX512_one
+
+tanhF32AVX512_tail:
+	TESTQ       BX, BX
+	JE          tanhF32AVX512_done
+	VMOVUPS.Z   (DI)(DX*4), K1, Z0
+	VPORD       896(R11), Z0, Z1
+	VADDPS      Z1, Z1, Z1
+	VMOVUPS     192(R11), Z2
+	VMAXPS      Z1, Z2, Z1
+	VMULPS      (R11), Z1, Z2
+	VRNDSCALEPS $0x00, Z2, Z2
+	VMULPS      64(R11), Z2, Z4
+	VSUBPS      Z4, Z1, Z3
+	VMULPS      128(R11), Z2, Z4
+	VSUBPS      Z4, Z3, Z3
+	VMULPS      256(R11), Z3, Z4
+	VADDPS      320(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      384(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      448(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      512(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      576(R11), Z4, Z4
+	VMULPS      Z3, Z4, Z4
+	VADDPS      640(R11), Z4, Z4
+	VMULPS      Z3, Z3, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      Z5, Z3, Z5
+	VCVTPS2DQ   Z2, Z6
+	VPADDD      1024(R11), Z6, Z6
+	VPSLLD      $0x17, Z6, Z6
+	VMULPS      Z6, Z5, Z2
+	VSUBPS      704(R11), Z6, Z7
+	VADDPS      Z7, Z2, Z2
+	VADDPS      768(R11), Z2, Z7
+	VDIVPS      Z7, Z2, Z2
+	VPANDD      960(R11), Z2, Z2
+	VPANDD      896(R11), Z0, Z7
+	VPORD       Z7, Z2, Z2
+	VMOVUPS     Z2, K1, (SI)(DX*4)
+
+tanhF32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func sigmoidF32AVX2(dst []float32, x []float32)
+// Requires: AVX, AVX2
+TEXT ·sigmoidF32AVX2(SB), NOSPLIT, $0-48
+	LEAQ    sq32consts<>+0(SB), R11
+	MOVQ    dst_len+8(FP), R10
+	MOVQ    dst_base+0(FP), SI
+	MOVQ    x_base+24(FP), DI
+	MOVQ    R10, CX
+	ANDQ    $0x07, CX
+	NEGQ    CX
+	LEAQ    vecmask<>+0(SB), AX
+	VMOVDQU 32(AX)(CX*4), Y15
+	XORQ    DX, DX
+	MOVQ    R10, BX
+	CMPQ    BX, $0x00000008
+	JL      sigmoidF32AVX2_one
+
+sigmoidF32AVX2_loop:
+	VMOVUPS   (DI)(DX*4), Y0
+	VORPS     896(R11), Y0, Y1
+	VMOVUPS   192(R11), Y2
+	VMAXPS    Y1, Y2, Y1
+	VMULPS    (R11), Y1, Y2
+	VROUNDPS  $0x00, Y2, Y2
+	VMULPS    64(R11), Y2, Y4
+	VSUBPS    Y4, Y1, Y3
+	VMULPS    128(R11), Y2, Y4
+	VSUBPS    Y4, Y3, Y3
+	VMULPS    256(R11), Y3, Y4
+	VADDPS    320(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    384(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    448(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    512(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    576(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    640(R11), Y4, Y4
+	VMULPS    Y3, Y3, Y5
+	VMULPS    Y4, Y5, Y5
+	VADDPS    Y5, Y3, Y5
+	VCVTPS2DQ Y2, Y6
+	VPADDD    1024(R11), Y6, Y6
+	VPSLLD    $0x17, Y6, Y6
+	VADDPS    704(R11), Y5, Y2
+	VMULPS    Y6, Y2, Y2
+	VADDPS    704(R11), Y2, Y7
+	VCMPPS    $0x1d, 832(R11), Y0, Y4
+	VBLENDVPS Y4, 704(R11), Y2, Y2
+	VDIVPS    Y7, Y2, Y2
+	VMOVUPS   Y2, (SI)(DX*4)
+	ADDQ      $0x00000008, DX
+	SUBQ      $0x00000008, BX
+	CMPQ      BX, $0x00000008
+	JGE       sigmoidF32AVX2_loop
+
+sigmoidF32AVX2_one:
+	CMPQ      BX, $0x00000008
+	JL        sigmoidF32AVX2_tail
+	VMOVUPS   (DI)(DX*4), Y0
+	VORPS     896(R11), Y0, Y1
+	VMOVUPS   192(R11), Y2
+	VMAXPS    Y1, Y2, Y1
+	VMULPS    (R11), Y1, Y2
+	VROUNDPS  $0x00, Y2, Y2
+	VMULPS    64(R11), Y2, Y4
+	VSUBPS    Y4, Y1, Y3
+	VMULPS    128(R11), Y2, Y4
+	VSUBPS    Y4, Y3, Y3
+	VMULPS    256(R11), Y3, Y4
+	VADDPS    320(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    384(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    448(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    512(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    576(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    640(R11), Y4, Y4
+	VMULPS    Y3, Y3, Y5
+	VMULPS    Y4, Y5, Y5
+	VADDPS    Y5, Y3, Y5
+	VCVTPS2DQ Y2, Y6
+	VPADDD    1024(R11), Y6, Y6
+	VPSLLD    $0x17, Y6, Y6
+	VADDPS    704(R11), Y5, Y2
+	VMULPS    Y6, Y2, Y2
+	VADDPS    704(R11), Y2, Y7
+	VCMPPS    $0x1d, 832(R11), Y0, Y4
+	VBLENDVPS Y4, 704(R11), Y2, Y2
+	VDIVPS    Y7, Y2, Y2
+	VMOVUPS   Y2, (SI)(DX*4)
+	ADDQ      $0x00000008, DX
+	SUBQ      $0x00000008, BX
+	JMP       sigmoidF32AVX2_one
+
+sigmoidF32AVX2_tail:
+	TESTQ      BX, BX
+	JE         sigmoidF32AVX2_done
+	VMASKMOVPS (DI)(DX*4), Y15, Y0
+	VORPS      896(R11), Y0, Y1
+	VMOVUPS    192(R11), Y2
+	VMAXPS     Y1, Y2, Y1
+	VMULPS     (R11), Y1, Y2
+	VROUNDPS   $0x00, Y2, Y2
+	VMULPS     64(R11), Y2, Y4
+	VSUBPS     Y4, Y1, Y3
+	VMULPS     128(R11), Y2, Y4
+	VSUBPS     Y4, Y3, Y3
+	VMULPS     256(R11), Y3, Y4
+	VADDPS     320(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     384(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     448(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     512(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     576(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     640(R11), Y4, Y4
+	VMULPS     Y3, Y3, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     Y5, Y3, Y5
+	VCVTPS2DQ  Y2, Y6
+	VPADDD     1024(R11), Y6, Y6
+	VPSLLD     $0x17, Y6, Y6
+	VADDPS     704(R11), Y5, Y2
+	VMULPS     Y6, Y2, Y2
+	VADDPS     704(R11), Y2, Y7
+	VCMPPS     $0x1d, 832(R11), Y0, Y4
+	VBLENDVPS  Y4, 704(R11), Y2, Y2
+	VDIVPS     Y7, Y2, Y2
+	VMASKMOVPS Y2, Y15, (SI)(DX*4)
+
+sigmoidF32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func tanhF32AVX2(dst []float32, x []float32)
+// Requires: AVX, AVX2
+TEXT ·tanhF32AVX2(SB), NOSPLIT, $0-48
+	LEAQ    sq32consts<>+0(SB), R11
+	MOVQ    dst_len+8(FP), R10
+	MOVQ    dst_base+0(FP), SI
+	MOVQ    x_base+24(FP), DI
+	MOVQ    R10, CX
+	ANDQ    $0x07, CX
+	NEGQ    CX
+	LEAQ    vecmask<>+0(SB), AX
+	VMOVDQU 32(AX)(CX*4), Y15
+	XORQ    DX, DX
+	MOVQ    R10, BX
+	CMPQ    BX, $0x00000008
+	JL      tanhF32AVX2_one
+
+tanhF32AVX2_loop:
+	VMOVUPS   (DI)(DX*4), Y0
+	VORPS     896(R11), Y0, Y1
+	VADDPS    Y1, Y1, Y1
+	VMOVUPS   192(R11), Y2
+	VMAXPS    Y1, Y2, Y1
+	VMULPS    (R11), Y1, Y2
+	VROUNDPS  $0x00, Y2, Y2
+	VMULPS    64(R11), Y2, Y4
+	VSUBPS    Y4, Y1, Y3
+	VMULPS    128(R11), Y2, Y4
+	VSUBPS    Y4, Y3, Y3
+	VMULPS    256(R11), Y3, Y4
+	VADDPS    320(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    384(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    448(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    512(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    576(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    640(R11), Y4, Y4
+	VMULPS    Y3, Y3, Y5
+	VMULPS    Y4, Y5, Y5
+	VADDPS    Y5, Y3, Y5
+	VCVTPS2DQ Y2, Y6
+	VPADDD    1024(R11), Y6, Y6
+	VPSLLD    $0x17, Y6, Y6
+	VMULPS    Y6, Y5, Y2
+	VSUBPS    704(R11), Y6, Y7
+	VADDPS    Y7, Y2, Y2
+	VADDPS    768(R11), Y2, Y7
+	VDIVPS    Y7, Y2, Y2
+	VANDPS    960(R11), Y2, Y2
+	VANDPS    896(R11), Y0, Y7
+	VORPS     Y7, Y2, Y2
+	VMOVUPS   Y2, (SI)(DX*4)
+	ADDQ      $0x00000008, DX
+	SUBQ      $0x00000008, BX
+	CMPQ      BX, $0x00000008
+	JGE       tanhF32AVX2_loop
+
+tanhF32AVX2_one:
+	CMPQ      BX, $0x00000008
+	JL        tanhF32AVX2_tail
+	VMOVUPS   (DI)(DX*4), Y0
+	VORPS     896(R11), Y0, Y1
+	VADDPS    Y1, Y1, Y1
+	VMOVUPS   192(R11), Y2
+	VMAXPS    Y1, Y2, Y1
+	VMULPS    (R11), Y1, Y2
+	VROUNDPS  $0x00, Y2, Y2
+	VMULPS    64(R11), Y2, Y4
+	VSUBPS    Y4, Y1, Y3
+	VMULPS    128(R11), Y2, Y4
+	VSUBPS    Y4, Y3, Y3
+	VMULPS    256(R11), Y3, Y4
+	VADDPS    320(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    384(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    448(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    512(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    576(R11), Y4, Y4
+	VMULPS    Y3, Y4, Y4
+	VADDPS    640(R11), Y4, Y4
+	VMULPS    Y3, Y3, Y5
+	VMULPS    Y4, Y5, Y5
+	VADDPS    Y5, Y3, Y5
+	VCVTPS2DQ Y2, Y6
+	VPADDD    1024(R11), Y6, Y6
+	VPSLLD    $0x17, Y6, Y6
+	VMULPS    Y6, Y5, Y2
+	VSUBPS    704(R11), Y6, Y7
+	VADDPS    Y7, Y2, Y2
+	VADDPS    768(R11), Y2, Y7
+	VDIVPS    Y7, Y2, Y2
+	VANDPS    960(R11), Y2, Y2
+	VANDPS    896(R11), Y0, Y7
+	VORPS     Y7, Y2, Y2
+	VMOVUPS   Y2, (SI)(DX*4)
+	ADDQ      $0x00000008, DX
+	SUBQ      $0x00000008, BX
+	JMP       tanhF32AVX2_one
+
+tanhF32AVX2_tail:
+	TESTQ      BX, BX
+	JE         tanhF32AVX2_done
+	VMASKMOVPS (DI)(DX*4), Y15, Y0
+	VORPS      896(R11), Y0, Y1
+	VADDPS     Y1, Y1, Y1
+	VMOVUPS    192(R11), Y2
+	VMAXPS     Y1, Y2, Y1
+	VMULPS     (R11), Y1, Y2
+	VROUNDPS   $0x00, Y2, Y2
+	VMULPS     64(R11), Y2, Y4
+	VSUBPS     Y4, Y1, Y3
+	VMULPS     128(R11), Y2, Y4
+	VSUBPS     Y4, Y3, Y3
+	VMULPS     256(R11), Y3, Y4
+	VADDPS     320(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     384(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     448(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     512(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     576(R11), Y4, Y4
+	VMULPS     Y3, Y4, Y4
+	VADDPS     640(R11), Y4, Y4
+	VMULPS     Y3, Y3, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     Y5, Y3, Y5
+	VCVTPS2DQ  Y2, Y6
+	VPADDD     1024(R11), Y6, Y6
+	VPSLLD     $0x17, Y6, Y6
+	VMULPS     Y6, Y5, Y2
+	VSUBPS     704(R11), Y6, Y7
+	VADDPS     Y7, Y2, Y2
+	VADDPS     768(R11), Y2, Y7
+	VDIVPS     Y7, Y2, Y2
+	VANDPS     960(R11), Y2, Y2
+	VANDPS     896(R11), Y0, Y7
+	VORPS      Y7, Y2, Y2
+	VMASKMOVPS Y2, Y15, (SI)(DX*4)
+
+tanhF32AVX2_done:
+	VZEROUPPER
+	RET

@@ -35,3 +35,6 @@ func exp64(dst, x []float64) int { return 0 }
 // sigmoid32 and tanh32 leave all of Sigmoid and Tanh to Go.
 func sigmoid32(dst, x []float32) int { return 0 }
 func tanh32(dst, x []float32) int    { return 0 }
+
+func sigmoidF32(dst, x []float32) { sigmoidF32Generic(dst, x) }
+func tanhF32(dst, x []float32)    { tanhF32Generic(dst, x) }

@@ -223,3 +223,23 @@ func sigmoid32AVX2(dst []float32, x []float32) int
 //
 //go:noescape
 func tanh32AVX2(dst []float32, x []float32) int
+
+// sigmoidF32AVX512 sets dst[i] = 1/(1+e^−x[i]) in float32 arithmetic (see sigmoidF32Generic).
+//
+//go:noescape
+func sigmoidF32AVX512(dst []float32, x []float32)
+
+// tanhF32AVX512 sets dst[i] = tanh(x[i]) in float32 arithmetic (see tanhF32Generic).
+//
+//go:noescape
+func tanhF32AVX512(dst []float32, x []float32)
+
+// sigmoidF32AVX2 sets dst[i] = 1/(1+e^−x[i]) in float32 arithmetic (see sigmoidF32Generic).
+//
+//go:noescape
+func sigmoidF32AVX2(dst []float32, x []float32)
+
+// tanhF32AVX2 sets dst[i] = tanh(x[i]) in float32 arithmetic (see tanhF32Generic).
+//
+//go:noescape
+func tanhF32AVX2(dst []float32, x []float32)

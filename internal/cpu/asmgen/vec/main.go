@@ -60,6 +60,11 @@ func main() {
 		genSquash(s, false)
 		genSquash(s, true)
 	}
+	sq32Consts()
+	for _, s := range []*isa{avx512, avx2} {
+		genSquash32(s, false)
+		genSquash32(s, true)
+	}
 	Generate()
 }
 
