@@ -86,7 +86,7 @@ func (j *rnnJob) rows(lo, hi int) {
 			cpu.AddMul(cn, ig, cg)
 			an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
 			if act == RNNTanh {
-				cpu.ExpTanh(an, cn)
+				cpu.TanhF32(an, cn)
 			} else {
 				copy(an, cn)
 				rnnAct(an, act)
