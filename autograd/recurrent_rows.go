@@ -9,12 +9,12 @@ import "github.com/neurona/neurona/internal/cpu"
 // between these phases stay on cpu.Gemm's own parallel path. Jobs are
 // recycled with their method value, so that a step allocates nothing.
 type rnnJob struct {
-	kind                                    rnnRowKind
-	pa, hs, cs, ca, rs, tmp, rm, recBias    []float32
-	dz, dh, dc                              []float32
-	t, prev, next, ldP, ldH, ldU, u, gu, bs int
-	act, ract                               RNNActivation
-	fn                                      func(lo, hi int)
+	kind                                         rnnRowKind
+	pa, hs, cs, ca, rs, tmp, rm, recBias         []float32
+	dz, dh, dc                                   []float32
+	t, prev, next, ldP, ldZ, ldH, ldU, u, gu, bs int
+	act, ract                                    RNNActivation
+	fn                                           func(lo, hi int)
 }
 
 type rnnRowKind uint8
@@ -64,7 +64,7 @@ func (j *rnnJob) run(kind rnnRowKind, n int) {
 func (j *rnnJob) rows(lo, hi int) {
 	pa, hs, cs, ca, rs, tmp, rm, recBias := j.pa, j.hs, j.cs, j.ca, j.rs, j.tmp, j.rm, j.recBias
 	dz, dh, dc := j.dz, j.dh, j.dc
-	t, prev, next, ldP, ldH, ldU, u, gu, bs := j.t, j.prev, j.next, j.ldP, j.ldH, j.ldU, j.u, j.gu, j.bs
+	t, prev, next, ldP, ldZ, ldH, ldU, u, gu, bs := j.t, j.prev, j.next, j.ldP, j.ldZ, j.ldH, j.ldU, j.u, j.gu, j.bs
 	act, ract := j.act, j.ract
 	switch j.kind {
 	case rowSimpleFwd:
@@ -133,7 +133,7 @@ func (j *rnnJob) rows(lo, hi int) {
 		}
 	case rowSimpleBwd:
 		for bi := lo; bi < hi; bi++ {
-			g := dz[bi*ldP : bi*ldP+u]
+			g := dz[bi*ldZ : bi*ldZ+u]
 			copy(g, dh[bi*u:bi*u+u])
 			rnnActGrad(g, hs[bi*ldH+next*u:bi*ldH+next*u+u], act)
 		}
@@ -141,7 +141,7 @@ func (j *rnnJob) rows(lo, hi int) {
 		for bi := lo; bi < hi; bi++ {
 			row := pa[bi*ldP : bi*ldP+gu]
 			ig, fg, cg, og := row[:u], row[u:2*u], row[2*u:3*u], row[3*u:]
-			g := dz[bi*ldP : bi*ldP+gu]
+			g := dz[bi*ldZ : bi*ldZ+gu]
 			di, df, dcg, do := g[:u], g[u:2*u], g[2*u:3*u], g[3*u:]
 			an := ca[bi*ldU+t*u : bi*ldU+t*u+u]
 			cp := cs[bi*ldH+prev*u : bi*ldH+prev*u+u]
@@ -163,7 +163,7 @@ func (j *rnnJob) rows(lo, hi int) {
 		for bi := lo; bi < hi; bi++ {
 			row := pa[bi*ldP : bi*ldP+gu]
 			zg, hh := row[:u], row[2*u:]
-			g := dz[bi*ldP : bi*ldP+gu]
+			g := dz[bi*ldZ : bi*ldZ+gu]
 			dzg, dhh := g[:u], g[2*u:]
 			h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 			dhr := dh[bi*u : bi*u+u]
@@ -178,7 +178,7 @@ func (j *rnnJob) rows(lo, hi int) {
 	case rowGRUResetBwd:
 		for bi := lo; bi < hi; bi++ {
 			rg := pa[bi*ldP+u : bi*ldP+2*u]
-			dr := dz[bi*ldP+u : bi*ldP+2*u]
+			dr := dz[bi*ldZ+u : bi*ldZ+2*u]
 			h0 := hs[bi*ldH+prev*u : bi*ldH+prev*u+u]
 			drh := tmp[bi*u : bi*u+u]
 			dhr := dh[bi*u : bi*u+u]
@@ -196,7 +196,7 @@ func (j *rnnJob) rows(lo, hi int) {
 	case rowGRUAfterBwd:
 		for bi := lo; bi < hi; bi++ {
 			rg := pa[bi*ldP+u : bi*ldP+2*u]
-			g := dz[bi*ldP : bi*ldP+gu]
+			g := dz[bi*ldZ : bi*ldZ+gu]
 			dr, dah := g[u:2*u], g[2*u:]
 			cpu.Mul(dr, dah, rs[bi*ldU+t*u:bi*ldU+t*u+u])
 			rnnActGrad(dr, rg, ract)
@@ -207,6 +207,6 @@ func (j *rnnJob) rows(lo, hi int) {
 	}
 	_, _, _, _, _, _, _, _ = pa, hs, cs, ca, rs, tmp, rm, recBias
 	_, _, _ = dz, dh, dc
-	_, _, _, _, _, _, _, _, _ = t, prev, next, ldP, ldH, ldU, u, gu, bs
+	_, _, _, _, _, _, _, _, _, _ = t, prev, next, ldP, ldZ, ldH, ldU, u, gu, bs
 	_, _ = act, ract
 }

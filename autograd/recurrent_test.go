@@ -60,6 +60,10 @@ func BenchmarkRNN(b *testing.B) {
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid},
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(1)},
 		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(1)},
+		// The speed comparison's nets (bench/sentiment): sigmoid gates, as
+		// PyTorch's, and the book's input dropout.
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(1)},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid, Dropout: 0.2, RNG: tensor.NewRNG(1)},
 	} {
 		name := o.Cell.String()
 		if o.RecurrentActivation == RNNSigmoid {
@@ -116,4 +120,71 @@ func halfMask(b, ts int) *tensor.Tensor {
 		}
 	}
 	return m
+}
+
+// TestRNNChunks checks the backward pass's chunks of steps: the gradients
+// with chunks of 1, 2 and 3 steps (the last one partial) match those of one
+// chunk over all 7 steps, which the layers' tests check against a float64
+// reference, within float32 rounding (only the order of the sums over
+// steps differs), for every cell with masks, dropout and go_backwards.
+func TestRNNChunks(t *testing.T) {
+	const b, ts, d, u = 3, 7, 5, 6
+	for i, o := range []RNNOptions{
+		{Cell: SimpleRNNCell, Activation: RNNTanh, ReturnSequences: true},
+		{Cell: SimpleRNNCell, Activation: RNNTanh, Dropout: 0.3},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, GoBackwards: true},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid, Dropout: 0.3, ReturnSequences: true},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, Mask: halfMask(b, ts), GoBackwards: true, Dropout: 0.2},
+		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, RecurrentDropout: 0.3, Dropout: 0.2},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid, Dropout: 0.3, GoBackwards: true, Mask: halfMask(b, ts)},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, RecurrentDropout: 0.3},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNSigmoid, ResetAfter: true, ReturnSequences: true, Dropout: 0.2},
+		{Cell: GRUCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, ResetAfter: true, Mask: halfMask(b, ts), RecurrentDropout: 0.2},
+	} {
+		g := o.Cell.gates()
+		grads := func(chunk int) [][]float32 {
+			defer func(old int) { rnnChunkFloats = old }(rnnChunkFloats)
+			rnnChunkFloats = chunk * b * g * u
+			if r := newRNNDims(o.Cell, o.ResetAfter, b, ts, d, u, o.Dropout > 0, o.Mask != nil, o.RecurrentDropout > 0); r.kc != min(chunk, ts) {
+				t.Fatalf("case %d: chunks of %d steps, want %d", i, r.kc, chunk)
+			}
+			rng := tensor.NewRNG(5)
+			rnd := func(shape ...int) *Var {
+				x := tensor.New(shape...)
+				rng.Normal(x, 0, 0.4)
+				return NewParam(x)
+			}
+			x, w, uk := rnd(b, ts, d), rnd(d, g*u), rnd(u, g*u)
+			bias := rnd(g * u)
+			if o.ResetAfter {
+				bias = rnd(2, g*u)
+			}
+			oc := o
+			if o.Dropout > 0 || o.RecurrentDropout > 0 {
+				oc.RNG = tensor.NewRNG(9)
+			}
+			tp := NewTape()
+			y := tp.RNN(x, w, uk, bias, oc)
+			tp.BackwardFrom(y, randnLike(tensor.NewRNG(6), y.Value))
+			return [][]float32{x.Grad.Data, w.Grad.Data, uk.Grad.Data, bias.Grad.Data}
+		}
+		want := grads(ts)
+		for _, chunk := range []int{1, 2, 3} {
+			got := grads(chunk)
+			for k := range want {
+				for j, v := range want[k] {
+					if diff := math.Abs(float64(got[k][j] - v)); diff > 1e-5*(1+math.Abs(float64(v))) {
+						t.Fatalf("case %d (%v), chunks of %d: gradient %d [%d] = %v, one chunk gives %v", i, o.Cell, chunk, k, j, got[k][j], v)
+					}
+				}
+			}
+		}
+	}
+}
+
+func randnLike(rng *tensor.RNG, like *tensor.Tensor) *tensor.Tensor {
+	r := tensor.New(like.Shape...)
+	rng.Normal(r, 0, 1)
+	return r
 }
