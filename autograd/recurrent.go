@@ -383,17 +383,10 @@ func (tp *Tape) rnn(x, w, u, b *Var, o RNNOptions, states bool) (*Var, *tensor.T
 			}
 			o.RNG.Skip(after)
 		}
-		xm := save.Data[r.xmOff:]
-		xd, md := x.Value.Data, mask.Data
-		for gi := 0; gi < g; gi++ {
-			for bi := 0; bi < bs; bi++ {
-				m := md[(gi*bs+bi)*d : (gi*bs+bi+1)*d]
-				for t := 0; t < ts; t++ {
-					off := ((gi*bs+bi)*ts + t) * d
-					cpu.Mul(xm[off:off+d], xd[(bi*ts+t)*d:(bi*ts+t+1)*d], m)
-				}
-			}
-		}
+		cj := getRNNCopyJob()
+		cj.r, cj.x, cj.xm, cj.mask = r, x.Value.Data, save.Data[r.xmOff:], mask.Data
+		cj.run(copyXMask)
+		putRNNCopyJob(cj)
 	}
 	var hm []float32
 	if recMasked {
@@ -816,40 +809,23 @@ func rnnChunkGrads(nd *node, r *rnnDims, s0, s1 int, dU, dB []float32) {
 	back, resetAfter := flags&rnnBackwards != 0, flags&rnnResetAfter != 0
 	recMasked := flags&rnnRecMasked != 0
 	mask := nd.aux[2]
-	bs, ts, d, u, g := r.b, r.t, r.d, r.u, r.g
-	gu := g * u
+	bs, d, u := r.b, r.d, r.u
+	gu := r.g * u
 	rows := (s1 - s0) * bs
 	save, bwd := nd.aux[0].Data, nd.aux[1].Data
 	dz := bwd[r.dzOff : r.dzOff+rows*gu]
-	ldH, ldU := (ts+1)*u, ts*u
-	btd := bs * ts * d
 	gates := 1
 	if mask != nil {
-		gates = g
+		gates = r.g
 	}
 	xc := bwd[r.xcOff : r.xcOff+gates*rows*d]
 	withU := dU != nil && !recMasked && !resetAfter
 	hc, rc := bwd[r.hcOff:r.rcOff], bwd[r.rcOff:r.bwdLen]
-	for j := 0; j < rows/bs; j++ {
-		t, prev, _ := r.step(s0+j, back)
-		for bi := 0; bi < bs; bi++ {
-			row := j*bs + bi
-			if mask != nil {
-				for gi := 0; gi < g; gi++ {
-					src := save[r.xmOff+gi*btd+(bi*ts+t)*d:]
-					copy(xc[(gi*rows+row)*d:(gi*rows+row+1)*d], src[:d])
-				}
-			} else {
-				copy(xc[row*d:(row+1)*d], x.Value.Data[(bi*ts+t)*d:(bi*ts+t+1)*d])
-			}
-			if withU {
-				copy(hc[row*u:(row+1)*u], save[r.hOff+bi*ldH+prev*u:][:u])
-				if r.g == 3 {
-					copy(rc[row*u:(row+1)*u], save[r.rOff+bi*ldU+t*u:][:u])
-				}
-			}
-		}
-	}
+	cj := getRNNCopyJob()
+	defer putRNNCopyJob(cj)
+	cj.r, cj.x, cj.save, cj.xc, cj.hc, cj.rc = *r, x.Value.Data, save, xc, hc, rc
+	cj.s0, cj.slots, cj.gates, cj.back, cj.withU, cj.masked, cj.hasGRU = s0, s1-s0, gates, back, withU, mask != nil, r.g == 3
+	cj.run(copyGather)
 	if withU {
 		hg := gu
 		if r.g == 3 {
@@ -874,18 +850,11 @@ func rnnChunkGrads(nd *node, r *rnnDims, s0, s1 int, dU, dB []float32) {
 			continue
 		}
 		cpu.Gemm(false, true, rows, d, n, 1, dz[c0:], gu, w.Value.Data[c0:], gu, 0, dx, d)
-		for j := 0; j < rows/bs; j++ {
-			t, _, _ := r.step(s0+j, back)
-			for bi := 0; bi < bs; bi++ {
-				dst := x.Grad.Data[(bi*ts+t)*d : (bi*ts+t+1)*d]
-				src := dx[(j*bs+bi)*d : (j*bs+bi+1)*d]
-				if mask != nil {
-					cpu.AddMul(dst, src, mask.Data[(gi*bs+bi)*d:(gi*bs+bi+1)*d])
-				} else {
-					cpu.Add(dst, dst, src)
-				}
-			}
+		cj.dx, cj.xg, cj.gi = dx, x.Grad.Data, gi
+		if mask != nil {
+			cj.mask = mask.Data
 		}
+		cj.run(copyScatter)
 	}
 }
 

@@ -210,3 +210,110 @@ func (j *rnnJob) rows(lo, hi int) {
 	_, _, _, _, _, _, _, _, _, _ = t, prev, next, ldP, ldZ, ldH, ldU, u, gu, bs
 	_, _ = act, ract
 }
+
+// rnnCopyJob splits the recurrent layers' copies over the workers by
+// sample: the masked inputs of every gate (forward), and a backward chunk's
+// gathered inputs and states and its input gradient's scatter. Each sample's
+// rows are written by one worker, the same values whatever the split.
+type rnnCopyJob struct {
+	kind                        rnnCopyKind
+	r                           rnnDims
+	x, xm, mask, save, xc, hc   []float32
+	rc, dx, xg                  []float32
+	s0, slots, gi, gates        int
+	back, withU, masked, hasGRU bool
+	fn                          func(lo, hi int)
+}
+
+type rnnCopyKind uint8
+
+const (
+	copyXMask   rnnCopyKind = iota // xm[g,b,t] = x[b,t]·mask[g,b]
+	copyGather                     // a chunk's inputs (per gate with dropout), states and r·h₋
+	copyScatter                    // x.Grad[b,t] += dx[slot,b] (·mask[gi,b] with dropout)
+)
+
+var rnnCopyJobs freeList[rnnCopyJob]
+
+func getRNNCopyJob() *rnnCopyJob {
+	j := rnnCopyJobs.get()
+	if j == nil {
+		j = &rnnCopyJob{}
+		j.fn = j.rows
+	}
+	return j
+}
+
+func putRNNCopyJob(j *rnnCopyJob) {
+	fn := j.fn
+	*j = rnnCopyJob{fn: fn}
+	rnnCopyJobs.put(j)
+}
+
+// run does the job for the samples [0, r.b).
+func (j *rnnCopyJob) run(kind rnnCopyKind) {
+	j.kind = kind
+	n := j.r.b
+	if serialWindowOps {
+		j.fn(0, n)
+		return
+	}
+	per := j.r.t * j.r.d * j.r.g // floats a sample touches, at most
+	if kind != copyXMask {
+		per = j.slots * (j.r.d*j.gates + 2*j.r.u)
+	}
+	cpu.ParallelFor(n, max(1, grainFloats/max(per, 1)), j.fn)
+}
+
+func (j *rnnCopyJob) rows(lo, hi int) {
+	r := &j.r
+	bs, ts, d, u := r.b, r.t, r.d, r.u
+	switch j.kind {
+	case copyXMask:
+		for gi := 0; gi < r.g; gi++ {
+			for bi := lo; bi < hi; bi++ {
+				m := j.mask[(gi*bs+bi)*d : (gi*bs+bi+1)*d]
+				for t := 0; t < ts; t++ {
+					off := ((gi*bs+bi)*ts + t) * d
+					cpu.Mul(j.xm[off:off+d], j.x[(bi*ts+t)*d:(bi*ts+t+1)*d], m)
+				}
+			}
+		}
+	case copyGather:
+		rows := j.slots * bs
+		ldH, ldU, btd := (ts+1)*u, ts*u, bs*ts*d
+		for s := 0; s < j.slots; s++ {
+			t, prev, _ := r.step(j.s0+s, j.back)
+			for bi := lo; bi < hi; bi++ {
+				row := s*bs + bi
+				if j.masked {
+					for gi := 0; gi < r.g; gi++ {
+						src := j.save[r.xmOff+gi*btd+(bi*ts+t)*d:]
+						copy(j.xc[(gi*rows+row)*d:(gi*rows+row+1)*d], src[:d])
+					}
+				} else {
+					copy(j.xc[row*d:(row+1)*d], j.x[(bi*ts+t)*d:(bi*ts+t+1)*d])
+				}
+				if j.withU {
+					copy(j.hc[row*u:(row+1)*u], j.save[r.hOff+bi*ldH+prev*u:][:u])
+					if j.hasGRU {
+						copy(j.rc[row*u:(row+1)*u], j.save[r.rOff+bi*ldU+t*u:][:u])
+					}
+				}
+			}
+		}
+	case copyScatter:
+		for s := 0; s < j.slots; s++ {
+			t, _, _ := r.step(j.s0+s, j.back)
+			for bi := lo; bi < hi; bi++ {
+				dst := j.xg[(bi*ts+t)*d : (bi*ts+t+1)*d]
+				src := j.dx[(s*bs+bi)*d : (s*bs+bi+1)*d]
+				if j.masked {
+					cpu.AddMul(dst, src, j.mask[(j.gi*bs+bi)*d:(j.gi*bs+bi+1)*d])
+				} else {
+					cpu.Add(dst, dst, src)
+				}
+			}
+		}
+	}
+}
