@@ -16,6 +16,7 @@ const vecGrain = 1 << 14
 const (
 	vecJobAxpy = iota
 	vecJobAdam
+	vecJobSumRows // columns [lo, hi) of SumRows
 )
 
 // vecJob carries one parallel elementwise call to the workers. Jobs are
@@ -25,6 +26,7 @@ type vecJob struct {
 	kind       int
 	p, g, m, v []float32
 	f          [6]float32
+	rows       int
 	fn         func(lo, hi int)
 }
 
@@ -52,5 +54,7 @@ func (j *vecJob) run(lo, hi int) {
 	case vecJobAdam:
 		f := &j.f
 		adam(j.p[lo:hi], j.g[lo:hi], j.m[lo:hi], j.v[lo:hi], f[0], f[1], f[2], f[3], f[4], f[5])
+	case vecJobSumRows:
+		sumRows(j.p[lo:hi], j.g[lo:], j.rows, len(j.p))
 	}
 }

@@ -309,17 +309,34 @@ func addBiasGeneric(x []float32, rows int, bias []float32) {
 
 // SumRows accumulates the n-wide rows of x into dst (length n): dst[j] += Σ_r x[r,j],
 // adding the rows in order. A partial last row is ignored.
+// Each column is summed down the rows by one worker, so the result does not
+// depend on the number of workers: large inputs split their columns over
+// the pool.
 func SumRows(dst, x []float32) {
-	if n := len(dst); n > 0 && len(x) >= n {
-		sumRows(dst, x, len(x)/n)
+	n := len(dst)
+	if n == 0 || len(x) < n {
+		return
 	}
+	rows := len(x) / n
+	if n < 2*sumRowsCols || rows*n < vecParallelMin*4 {
+		sumRows(dst, x, rows, n)
+		return
+	}
+	j := getVecJob(vecJobSumRows)
+	j.p, j.g, j.rows = dst, x, rows
+	ParallelFor(n, max(sumRowsCols, vecGrain/rows/sumRowsCols*sumRowsCols), j.fn)
+	putVecJob(j)
 }
 
-// sumRowsGeneric adds the first rows len(dst)-wide rows of x into dst.
-func sumRowsGeneric(dst, x []float32, rows int) {
+// sumRowsCols is the columns the kernels sum at once (sumRowsBlock vectors
+// of 16 in asmgen/vec).
+const sumRowsCols = 128
+
+// sumRowsGeneric adds rows rows of x, ld floats apart, into dst.
+func sumRowsGeneric(dst, x []float32, rows, ld int) {
 	n := len(dst)
 	for r := range rows {
-		row := x[r*n : r*n+n : r*n+n]
+		row := x[r*ld : r*ld+n : r*ld+n]
 		for j, v := range row {
 			dst[j] += v
 		}

@@ -170,16 +170,17 @@ func addBiasAsm(x []float32, rows int, bias []float32) {
 	}
 }
 
-// sumRows requires len(dst) > 0, rows > 0 and rows·len(dst) ≤ len(x).
-func sumRows(dst, x []float32, rows int) {
-	_ = x[rows*len(dst)-1]
+// sumRows requires len(dst) > 0, rows > 0, ld ≥ len(dst) and
+// (rows−1)·ld + len(dst) ≤ len(x).
+func sumRows(dst, x []float32, rows, ld int) {
+	_ = x[(rows-1)*ld+len(dst)-1]
 	switch vecISA {
 	case vecAVX512:
-		sumRowsAVX512(dst, x, rows)
+		sumRowsAVX512(dst, x, rows, ld)
 	case vecAVX2:
-		sumRowsAVX2(dst, x, rows)
+		sumRowsAVX2(dst, x, rows, ld)
 	default:
-		sumRowsGeneric(dst, x, rows)
+		sumRowsGeneric(dst, x, rows, ld)
 	}
 }
 

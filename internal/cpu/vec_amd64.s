@@ -751,14 +751,14 @@ addBiasAVX512_end:
 	VZEROUPPER
 	RET
 
-// func sumRowsAVX512(dst []float32, x []float32, rows int)
+// func sumRowsAVX512(dst []float32, x []float32, rows int, ld int)
 // Requires: AVX, AVX512F
-TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-56
+TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-64
 	MOVQ  dst_base+0(FP), DI
 	MOVQ  dst_len+8(FP), R10
 	MOVQ  x_base+24(FP), SI
 	MOVQ  rows+48(FP), R11
-	MOVQ  R10, R12
+	MOVQ  ld+56(FP), R12
 	SHLQ  $0x02, R12
 	MOVQ  R10, CX
 	DECQ  CX
@@ -2120,14 +2120,14 @@ addBiasAVX2_end:
 	VZEROUPPER
 	RET
 
-// func sumRowsAVX2(dst []float32, x []float32, rows int)
+// func sumRowsAVX2(dst []float32, x []float32, rows int, ld int)
 // Requires: AVX
-TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-56
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    dst_len+8(FP), R10
 	MOVQ    x_base+24(FP), SI
 	MOVQ    rows+48(FP), R11
-	MOVQ    R10, R12
+	MOVQ    ld+56(FP), R12
 	SHLQ    $0x02, R12
 	MOVQ    R10, CX
 	DECQ    CX

@@ -20,7 +20,7 @@ func sub(dst, a, b []float32)                       { subGeneric(dst, a, b) }
 func mul(dst, a, b []float32)                       { mulGeneric(dst, a, b) }
 func addMul(dst, a, b []float32)                    { addMulGeneric(dst, a, b) }
 func addBias(x []float32, rows int, bias []float32) { addBiasGeneric(x, rows, bias) }
-func sumRows(dst, x []float32, rows int)            { sumRowsGeneric(dst, x, rows) }
+func sumRows(dst, x []float32, rows, ld int)        { sumRowsGeneric(dst, x, rows, ld) }
 func sum32(x []float32, acc *[32]float64)           { sum32Generic(x, acc) }
 func sumSq32(x []float32, acc *[32]float64)         { sumSq32Generic(x, acc) }
 func tanhGrad(g, y []float32)                       { tanhGradGeneric(g, y) }

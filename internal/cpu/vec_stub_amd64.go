@@ -54,10 +54,10 @@ func addMulAVX512(dst []float32, a []float32, b []float32)
 //go:noescape
 func addBiasAVX512(x []float32, rows int, bias []float32)
 
-// sumRowsAVX512 adds the first rows len(dst)-wide rows of x into dst, in row order; rows > 0.
+// sumRowsAVX512 adds rows rows of x, ld floats apart, into dst (their first len(dst) columns), in row order; rows > 0.
 //
 //go:noescape
-func sumRowsAVX512(dst []float32, x []float32, rows int)
+func sumRowsAVX512(dst []float32, x []float32, rows int, ld int)
 
 // sum32AVX512 adds x[i] as a float64 into acc[i%32] for i < len(x)&^31, in index order; acc holds 32 partial sums.
 //
@@ -144,10 +144,10 @@ func addMulAVX2(dst []float32, a []float32, b []float32)
 //go:noescape
 func addBiasAVX2(x []float32, rows int, bias []float32)
 
-// sumRowsAVX2 adds the first rows len(dst)-wide rows of x into dst, in row order; rows > 0.
+// sumRowsAVX2 adds rows rows of x, ld floats apart, into dst (their first len(dst) columns), in row order; rows > 0.
 //
 //go:noescape
-func sumRowsAVX2(dst []float32, x []float32, rows int)
+func sumRowsAVX2(dst []float32, x []float32, rows int, ld int)
 
 // sum32AVX2 adds x[i] as a float64 into acc[i%32] for i < len(x)&^31, in index order; acc holds 32 partial sums.
 //

@@ -414,15 +414,15 @@ func genAddBias(s *isa) {
 const sumRowsBlock = 8
 
 func genSumRows(s *isa) {
-	name := header(s, "sumRows", "func(dst []float32, x []float32, rows int)",
-		"adds the first rows len(dst)-wide rows of x into dst, in row order; rows > 0.")
+	name := header(s, "sumRows", "func(dst []float32, x []float32, rows int, ld int)",
+		"adds rows rows of x, ld floats apart, into dst (their first len(dst) columns), in row order; rows > 0.")
 	dp, xp, n, rows := RDI, RSI, R10, R11
 	stride, rp, r, rem := R12, R8, R9, RBX
 	Load(Param("dst").Base(), dp)
 	Load(Param("dst").Len(), n)
 	Load(Param("x").Base(), xp)
 	Load(Param("rows"), rows)
-	MOVQ(n, stride)
+	Load(Param("ld"), stride)
 	SHLQ(U8(2), stride)
 	s.setMask(n, true) // the last vector of the last block
 	MOVQ(n, rem)
