@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -63,13 +64,21 @@ func gemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	grain := max(1, gemmParallelFlops/(n*max(k, 1)))
 	j, ok := genericJobs.get()
 	if !ok {
-		j = new(genericJob)
-		j.fn = j.run
+		for range genericJobs.more() - 1 {
+			genericJobs.put(newGenericJob())
+		}
+		j = newGenericJob()
 	}
 	*j = genericJob{transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, j.fn}
 	ParallelFor(m, grain, j.fn)
 	j.a, j.b, j.c, j.bias = nil, nil, nil, nil
 	genericJobs.put(j)
+}
+
+func newGenericJob() *genericJob {
+	j := new(genericJob)
+	j.fn = j.run
+	return j
 }
 
 // genericJob carries a parallel gemmGeneric call to its workers. Jobs are
@@ -120,6 +129,27 @@ var genericJobs freeList[*genericJob]
 type freeList[T any] struct {
 	mu    sync.Mutex
 	items []T
+	made  int // items made for the list, in it or in use
+}
+
+// more tells a caller that found the list empty how many items to make:
+// its own, and the first time as many more as it takes for each
+// participant of a ParallelFor (Workers) to hold one at once, which the
+// caller puts in the list. The lists that the chunks of a parallel call
+// draw from would otherwise grow to the number of workers that happened to
+// join the calls of the first steps: a worker that came late left its
+// chunks to the others, and the step that it joined later allocated (the
+// rare "allocates 1 times after warm-up" of the LeNet allocation test).
+func (l *freeList[T]) more() int {
+	w := Workers()
+	l.mu.Lock()
+	n := max(1, w-l.made)
+	l.made += n
+	if need := l.made - len(l.items); cap(l.items)-len(l.items) < need {
+		l.items = slices.Grow(l.items, need)
+	}
+	l.mu.Unlock()
+	return n
 }
 
 func (l *freeList[T]) get() (x T, ok bool) {

@@ -160,6 +160,13 @@ func getGemmJob() *gemmJob {
 	if j, ok := gemmJobs.get(); ok {
 		return j
 	}
+	for range gemmJobs.more() - 1 {
+		gemmJobs.put(newGemmJob())
+	}
+	return newGemmJob()
+}
+
+func newGemmJob() *gemmJob {
 	j := &gemmJob{}
 	j.rowsFn = j.rows
 	j.colsFn = j.cols
@@ -172,11 +179,19 @@ func putGemmJob(j *gemmJob) {
 }
 
 // getBuf takes a buffer of n floats from list, or allocates one aligned to a
-// cache line.
+// cache line (and the list's spares, freeList.more). A list's buffers all
+// have the same length.
 func getBuf(list *freeList[[]float32], n int) []float32 {
 	if buf, ok := list.get(); ok {
 		return buf
 	}
+	for range list.more() - 1 {
+		list.put(newBuf(n))
+	}
+	return newBuf(n)
+}
+
+func newBuf(n int) []float32 {
 	raw := make([]float32, n+16)
 	off := int((64 - uintptr(unsafe.Pointer(&raw[0]))%64) % 64 / 4)
 	return raw[off : off+n : off+n]

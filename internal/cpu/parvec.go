@@ -35,10 +35,18 @@ var vecJobs freeList[*vecJob]
 func getVecJob(kind int) *vecJob {
 	j, ok := vecJobs.get()
 	if !ok {
-		j = new(vecJob)
-		j.fn = j.run
+		for range vecJobs.more() - 1 {
+			vecJobs.put(newVecJob())
+		}
+		j = newVecJob()
 	}
 	j.kind = kind
+	return j
+}
+
+func newVecJob() *vecJob {
+	j := new(vecJob)
+	j.fn = j.run
 	return j
 }
 
