@@ -3,6 +3,7 @@ package autograd
 import (
 	"testing"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -35,7 +36,7 @@ func TestNewOpsStepAllocatesNothing(t *testing.T) {
 		tp.Backward(l)
 	}
 	step()
-	if a := testing.AllocsPerRun(20, step); a != 0 {
+	if a := alloctest.PerRun(20, step); a != 0 {
 		t.Errorf("a step allocates %v times, want 0", a)
 	}
 }

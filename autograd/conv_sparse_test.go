@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -130,7 +131,7 @@ func TestConvSparseStepAllocatesNothing(t *testing.T) {
 	if sparseConvChunks.Load() == before {
 		t.Fatal("the sparse path was not taken")
 	}
-	if a := testing.AllocsPerRun(20, step); a != 0 {
+	if a := alloctest.PerRun(20, step); a != 0 {
 		t.Errorf("a step allocates %v times, want 0", a)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -114,7 +115,7 @@ func TestConvTapsStepAllocatesNothing(t *testing.T) {
 		tp.Backward(tp.Mean(tp.Conv2D(x, w, b, cc.s, cc.pad, ReLU)))
 	}
 	step()
-	if a := testing.AllocsPerRun(20, step); a != 0 {
+	if a := alloctest.PerRun(20, step); a != 0 {
 		t.Errorf("a step allocates %v times, want 0", a)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -323,7 +324,7 @@ func TestConvStepAllocatesNothing(t *testing.T) {
 		tp.Backward(l)
 	}
 	step()
-	if a := testing.AllocsPerRun(20, step); a != 0 {
+	if a := alloctest.PerRun(20, step); a != 0 {
 		t.Errorf("a step allocates %v times, want 0", a)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -42,7 +43,7 @@ func TestRNNAllocs(t *testing.T) {
 			tp.Backward(tp.Sum(y))
 		}
 		step()
-		if a := testing.AllocsPerRun(5, step); a != 0 {
+		if a := alloctest.PerRun(5, step); a != 0 {
 			t.Errorf("%v: %v allocations per step once warm, want 0", o.Cell, a)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -579,9 +580,9 @@ func TestCSVReaderBoundedMemory(t *testing.T) {
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 
-	// AllocsPerRun runs Next once more than it reports.
+	// PerRun (as AllocsPerRun) runs Next once more than it reports.
 	seen := chunk
-	allocs := testing.AllocsPerRun(10, func() {
+	allocs := alloctest.PerRun(10, func() {
 		x, _, err := c.Next(chunk)
 		if err != nil || x.Rows() != chunk {
 			t.Fatalf("Next: %v rows, %v", x, err)

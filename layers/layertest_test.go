@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/models"
@@ -110,7 +111,7 @@ func layerTest(t *testing.T, c layerCase) {
 				t.Fatalf("%s: train on batch: %v", class, err)
 			}
 		}
-		if a := testing.AllocsPerRun(10, func() {
+		if a := alloctest.PerRun(10, func() {
 			if _, err := m.TrainOnBatchMulti(xs, ys); err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -669,10 +670,10 @@ func TestClassificationUpdateAllocs(t *testing.T) {
 		{&AUC{}, bt, bp}, // its buckets come with the warm-up run
 	}
 	for _, c := range cases {
-		if a := testing.AllocsPerRun(20, func() { c.m.Update(c.yt, c.yp) }); a != 0 {
+		if a := alloctest.PerRun(20, func() { c.m.Update(c.yt, c.yp) }); a != 0 {
 			t.Errorf("%s: Update allocates %v times", c.m.Name(), a)
 		}
-		if a := testing.AllocsPerRun(20, func() { _ = c.m.Result(); c.m.Reset() }); a != 0 {
+		if a := alloctest.PerRun(20, func() { _ = c.m.Result(); c.m.Reset() }); a != 0 {
 			t.Errorf("%s: Result/Reset allocate %v times", c.m.Name(), a)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/metrics"
@@ -31,10 +32,10 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 	if _, err := m.TrainOnBatch(x, y); err != nil { // warm-up
 		t.Fatal(err)
 	}
-	if a := testing.AllocsPerRun(100, func() { m.trainStep(xs, ys, nil, nil) }); a != 0 {
+	if a := alloctest.PerRun(100, func() { m.trainStep(xs, ys, nil, nil) }); a != 0 {
 		t.Errorf("trainStep allocates %v times per step, want 0", a)
 	}
-	if a := testing.AllocsPerRun(100, func() {
+	if a := alloctest.PerRun(100, func() {
 		if _, err := m.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +66,7 @@ func TestMultiInputTrainStepAllocatesNothing(t *testing.T) {
 	if _, err := m.TrainOnBatchMulti(xs, ys); err != nil { // warm-up
 		t.Fatal(err)
 	}
-	if a := testing.AllocsPerRun(50, func() {
+	if a := alloctest.PerRun(50, func() {
 		if _, err := m.TrainOnBatchMulti(xs, ys); err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +98,7 @@ func TestMaskedTrainStepAllocatesNothing(t *testing.T) {
 	if _, err := m.TrainOnBatch(x, y); err != nil {
 		t.Fatal(err)
 	}
-	if a := testing.AllocsPerRun(50, func() {
+	if a := alloctest.PerRun(50, func() {
 		if _, err := m.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +128,7 @@ func TestMaskedGlobalAveragePoolingAllocatesNothing(t *testing.T) {
 	if _, err := m.TrainOnBatch(x, y); err != nil {
 		t.Fatal(err)
 	}
-	if a := testing.AllocsPerRun(50, func() {
+	if a := alloctest.PerRun(50, func() {
 		if _, err := m.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/callbacks"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/metrics"
@@ -429,7 +430,7 @@ func TestFunctionalStepAllocatesNothing(t *testing.T) {
 	if _, err := m.TrainOnBatch(x, y); err != nil {
 		t.Fatal(err)
 	}
-	if a := testing.AllocsPerRun(50, func() {
+	if a := alloctest.PerRun(50, func() {
 		if _, err := m.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/neurona/neurona/activations"
 	"github.com/neurona/neurona/distributed"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/models"
@@ -203,7 +204,7 @@ func TestDataParallelStepAllocs(t *testing.T) {
 	}
 	m := parallelModel(t, 1, synced)
 	fit := func(epochs int) float64 {
-		return testing.AllocsPerRun(1, func() {
+		return alloctest.PerRun(1, func() {
 			cfg := models.FitConfig{BatchSize: 8, Epochs: epochs, Seed: 4, Collective: pair{}, ValidationX: x, ValidationY: y}
 			if _, err := m.Fit(context.Background(), x, y, cfg); err != nil {
 				t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/optimizers"
@@ -78,7 +79,7 @@ func TestPerCallAllocatesNothing(t *testing.T) {
 	if err := m.PredictInto(dst, x); err != nil { // warm-up
 		t.Fatal(err)
 	}
-	if a := testing.AllocsPerRun(200, func() {
+	if a := alloctest.PerRun(200, func() {
 		if err := m.PredictInto(dst, x); err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +89,7 @@ func TestPerCallAllocatesNothing(t *testing.T) {
 	if _, err := m.TrainOnBatch(x, y); err != nil { // warm-up
 		t.Fatal(err)
 	}
-	if a := testing.AllocsPerRun(200, func() {
+	if a := alloctest.PerRun(200, func() {
 		if _, err := m.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/activations"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/layers"
 	"github.com/neurona/neurona/losses"
 	"github.com/neurona/neurona/models"
@@ -112,7 +113,7 @@ func TestReturnStateTrainsAndAllocatesNothing(t *testing.T) {
 	if !(last[0] < first/4) {
 		t.Errorf("loss %v after 200 steps, from %v: the states do not train", last[0], first)
 	}
-	if a := testing.AllocsPerRun(20, func() {
+	if a := alloctest.PerRun(20, func() {
 		if _, err := m.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +319,7 @@ func TestMergeMasks(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if a := testing.AllocsPerRun(10, func() {
+			if a := alloctest.PerRun(10, func() {
 				if _, err := long.TrainOnBatchMulti(xs, ys); err != nil {
 					t.Fatal(err)
 				}

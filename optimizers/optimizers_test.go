@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -309,11 +310,11 @@ func TestApplyAllocatesNothingAfterFirstCall(t *testing.T) {
 		o.Build(p.params)
 		p.setGrads(1)
 		o.Apply()
-		allocs := testing.AllocsPerRun(20, func() { o.Apply() })
+		allocs := alloctest.PerRun(20, func() { o.Apply() })
 		if allocs != 0 {
 			t.Errorf("%s %+v: Apply allocates %v times per call after the first", o.Name(), o, allocs)
 		}
-		if o.Iterations() != 22 { // 1 + AllocsPerRun's warm-up + 20 runs
+		if o.Iterations() != 22 { // 1 + PerRun's warm-up + 20 runs
 			t.Errorf("%s: Iterations %d, want 22", o.Name(), o.Iterations())
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/neurona/neurona/autograd"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/internal/cpu"
 	"github.com/neurona/neurona/tensor"
 )
@@ -289,7 +290,7 @@ func TestApplyWithClippingAllocatesNothing(t *testing.T) {
 		p := newProblem()
 		p.setGrads(3)
 		o.Build(p.params)
-		if allocs := testing.AllocsPerRun(20, o.Apply); allocs != 0 {
+		if allocs := alloctest.PerRun(20, o.Apply); allocs != 0 {
 			t.Errorf("%s: Apply allocates %v times per call", describe(o), allocs)
 		}
 	}
@@ -301,7 +302,7 @@ func TestApplyWithClippingAllocatesNothing(t *testing.T) {
 	o.Apply()
 	o.ClipValue = 0.1
 	o.Apply()
-	if allocs := testing.AllocsPerRun(20, o.Apply); allocs != 0 {
+	if allocs := alloctest.PerRun(20, o.Apply); allocs != 0 {
 		t.Errorf("clipping on after Build: Apply allocates %v times per call", allocs)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -292,7 +293,7 @@ func TestFlowAllocations(t *testing.T) {
 		pass++
 	}
 	run()
-	if a := testing.AllocsPerRun(5, run); a > 0 {
+	if a := alloctest.PerRun(5, run); a > 0 {
 		t.Errorf("%v allocations per pass of %d batches", a, it.Len())
 	}
 }

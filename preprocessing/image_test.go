@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/tensor"
 )
 
@@ -284,7 +285,7 @@ func TestApplyTransformToAllocates(t *testing.T) {
 	x, dst := tensor.New(8, 8, 3), tensor.New(8, 8, 3)
 	g := &ImageDataGenerator{FillMode: FillReflect, RotationRange: 10}
 	p := TransformParams{Theta: 3, Shear: 4, Zx: 1.1, Zy: 0.9, FlipVertical: true}
-	if a := testing.AllocsPerRun(50, func() {
+	if a := alloctest.PerRun(50, func() {
 		if err := g.ApplyTransformTo(dst, x, p); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package spec
 import (
 	"crypto/sha256"
 	"fmt"
+	"github.com/neurona/neurona/internal/alloctest"
 	"github.com/neurona/neurona/layers"
 	"math"
 	"os"
@@ -101,7 +102,7 @@ func TestLeNetTrainStepAllocatesNothing(t *testing.T) {
 	}
 	first := res[0]
 	var last float64
-	allocs := testing.AllocsPerRun(3, func() {
+	allocs := alloctest.PerRun(3, func() {
 		if res, err = m.TrainOnBatch(x, y); err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/neurona/neurona/internal/alloctest"
 )
 
 // mustPanic runs f and fails the test unless it panics with a message that
@@ -205,7 +207,7 @@ func TestResize(t *testing.T) {
 	y := New(8, 16)
 	shapes := [][]int{{4, 16}, {8, 16}, {2, 2, 2}, {128}, {1, 2, 4, 8}}
 	i := 0
-	allocs := testing.AllocsPerRun(100, func() {
+	allocs := alloctest.PerRun(100, func() {
 		s := shapes[i%len(shapes)]
 		i++
 		y.Resize(s...)
@@ -213,7 +215,7 @@ func TestResize(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("Resize within capacity allocates %v times per call, want 0", allocs)
 	}
-	allocs = testing.AllocsPerRun(100, func() { y.Resize(4, 8) })
+	allocs = alloctest.PerRun(100, func() { y.Resize(4, 8) })
 	if allocs != 0 {
 		t.Errorf("Resize(4, 8) within capacity allocates %v times per call, want 0", allocs)
 	}
@@ -230,7 +232,7 @@ func TestSetView(t *testing.T) {
 		t.Errorf("SetView At(2,0) = %v", v.At(2, 0))
 	}
 	mustPanic(t, "SetView size mismatch", "SetView", func() { v.SetView(d, 4, 2) })
-	allocs := testing.AllocsPerRun(100, func() { v.SetView(d, 2, 3) })
+	allocs := alloctest.PerRun(100, func() { v.SetView(d, 2, 3) })
 	if allocs != 0 {
 		t.Errorf("SetView allocates %v times per call, want 0", allocs)
 	}
@@ -291,7 +293,7 @@ func TestGatherRows(t *testing.T) {
 			}
 		}
 	}
-	allocs := testing.AllocsPerRun(50, func() { GatherRows(dst, src, idx) })
+	allocs := alloctest.PerRun(50, func() { GatherRows(dst, src, idx) })
 	if allocs != 0 {
 		t.Errorf("GatherRows allocates %v", allocs)
 	}

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/neurona/neurona/internal/alloctest"
 )
 
 // gemmCase is one Gemm problem with its operands laid out as Gemm sees them.
@@ -342,7 +344,7 @@ func TestGemmNoAlloc(t *testing.T) {
 			Gemm(g.transA, g.transB, g.m, g.n, g.k, 1, g.a, g.lda, g.b, g.ldb, 0, c, g.ldc)
 		}
 		f()
-		if n := testing.AllocsPerRun(20, f); n > 0 {
+		if n := alloctest.PerRun(20, f); n > 0 {
 			t.Errorf("%v: %v allocations per call", g, n)
 		}
 	}

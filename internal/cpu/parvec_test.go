@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/neurona/neurona/internal/alloctest"
 )
 
 // The long elementwise kernels split over the pool; every element must come
@@ -54,7 +56,7 @@ func TestParallelVecNoAllocs(t *testing.T) {
 	const n = 1 << 17
 	a, b, c, d := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	Axpy(a, b, 1) // warm the job free list
-	allocs := testing.AllocsPerRun(10, func() {
+	allocs := alloctest.PerRun(10, func() {
 		Axpy(a, b, 2)
 		AdamUpdate(a, b, c, d, 0.9, 0.999, 1e-3, 1e-7)
 	})

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/neurona/neurona/internal/alloctest"
 )
 
 // Every item of a ParallelFor runs exactly once, whatever the chunking,
@@ -147,7 +149,7 @@ func TestParallelForNoAllocs(t *testing.T) {
 	var task Task
 	var ran int
 	work := func(lo, hi int) { ran += hi - lo }
-	allocs := testing.AllocsPerRun(100, func() {
+	allocs := alloctest.PerRun(100, func() {
 		ParallelFor(1000, 10, fn)
 		task.Start(1, 1, work)
 		task.Wait()

@@ -3,6 +3,8 @@ package cpu
 import (
 	"math"
 	"testing"
+
+	"github.com/neurona/neurona/internal/alloctest"
 )
 
 func TestReluAndBackward(t *testing.T) {
@@ -187,7 +189,7 @@ func TestVecDegenerate(t *testing.T) {
 func TestVecNoAllocs(t *testing.T) {
 	const n = 100
 	a, b, c, d := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
-	allocs := testing.AllocsPerRun(10, func() {
+	allocs := alloctest.PerRun(10, func() {
 		Axpy(a, b, 2)
 		Scale(a, 0.5)
 		Add(a, b, c)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/neurona/neurona/internal/alloctest"
 )
 
 var t0 = time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -256,20 +258,20 @@ func TestProgbarAllocs(t *testing.T) {
 		p.Finish(vals, at(2))
 		p.Reset(60000, t0)
 		i := 0
-		allocs := testing.AllocsPerRun(200, func() {
+		allocs := alloctest.PerRun(200, func() {
 			i++
 			p.Update(32*i, vals, at(float64(60*i))) // 60 ms apart: every call draws
 		})
 		if allocs != 0 {
 			t.Errorf("interactive=%v: Update allocates %v times per call", interactive, allocs)
 		}
-		allocs = testing.AllocsPerRun(50, func() { p.Finish(vals, at(20000)) })
+		allocs = alloctest.PerRun(50, func() { p.Finish(vals, at(20000)) })
 		if allocs != 0 {
 			t.Errorf("interactive=%v: Finish allocates %v times per call", interactive, allocs)
 		}
 	}
 	p := NewProgbar(io.Discard, 60000, 2, false, t0)
-	if a := testing.AllocsPerRun(50, func() { p.Update(32, vals, at(1)); p.Finish(vals, at(2)) }); a != 0 {
+	if a := alloctest.PerRun(50, func() { p.Update(32, vals, at(1)); p.Finish(vals, at(2)) }); a != 0 {
 		t.Errorf("verbose 2 allocates %v times per epoch", a)
 	}
 }
