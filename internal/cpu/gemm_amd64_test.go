@@ -150,6 +150,11 @@ func BenchmarkGemmPolicy(b *testing.B) {
 		{"lstm_dx_NT_12800x64x1024", false, true, 12800, 64, 1024},
 		{"lstm_step_NN_128x1024x256", false, false, 128, 1024, 256},
 		{"lstm_stepback_NT_128x256x1024", false, true, 128, 256, 1024},
+		// The backward pass's products over a chunk of 4 steps (512 rows
+		// of dz): dU, dW (one gate's, as with dropout) and dx.
+		{"lstm_chunk_dU_TN_256x1024x512", true, false, 256, 1024, 512},
+		{"lstm_chunk_dWgate_TN_64x256x512", true, false, 64, 256, 512},
+		{"lstm_chunk_dx_NT_512x64x1024", false, true, 512, 64, 1024},
 		{"conv1d_fwd_NN_9154x256x192", false, false, 9154, 256, 192},
 	} {
 		for _, p := range gemmPolicies("avx512") {
