@@ -24,18 +24,7 @@ func TestRNNAllocs(t *testing.T) {
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, RecurrentDropout: 0.3, RNG: tensor.NewRNG(4)},
 		{Cell: LSTMCell, Activation: RNNTanh, RecurrentActivation: RNNHardSigmoid, ReturnSequences: true, Mask: halfMask(b, ts)},
 	} {
-		g := o.Cell.gates()
-		rng := tensor.NewRNG(1)
-		rnd := func(shape ...int) *Var {
-			x := tensor.New(shape...)
-			rng.Normal(x, 0, 0.3)
-			return NewParam(x)
-		}
-		x, w, uk := rnd(b, ts, d), rnd(d, g*u), rnd(u, g*u)
-		bias := rnd(g * u)
-		if o.ResetAfter {
-			bias = rnd(2, g*u)
-		}
+		x, w, uk, bias := rnnParams(tensor.NewRNG(1), 0.3, o, b, ts, d, u)
 		tp := NewTape()
 		step := func() {
 			tp.Reset()
@@ -150,17 +139,7 @@ func TestRNNChunks(t *testing.T) {
 			if r := newRNNDims(o.Cell, o.ResetAfter, b, ts, d, u, o.Dropout > 0, o.Mask != nil, o.RecurrentDropout > 0); r.kc != min(chunk, ts) {
 				t.Fatalf("case %d: chunks of %d steps, want %d", i, r.kc, chunk)
 			}
-			rng := tensor.NewRNG(5)
-			rnd := func(shape ...int) *Var {
-				x := tensor.New(shape...)
-				rng.Normal(x, 0, 0.4)
-				return NewParam(x)
-			}
-			x, w, uk := rnd(b, ts, d), rnd(d, g*u), rnd(u, g*u)
-			bias := rnd(g * u)
-			if o.ResetAfter {
-				bias = rnd(2, g*u)
-			}
+			x, w, uk, bias := rnnParams(tensor.NewRNG(5), 0.4, o, b, ts, d, u)
 			oc := o
 			if o.Dropout > 0 || o.RecurrentDropout > 0 {
 				oc.RNG = tensor.NewRNG(9)
@@ -188,4 +167,21 @@ func randnLike(rng *tensor.RNG, like *tensor.Tensor) *tensor.Tensor {
 	r := tensor.New(like.Shape...)
 	rng.Normal(r, 0, 1)
 	return r
+}
+
+// rnnParams draws an input (b, ts, d) and a recurrent layer's kernel,
+// recurrent kernel and bias (two rows for the reset-after GRU) for o, with
+// u units, from N(0, std²).
+func rnnParams(rng *tensor.RNG, std float32, o RNNOptions, b, ts, d, u int) (x, w, uk, bias *Var) {
+	g := o.Cell.gates()
+	rnd := func(shape ...int) *Var {
+		v := tensor.New(shape...)
+		rng.Normal(v, 0, std)
+		return NewParam(v)
+	}
+	x, w, uk = rnd(b, ts, d), rnd(d, g*u), rnd(u, g*u)
+	if o.ResetAfter {
+		return x, w, uk, rnd(2, g*u)
+	}
+	return x, w, uk, rnd(g * u)
 }
