@@ -394,3 +394,50 @@ func BenchmarkMaxPool2D(b *testing.B) {
 		}
 	})
 }
+
+// TestIm2colRuns checks im2col, which copies windows a run of an output
+// row at a time, against im2colRow for each window, on geometries with
+// padding on every side, strides, one to many channels and kernel rows
+// wider than 8 floats, over ranges of rows that start and end inside
+// output rows.
+func TestIm2colRuns(t *testing.T) {
+	rng := tensor.NewRNG(11)
+	for i, cc := range []struct {
+		n, h, w, c, kh, kw, sh, sw int
+		pad                        Padding
+	}{
+		{2, 28, 28, 1, 3, 3, 1, 1, Valid},
+		{2, 7, 9, 1, 3, 3, 1, 1, Same},
+		{2, 9, 7, 3, 3, 3, 2, 2, Same},
+		{1, 12, 13, 3, 5, 4, 1, 3, Same},
+		{2, 11, 11, 3, 11, 11, 4, 4, Valid},
+		{1, 6, 6, 5, 5, 5, 1, 1, Same},
+		{2, 5, 8, 2, 1, 3, 1, 2, Valid},
+		{1, 4, 4, 1, 5, 5, 1, 1, Same}, // every window reaches past both sides
+	} {
+		g := convGeom{n: cc.n, h: cc.h, w: cc.w, c: cc.c, kh: cc.kh, kw: cc.kw, sh: cc.sh, sw: cc.sw,
+			oh: ConvOutputLength(cc.h, cc.kh, cc.sh, cc.pad), ow: ConvOutputLength(cc.w, cc.kw, cc.sw, cc.pad)}
+		g.setPad()
+		x := randn(rng, cc.n, cc.h, cc.w, cc.c).Data
+		K, rows := g.k(), cc.n*g.outPix()
+		want := make([]float32, rows*K)
+		for r := range rows {
+			s := r / g.outPix()
+			g.im2colRow(want[r*K:(r+1)*K], x[s*g.inImg():(s+1)*g.inImg()], r%g.outPix())
+		}
+		for _, split := range []int{rows, 1, 5, g.ow + 1} {
+			got := make([]float32, rows*K)
+			for i := range got {
+				got[i] = float32(math.NaN()) // every entry must be written
+			}
+			for lo := 0; lo < rows; lo += split {
+				g.im2col(got, x, lo, min(lo+split, rows))
+			}
+			for j := range want {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("case %d, ranges of %d rows: entry %d (row %d) = %v, im2colRow gives %v", i, split, j, j/K, got[j], want[j])
+				}
+			}
+		}
+	}
+}
