@@ -64,10 +64,7 @@ func gemmGeneric(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	grain := max(1, gemmParallelFlops/(n*max(k, 1)))
 	j, ok := genericJobs.get()
 	if !ok {
-		for range genericJobs.more() - 1 {
-			genericJobs.put(newGenericJob())
-		}
-		j = newGenericJob()
+		j = genericJobs.fresh(newGenericJob)
 	}
 	*j = genericJob{transA, transB, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, relu, j.fn}
 	ParallelFor(m, grain, j.fn)
@@ -132,15 +129,15 @@ type freeList[T any] struct {
 	made  int // items made for the list, in it or in use
 }
 
-// more tells a caller that found the list empty how many items to make:
-// its own, and the first time as many more as it takes for each
-// participant of a ParallelFor (Workers) to hold one at once, which the
-// caller puts in the list. The lists that the chunks of a parallel call
-// draw from would otherwise grow to the number of workers that happened to
-// join the calls of the first steps: a worker that came late left its
-// chunks to the others, and the step that it joined later allocated (the
-// rare "allocates 1 times after warm-up" of the LeNet allocation test).
-func (l *freeList[T]) more() int {
+// fresh returns a new item, made by mk, for a caller that found the list
+// empty. The first time, it also makes as many more as it takes for each
+// participant of a ParallelFor (Workers) to hold one at once, and puts
+// them in the list. The lists that the chunks of a parallel call draw
+// from would otherwise grow to the number of workers that happened to join
+// the calls of the first steps: a worker that came late left its chunks
+// to the others, and the step that it joined later allocated (the rare
+// "allocates 1 times after warm-up" of the LeNet allocation test).
+func (l *freeList[T]) fresh(mk func() T) T {
 	w := Workers()
 	l.mu.Lock()
 	n := max(1, w-l.made)
@@ -149,7 +146,10 @@ func (l *freeList[T]) more() int {
 		l.items = slices.Grow(l.items, need)
 	}
 	l.mu.Unlock()
-	return n
+	for range n - 1 {
+		l.put(mk())
+	}
+	return mk()
 }
 
 func (l *freeList[T]) get() (x T, ok bool) {

@@ -160,10 +160,7 @@ func getGemmJob() *gemmJob {
 	if j, ok := gemmJobs.get(); ok {
 		return j
 	}
-	for range gemmJobs.more() - 1 {
-		gemmJobs.put(newGemmJob())
-	}
-	return newGemmJob()
+	return gemmJobs.fresh(newGemmJob)
 }
 
 func newGemmJob() *gemmJob {
@@ -179,16 +176,13 @@ func putGemmJob(j *gemmJob) {
 }
 
 // getBuf takes a buffer of n floats from list, or allocates one aligned to a
-// cache line (and the list's spares, freeList.more). A list's buffers all
+// cache line (and the list's spares, freeList.fresh). A list's buffers all
 // have the same length.
 func getBuf(list *freeList[[]float32], n int) []float32 {
 	if buf, ok := list.get(); ok {
 		return buf
 	}
-	for range list.more() - 1 {
-		list.put(newBuf(n))
-	}
-	return newBuf(n)
+	return list.fresh(func() []float32 { return newBuf(n) })
 }
 
 func newBuf(n int) []float32 {

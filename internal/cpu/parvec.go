@@ -35,10 +35,7 @@ var vecJobs freeList[*vecJob]
 func getVecJob(kind int) *vecJob {
 	j, ok := vecJobs.get()
 	if !ok {
-		for range vecJobs.more() - 1 {
-			vecJobs.put(newVecJob())
-		}
-		j = newVecJob()
+		j = vecJobs.fresh(newVecJob)
 	}
 	j.kind = kind
 	return j
